@@ -1,0 +1,61 @@
+/**
+ * Read path for analysts: one customer's current segment with its explanation, and the number
+ * of customers per segment. Customers are addressed by pseudonym only: identifiers never appear
+ * in URLs, which end up in access logs.
+ */
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
+import { defaultPublishedModel } from '../../shared/domain/segmentation/published-model.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.readApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('readApi');
+const assignments = adapters.assignments(settings);
+const { compiled } = defaultPublishedModel();
+const segmentNames = compiled.model.segments.map((s) => s.name);
+const ruleText = new Map(compiled.model.rules.map((r) => [r.id, r.description]));
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'GET /v1/customers/{pseudonym}/segment': async (event) => {
+    const pseudonym = event.pathParameters?.pseudonym ?? '';
+    if (!isPseudonym(pseudonym)) {
+      throw new ValidationError('Not a pseudonym', [
+        {
+          path: 'pseudonym',
+          code: 'INVALID_PSEUDONYM',
+          message: 'Expected <keyVersion>.<43 base64url characters>',
+        },
+      ]);
+    }
+    const assignment = await assignments.get(pseudonym);
+    if (!assignment) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
+    return jsonResponse(200, {
+      ...assignment,
+      explanation: assignment.firedRules.map((r) => ({
+        ...r,
+        // Descriptions come from the running model; an assignment by an older version keeps its codes.
+        description: assignment.modelId === compiled.modelId ? (ruleText.get(r.ruleId) ?? null) : null,
+      })),
+    });
+  },
+  'GET /v1/segments': async () => {
+    const counts = await assignments.countBySegment(segmentNames);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return jsonResponse(200, {
+      modelId: compiled.modelId,
+      modelVersion: compiled.version,
+      total,
+      segments: compiled.model.segments.map((s) => ({
+        name: s.name,
+        policyRef: s.policyRef,
+        count: counts[s.name] ?? 0,
+      })),
+    });
+  },
+});

@@ -1,0 +1,301 @@
+// Local stand-in for AWS KMS (AWS JSON 1.1 protocol) so the unchanged @aws-sdk/client-kms runs offline against
+// `endpoint`. Dev/test only: key material sits in plain JSON (mode 0600) under `dataDir`.
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export interface KmsServer {
+  /** e.g. http://127.0.0.1:4599 */
+  endpoint: string;
+  close(): Promise<void>;
+  /** number of requests per operation name since start or last reset, e.g. { GenerateDataKey: 3, Decrypt: 10 } */
+  stats(): Record<string, number>;
+  resetStats(): void;
+}
+
+export type KmsOptions = {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  region?: string;
+  accountId?: string;
+};
+
+// material: base64 of 32 random bytes; dates are epoch seconds, the wire format the SDK expects for timestamps.
+interface KeyRecord {
+  id: string;
+  material: string;
+  description: string;
+  tags: unknown[];
+  created: number;
+  state: 'Enabled' | 'PendingDeletion';
+  deletionDate?: number;
+  rotation?: boolean;
+}
+type Store = { keys: Record<string, KeyRecord>; aliases: Record<string, string> }; // aliases: name -> key id
+type Body = Record<string, unknown>;
+
+/** `type` becomes `__type` + x-amzn-ErrorType, from which the SDK picks its exception class. */
+class KmsError extends Error {
+  type = '';
+}
+function fail(type: string, message: string): never {
+  throw Object.assign(new KmsError(message), { type });
+}
+
+const BLOB_VERSION = 1;
+const IV_LEN = 12;
+const TAG_LEN = 16;
+const SPEC_BYTES: Record<string, number> = { AES_256: 32, AES_128: 16 };
+
+const ALG = { EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+const nowSec = () => Date.now() / 1000;
+// Ops that change the store; the dispatcher persists after them (and only them, keeping Encrypt/Decrypt cheap).
+const MUTATING = new Set(['CreateKey', 'CreateAlias', 'ScheduleKeyDeletion', 'EnableKeyRotation']);
+const invalid: (message: string) => never = (message) => fail('ValidationException', message);
+const badCiphertext: () => never = () => fail('InvalidCiphertextException', 'Invalid ciphertext');
+// Own-property lookup so ids like "__proto__" or "constructor" never hit Object.prototype.
+const own = <T>(rec: Record<string, T>, k?: string) => (k && Object.hasOwn(rec, k) ? rec[k] : undefined);
+
+function need(body: Body, name: string): string {
+  const v = body[name];
+  if (typeof v !== 'string' || v === '') invalid(`${name} is required`);
+  return v;
+}
+
+function intIn(n: unknown, min: number, max: number, what: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    invalid(`${what} must be ${min}..${max}`);
+  return n;
+}
+
+/** Canonical encryption context (sorted [k, v] pairs) so key order on the caller's side never matters. */
+function contextAad(ctx: unknown): Buffer {
+  if (ctx === undefined || ctx === null) return Buffer.from('[]');
+  if (typeof ctx !== 'object' || Array.isArray(ctx)) invalid('EncryptionContext must be a map');
+  const entries = Object.entries(ctx).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (entries.some(([, v]) => typeof v !== 'string')) invalid('EncryptionContext values must be strings');
+  return Buffer.from(JSON.stringify(entries));
+}
+
+// Blob: [version][idLen][keyId][iv 12][tag 16][ciphertext]. The key id rides along so Decrypt needs no KeyId,
+// and the header is part of the AAD so swapping the key id is detected like any other tampering.
+function seal(key: KeyRecord, plaintext: Buffer, ctx: unknown): Buffer {
+  const id = Buffer.from(key.id, 'utf8');
+  const header = Buffer.concat([Buffer.from([BLOB_VERSION, id.length]), id]);
+  const iv = randomBytes(IV_LEN);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(key.material, 'base64'), iv);
+  cipher.setAAD(Buffer.concat([header, contextAad(ctx)]));
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([header, iv, cipher.getAuthTag(), ct]);
+}
+
+function blobKeyId(blob: Buffer): string {
+  const headerLen = 2 + (blob[1] ?? 0);
+  if (blob[0] !== BLOB_VERSION || blob.length < headerLen + IV_LEN + TAG_LEN) badCiphertext();
+  return blob.subarray(2, headerLen).toString('utf8');
+}
+
+function open(key: KeyRecord, blob: Buffer, ctx: unknown): Buffer {
+  const aad = contextAad(ctx); // outside the try: a malformed context is a ValidationException, not bad ciphertext
+  const headerLen = 2 + (blob[1] ?? 0);
+  const ivEnd = headerLen + IV_LEN;
+  try {
+    const material = Buffer.from(key.material, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', material, blob.subarray(headerLen, ivEnd));
+    decipher.setAuthTag(blob.subarray(ivEnd, ivEnd + TAG_LEN));
+    decipher.setAAD(Buffer.concat([blob.subarray(0, headerLen), aad]));
+    return Buffer.concat([decipher.update(blob.subarray(ivEnd + TAG_LEN)), decipher.final()]);
+  } catch {
+    return badCiphertext(); // GCM auth failure: wrong/missing context or tampered blob, same as AWS
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Body> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Body;
+  } catch {}
+  return fail('SerializationException', 'Request body must be a JSON object');
+}
+
+export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
+  const { dataDir, host = '127.0.0.1', region = 'us-east-1', accountId = '000000000000' } = opts;
+  const arnPrefix = `arn:aws:kms:${region}:${accountId}:`;
+  const file = join(dataDir, 'kms-store.json');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // A corrupt store must fail loudly rather than be replaced: old ciphertexts would become undecryptable.
+  const store: Store = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { keys: {}, aliases: {} };
+
+  // Writes are chained so concurrent requests never rename over each other out of order; each write snapshots
+  // the latest state. Temp file + rename means a crash leaves either the old or the new file, never half of one.
+  let saving: Promise<void> = Promise.resolve();
+  const writeStore = async () => {
+    const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+    await writeFile(tmp, JSON.stringify(store, null, 2), { mode: 0o600 });
+    await rename(tmp, file);
+  };
+  const save = () => {
+    saving = saving.catch(() => {}).then(writeStore); // catch: one failed write must not poison later ones
+    return saving;
+  };
+
+  const arnOf = (id: string) => `${arnPrefix}key/${id}`;
+  const metadata = (k: KeyRecord) => ({
+    AWSAccountId: accountId,
+    KeyId: k.id,
+    Arn: arnOf(k.id),
+    CreationDate: k.created,
+    Enabled: k.state === 'Enabled', // AWS reports pending-deletion keys as disabled too
+    Description: k.description,
+    KeyState: k.state,
+    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    KeySpec: 'SYMMETRIC_DEFAULT',
+    KeyManager: 'CUSTOMER',
+    Origin: 'AWS_KMS',
+    ...(k.deletionDate === undefined ? {} : { DeletionDate: k.deletionDate }),
+  });
+
+  /** Accepts key id, key ARN, alias name or alias ARN, like every KeyId parameter in AWS. */
+  function findKey(raw: string): KeyRecord {
+    const name = raw.startsWith(arnPrefix) ? raw.slice(arnPrefix.length) : raw;
+    let id: string | undefined = name;
+    if (name.startsWith('alias/')) id = own(store.aliases, name);
+    else if (raw.startsWith('arn:')) id = name.startsWith('key/') ? name.slice(4) : undefined;
+    return own(store.keys, id) ?? fail('NotFoundException', `Key '${raw}' does not exist`);
+  }
+  // Only PendingDeletion exists as a non-usable state here (no DisableKey), so no DisabledException path.
+  function usable(key: KeyRecord): KeyRecord {
+    if (key.state !== 'Enabled') fail('KMSInvalidStateException', `${arnOf(key.id)} is pending deletion.`);
+    return key;
+  }
+  const usableKey = (b: Body) => usable(findKey(need(b, 'KeyId')));
+
+  function dataKey(b: Body, withPlaintext: boolean): Body {
+    const key = usableKey(b);
+    const { KeySpec: spec, NumberOfBytes: n } = b;
+    if ((spec === undefined) === (n === undefined)) invalid('Give exactly one of KeySpec or NumberOfBytes');
+    const len = spec === undefined ? intIn(n, 1, 1024, 'NumberOfBytes') : own(SPEC_BYTES, String(spec));
+    const plaintext = randomBytes(len ?? invalid(`Unsupported KeySpec ${String(spec)}`));
+    const blob = seal(key, plaintext, b.EncryptionContext);
+    const out = { CiphertextBlob: blob.toString('base64'), KeyId: arnOf(key.id) };
+    return withPlaintext ? { ...out, Plaintext: plaintext.toString('base64') } : out;
+  }
+
+  const ops: Record<string, (b: Body) => Body> = {
+    CreateKey(b) {
+      const spec = b.KeySpec ?? b.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
+      const usage = b.KeyUsage ?? 'ENCRYPT_DECRYPT';
+      if (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT')
+        fail('UnsupportedOperationException', 'Only SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys are supported');
+      const id = randomUUID();
+      const description = typeof b.Description === 'string' ? b.Description : '';
+      const tags = Array.isArray(b.Tags) ? b.Tags : [];
+      const material = randomBytes(32).toString('base64');
+      const key: KeyRecord = { id, material, description, tags, created: nowSec(), state: 'Enabled' };
+      store.keys[id] = key;
+      return { KeyMetadata: metadata(key) };
+    },
+    DescribeKey: (b) => ({ KeyMetadata: metadata(findKey(need(b, 'KeyId'))) }),
+    ListKeys: () => ({
+      Keys: Object.keys(store.keys).map((id) => ({ KeyId: id, KeyArn: arnOf(id) })),
+      Truncated: false,
+    }),
+    CreateAlias(b) {
+      const name = need(b, 'AliasName');
+      if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(name)) invalid('Alias must start with the prefix "alias/"');
+      if (name.startsWith('alias/aws/')) fail('InvalidAliasNameException', 'alias/aws/ is reserved for AWS');
+      if (own(store.aliases, name)) fail('AlreadyExistsException', `${arnPrefix}${name} already exists`);
+      store.aliases[name] = usableKey({ KeyId: need(b, 'TargetKeyId') }).id;
+      return {};
+    },
+    ListAliases(b) {
+      const only = b.KeyId === undefined ? undefined : findKey(need(b, 'KeyId')).id;
+      const aliases = Object.entries(store.aliases).filter(([, id]) => only === undefined || id === only);
+      const list = aliases.map(([n, id]) => ({ AliasName: n, AliasArn: arnPrefix + n, TargetKeyId: id }));
+      return { Aliases: list, Truncated: false };
+    },
+    Encrypt(b) {
+      const key = usableKey(b);
+      const plaintext = Buffer.from(need(b, 'Plaintext'), 'base64');
+      intIn(plaintext.length, 1, 4096, 'Plaintext length');
+      const blob = seal(key, plaintext, b.EncryptionContext);
+      return { CiphertextBlob: blob.toString('base64'), KeyId: arnOf(key.id), ...ALG };
+    },
+    Decrypt(b) {
+      const blob = Buffer.from(need(b, 'CiphertextBlob'), 'base64');
+      const key = own(store.keys, blobKeyId(blob));
+      if (!key) return badCiphertext();
+      if (b.KeyId !== undefined && findKey(need(b, 'KeyId')).id !== key.id)
+        fail('IncorrectKeyException', 'The KeyId does not identify the key that encrypted the ciphertext.');
+      const plaintext = open(usable(key), blob, b.EncryptionContext);
+      return { KeyId: arnOf(key.id), Plaintext: plaintext.toString('base64'), ...ALG };
+    },
+    GenerateDataKey: (b) => dataKey(b, true),
+    GenerateDataKeyWithoutPlaintext: (b) => dataKey(b, false),
+    GenerateRandom: (b) => ({
+      Plaintext: randomBytes(intIn(b.NumberOfBytes, 1, 1024, 'NumberOfBytes')).toString('base64'),
+    }),
+    ScheduleKeyDeletion(b) {
+      const key = usableKey(b);
+      const days = intIn(b.PendingWindowInDays ?? 30, 7, 30, 'PendingWindowInDays');
+      key.state = 'PendingDeletion';
+      key.deletionDate = nowSec() + days * 86400;
+      const { KeyState, DeletionDate } = metadata(key);
+      return { KeyId: arnOf(key.id), KeyState, DeletionDate, PendingWindowInDays: days };
+    },
+    EnableKeyRotation(b) {
+      usableKey(b).rotation = true;
+      return {};
+    },
+    GetKeyRotationStatus: (b) => ({ KeyRotationEnabled: findKey(need(b, 'KeyId')).rotation ?? false }),
+  };
+
+  const counts = new Map<string, number>();
+  const server = createServer(async (req, res) => {
+    let status = 200;
+    let body: Body;
+    try {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const op = target.startsWith('TrentService.') ? target.slice('TrentService.'.length) : target;
+      if (op) counts.set(op, (counts.get(op) ?? 0) + 1);
+      const handler = own(ops, op);
+      if (req.method !== 'POST' || !handler) fail('UnsupportedOperationException', `${op} is not supported`);
+      // SigV4 Authorization is accepted unverified: this is a local emulator with fake credentials.
+      body = handler(await readJson(req));
+      if (MUTATING.has(op)) await save(); // durable before we acknowledge, like AWS
+    } catch (e) {
+      // Anything that is not a deliberate KMS error is a bug here: a 500 lets the SDK treat it as a server fault.
+      status = e instanceof KmsError ? 400 : 500;
+      const type = e instanceof KmsError ? e.type : 'KMSInternalException';
+      body = { __type: type, message: (e as Error).message };
+    }
+    const errorType = status === 200 ? {} : { 'x-amzn-errortype': String(body.__type) };
+    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() };
+    res.writeHead(status, { ...headers, ...errorType }).end(JSON.stringify(body));
+  });
+  server.listen(opts.port ?? 0, host);
+  await once(server, 'listening'); // rejects on 'error', e.g. EADDRINUSE
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    async close() {
+      const closed = once(server, 'close');
+      server.close();
+      server.closeAllConnections(); // SDK clients keep sockets alive; without this close() would wait for them
+      await closed;
+      await saving;
+    },
+    stats: () => Object.fromEntries(counts),
+    resetStats: () => counts.clear(),
+  };
+}

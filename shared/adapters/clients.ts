@@ -1,0 +1,30 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * AWS clients, created once per container and reused across invocations. Endpoints come from the
+ * SDK's standard settings (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _KMS), which is how the local runtime
+ * points the unchanged production code at its stand-ins: no `if (local)` anywhere.
+ */
+let dynamo: DynamoDBDocumentClient | undefined;
+let sqs: SQSClient | undefined;
+let kms: KMSClient | undefined;
+
+export function dynamoClient(): DynamoDBDocumentClient {
+  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return dynamo;
+}
+
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({ maxAttempts: 5 });
+  return sqs;
+}
+
+export function kmsClient(): KMSClient {
+  kms ??= new KMSClient({ maxAttempts: 5 });
+  return kms;
+}

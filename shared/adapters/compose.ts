@@ -1,0 +1,42 @@
+import { intSetting } from '../config.js';
+import { dynamoClient, kmsClient, sqsClient } from './clients.js';
+import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
+import { DynamoAuditLog } from './dynamo-audit-log.js';
+import { DynamoProfileStore } from './dynamo-profile-store.js';
+import { DynamoTransactionStore } from './dynamo-transaction-store.js';
+import { KmsKeyService } from './kms-key-service.js';
+import { SqsSegmentationQueue } from './sqs-segmentation-queue.js';
+
+/**
+ * Adapter factories from validated settings. Each handler composes what it needs at module
+ * scope (once per container); tests compose the same adapters against the local stand-ins.
+ */
+type Settings = Record<string, string>;
+
+const need = (settings: Settings, name: string): string => {
+  const value = settings[name];
+  if (!value) throw new Error(`Setting ${name} was not validated for this function`);
+  return value;
+};
+
+export const adapters = {
+  profiles: (s: Settings) => new DynamoProfileStore(dynamoClient(), need(s, 'TABLE_PROFILES')),
+  transactions: (s: Settings) => new DynamoTransactionStore(dynamoClient(), need(s, 'TABLE_TRANSACTIONS')),
+  /** Read-only functions get no audit table: commit() then refuses to run. */
+  assignments: (s: Settings) =>
+    new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), s.TABLE_AUDIT),
+  audit: (s: Settings) => new DynamoAuditLog(dynamoClient(), need(s, 'TABLE_AUDIT')),
+  segmentationQueue: (s: Settings) =>
+    new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL')),
+  keys: (s: Settings) =>
+    new KmsKeyService(kmsClient(), dynamoClient(), {
+      keyringTable: need(s, 'TABLE_KEYRING'),
+      subjectKeysTable: s.TABLE_SUBJECT_KEYS ?? '',
+      macWrappingKeyId: need(s, 'KEY_PSEUDONYMISATION_ID'),
+      dataWrappingKeyId: s.KEY_DATA_KEYS_ID ?? '',
+      macKeyVersion: process.env.PSEUDONYM_KEY_VERSION ?? 'k1',
+      kekVersion: process.env.KEK_VERSION ?? 'kek1',
+      cacheTtlMs: intSetting('KEY_CACHE_TTL_SECONDS', 900) * 1000,
+      maxCachedSubjectKeys: intSetting('KEY_CACHE_MAX_SUBJECTS', 10_000),
+    }),
+};

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { open, type SealedBox, seal } from '../domain/crypto/envelope.js';
+import { Pseudonymiser } from '../domain/crypto/pseudonymiser.js';
+import type { KeyService } from '../domain/ports.js';
+import { batchGet } from './dynamo-batch.js';
+
+export interface KmsKeyServiceOptions {
+  keyringTable: string;
+  subjectKeysTable: string;
+  /** KMS key (id, ARN or alias) that wraps the pseudonymisation MAC secrets. */
+  macWrappingKeyId: string;
+  /** KMS key that wraps key-encryption keys (KEKs). */
+  dataWrappingKeyId: string;
+  macKeyVersion: string;
+  kekVersion: string;
+  /** How long unwrapped material may stay in this container's memory. */
+  cacheTtlMs: number;
+  maxCachedSubjectKeys: number;
+}
+
+interface KeyringItem {
+  keyRef: string;
+  wrapped: string;
+  kmsKeyId: string;
+  createdAt: string;
+}
+
+interface SubjectKeyItem {
+  pseudonym: string;
+  kekRef: string;
+  wrapped: SealedBox;
+  createdAt: string;
+}
+
+interface Cached<T> {
+  value: T;
+  expiresAt: number;
+}
+
+const subjectKeyContext = (pseudonym: string) => `riskloop:subject-key:${pseudonym}`;
+
+/**
+ * Key hierarchy that keeps KMS calls independent of record volume:
+ *
+ *   KMS key ──wraps──▶ KEK (one per version, in the keyring table)
+ *   KEK ──wraps──▶ per-subject data key (subjectKeys table) ──encrypts──▶ personal data
+ *   KMS key ──wraps──▶ MAC secret (keyring table) ──HMAC──▶ pseudonyms
+ *
+ * Unwrapped KEKs and MAC secrets stay in memory for `cacheTtlMs`, so a warm container makes one
+ * KMS Decrypt per key per TTL, whatever the traffic. Deleting a subject's item destroys the only
+ * copy of its data key (crypto-shredding); the KEK itself is never exported.
+ */
+export class KmsKeyService implements KeyService {
+  private readonly keyringCache = new Map<string, Cached<Buffer>>();
+  private readonly subjectCache = new Map<string, Cached<Buffer>>();
+  private readonly inflight = new Map<string, Promise<Buffer>>();
+  private pseudonymiserCache: Cached<Pseudonymiser> | undefined;
+
+  constructor(
+    private readonly kms: KMSClient,
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly options: KmsKeyServiceOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async pseudonymiser(): Promise<Pseudonymiser> {
+    if (this.pseudonymiserCache && this.pseudonymiserCache.expiresAt > this.clock()) {
+      return this.pseudonymiserCache.value;
+    }
+    const version = this.options.macKeyVersion;
+    const secret = await this.keyringSecret(
+      `mac#${version}`,
+      this.options.macWrappingKeyId,
+      'pseudonymisation',
+    );
+    const value = new Pseudonymiser({ version, secret });
+    this.pseudonymiserCache = { value, expiresAt: this.clock() + this.options.cacheTtlMs };
+    return value;
+  }
+
+  async subjectKeys(pseudonyms: readonly string[], create: boolean): Promise<Map<string, Buffer>> {
+    const now = this.clock();
+    const found = new Map<string, Buffer>();
+    const missing: string[] = [];
+    for (const p of new Set(pseudonyms)) {
+      const cached = this.subjectCache.get(p);
+      if (cached && cached.expiresAt > now) found.set(p, cached.value);
+      else missing.push(p);
+    }
+    if (missing.length === 0) return found;
+
+    const items = await batchGet<SubjectKeyItem>(
+      this.doc,
+      this.options.subjectKeysTable,
+      'pseudonym',
+      missing,
+    );
+    for (const item of items) found.set(item.pseudonym, await this.unwrapSubjectKey(item));
+    if (create) {
+      const absent = missing.filter((p) => !found.has(p));
+      await Promise.all(absent.map(async (p) => found.set(p, await this.createSubjectKey(p))));
+    }
+    for (const [p, key] of found) this.remember(p, key);
+    return found;
+  }
+
+  private async createSubjectKey(pseudonym: string): Promise<Buffer> {
+    const kekRef = `kek#${this.options.kekVersion}`;
+    const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    const key = randomBytes(32);
+    const item: SubjectKeyItem = {
+      pseudonym,
+      kekRef,
+      wrapped: seal(kek, key, subjectKeyContext(pseudonym)),
+      createdAt: new Date(this.clock()).toISOString(),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.options.subjectKeysTable,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pseudonym)',
+        }),
+      );
+      return key;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A concurrent request created it first: use theirs, or data sealed under ours is lost.
+      const winner = await this.doc.send(
+        new GetCommand({
+          TableName: this.options.subjectKeysTable,
+          Key: { pseudonym },
+          ConsistentRead: true,
+        }),
+      );
+      return this.unwrapSubjectKey(winner.Item as SubjectKeyItem);
+    }
+  }
+
+  private async unwrapSubjectKey(item: SubjectKeyItem): Promise<Buffer> {
+    const kek = await this.keyringSecret(item.kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    return open(kek, item.wrapped, subjectKeyContext(item.pseudonym));
+  }
+
+  private remember(pseudonym: string, key: Buffer): void {
+    // Map keeps insertion order: dropping the first entry evicts the oldest.
+    if (this.subjectCache.size >= this.options.maxCachedSubjectKeys) {
+      const oldest = this.subjectCache.keys().next().value;
+      if (oldest !== undefined) this.subjectCache.delete(oldest);
+    }
+    this.subjectCache.set(pseudonym, { value: key, expiresAt: this.clock() + this.options.cacheTtlMs });
+  }
+
+  /** Reads (or on first use creates) a KMS-wrapped secret from the keyring, caching it unwrapped. */
+  private keyringSecret(keyRef: string, kmsKeyId: string, purpose: string): Promise<Buffer> {
+    const cached = this.keyringCache.get(keyRef);
+    if (cached && cached.expiresAt > this.clock()) return Promise.resolve(cached.value);
+    // Parallel cold-start callers share one KMS round trip instead of each making their own.
+    let pending = this.inflight.get(keyRef);
+    if (!pending) {
+      pending = this.loadKeyringSecret(keyRef, kmsKeyId, purpose).finally(() => this.inflight.delete(keyRef));
+      this.inflight.set(keyRef, pending);
+    }
+    return pending;
+  }
+
+  private async loadKeyringSecret(keyRef: string, kmsKeyId: string, purpose: string): Promise<Buffer> {
+    const context = { purpose, keyRef, app: 'riskloop' };
+    const existing = await this.doc.send(
+      new GetCommand({ TableName: this.options.keyringTable, Key: { keyRef }, ConsistentRead: true }),
+    );
+    let secret: Buffer;
+    if (existing.Item) {
+      secret = await this.decrypt(existing.Item as KeyringItem, context);
+    } else {
+      const generated = await this.kms.send(
+        new GenerateDataKeyCommand({ KeyId: kmsKeyId, KeySpec: 'AES_256', EncryptionContext: context }),
+      );
+      if (!generated.Plaintext || !generated.CiphertextBlob) throw new Error('KMS returned no data key');
+      const item: KeyringItem = {
+        keyRef,
+        wrapped: Buffer.from(generated.CiphertextBlob).toString('base64'),
+        kmsKeyId: generated.KeyId ?? kmsKeyId,
+        createdAt: new Date(this.clock()).toISOString(),
+      };
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.options.keyringTable,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(keyRef)',
+          }),
+        );
+        secret = Buffer.from(generated.Plaintext);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const winner = await this.doc.send(
+          new GetCommand({ TableName: this.options.keyringTable, Key: { keyRef }, ConsistentRead: true }),
+        );
+        secret = await this.decrypt(winner.Item as KeyringItem, context);
+      }
+    }
+    this.keyringCache.set(keyRef, { value: secret, expiresAt: this.clock() + this.options.cacheTtlMs });
+    return secret;
+  }
+
+  private async decrypt(item: KeyringItem, context: Record<string, string>): Promise<Buffer> {
+    const out = await this.kms.send(
+      new DecryptCommand({
+        CiphertextBlob: Buffer.from(item.wrapped, 'base64'),
+        KeyId: item.kmsKeyId,
+        EncryptionContext: context,
+      }),
+    );
+    if (!out.Plaintext) throw new Error('KMS returned no plaintext');
+    return Buffer.from(out.Plaintext);
+  }
+}

@@ -1,0 +1,52 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { HttpRoute, Role } from '../../infra/manifest.js';
+
+/**
+ * API keys: `rl_<role>_<random>`; only their SHA-256 is stored (a fast hash is enough for 256-bit
+ * random secrets, unlike passwords). The role embedded in the key is informative only: the
+ * stored principal decides.
+ */
+export function newApiKey(role: Role): string {
+  return `rl_${role}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** Pulls the key out of `Authorization: Bearer <key>`; undefined for anything else. */
+export function bearerKey(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(rl_[a-z]+_[A-Za-z0-9_-]{43})$/.exec(header?.trim() ?? '');
+  return match?.[1];
+}
+
+export interface Principal {
+  keyHash: string;
+  principalId: string;
+  name: string;
+  role: Role;
+  disabled?: boolean;
+  createdAt: string;
+}
+
+/**
+ * The IAM policy resources for a role: exactly the routes whose manifest roles include it, as
+ * execute-api ARNs under the API's stage (`arn:...:apiId/stage`). API Gateway caches the policy
+ * per key, so it must list every allowed route, not only the one being called.
+ */
+export function allowedResources(apiStageArn: string, role: Role, routes: readonly HttpRoute[]): string[] {
+  return routes
+    .filter((r) => r.roles.includes(role))
+    .map((r) => `${apiStageArn}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`);
+}
+
+/** Does `methodArn` fall under one of `resources` (with `*` matching one or more path characters)? */
+export function policyAllows(resources: readonly string[], methodArn: string): boolean {
+  return resources.some((resource) => {
+    const pattern = resource
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+');
+    return new RegExp(`^${pattern}$`).test(methodArn);
+  });
+}

@@ -1,0 +1,192 @@
+import type { ErrorDetail } from '../../errors.js';
+import { auditEvent } from '../audit.js';
+import { canonicalJson } from '../canonical.js';
+import { sealJson } from '../crypto/envelope.js';
+import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
+import { checkLawfulBasis } from '../lawful-basis.js';
+import type {
+  AuditEvent,
+  AuditLog,
+  KeyService,
+  ProfileStore,
+  SegmentationQueue,
+  StoredProfile,
+} from '../ports.js';
+import { type CustomerRecord, customerRecord } from '../schemas.js';
+import { toErrorDetails } from '../validation.js';
+import type { ItemResult, RequestContext } from './results.js';
+
+export interface CustomerIngestionDeps {
+  keys: KeyService;
+  profiles: ProfileStore;
+  queue: SegmentationQueue;
+  audit: AuditLog;
+}
+
+/** The AAD of a profile's sealed personal data: the box only opens for this subject. */
+export const personalDataContext = (pseudonym: string) => `riskloop:profile:${pseudonym}:personalData`;
+
+interface Candidate {
+  index: number;
+  record: CustomerRecord;
+  pseudonym: string;
+  digest: string;
+}
+
+/**
+ * Validates, checks the lawful basis, pseudonymises and encrypts a batch of customers, then
+ * queues their segmentation. Re-sent content is recognised by its keyed digest and changes
+ * nothing: no second write, no second segmentation, no second audit record.
+ */
+export async function ingestCustomers(
+  items: readonly unknown[],
+  deps: CustomerIngestionDeps,
+  ctx: RequestContext,
+): Promise<ItemResult[]> {
+  const pseudonymiser = await deps.keys.pseudonymiser();
+  const results: ItemResult[] = [];
+  const rejections: AuditEvent[] = [];
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+
+  items.forEach((item, index) => {
+    const parsed = customerRecord.safeParse(item);
+    const pseudonym = subjectOf(item, pseudonymiser);
+    if (!parsed.success) {
+      results.push(
+        reject(
+          index,
+          pseudonym,
+          'VALIDATION_FAILED',
+          'Record failed validation',
+          toErrorDetails(parsed.error.issues),
+        ),
+      );
+      return;
+    }
+    const record = parsed.data;
+    const id = pseudonymiser.pseudonym('customer', record.externalId);
+    const digest = pseudonymiser.digest('content', canonicalJson(record));
+    const basis = checkLawfulBasis(record.lawfulBasis, 'risk_assessment', ctx.now);
+    if (!basis.ok) {
+      results.push(reject(index, id, basis.code, basis.message));
+      rejections.push(rejectionAudit(id, digest, basis.code, ctx));
+      return;
+    }
+    if (seen.has(id)) {
+      results.push(
+        reject(index, id, 'DUPLICATE_IN_BATCH', 'The same externalId appears earlier in this batch'),
+      );
+      return;
+    }
+    seen.add(id);
+    candidates.push({ index, record, pseudonym: id, digest });
+  });
+
+  await deps.audit.append(rejections);
+  if (candidates.length === 0) return results;
+
+  const existing = await deps.profiles.getMany(candidates.map((c) => c.pseudonym));
+  const changed = candidates.filter((c) => {
+    if (existing.get(c.pseudonym)?.contentDigest !== c.digest) return true;
+    results.push({ index: c.index, status: 'duplicate', pseudonym: c.pseudonym });
+    return false;
+  });
+  if (changed.length === 0) return results;
+
+  const keys = await deps.keys.subjectKeys(
+    changed.map((c) => c.pseudonym),
+    true,
+  );
+  const written: Candidate[] = [];
+  await Promise.all(
+    changed.map(async (c) => {
+      const key = keys.get(c.pseudonym);
+      if (!key) throw new Error('Subject key missing after creation');
+      const profile = toProfile(c, existing.get(c.pseudonym), key, pseudonymiser, ctx.now);
+      if (await deps.profiles.put(profile)) {
+        written.push(c);
+        results.push({ index: c.index, status: 'accepted', pseudonym: c.pseudonym });
+      } else {
+        results.push(
+          reject(c.index, c.pseudonym, 'CONCURRENT_UPDATE', 'Another request updated this customer; retry'),
+        );
+      }
+    }),
+  );
+
+  try {
+    await deps.queue.enqueue(
+      written.map((c) => ({ pseudonym: c.pseudonym, cause: 'profile' as const, requestId: ctx.requestId })),
+    );
+  } catch (error) {
+    // Without this, a retry of the request would be taken for a duplicate and never segmented.
+    await Promise.allSettled(written.map((c) => deps.profiles.clearDigest(c.pseudonym, c.digest)));
+    throw error;
+  }
+  return results;
+}
+
+function toProfile(
+  c: Candidate,
+  previous: StoredProfile | undefined,
+  key: Buffer,
+  pseudonymiser: Pseudonymiser,
+  now: Date,
+): StoredProfile {
+  const { record } = c;
+  return {
+    pseudonym: c.pseudonym,
+    macKeyVersion: pseudonymiser.keyVersion,
+    customerType: record.type,
+    jurisdictions: [...new Set(record.jurisdictions)].sort(),
+    attributes: record.attributes ?? {},
+    flags: record.flags ?? {},
+    lawfulBasis: record.lawfulBasis,
+    ...(record.personalData
+      ? { personalData: sealJson(key, record.personalData, personalDataContext(c.pseudonym)) }
+      : {}),
+    contentDigest: c.digest,
+    version: (previous?.version ?? 0) + 1,
+    createdAt: previous?.createdAt ?? now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** The pseudonym of an invalid record when its externalId is usable, so its rejection can be traced. */
+function subjectOf(item: unknown, pseudonymiser: Pseudonymiser): string | undefined {
+  const externalId = (item as { externalId?: unknown } | null)?.externalId;
+  return typeof externalId === 'string' && externalId.trim().length > 0 && externalId.length <= 128
+    ? pseudonymiser.pseudonym('customer', externalId)
+    : undefined;
+}
+
+function reject(
+  index: number,
+  pseudonym: string | undefined,
+  code: string,
+  message: string,
+  details?: ErrorDetail[],
+): ItemResult {
+  return {
+    index,
+    status: 'rejected',
+    ...(pseudonym ? { pseudonym } : {}),
+    code,
+    message,
+    ...(details ? { details } : {}),
+  };
+}
+
+function rejectionAudit(pseudonym: string, digest: string, code: string, ctx: RequestContext): AuditEvent {
+  return auditEvent({
+    eventId: `ingest.rejected#${digest}`,
+    subject: pseudonym,
+    actor: { type: 'principal', id: ctx.principalId, role: ctx.role },
+    action: 'ingest.rejected',
+    reasonCodes: [code],
+    requestId: ctx.requestId,
+    at: ctx.now,
+    details: { purpose: 'risk_assessment' },
+  });
+}

@@ -1,0 +1,120 @@
+import type { ErrorDetail } from '../../errors.js';
+import { canonicalJson } from '../canonical.js';
+import type {
+  KeyService,
+  ProfileStore,
+  SegmentationQueue,
+  StoredTransaction,
+  TransactionStore,
+} from '../ports.js';
+import { fxTable, type TransactionRecord, transactionRecord } from '../schemas.js';
+import { toErrorDetails } from '../validation.js';
+import type { ItemResult, RequestContext } from './results.js';
+
+export interface TransactionIngestionDeps {
+  keys: KeyService;
+  profiles: ProfileStore;
+  transactions: TransactionStore;
+  queue: SegmentationQueue;
+}
+
+/** Transactions are kept long enough for the widest aggregate window plus a review margin. */
+export const transactionRetentionDays = 400;
+const maxClockSkewMs = 5 * 60_000;
+
+/**
+ * Records transactions of known customers (the transaction id only as a keyed MAC) and queues
+ * one re-segmentation per affected customer. The same transaction sent twice is a duplicate;
+ * the same id with different content is a conflict, not an overwrite.
+ */
+export async function ingestTransactions(
+  items: readonly unknown[],
+  deps: TransactionIngestionDeps,
+  ctx: RequestContext,
+): Promise<ItemResult[]> {
+  const pseudonymiser = await deps.keys.pseudonymiser();
+  const results: ItemResult[] = [];
+  const valid: { index: number; record: TransactionRecord; txn: StoredTransaction }[] = [];
+  const seen = new Set<string>();
+
+  items.forEach((item, index) => {
+    const parsed = transactionRecord.safeParse(item);
+    if (!parsed.success) {
+      results.push(
+        rejected(index, 'VALIDATION_FAILED', 'Record failed validation', toErrorDetails(parsed.error.issues)),
+      );
+      return;
+    }
+    const record = parsed.data;
+    if (Date.parse(record.timestamp) > ctx.now.getTime() + maxClockSkewMs) {
+      results.push(rejected(index, 'FUTURE_TIMESTAMP', 'Transaction timestamp is in the future'));
+      return;
+    }
+    const pseudonym = pseudonymiser.pseudonym('customer', record.customerExternalId);
+    const txnRef = pseudonymiser.pseudonym('transaction', record.transactionId);
+    if (seen.has(txnRef)) {
+      results.push(
+        rejected(index, 'DUPLICATE_IN_BATCH', 'The same transactionId appears earlier in this batch'),
+      );
+      return;
+    }
+    seen.add(txnRef);
+    const rate = fxTable.rates[record.currency] ?? Number.NaN;
+    valid.push({
+      index,
+      record,
+      txn: {
+        pseudonym,
+        txnRef,
+        contentDigest: pseudonymiser.digest('content', canonicalJson(record)),
+        amount: record.amount,
+        currency: record.currency,
+        amountEur: Math.round((record.amount / rate) * 100) / 100,
+        fxAsOf: fxTable.asOf,
+        timestamp: new Date(record.timestamp).toISOString(),
+        direction: record.direction,
+        ...(record.counterpartyCountry ? { counterpartyCountry: record.counterpartyCountry } : {}),
+        paymentMethod: record.paymentMethod,
+        expiresAt: Math.floor(Date.parse(record.timestamp) / 1000) + transactionRetentionDays * 86_400,
+      },
+    });
+  });
+
+  const known = await deps.profiles.getMany([...new Set(valid.map((v) => v.txn.pseudonym))]);
+  const insertable = valid.filter((v) => {
+    if (known.has(v.txn.pseudonym)) return true;
+    results.push(
+      rejected(v.index, 'UNKNOWN_CUSTOMER', 'No customer with this customerExternalId; send it first'),
+    );
+    return false;
+  });
+
+  const existing = await deps.transactions.putIfAbsent(insertable.map((v) => v.txn));
+  const touched = new Set<string>();
+  for (const v of insertable) {
+    const storedDigest = existing.get(v.txn.txnRef);
+    if (storedDigest === undefined) {
+      touched.add(v.txn.pseudonym);
+      results.push({ index: v.index, status: 'accepted', pseudonym: v.txn.pseudonym });
+    } else if (storedDigest === v.txn.contentDigest) {
+      results.push({ index: v.index, status: 'duplicate', pseudonym: v.txn.pseudonym });
+    } else {
+      results.push(
+        rejected(v.index, 'TRANSACTION_CONFLICT', 'This transactionId was recorded with different content'),
+      );
+    }
+  }
+
+  await deps.queue.enqueue(
+    [...touched].map((pseudonym) => ({
+      pseudonym,
+      cause: 'transactions' as const,
+      requestId: ctx.requestId,
+    })),
+  );
+  return results;
+}
+
+function rejected(index: number, code: string, message: string, details?: ErrorDetail[]): ItemResult {
+  return { index, status: 'rejected', code, message, ...(details ? { details } : {}) };
+}

@@ -1,0 +1,137 @@
+/**
+ * Ports: what the domain needs from the outside world. Adapters in shared/adapters implement
+ * them with DynamoDB, SQS and KMS; nothing in shared/domain imports an AWS SDK.
+ */
+import type { SealedBox } from './crypto/envelope.js';
+import type { Pseudonymiser } from './crypto/pseudonymiser.js';
+import type { CustomerRecord } from './schemas.js';
+
+export interface KeyService {
+  /** The current pseudonymiser (MAC secret unwrapped by KMS, cached for a bounded time). */
+  pseudonymiser(): Promise<Pseudonymiser>;
+  /** Per-subject data keys; creates missing ones when `create` is set. */
+  subjectKeys(pseudonyms: readonly string[], create: boolean): Promise<Map<string, Buffer>>;
+}
+
+/** A customer as stored: risk features in clear, personal data sealed under the subject key. */
+export interface StoredProfile {
+  pseudonym: string;
+  macKeyVersion: string;
+  customerType: CustomerRecord['type'];
+  jurisdictions: string[];
+  attributes: Record<string, number | string | boolean>;
+  flags: NonNullable<CustomerRecord['flags']>;
+  /** Lawful basis per purpose: the basis and its provenance, which are not personal data. */
+  lawfulBasis: CustomerRecord['lawfulBasis'];
+  personalData?: SealedBox;
+  /** Keyed digest of the canonical record: equal digest means the same content (idempotency). */
+  contentDigest: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProfileStore {
+  getMany(pseudonyms: readonly string[]): Promise<Map<string, StoredProfile>>;
+  /** Writes if the stored version still equals `version - 1`; returns false on a lost race. */
+  put(profile: StoredProfile): Promise<boolean>;
+  /** Forgets a content digest so the next identical upload is not mistaken for a duplicate. */
+  clearDigest(pseudonym: string, digest: string): Promise<void>;
+  /** Streams every pseudonym, for scheduled re-segmentation. */
+  scanPseudonyms(): AsyncIterable<string[]>;
+}
+
+export interface StoredTransaction {
+  pseudonym: string;
+  txnRef: string;
+  contentDigest: string;
+  amount: number;
+  currency: string;
+  amountEur: number;
+  fxAsOf: string;
+  timestamp: string;
+  direction: 'inbound' | 'outbound';
+  counterpartyCountry?: string;
+  paymentMethod: string;
+  expiresAt: number;
+}
+
+export interface TransactionStore {
+  /** Inserts each transaction unless its txnRef exists; returns the stored digests of those that existed. */
+  putIfAbsent(txns: readonly StoredTransaction[]): Promise<Map<string, string>>;
+  listSince(pseudonym: string, sinceIso: string): Promise<StoredTransaction[]>;
+}
+
+export type SegmentationCause = 'profile' | 'transactions' | 'schedule' | 'manual';
+
+/** A queue body: a pseudonym and why, never personal data. */
+export interface SegmentationJob {
+  pseudonym: string;
+  cause: SegmentationCause;
+  requestId: string;
+}
+
+export interface SegmentationQueue {
+  enqueue(jobs: readonly SegmentationJob[]): Promise<void>;
+}
+
+export interface Actor {
+  type: 'principal' | 'system';
+  id: string;
+  role?: string;
+}
+
+/**
+ * Append-only audit record. `eventId` is deterministic for the fact it records, so a retry
+ * writes the same key and the store's condition turns it into a no-op.
+ * Room for the hash chain of a later issue: `prevHash`/`hash` are reserved names.
+ */
+export interface AuditEvent {
+  stream: string;
+  eventId: string;
+  at: string;
+  day: string;
+  actor: Actor;
+  action: 'ingest.rejected' | 'segment.assigned' | 'segment.changed' | 'segment.confirmed';
+  subject: string | null;
+  reasonCodes: string[];
+  modelVersion?: string;
+  requestId: string;
+  details: Record<string, unknown>;
+  schemaVersion: 1;
+}
+
+export interface AuditLog {
+  append(events: readonly AuditEvent[]): Promise<void>;
+}
+
+export interface FiredRule {
+  ruleId: string;
+  points: number;
+  reasonCode: string;
+}
+
+export interface Assignment {
+  pseudonym: string;
+  segment: string;
+  score: number;
+  firedRules: FiredRule[];
+  reasonCodes: string[];
+  overrideBy?: string;
+  missingVariables: string[];
+  modelId: string;
+  modelVersion: number;
+  policyRef: string;
+  listsAsOf: Record<string, string>;
+  inputDigest: string;
+  assignedAt: string;
+  previousSegment: string | null;
+  revision: number;
+}
+
+export interface AssignmentStore {
+  get(pseudonym: string): Promise<Assignment | undefined>;
+  /** Writes the assignment and its audit record atomically, if the revision did not move. */
+  commit(assignment: Assignment, audit: AuditEvent): Promise<'committed' | 'conflict'>;
+  countBySegment(segments: readonly string[]): Promise<Record<string, number>>;
+}

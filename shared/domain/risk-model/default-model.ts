@@ -1,0 +1,7 @@
+import defaultModelDocument from '../../data/risk-models/default.json' with { type: 'json' };
+import { type RiskModel, riskModelSchema } from './model.js';
+
+/** The default AML model shipped with riskloop (`shared/data/risk-models/default.json`), schema-validated. */
+export function loadDefaultModel(): RiskModel {
+  return riskModelSchema.parse(defaultModelDocument);
+}

@@ -1,0 +1,87 @@
+import type { StoredTransaction } from '../ports.js';
+
+/** Per-customer transaction features that rules can use; amounts in EUR. */
+export interface TransactionAggregates {
+  volume30d: number;
+  count30d: number;
+  volume90d: number;
+  count90d: number;
+  cashShare90d: number;
+  cryptoShare90d: number;
+  crossBorderShare90d: number;
+  highRiskCountryCount90d: number;
+  /** Cash transactions just under a reporting threshold: the classic structuring pattern. */
+  nearThresholdCashCount30d: number;
+  maxAmount90d: number;
+}
+
+export interface AggregationOptions {
+  now: Date;
+  /** Jurisdictions of the customer: a counterparty elsewhere makes a transaction cross-border. */
+  homeCountries: readonly string[];
+  highRiskCountries: ReadonlySet<string>;
+  /** EUR 10,000 by default (EU AMLR cash cap; US CTR threshold is USD 10,000). */
+  reportingThresholdEur?: number;
+  /** Share of the threshold from which an amount counts as "just under" it. */
+  nearThresholdRatio?: number;
+}
+
+const day = 86_400_000;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const ratio = (part: number, whole: number) =>
+  whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
+
+/** Folds a customer's transactions into the aggregates of the 30- and 90-day windows. */
+export function aggregateTransactions(
+  txns: readonly Pick<
+    StoredTransaction,
+    'amountEur' | 'timestamp' | 'paymentMethod' | 'counterpartyCountry'
+  >[],
+  options: AggregationOptions,
+): TransactionAggregates {
+  const threshold = options.reportingThresholdEur ?? 10_000;
+  const nearFrom = threshold * (options.nearThresholdRatio ?? 0.9);
+  const now = options.now.getTime();
+  const home = new Set(options.homeCountries);
+  const a = {
+    volume30d: 0,
+    count30d: 0,
+    volume90d: 0,
+    count90d: 0,
+    cash: 0,
+    crypto: 0,
+    crossBorder: 0,
+    highRisk: 0,
+    nearThreshold: 0,
+    max: 0,
+  };
+  for (const t of txns) {
+    const age = now - Date.parse(t.timestamp);
+    if (age < 0 - 5 * 60_000 || age > 90 * day) continue;
+    a.volume90d += t.amountEur;
+    a.count90d += 1;
+    a.max = Math.max(a.max, t.amountEur);
+    if (t.paymentMethod === 'cash') a.cash += t.amountEur;
+    if (t.paymentMethod === 'crypto') a.crypto += t.amountEur;
+    if (t.counterpartyCountry && !home.has(t.counterpartyCountry)) a.crossBorder += 1;
+    if (t.counterpartyCountry && options.highRiskCountries.has(t.counterpartyCountry)) a.highRisk += 1;
+    if (age <= 30 * day) {
+      a.volume30d += t.amountEur;
+      a.count30d += 1;
+      if (t.paymentMethod === 'cash' && t.amountEur >= nearFrom && t.amountEur < threshold)
+        a.nearThreshold += 1;
+    }
+  }
+  return {
+    volume30d: round2(a.volume30d),
+    count30d: a.count30d,
+    volume90d: round2(a.volume90d),
+    count90d: a.count90d,
+    cashShare90d: ratio(a.cash, a.volume90d),
+    cryptoShare90d: ratio(a.crypto, a.volume90d),
+    crossBorderShare90d: ratio(a.crossBorder, a.count90d),
+    highRiskCountryCount90d: a.highRisk,
+    nearThresholdCashCount30d: a.nearThreshold,
+    maxAmount90d: round2(a.max),
+  };
+}

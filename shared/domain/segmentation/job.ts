@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** A segmentation queue body. Anything else is a poison message and ends in the DLQ. */
+export const segmentationJob = z
+  .object({
+    pseudonym: z.string().regex(/^k\d+\.[A-Za-z0-9_-]{43}$/),
+    cause: z.enum(['profile', 'transactions', 'schedule', 'manual']),
+    requestId: z.string().min(1).max(200),
+  })
+  .strict();

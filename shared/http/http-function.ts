@@ -1,0 +1,43 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { HttpRoute } from '../../infra/manifest.js';
+import { NotFoundError } from '../errors.js';
+import { type Caller, callerOf, httpErrors, type JsonEvent, jsonBody, requireRole } from './middleware.js';
+
+export type RouteHandler = (event: JsonEvent, caller: Caller) => Promise<APIGatewayProxyResult>;
+
+const routeKey = (method: string, path: string) => `${method} ${path}`;
+
+/**
+ * Builds the Lambda handler of an HTTP function from its manifest routes: one middy chain with
+ * logging, error mapping, role checks and body limits taken from the route description, so a
+ * route's roles and size limit are declared once (in infra/manifest.ts) and enforced everywhere.
+ */
+export function httpFunction(
+  routes: readonly HttpRoute[],
+  logger: Logger,
+  handlers: Record<string, RouteHandler>,
+): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
+  const table = new Map(
+    routes.map((route) => {
+      const handler = handlers[routeKey(route.method, route.path)];
+      if (!handler) throw new Error(`No handler for route ${route.method} ${route.path}`);
+      const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(requireRole(route.roles));
+      if (route.maxBodyBytes) chain.use(jsonBody({ maxBytes: route.maxBodyBytes }));
+      return [
+        routeKey(route.method, route.path),
+        chain.handler((event) => handler(event, callerOf(event))),
+      ] as const;
+    }),
+  );
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpErrors(logger))
+    .handler(async (event, context) => {
+      const route = table.get(routeKey(event.httpMethod, event.resource));
+      if (!route) throw new NotFoundError('No such route');
+      return route(event, context);
+    });
+}

@@ -1,0 +1,92 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  AppError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
+import { jsonResponse } from './responses.js';
+
+type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/** The caller as established by the authoriser (API Gateway puts its context here). */
+export interface Caller {
+  principalId: string;
+  role: string;
+}
+
+export function callerOf(event: APIGatewayProxyEvent): Caller {
+  const ctx = event.requestContext.authorizer as { principalId?: string; role?: string } | null | undefined;
+  if (!ctx?.principalId || !ctx.role) throw new UnauthorizedError();
+  return { principalId: ctx.principalId, role: ctx.role };
+}
+
+/**
+ * Second line of role checks: API Gateway already enforces the authoriser's policy, but a handler
+ * must not trust that a route was wired correctly.
+ */
+export function requireRole(allowed: readonly string[]): HttpMiddleware {
+  const requireRoleBefore: HttpMiddleware['before'] = (request) => {
+    if (!allowed.includes(callerOf(request.event).role)) throw new ForbiddenError();
+  };
+  return { before: requireRoleBefore };
+}
+
+/** Enforces content type and size before parsing, and parses JSON into `event.body`'s place. */
+export function jsonBody(options: { maxBytes: number }): HttpMiddleware {
+  const jsonBodyBefore: HttpMiddleware['before'] = (request) => {
+    const { event } = request;
+    const contentType = Object.entries(event.headers ?? {}).find(
+      ([k]) => k.toLowerCase() === 'content-type',
+    )?.[1];
+    if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType))
+      throw new UnsupportedMediaTypeError();
+    const raw = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64')
+      : Buffer.from(event.body ?? '', 'utf8');
+    if (raw.length > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
+    try {
+      (event as JsonEvent).jsonBody = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new ValidationError('Body is not valid JSON', [
+        { code: 'MALFORMED_JSON', message: 'Unparseable JSON' },
+      ]);
+    }
+  };
+  return { before: jsonBodyBefore };
+}
+
+/** An API Gateway event after jsonBody() ran: the parsed body sits beside the raw one. */
+export type JsonEvent = APIGatewayProxyEvent & { jsonBody?: unknown };
+
+/**
+ * Maps every error to `{ error: { code, message, details } }`. Known errors keep their status and
+ * sanitised message; anything else becomes a 500 whose body carries only the request id, while
+ * the log gets the error name and stack (never the input, which may be personal data).
+ */
+export function httpErrors(logger: Logger): HttpMiddleware {
+  const httpErrorsOnError: HttpMiddleware['onError'] = (request) => {
+    const { error } = request;
+    const requestId = request.event.requestContext?.requestId;
+    if (error instanceof AppError) {
+      logger.info('request rejected', { code: error.code, status: error.status });
+      request.response = jsonResponse(error.status, {
+        error: { code: error.code, message: error.message, details: error.details },
+      });
+      return;
+    }
+    logger.error('request failed', { errorName: error?.name, stack: error?.stack });
+    request.response = jsonResponse(500, {
+      error: {
+        code: 'INTERNAL',
+        message: 'Internal error',
+        details: [{ code: 'REQUEST_ID', message: String(requestId) }],
+      },
+    });
+  };
+  return { onError: httpErrorsOnError };
+}

@@ -1,0 +1,74 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import type { Role } from '../../infra/manifest.js';
+
+const state = () => inject('runtime');
+
+/** Calls the local API as a role. */
+export async function api(
+  role: Role | 'none',
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const { apiUrl, credentials } = state();
+  const res = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: {
+      ...(role === 'none' ? {} : { authorization: `Bearer ${credentials[role]}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+const clientConfig = () => ({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
+export const localDynamo = () =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...clientConfig(), endpoint: state().endpoints.dynamodb }),
+  );
+export const localSqs = () => new SQSClient({ ...clientConfig(), endpoint: state().endpoints.sqs });
+export const env = () => state().env;
+
+/** Polls `probe` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function kmsStats(): Promise<Record<string, number>> {
+  const res = await fetch(state().adminUrl);
+  return ((await res.json()) as { kms: Record<string, number> }).kms;
+}
+
+export const lawfulBasis = {
+  risk_assessment: {
+    basis: 'legal_obligation',
+    recordedAt: '2026-01-01T00:00:00Z',
+    source: 'onboarding-form',
+    version: 'aml-notice-v3',
+  },
+};
+
+/** A unique run prefix so tests sharing the one local system never collide. */
+export const runId = () => Math.random().toString(36).slice(2, 8);

@@ -32,6 +32,7 @@ export async function setup(project: TestProject): Promise<void> {
       // Failed records come back after 2 s instead of 180 s, so the DLQ test stays short.
       RISKLOOP_VISIBILITY_TIMEOUT: '2',
       RISKLOOP_SPY_QUEUES: 'true',
+      RISKLOOP_DYNAMODB_IN_MEMORY: 'true',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
     },
     stdio: ['ignore', out, out],

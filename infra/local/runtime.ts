@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   visibilityTimeoutSeconds?: number;
   /** Record every queue message for the admin endpoint (tests scan bodies for personal data). */
   spyQueues?: boolean;
+  /** Keep DynamoDB Local's data in memory (faster, lost on stop): tests and benchmarks. */
+  dynamoInMemory?: boolean;
   log: RuntimeLog;
 }
 

@@ -3,7 +3,7 @@
  * Settings (all optional): RISKLOOP_PORT (3000), RISKLOOP_HOST (127.0.0.1), RISKLOOP_DATA_DIR
  * (.data), RISKLOOP_DYNAMODB_PORT (8000), RISKLOOP_SQS_PORT (9324), RISKLOOP_KMS_PORT (4599),
  * RISKLOOP_VISIBILITY_TIMEOUT (queue visibility override, seconds) and RISKLOOP_SPY_QUEUES (record
- * queue bodies for inspection): tests only.
+ * queue bodies for inspection): tests only. RISKLOOP_DYNAMODB_IN_MEMORY=true keeps no data on disk.
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,6 +35,7 @@ async function main() {
       ? { visibilityTimeoutSeconds: intSetting('RISKLOOP_VISIBILITY_TIMEOUT', 180) }
       : {}),
     spyQueues: process.env.RISKLOOP_SPY_QUEUES === 'true',
+    dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
     log,
   });
 

@@ -20,7 +20,9 @@ export function dynamoClient(): DynamoDBDocumentClient {
 }
 
 export function sqsClient(): SQSClient {
-  sqs ??= new SQSClient({ maxAttempts: 5 });
+  // The queue URL's host must not override the configured endpoint: locally the stand-in's URLs
+  // name a host that does not resolve; on AWS both are the same regional endpoint anyway.
+  sqs ??= new SQSClient({ maxAttempts: 5, useQueueUrlAsEndpoint: false });
   return sqs;
 }
 

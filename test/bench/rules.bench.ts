@@ -2,7 +2,12 @@
  * Rule-engine overhead: the compiled default model (CEL) against a hand-written TypeScript function
  * implementing the same rules, over the same synthetic customers.
  */
-import { type Assessment, compileModel, type FiredRule, loadDefaultModel } from '../../shared/domain/risk-model/index.js';
+import {
+  type Assessment,
+  compileModel,
+  type FiredRule,
+  loadDefaultModel,
+} from '../../shared/domain/risk-model/index.js';
 import { type BenchResult, compare, throughput } from './measure.js';
 
 export interface SyntheticProfile {
@@ -43,7 +48,24 @@ function prng(seed: number): () => number {
   };
 }
 
-const COUNTRIES = ['DE', 'FR', 'NL', 'ES', 'IT', 'PL', 'US', 'GB', 'CH', 'KE', 'VN', 'BG', 'MC', 'IR', 'AE', 'TR'];
+const COUNTRIES = [
+  'DE',
+  'FR',
+  'NL',
+  'ES',
+  'IT',
+  'PL',
+  'US',
+  'GB',
+  'CH',
+  'KE',
+  'VN',
+  'BG',
+  'MC',
+  'IR',
+  'AE',
+  'TR',
+];
 
 export function syntheticCustomers(count = 20_000, seed = 42): SyntheticCustomer[] {
   const rnd = prng(seed);
@@ -53,7 +75,8 @@ export function syntheticCustomers(count = 20_000, seed = 42): SyntheticCustomer
     const corporate = rnd() < 0.2;
     const profile: SyntheticProfile = { attributes: { segmentHint: pick(['retail', 'sme', 'private']) } };
     if (rnd() > 0.02) profile.customerType = corporate ? 'corporate' : 'individual';
-    if (rnd() > 0.03) profile.jurisdictions = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(COUNTRIES));
+    if (rnd() > 0.03)
+      profile.jurisdictions = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(COUNTRIES));
     if (rnd() > 0.05) {
       profile.flags = {
         pep: rnd() < 0.03,
@@ -113,17 +136,23 @@ const HIGH_RISK_COUNTRIES = new Set([
 ]);
 const SEGMENTS = ['low', 'medium', 'high', 'critical'] as const;
 
+function orMissing<T>(value: T | undefined, name: string, fallback: T, missing: string[]): T {
+  if (value !== undefined && value !== null) return value;
+  missing.push(name);
+  return fallback;
+}
+
 /** The default model's rules written by hand: the baseline for the benchmark and an oracle for the tests. */
 export function handWrittenAssess(customer: SyntheticCustomer): Assessment {
   const { profile, transactions: tx } = customer;
   const flags = profile.flags;
   const missingVariables: string[] = [];
-  const customerType = profile.customerType ?? (missingVariables.push('customerType'), 'individual');
-  const jurisdictions = profile.jurisdictions ?? (missingVariables.push('jurisdictions'), []);
-  const isPep = flags?.pep ?? (missingVariables.push('isPep'), false);
-  const sanctionsHit = flags?.sanctionsHit ?? (missingVariables.push('sanctionsHit'), false);
-  const priorIncidents = flags?.priorIncidents ?? (missingVariables.push('priorIncidents'), 0);
-  const adverseMedia = flags?.adverseMedia ?? (missingVariables.push('adverseMedia'), false);
+  const customerType = orMissing(profile.customerType, 'customerType', 'individual', missingVariables);
+  const jurisdictions = orMissing(profile.jurisdictions, 'jurisdictions', [], missingVariables);
+  const isPep = orMissing(flags?.pep, 'isPep', false, missingVariables);
+  const sanctionsHit = orMissing(flags?.sanctionsHit, 'sanctionsHit', false, missingVariables);
+  const priorIncidents = orMissing(flags?.priorIncidents, 'priorIncidents', 0, missingVariables);
+  const adverseMedia = orMissing(flags?.adverseMedia, 'adverseMedia', false, missingVariables);
   if (!tx) {
     missingVariables.push(
       'volume30d',
@@ -147,9 +176,14 @@ export function handWrittenAssess(customer: SyntheticCustomer): Assessment {
     fired.push({ ruleId: 'high-risk-jurisdiction', points: 25, reasonCode: 'HIGH_RISK_JURISDICTION' });
   }
   if (tx && tx.highRiskCountryCount90d >= 2) {
-    fired.push({ ruleId: 'high-risk-counterparties', points: 15, reasonCode: 'HIGH_RISK_COUNTERPARTY_COUNTRIES' });
+    fired.push({
+      ruleId: 'high-risk-counterparties',
+      points: 15,
+      reasonCode: 'HIGH_RISK_COUNTERPARTY_COUNTRIES',
+    });
   }
-  if (priorIncidents >= 1) fired.push({ ruleId: 'prior-incidents', points: 20, reasonCode: 'PRIOR_INCIDENTS' });
+  if (priorIncidents >= 1)
+    fired.push({ ruleId: 'prior-incidents', points: 20, reasonCode: 'PRIOR_INCIDENTS' });
   if (customerType === 'corporate') {
     fired.push({ ruleId: 'corporate-customer', points: 5, reasonCode: 'CORPORATE_CUSTOMER' });
   }
@@ -163,7 +197,8 @@ export function handWrittenAssess(customer: SyntheticCustomer): Assessment {
     if (tx.cashShare90d >= 0.5 && tx.volume90d >= 10_000) {
       fired.push({ ruleId: 'cash-intensive', points: 15, reasonCode: 'CASH_INTENSIVE' });
     }
-    if (tx.cryptoShare90d >= 0.3) fired.push({ ruleId: 'crypto-exposure', points: 10, reasonCode: 'CRYPTO_EXPOSURE' });
+    if (tx.cryptoShare90d >= 0.3)
+      fired.push({ ruleId: 'crypto-exposure', points: 10, reasonCode: 'CRYPTO_EXPOSURE' });
     if (tx.nearThresholdCashCount30d >= 3) {
       fired.push({ ruleId: 'structuring', points: 35, reasonCode: 'STRUCTURING_PATTERN' });
     }
@@ -213,7 +248,7 @@ export async function run(): Promise<BenchResult[]> {
       baseline,
       subject,
       0.5,
-      `${model.model.rules.length} rules`,
+      `${model.model.rules.length} rules, ${Object.values(model.ruleExecution).filter((e) => e === 'native').length} on the native fast path; 20,000 customers per call`,
     ),
   ];
 }

@@ -155,6 +155,8 @@ interface Analysis {
   issues: ModelIssue[];
   model?: RiskModel;
   rules: AnalysedRule[];
+  /** Frozen list values, as registered in the CEL environment. */
+  lists: Map<string, readonly string[]>;
 }
 
 /** Collects every issue in `model` (schema, identifiers, expressions, bands) without throwing. */
@@ -173,9 +175,9 @@ export interface CompileOptions {
 
 /** Validates and compiles `model`. @throws ModelValidationError listing every issue. */
 export function compileModel(model: RiskModel, options: CompileOptions = {}): CompiledModel {
-  const { issues, model: parsed, rules } = analyse(model);
+  const { issues, model: parsed, rules, lists } = analyse(model);
   if (issues.length > 0 || parsed === undefined) throw new ModelValidationError(issues);
-  return buildEvaluator(parsed, rules, options.nativeFastPath ?? true);
+  return buildEvaluator(parsed, rules, lists, options.nativeFastPath ?? true);
 }
 
 function formatPath(path: readonly (string | number)[]): string {
@@ -191,8 +193,13 @@ function analyse(input: unknown): Analysis {
   const result = riskModelSchema.safeParse(input);
   if (!result.success) {
     return {
-      issues: result.error.issues.map((i) => ({ path: formatPath(i.path), code: 'schema', message: i.message })),
+      issues: result.error.issues.map((i) => ({
+        path: formatPath(i.path),
+        code: 'schema',
+        message: i.message,
+      })),
       rules: [],
+      lists: new Map(),
     };
   }
   const model = result.data;
@@ -200,18 +207,25 @@ function analyse(input: unknown): Analysis {
 
   const env = createEnvironment();
   const variables = new Map<string, ModelVariable>();
+  const lists = new Map<string, readonly string[]>();
   for (const [name, list] of Object.entries(model.lists)) {
     if (CEL_RESERVED.has(name) || env.hasVariable(name)) {
-      issues.push({ path: `lists.${name}`, code: 'invalid_identifier', message: `'${name}' is reserved in CEL` });
+      issues.push({
+        path: `lists.${name}`,
+        code: 'invalid_identifier',
+        message: `'${name}' is reserved in CEL`,
+      });
       continue;
     }
-    env.registerConstant(name, 'list<string>', Object.freeze([...list.values]));
+    const values = Object.freeze([...list.values]);
+    lists.set(name, values);
+    env.registerConstant(name, 'list<string>', values);
   }
   model.variables.forEach((v, i) => {
     const path = `variables[${i}].name`;
     if (variables.has(v.name)) {
       issues.push({ path, code: 'duplicate_variable', message: `variable '${v.name}' is declared twice` });
-    } else if (v.name in model.lists) {
+    } else if (Object.hasOwn(model.lists, v.name)) {
       issues.push({ path, code: 'name_conflict', message: `variable '${v.name}' has the name of a list` });
     } else if (CEL_RESERVED.has(v.name) || env.hasVariable(v.name)) {
       issues.push({ path, code: 'invalid_identifier', message: `'${v.name}' is reserved in CEL` });
@@ -226,7 +240,11 @@ function analyse(input: unknown): Analysis {
   const rules: AnalysedRule[] = [];
   model.rules.forEach((rule, index) => {
     if (ruleIds.has(rule.id)) {
-      issues.push({ path: `rules[${index}].id`, code: 'duplicate_rule_id', message: `rule id '${rule.id}' is used twice` });
+      issues.push({
+        path: `rules[${index}].id`,
+        code: 'duplicate_rule_id',
+        message: `rule id '${rule.id}' is used twice`,
+      });
     }
     ruleIds.add(rule.id);
     if (rule.overrideSegment !== undefined && !segmentNames.has(rule.overrideSegment)) {
@@ -243,13 +261,17 @@ function analyse(input: unknown): Analysis {
   const seen = new Set<string>();
   model.segments.forEach((s, i) => {
     if (seen.has(s.name)) {
-      issues.push({ path: `segments[${i}].name`, code: 'duplicate_segment', message: `segment '${s.name}' is defined twice` });
+      issues.push({
+        path: `segments[${i}].name`,
+        code: 'duplicate_segment',
+        message: `segment '${s.name}' is defined twice`,
+      });
     }
     seen.add(s.name);
   });
   checkBands(model, issues);
 
-  return { issues, model, rules };
+  return { issues, model, rules, lists };
 }
 
 function analyseExpression(
@@ -493,7 +515,12 @@ interface Frame {
 
 const EMPTY: string[] = Object.freeze([]) as unknown as string[];
 
-function buildEvaluator(model: RiskModel, analysed: AnalysedRule[], nativeFastPath: boolean): CompiledModel {
+function buildEvaluator(
+  model: RiskModel,
+  analysed: AnalysedRule[],
+  lists: ReadonlyMap<string, readonly string[]>,
+  nativeFastPath: boolean,
+): CompiledModel {
   const segmentIndex = new Map(model.segments.map((s, i) => [s.name, i]));
   const segmentNames = model.segments.map((s) => s.name);
   const segmentMins = model.segments.map((s) => s.minScore);
@@ -522,7 +549,6 @@ function buildEvaluator(model: RiskModel, analysed: AnalysedRule[], nativeFastPa
     });
   }
 
-  const lists = new Map(Object.entries(model.lists).map(([name, l]) => [name, Object.freeze([...l.values])]));
   const fastPathScope = {
     variable(name: string) {
       const slot = varIndex.get(name);
@@ -600,8 +626,10 @@ function buildEvaluator(model: RiskModel, analysed: AnalysedRule[], nativeFastPa
     // previous customer can be read by the rules of this one.
     for (let i = 0; i < runtimeVars.length; i++) {
       const v = runtimeVars[i] as RuntimeVariable;
-      const source = v.source === 0 ? profile : v.source === 1 ? transactions : v.source === 2 ? feedback : score;
-      let value = source === undefined || source === null ? undefined : v.get(source as Record<string, unknown>);
+      const source =
+        v.source === 0 ? profile : v.source === 1 ? transactions : v.source === 2 ? feedback : score;
+      let value =
+        source === undefined || source === null ? undefined : v.get(source as Record<string, unknown>);
       if (value === undefined || value === null) {
         if (missing === undefined) missing = [];
         missing.push(v.name);
@@ -657,7 +685,7 @@ function buildEvaluator(model: RiskModel, analysed: AnalysedRule[], nativeFastPa
       modelId,
       version,
       score: total,
-      segment: segmentNames[overrideIndex > band ? overrideIndex : band] as string,
+      segment: segmentNames[Math.max(band, overrideIndex)] as string,
       firedRules,
       missingVariables: missing ?? EMPTY,
       listsAsOf,

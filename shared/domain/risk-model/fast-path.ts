@@ -84,7 +84,9 @@ function build(ast: ASTNode, scope: FastPathScope): Node | undefined {
       if (l?.kind !== 'bool' || r?.kind !== 'bool') return undefined;
       const a = l.eval;
       const b = r.eval;
-      return ast.op === '&&' ? { kind: 'bool', eval: (s) => a(s) && b(s) } : { kind: 'bool', eval: (s) => a(s) || b(s) };
+      return ast.op === '&&'
+        ? { kind: 'bool', eval: (s) => a(s) && b(s) }
+        : { kind: 'bool', eval: (s) => a(s) || b(s) };
     }
     case '?:': {
       const [c, t, e] = ast.args.map((n) => build(n, scope));
@@ -122,7 +124,9 @@ function build(ast: ASTNode, scope: FastPathScope): Node | undefined {
       if (l === undefined || r === undefined || l.kind !== r.kind || l.kind === 'list') return undefined;
       const a = l.eval;
       const b = r.eval;
-      return ast.op === '==' ? { kind: 'bool', eval: (s) => a(s) === b(s) } : { kind: 'bool', eval: (s) => a(s) !== b(s) };
+      return ast.op === '=='
+        ? { kind: 'bool', eval: (s) => a(s) === b(s) }
+        : { kind: 'bool', eval: (s) => a(s) !== b(s) };
     }
     case 'in': {
       const l = build(ast.args[0], scope);

@@ -167,7 +167,13 @@ export const riskModelSchema: z.ZodType<RiskModel, z.ZodTypeDef, unknown> = z
     metadata: z
       .object({ author: nonEmpty, changeNote: z.string(), createdAt: z.string().datetime({ offset: true }) })
       .strict(),
-    lists: z.record(z.string().regex(CEL_IDENTIFIER, 'list names must be CEL identifiers'), listSchema),
+    lists: z.record(
+      z
+        .string()
+        .regex(CEL_IDENTIFIER, 'list names must be CEL identifiers')
+        .refine((k) => !FORBIDDEN_PATH_SEGMENTS.has(k), 'reserved list name'),
+      listSchema,
+    ),
     variables: z.array(variableSchema),
     rules: z.array(ruleSchema),
     segments: z.array(segmentSchema).min(1),

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { httpRoutes, type Role, roles } from '../../infra/manifest.js';
+import {
+  allowedResources,
+  bearerKey,
+  hashApiKey,
+  newApiKey,
+  policyAllows,
+} from '../../shared/domain/auth.js';
+
+const stageArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
+const routes = httpRoutes().map((r) => r.route);
+const pseudonym = `k1.${'A'.repeat(20)}-_${'b'.repeat(21)}`;
+
+describe('newApiKey', () => {
+  it.each(roles)('makes rl_%s_ keys with 43 base64url characters of randomness', (role) => {
+    const key = newApiKey(role);
+
+    expect(key).toMatch(new RegExp(`^rl_${role}_[A-Za-z0-9_-]{43}$`));
+  });
+
+  it('never makes the same key twice', () => {
+    const keys = new Set(Array.from({ length: 50 }, () => newApiKey('analyst')));
+
+    expect(keys.size).toBe(50);
+  });
+
+  it('makes keys that bearerKey accepts', () => {
+    const key = newApiKey('ingest');
+
+    expect(bearerKey(`Bearer ${key}`)).toBe(key);
+  });
+});
+
+describe('bearerKey', () => {
+  const key = `rl_admin_${'x'.repeat(43)}`;
+
+  it('extracts the key from a Bearer header, tolerating surrounding and inner spaces', () => {
+    expect(bearerKey(`Bearer ${key}`)).toBe(key);
+    expect(bearerKey(`  Bearer   ${key}  `)).toBe(key);
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['Basic auth', `Basic ${key}`],
+    ['no scheme', key],
+    ['no key', 'Bearer '],
+    ['a key without the rl_ prefix', `Bearer xx_admin_${'x'.repeat(43)}`],
+    ['a key with an upper-case role', `Bearer rl_ADMIN_${'x'.repeat(43)}`],
+    ['a key one character short', `Bearer rl_admin_${'x'.repeat(42)}`],
+    ['a key one character long', `Bearer rl_admin_${'x'.repeat(44)}`],
+    ['a key with a non-base64url character', `Bearer rl_admin_${'x'.repeat(42)}+`],
+    ['a trailing extra token', `Bearer ${key} extra`],
+  ])('rejects %s', (_label, header) => {
+    expect(bearerKey(header)).toBeUndefined();
+  });
+});
+
+describe('hashApiKey', () => {
+  it('is the hex SHA-256 of the key', () => {
+    const key = newApiKey('admin');
+
+    const hash = hashApiKey(key);
+
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).toBe(createHash('sha256').update(key, 'utf8').digest('hex'));
+  });
+
+  it('matches a known SHA-256 vector', () => {
+    expect(hashApiKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('differs between keys and does not contain the key', () => {
+    const a = newApiKey('admin');
+    const b = newApiKey('admin');
+
+    expect(hashApiKey(a)).not.toBe(hashApiKey(b));
+    expect(hashApiKey(a)).not.toContain(a.slice(9));
+  });
+});
+
+describe('allowedResources', () => {
+  const expected: Record<Role, string[]> = {
+    analyst: [`${stageArn}/GET/v1/customers/*/segment`, `${stageArn}/GET/v1/segments`],
+    ingest: [`${stageArn}/POST/v1/customers`, `${stageArn}/POST/v1/transactions`],
+    admin: [
+      `${stageArn}/POST/v1/customers`,
+      `${stageArn}/POST/v1/transactions`,
+      `${stageArn}/GET/v1/customers/*/segment`,
+      `${stageArn}/GET/v1/segments`,
+    ],
+  };
+
+  it.each(roles)('gives %s exactly its routes from the manifest', (role) => {
+    const resources = allowedResources(stageArn, role, routes);
+
+    expect([...resources].sort()).toEqual([...expected[role]].sort());
+  });
+
+  it('covers every manifest route for admin and no route twice', () => {
+    const resources = allowedResources(stageArn, 'admin', routes);
+
+    expect(new Set(resources).size).toBe(resources.length);
+    expect(resources).toHaveLength(routes.length);
+  });
+});
+
+describe('policyAllows', () => {
+  const analyst = allowedResources(stageArn, 'analyst', routes);
+  const ingest = allowedResources(stageArn, 'ingest', routes);
+
+  it('allows a pseudonym in the {pseudonym} segment', () => {
+    expect(policyAllows(analyst, `${stageArn}/GET/v1/customers/${pseudonym}/segment`)).toBe(true);
+  });
+
+  it('allows an exact route', () => {
+    expect(policyAllows(analyst, `${stageArn}/GET/v1/segments`)).toBe(true);
+    expect(policyAllows(ingest, `${stageArn}/POST/v1/transactions`)).toBe(true);
+  });
+
+  it.each([
+    ['an extra segment inside the wildcard', `${stageArn}/GET/v1/customers/a/b/segment`],
+    ['an empty wildcard segment', `${stageArn}/GET/v1/customers//segment`],
+    ['a trailing extra segment', `${stageArn}/GET/v1/segments/extra`],
+    ['a trailing slash', `${stageArn}/GET/v1/segments/`],
+    ['another method', `${stageArn}/POST/v1/segments`],
+    ['another method on the wildcard route', `${stageArn}/DELETE/v1/customers/${pseudonym}/segment`],
+    ['a route of another role', `${stageArn}/POST/v1/customers`],
+    ['another stage', 'arn:aws:execute-api:eu-west-1:123456789012:abc123/dev/GET/v1/segments'],
+    ['another API', 'arn:aws:execute-api:eu-west-1:123456789012:zzz999/prod/GET/v1/segments'],
+  ])('denies %s', (_label, methodArn) => {
+    expect(policyAllows(analyst, methodArn)).toBe(false);
+  });
+
+  it('treats dots in the ARN literally, not as regex wildcards', () => {
+    const resources = [`${stageArn}/GET/v1/a.b`];
+
+    expect(policyAllows(resources, `${stageArn}/GET/v1/a.b`)).toBe(true);
+    expect(policyAllows(resources, `${stageArn}/GET/v1/aXb`)).toBe(false);
+  });
+
+  it('allows nothing with no resources', () => {
+    expect(policyAllows([], `${stageArn}/GET/v1/segments`)).toBe(false);
+  });
+});

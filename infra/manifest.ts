@@ -159,7 +159,7 @@ export const functions = {
         { method: 'POST', path: '/v1/transactions', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
       ],
     },
-    tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite', audit: 'readwrite' },
+    tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite' },
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'generate' },
     reservedConcurrency: 50,

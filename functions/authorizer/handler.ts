@@ -6,7 +6,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { functions, httpRoutes, settingsOf } from '../../infra/manifest.js';
+import { functions, httpRoutes, roles, settingsOf } from '../../infra/manifest.js';
 import { dynamoClient } from '../../shared/adapters/clients.js';
 import { requireSettings } from '../../shared/config.js';
 import { allowedResources, bearerKey, hashApiKey, type Principal } from '../../shared/domain/auth.js';
@@ -24,7 +24,8 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     new GetCommand({ TableName: settings.TABLE_PRINCIPALS, Key: { keyHash: hashApiKey(key) } }),
   );
   const principal = out.Item as Principal | undefined;
-  if (!principal || principal.disabled) {
+  // A principal with a role this build does not know gets nothing, rather than an empty policy.
+  if (!principal || principal.disabled || !roles.includes(principal.role)) {
     logger.info('unknown or disabled API key');
     throw new Error('Unauthorized');
   }

@@ -8,9 +8,11 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import type { SegmentationJob } from '../../shared/domain/ports.js';
+import { segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import { segmentationJob } from '../../shared/domain/segmentation/job.js';
 import { defaultPublishedModel } from '../../shared/domain/segmentation/published-model.js';
-import { segmentCustomer } from '../../shared/domain/segmentation/segment-customer.js';
+import type { SegmentationOutcome } from '../../shared/domain/segmentation/segment-customer.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.segmentWorker));
@@ -24,30 +26,51 @@ const deps = {
   now: () => new Date(),
 };
 
-async function recordHandler(record: SQSRecord): Promise<void> {
-  let body: unknown;
+function parseJob(record: SQSRecord): SegmentationJob | undefined {
   try {
-    body = JSON.parse(record.body);
+    const job = segmentationJob.safeParse(JSON.parse(record.body));
+    return job.success ? job.data : undefined;
   } catch {
-    body = undefined;
-  }
-  const job = segmentationJob.safeParse(body);
-  if (!job.success) {
-    // Poison message: log its id only (the body is untrusted and could hold anything).
-    logger.error('invalid segmentation message', { messageId: record.messageId });
-    throw new Error('Invalid segmentation message');
-  }
-  try {
-    const outcome = await segmentCustomer(job.data, deps);
-    logger.debug('segmented', { pseudonym: job.data.pseudonym, outcome });
-  } catch (error) {
-    logger.warn('segmentation failed', { pseudonym: job.data.pseudonym, errorName: (error as Error).name });
-    throw error;
+    return undefined;
   }
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
+  const jobs = new Map(event.Records.map((r) => [r.messageId, parseJob(r)]));
+  const outcomes = await segmentBatch(
+    [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined),
+    deps,
+  );
+  const counts: Record<string, number> = {};
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const job = jobs.get(record.messageId);
+    if (!job) {
+      // Poison message: log its id only (the body is untrusted and could hold anything).
+      logger.error('invalid segmentation message', { messageId: record.messageId });
+      throw new Error('Invalid segmentation message');
+    }
+    const outcome: SegmentationOutcome | Error | undefined = outcomes.get(job.pseudonym);
+    if (outcome instanceof Error || outcome === undefined) {
+      logger.warn('segmentation failed', {
+        pseudonym: job.pseudonym,
+        errorName: outcome?.name ?? 'NoOutcome',
+      });
+      throw outcome ?? new Error('No outcome');
+    }
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+  };
+
   // A fully failed batch is still a partial-failure response: every record retries on its own.
-  return processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+  const response = await processPartialResponse(event, recordHandler, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });
+  logger.info('batch segmented', {
+    records: event.Records.length,
+    failed: response.batchItemFailures.length,
+    ...counts,
+  });
+  return response;
 };

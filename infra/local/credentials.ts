@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hashApiKey, newApiKey, type Principal } from '../../shared/domain/auth.js';
@@ -21,6 +21,7 @@ export async function ensureLocalCredentials(
     ? (JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials)
     : (Object.fromEntries(roles.map((role) => [role, newApiKey(role)])) as LocalCredentials);
   writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // mode above only applies when the file is created
   const doc = DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: dynamoEndpoint }),
   );

@@ -129,7 +129,18 @@ async function handle(
         return;
       }
       authContext = { ...(result.context as Record<string, string>), principalId: result.principalId };
-    } catch {
+    } catch (error) {
+      // As on AWS: only the exact 'Unauthorized' error means 401; any other authoriser failure is a 500.
+      if ((error as Error).message !== 'Unauthorized') {
+        options.accessLog({
+          level: 'ERROR',
+          message: 'authorizer failure',
+          errorName: (error as Error).name,
+        });
+        send(res, 500, errorBody('AUTHORIZER_FAILURE', 'Internal server error'), requestId);
+        log(500, route.path);
+        return;
+      }
       authContext = undefined;
     }
   }

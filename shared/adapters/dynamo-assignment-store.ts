@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,6 +6,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, AssignmentStore, AuditEvent } from '../domain/ports.js';
 import { auditPut } from './dynamo-audit-log.js';
+import { batchGet } from './dynamo-batch.js';
+import { transactUnits } from './dynamo-transact.js';
 
 export class DynamoAssignmentStore implements AssignmentStore {
   constructor(
@@ -22,33 +23,33 @@ export class DynamoAssignmentStore implements AssignmentStore {
     return out.Item as Assignment | undefined;
   }
 
-  async commit(assignment: Assignment, audit: AuditEvent): Promise<'committed' | 'conflict'> {
-    if (!this.auditTableName)
-      throw new Error('This function has no audit table: it may not write assignments');
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: assignment,
-                ConditionExpression:
-                  assignment.revision === 1 ? 'attribute_not_exists(pseudonym)' : 'revision = :previous',
-                ...(assignment.revision === 1
-                  ? {}
-                  : { ExpressionAttributeValues: { ':previous': assignment.revision - 1 } }),
-              },
-            },
-            { Put: auditPut(this.auditTableName, audit) },
-          ],
-        }),
-      );
-      return 'committed';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) return 'conflict';
-      throw error;
-    }
+  async getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>> {
+    const items = await batchGet<Assignment>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
+    return new Map(items.map((a) => [a.pseudonym, a]));
+  }
+
+  async commitMany(
+    decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
+  ): Promise<('committed' | 'conflict')[]> {
+    const auditTable = this.auditTableName;
+    if (!auditTable) throw new Error('This function has no audit table: it may not write assignments');
+    const outcomes = await transactUnits(
+      this.doc,
+      decisions.map(({ assignment, audit }) => [
+        {
+          TableName: this.tableName,
+          Item: assignment as unknown as Record<string, unknown>,
+          ...(assignment.revision === 1
+            ? { ConditionExpression: 'attribute_not_exists(pseudonym)' }
+            : {
+                ConditionExpression: 'revision = :previous',
+                ExpressionAttributeValues: { ':previous': assignment.revision - 1 },
+              }),
+        },
+        auditPut(auditTable, audit),
+      ]),
+    );
+    return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
   }
 
   async countBySegment(segments: readonly string[]): Promise<Record<string, number>> {

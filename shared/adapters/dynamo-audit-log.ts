@@ -29,7 +29,7 @@ export class DynamoAuditLog implements AuditLog {
 export function auditPut(tableName: string, event: AuditEvent) {
   return {
     TableName: tableName,
-    Item: event,
+    Item: event as unknown as Record<string, unknown>,
     ConditionExpression: 'attribute_not_exists(eventId)',
   };
 }

@@ -9,6 +9,7 @@ export async function batchGet<T>(
   tableName: string,
   keyName: string,
   keys: readonly string[],
+  consistentRead = false,
 ): Promise<T[]> {
   const unique = [...new Set(keys)];
   const pages = await Promise.all(
@@ -17,7 +18,11 @@ export async function batchGet<T>(
       let request: Record<string, unknown>[] | undefined = part.map((k) => ({ [keyName]: k }));
       for (let attempt = 0; request && request.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: request } } }));
+        const out = await doc.send(
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: request, ConsistentRead: consistentRead } },
+          }),
+        );
         found.push(...((out.Responses?.[tableName] ?? []) as T[]));
         request = out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined;
         if (attempt > 8 && request?.length) throw new Error('BatchGetItem kept returning unprocessed keys');

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProfileStore, StoredProfile } from '../domain/ports.js';
 import { batchGet } from './dynamo-batch.js';
+import { transactUnits } from './dynamo-transact.js';
 
 export class DynamoProfileStore implements ProfileStore {
   constructor(
@@ -14,27 +14,25 @@ export class DynamoProfileStore implements ProfileStore {
     return new Map(items.map((p) => [p.pseudonym, p]));
   }
 
-  async put(profile: StoredProfile): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
+  async putMany(profiles: readonly StoredProfile[]): Promise<boolean[]> {
+    const outcomes = await transactUnits(
+      this.doc,
+      profiles.map((profile) => [
+        {
           TableName: this.tableName,
-          Item: profile,
+          Item: profile as unknown as Record<string, unknown>,
           // Optimistic concurrency: a concurrent writer of the same customer loses instead of clobbering.
-          ConditionExpression: profile.version === 1 ? 'attribute_not_exists(pseudonym)' : '#v = :previous',
           ...(profile.version === 1
-            ? {}
+            ? { ConditionExpression: 'attribute_not_exists(pseudonym)' }
             : {
+                ConditionExpression: '#v = :previous',
                 ExpressionAttributeNames: { '#v': 'version' },
                 ExpressionAttributeValues: { ':previous': profile.version - 1 },
               }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+        },
+      ]),
+    );
+    return outcomes.map((o) => o.written);
   }
 
   async clearDigest(pseudonym: string, digest: string): Promise<void> {

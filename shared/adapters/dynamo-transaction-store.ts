@@ -1,9 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredTransaction, TransactionStore } from '../domain/ports.js';
-
-/** Bounded parallelism: enough to hide latency, low enough not to hot-spot one partition. */
-const writeConcurrency = 16;
+import { transactUnits } from './dynamo-transact.js';
 
 export class DynamoTransactionStore implements TransactionStore {
   constructor(
@@ -12,27 +9,21 @@ export class DynamoTransactionStore implements TransactionStore {
   ) {}
 
   async putIfAbsent(txns: readonly StoredTransaction[]): Promise<Map<string, string>> {
+    const outcomes = await transactUnits(
+      this.doc,
+      txns.map((txn) => [
+        {
+          TableName: this.tableName,
+          Item: txn as unknown as Record<string, unknown>,
+          ConditionExpression: 'attribute_not_exists(txnRef)',
+        },
+      ]),
+    );
     const existing = new Map<string, string>();
-    let next = 0;
-    const worker = async () => {
-      while (next < txns.length) {
-        const txn = txns[next++] as StoredTransaction;
-        try {
-          await this.doc.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: txn,
-              ConditionExpression: 'attribute_not_exists(txnRef)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          existing.set(txn.txnRef, String(error.Item?.contentDigest?.S ?? ''));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(writeConcurrency, txns.length) }, worker));
+    outcomes.forEach((outcome, i) => {
+      if (!outcome.written)
+        existing.set((txns[i] as StoredTransaction).txnRef, String(outcome.existing[0]?.contentDigest ?? ''));
+    });
     return existing;
   }
 

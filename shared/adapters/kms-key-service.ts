@@ -6,6 +6,7 @@ import { open, type SealedBox, seal } from '../domain/crypto/envelope.js';
 import { Pseudonymiser } from '../domain/crypto/pseudonymiser.js';
 import type { KeyService } from '../domain/ports.js';
 import { batchGet } from './dynamo-batch.js';
+import { transactUnits } from './dynamo-transact.js';
 
 export interface KmsKeyServiceOptions {
   keyringTable: string;
@@ -98,46 +99,59 @@ export class KmsKeyService implements KeyService {
       'pseudonym',
       missing,
     );
-    for (const item of items) found.set(item.pseudonym, await this.unwrapSubjectKey(item));
+    const loaded = new Map<string, Buffer>();
+    for (const item of items) loaded.set(item.pseudonym, await this.unwrapSubjectKey(item));
     if (create) {
-      const absent = missing.filter((p) => !found.has(p));
-      await Promise.all(absent.map(async (p) => found.set(p, await this.createSubjectKey(p))));
+      const absent = missing.filter((p) => !loaded.has(p));
+      if (absent.length > 0) for (const [p, key] of await this.createSubjectKeys(absent)) loaded.set(p, key);
     }
-    for (const [p, key] of found) this.remember(p, key);
+    // Only fresh material is (re)cached: a cached key must expire on time even if it is used again.
+    for (const [p, key] of loaded) {
+      this.remember(p, key);
+      found.set(p, key);
+    }
     return found;
   }
 
-  private async createSubjectKey(pseudonym: string): Promise<Buffer> {
+  /** Creates keys in one conditional transaction per 100; where another request won, uses its key. */
+  private async createSubjectKeys(pseudonyms: readonly string[]): Promise<Map<string, Buffer>> {
     const kekRef = `kek#${this.options.kekVersion}`;
     const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
-    const key = randomBytes(32);
-    const item: SubjectKeyItem = {
-      pseudonym,
-      kekRef,
-      wrapped: seal(kek, key, subjectKeyContext(pseudonym)),
-      createdAt: new Date(this.clock()).toISOString(),
-    };
-    try {
-      await this.doc.send(
-        new PutCommand({
+    const createdAt = new Date(this.clock()).toISOString();
+    const fresh = pseudonyms.map((pseudonym) => {
+      const key = randomBytes(32);
+      const item: SubjectKeyItem = {
+        pseudonym,
+        kekRef,
+        wrapped: seal(kek, key, subjectKeyContext(pseudonym)),
+        createdAt,
+      };
+      return { pseudonym, key, item };
+    });
+    const outcomes = await transactUnits(
+      this.doc,
+      fresh.map(({ item }) => [
+        {
           TableName: this.options.subjectKeysTable,
-          Item: item,
+          Item: item as unknown as Record<string, unknown>,
           ConditionExpression: 'attribute_not_exists(pseudonym)',
-        }),
-      );
-      return key;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // A concurrent request created it first: use theirs, or data sealed under ours is lost.
-      const winner = await this.doc.send(
-        new GetCommand({
-          TableName: this.options.subjectKeysTable,
-          Key: { pseudonym },
-          ConsistentRead: true,
-        }),
-      );
-      return this.unwrapSubjectKey(winner.Item as SubjectKeyItem);
-    }
+        },
+      ]),
+    );
+    const keys = new Map<string, Buffer>();
+    await Promise.all(
+      fresh.map(async ({ pseudonym, key }, i) => {
+        const outcome = outcomes[i];
+        // A concurrent request created it first: use theirs, or data sealed under ours is lost.
+        keys.set(
+          pseudonym,
+          outcome?.written
+            ? key
+            : await this.unwrapSubjectKey(outcome?.existing[0] as unknown as SubjectKeyItem),
+        );
+      }),
+    );
+    return keys;
   }
 
   private async unwrapSubjectKey(item: SubjectKeyItem): Promise<Buffer> {
@@ -147,6 +161,7 @@ export class KmsKeyService implements KeyService {
 
   private remember(pseudonym: string, key: Buffer): void {
     // Map keeps insertion order: dropping the first entry evicts the oldest.
+    this.subjectCache.delete(pseudonym);
     if (this.subjectCache.size >= this.options.maxCachedSubjectKeys) {
       const oldest = this.subjectCache.keys().next().value;
       if (oldest !== undefined) this.subjectCache.delete(oldest);

@@ -40,7 +40,7 @@ export function allowedResources(apiStageArn: string, role: Role, routes: readon
     .map((r) => `${apiStageArn}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`);
 }
 
-/** Does `methodArn` fall under one of `resources` (with `*` matching one or more path characters)? */
+/** Does `methodArn` fall under one of `resources` (with `*` matching one path segment)? */
 export function policyAllows(resources: readonly string[], methodArn: string): boolean {
   return resources.some((resource) => {
     const pattern = resource

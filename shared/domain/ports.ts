@@ -33,8 +33,8 @@ export interface StoredProfile {
 
 export interface ProfileStore {
   getMany(pseudonyms: readonly string[]): Promise<Map<string, StoredProfile>>;
-  /** Writes if the stored version still equals `version - 1`; returns false on a lost race. */
-  put(profile: StoredProfile): Promise<boolean>;
+  /** Writes each profile if the stored version still equals `version - 1`; false where a race was lost. */
+  putMany(profiles: readonly StoredProfile[]): Promise<boolean[]>;
   /** Forgets a content digest so the next identical upload is not mistaken for a duplicate. */
   clearDigest(pseudonym: string, digest: string): Promise<void>;
   /** Streams every pseudonym, for scheduled re-segmentation. */
@@ -131,7 +131,10 @@ export interface Assignment {
 
 export interface AssignmentStore {
   get(pseudonym: string): Promise<Assignment | undefined>;
-  /** Writes the assignment and its audit record atomically, if the revision did not move. */
-  commit(assignment: Assignment, audit: AuditEvent): Promise<'committed' | 'conflict'>;
+  getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>>;
+  /** Writes each assignment with its audit record atomically, if its revision did not move. */
+  commitMany(
+    decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
+  ): Promise<('committed' | 'conflict')[]>;
   countBySegment(segments: readonly string[]): Promise<Record<string, number>>;
 }

@@ -8,14 +8,14 @@ import fx from '../data/fx/eur-reference-rates.json' with { type: 'json' };
  */
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-/** ISO 3166-1 alpha-2, checked against ICU's region list (rejects XX, ZZ, EU). */
+/** ISO 3166 user-assigned and reserved codes that ICU still names (Eurozone, UN, pseudo-regions…). */
+const notCountries = /^(AA|EU|EZ|UN|Q[M-Z]|X[A-JL-Z]|ZZ)$/; // XK (Kosovo) is user-assigned but in real use
+const isCountry = (c: string) =>
+  /^[A-Z]{2}$/.test(c) && !notCountries.test(c) && regionNames.of(c) !== undefined;
+/** ISO 3166-1 alpha-2 (upper case), checked against ICU's region list. */
 export const countryCode = z
   .string()
-  .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case')
-  .refine(
-    (c) => regionNames.of(c) !== undefined && c !== 'EU' && c !== 'UN',
-    'Unknown ISO 3166-1 country code',
-  );
+  .refine(isCountry, 'Unknown or malformed ISO 3166-1 alpha-2 country code');
 
 export const supportedCurrencies = Object.keys(fx.rates);
 export const currencyCode = z

@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KmsKeyService, type KmsKeyServiceOptions } from '../../shared/adapters/kms-key-service.js';
@@ -37,6 +48,25 @@ function makeService(): KmsKeyService {
   return new KmsKeyService(kms, doc, options, () => nowMs);
 }
 
+function fakeGenerateDataKey(input: { KeyId: string }) {
+  const plaintext = randomBytes(32);
+  generated.push(plaintext);
+  return { Plaintext: plaintext, CiphertextBlob: wrap(plaintext), KeyId: input.KeyId };
+}
+
+function fakeGet(input: { TableName: string; Key: Record<string, string> }) {
+  const id = Object.values(input.Key)[0] ?? '';
+  return { Item: tables[input.TableName]?.get(id) };
+}
+
+function fakeBatchGet(input: { RequestItems: Record<string, { Keys: Record<string, string>[] }> }) {
+  const [tableName, request] = Object.entries(input.RequestItems)[0] ?? ['', { Keys: [] }];
+  const found = request.Keys.map((k) => tables[tableName]?.get(Object.values(k)[0] ?? '')).filter(
+    (item) => item !== undefined,
+  );
+  return { Responses: { [tableName]: found } };
+}
+
 const keyOf = (table: string) => (table === options.keyringTable ? 'keyRef' : 'pseudonym');
 
 beforeEach(() => {
@@ -45,21 +75,14 @@ beforeEach(() => {
   tables = { [options.keyringTable]: new Map(), [options.subjectKeysTable]: new Map() };
 
   kmsMock.reset();
-  kmsMock.on(GenerateDataKeyCommand).callsFake((input: { KeyId: string }) => {
-    const plaintext = randomBytes(32);
-    generated.push(plaintext);
-    return { Plaintext: plaintext, CiphertextBlob: wrap(plaintext), KeyId: input.KeyId };
-  });
+  kmsMock.on(GenerateDataKeyCommand).callsFake(fakeGenerateDataKey);
   kmsMock.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array }) => ({
     Plaintext: unwrap(input.CiphertextBlob),
   }));
 
   // A tiny DynamoDB: conditional puts, gets and batch gets over in-memory maps.
   docMock.reset();
-  docMock.on(GetCommand).callsFake((input: { TableName: string; Key: Record<string, string> }) => {
-    const id = Object.values(input.Key)[0] ?? '';
-    return { Item: tables[input.TableName]?.get(id) };
-  });
+  docMock.on(GetCommand).callsFake(fakeGet);
   docMock.on(PutCommand).callsFake((input: { TableName: string; Item: Record<string, unknown> }) => {
     const id = String(input.Item[keyOf(input.TableName)]);
     const table = tables[input.TableName];
@@ -70,16 +93,43 @@ beforeEach(() => {
     table.set(id, structuredClone(input.Item));
     return {};
   });
+  docMock.on(BatchGetCommand).callsFake(fakeBatchGet);
+  // Transactions: all puts are conditional on absence; any conflict cancels the whole transaction.
   docMock
-    .on(BatchGetCommand)
-    .callsFake((input: { RequestItems: Record<string, { Keys: Record<string, string>[] }> }) => {
-      const [tableName, request] = Object.entries(input.RequestItems)[0] ?? ['', { Keys: [] }];
-      const found = request.Keys.map((k) => tables[tableName]?.get(Object.values(k)[0] ?? '')).filter(
-        (item) => item !== undefined,
-      );
-      return { Responses: { [tableName]: found } };
-    });
+    .on(TransactWriteCommand)
+    .callsFake(
+      (input: { TransactItems: { Put: { TableName: string; Item: Record<string, unknown> } }[] }) => {
+        const puts = input.TransactItems.map((t) => t.Put);
+        const existing = puts.map((put) =>
+          tables[put.TableName]?.get(String(put.Item[keyOf(put.TableName)])),
+        );
+        if (existing.some((e) => e !== undefined)) {
+          throw new TransactionCanceledException({
+            message: 'cancelled',
+            $metadata: {},
+            CancellationReasons: existing.map((e) =>
+              e ? { Code: 'ConditionalCheckFailed', Item: marshall(e) } : { Code: 'None' },
+            ),
+          });
+        }
+        for (const put of puts)
+          tables[put.TableName]?.set(String(put.Item[keyOf(put.TableName)]), structuredClone(put.Item));
+        return {};
+      },
+    );
 });
+
+/** Subject-key puts, whether sent alone or inside transactions. */
+const subjectKeyPuts = () => [
+  ...docMock
+    .commandCalls(PutCommand)
+    .map((c) => c.args[0].input)
+    .filter((i) => i.TableName === 'fake-subject-keys'),
+  ...docMock
+    .commandCalls(TransactWriteCommand)
+    .flatMap((c) => (c.args[0].input.TransactItems ?? []).map((t) => t.Put))
+    .filter((put) => put?.TableName === 'fake-subject-keys'),
+];
 
 const kmsCalls = () => ({
   generate: kmsMock.commandCalls(GenerateDataKeyCommand).length,
@@ -161,7 +211,9 @@ describe('KmsKeyService.pseudonymiser', () => {
     const pseudonymiser = await makeService().pseudonymiser();
 
     expect(kmsCalls()).toEqual({ generate: 0, decrypt: 1 });
-    expect(kmsMock.commandCalls(DecryptCommand)[0]?.args[0].input.KeyId).toBe('arn:aws:kms:eu-west-1:1:key/old');
+    expect(kmsMock.commandCalls(DecryptCommand)[0]?.args[0].input.KeyId).toBe(
+      'arn:aws:kms:eu-west-1:1:key/old',
+    );
     expect(docMock.commandCalls(PutCommand)).toHaveLength(0);
     expect(pseudonymiser.pseudonym('customer', 'C-1')).toBe(
       new Pseudonymiser({ version: 'k1', secret }).pseudonym('customer', 'C-1'),
@@ -182,15 +234,18 @@ describe('KmsKeyService.pseudonymiser', () => {
   it('when another container stored the secret first, uses theirs', async () => {
     // Prepare: the first Get sees nothing, but by the time of the Put a winner exists
     const winnerSecret = randomBytes(32);
-    docMock.on(GetCommand).callsFakeOnce(() => {
-      tables[options.keyringTable]?.set('mac#k1', {
-        keyRef: 'mac#k1',
-        wrapped: wrap(winnerSecret).toString('base64'),
-        kmsKeyId: 'alias/fake-mac',
-        createdAt: '2026-06-01T11:59:59Z',
-      });
-      return {};
-    });
+    docMock
+      .on(GetCommand)
+      .callsFakeOnce(() => {
+        tables[options.keyringTable]?.set('mac#k1', {
+          keyRef: 'mac#k1',
+          wrapped: wrap(winnerSecret).toString('base64'),
+          kmsKeyId: 'alias/fake-mac',
+          createdAt: '2026-06-01T11:59:59Z',
+        });
+        return {};
+      })
+      .callsFake(fakeGet);
 
     // Act
     const pseudonymiser = await makeService().pseudonymiser();
@@ -205,7 +260,7 @@ describe('KmsKeyService.pseudonymiser', () => {
   it('propagates a KMS failure, stores nothing, and retries on the next call', async () => {
     // Prepare
     const service = makeService();
-    kmsMock.on(GenerateDataKeyCommand).rejectsOnce(new Error('KMS throttled'));
+    kmsMock.on(GenerateDataKeyCommand).rejectsOnce(new Error('KMS throttled')).callsFake(fakeGenerateDataKey);
 
     // Act / Assess
     await expect(service.pseudonymiser()).rejects.toThrow('KMS throttled');
@@ -248,12 +303,10 @@ describe('KmsKeyService.subjectKeys', () => {
     expect([...keys.keys()].sort()).toEqual(subjects);
     for (const key of keys.values()) expect(key).toHaveLength(32);
     expect(new Set([...keys.values()].map((k) => k.toString('hex'))).size).toBe(3);
-    const subjectPuts = docMock
-      .commandCalls(PutCommand)
-      .filter((c) => c.args[0].input.TableName === 'fake-subject-keys');
+    const subjectPuts = subjectKeyPuts();
     expect(subjectPuts).toHaveLength(3);
     for (const put of subjectPuts) {
-      expect(put.args[0].input.ConditionExpression).toBe('attribute_not_exists(pseudonym)');
+      expect(put?.ConditionExpression).toBe('attribute_not_exists(pseudonym)');
     }
   });
 
@@ -287,10 +340,26 @@ describe('KmsKeyService.subjectKeys', () => {
 
     // Assess
     expect(kmsCalls()).toEqual({ generate: 0, decrypt: 1 });
-    expect(docMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(subjectKeyPuts()).toHaveLength(0);
     for (const subject of subjects) {
       expect(read.get(subject)?.equals(created.get(subject) as Buffer)).toBe(true);
     }
+  });
+
+  it('when another container created a subject key first, uses theirs', async () => {
+    // Prepare: container A creates the key; container B's read misses it (the race window)
+    const created = await makeService().subjectKeys(['k1.raced'], true);
+    docMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { 'fake-subject-keys': [] } })
+      .callsFake(fakeBatchGet);
+
+    // Act
+    const raced = await makeService().subjectKeys(['k1.raced'], true);
+
+    // Assess
+    expect(raced.get('k1.raced')?.equals(created.get('k1.raced') as Buffer)).toBe(true);
+    expect(tables[options.subjectKeysTable]?.size).toBe(1);
   });
 
   it('serves cached subject keys without DynamoDB or KMS', async () => {

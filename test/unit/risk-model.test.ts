@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CompileOptions,
   compileModel,
   type EvaluationSources,
   loadDefaultModel,
@@ -52,12 +53,20 @@ function variant(edit: (m: RiskModel) => void): RiskModel {
   return m;
 }
 
+/** Every way a model can be executed; all must agree. */
+const EXECUTION_PATHS: [string, CompileOptions][] = [
+  ['generated evaluator', {}],
+  ['native closures', { codegen: false }],
+  ['cel-js interpreter', { nativeFastPath: false }],
+  ['generated evaluator calling cel-js', { codegen: true, nativeFastPath: false }],
+];
+
 function issuesOf(edit: (m: RiskModel) => void): ModelIssue[] {
   return validateModel(variant(edit));
 }
 
 describe('default risk model', () => {
-  it('is a valid, published version-1 model that compiles, every rule on the native path', () => {
+  it('is a valid, published version-1 model that compiles, every rule inlined in the generated evaluator', () => {
     const doc = loadDefaultModel();
     expect(doc).toMatchObject({ modelId: 'aml-default', version: 1, status: 'published' });
     expect(doc.metadata.author).toBe('riskloop');
@@ -68,15 +77,21 @@ describe('default risk model', () => {
     expect(Object.keys(model.ruleDependencies)).toHaveLength(12);
     expect(model.ruleDependencies['high-volume']).toEqual(['customerType', 'volume90d']);
     expect(model.ruleDependencies['high-risk-jurisdiction']).toEqual(['jurisdictions']);
-    expect(Object.values(model.ruleExecution).every((e) => e === 'native')).toBe(true);
-    expect(Object.values(compileModel(doc, { nativeFastPath: false }).ruleExecution)).not.toContain('native');
+    expect(Object.values(model.ruleExecution).every((e) => e === 'generated')).toBe(true);
+    expect(model.generatedSource).toContain('function evaluate(sources)');
+    const closures = compileModel(doc, { codegen: false });
+    expect(Object.values(closures.ruleExecution).every((e) => e === 'native')).toBe(true);
+    expect(closures.generatedSource).toBeUndefined();
+    const interpreted = compileModel(doc, { nativeFastPath: false });
+    expect(Object.values(interpreted.ruleExecution).every((e) => e === 'cel')).toBe(true);
+    expect(interpreted.generatedSource).toBeUndefined();
+    const generatedCel = compileModel(doc, { codegen: true, nativeFastPath: false });
+    expect(Object.values(generatedCel.ruleExecution).every((e) => e === 'cel')).toBe(true);
+    expect(generatedCel.generatedSource).toBeDefined();
   });
 
-  describe.each([
-    ['native fast path', true],
-    ['cel-js interpreter', false],
-  ])('evaluation (%s)', (_label, nativeFastPath) => {
-    const model = compileModel(loadDefaultModel(), { nativeFastPath });
+  describe.each(EXECUTION_PATHS)('evaluation (%s)', (_label, options) => {
+    const model = compileModel(loadDefaultModel(), options);
 
     it('scores a low-risk customer 0 with no reasons', () => {
       expect(model.evaluate(customer({}))).toEqual({
@@ -135,7 +150,7 @@ describe('default risk model', () => {
           sanctions.points = 10;
           m.rules = [...m.rules.filter((r) => r !== sanctions), sanctions];
         }),
-        { nativeFastPath },
+        options,
       );
       const result = reordered.evaluate(customer({ flags: { sanctionsHit: true, pep: true } }));
       expect(result).toMatchObject({ score: 40, segment: 'critical', overrideBy: 'sanctions-hit' });
@@ -207,6 +222,38 @@ describe('default risk model', () => {
         expect(e.message).not.toContain('DE89');
       }
     });
+
+    it('rejects a list input with a non-string element, and treats null as missing', () => {
+      const run = () => model.evaluate(customer({ profile: { jurisdictions: ['DE', 7] } }));
+      expect(run).toThrow(
+        expect.objectContaining({
+          ruleId: 'high-risk-jurisdiction',
+          variable: 'jurisdictions',
+          code: 'variable_type_mismatch',
+        }),
+      );
+      const result = model.evaluate(customer({ flags: { pep: null }, transactions: { count30d: null } }));
+      expect(result.missingVariables).toEqual(['isPep', 'count30d']);
+      expect(result.firedRules).toEqual([]);
+    });
+
+    it('returns shared, frozen fired-rule objects and an empty frozen missing list', () => {
+      const a = model.evaluate(customer({ flags: { pep: true } }));
+      const b = model.evaluate(customer({ flags: { pep: true, adverseMedia: true } }));
+      expect(a.firedRules[0]).toBe(b.firedRules[0]);
+      expect(Object.isFrozen(a.firedRules[0])).toBe(true);
+      expect(Object.isFrozen(a.missingVariables)).toBe(true);
+      expect(Object.keys(a)).toEqual([
+        'modelId',
+        'version',
+        'score',
+        'segment',
+        'firedRules',
+        'missingVariables',
+        'listsAsOf',
+        'overrideBy',
+      ]);
+    });
   });
 
   it('distinguishes the two missing policies', () => {
@@ -236,7 +283,10 @@ describe('default risk model', () => {
     expect(defaulted.missingVariables).toContain('volume90d');
   });
 
-  it('wraps runtime CEL errors in a RuleEvaluationError naming the rule, without data', () => {
+  it.each([
+    ['generated evaluator', {}],
+    ['native closures', { codegen: false }],
+  ])('wraps runtime CEL errors in a RuleEvaluationError naming the rule, without data (%s)', (_label, options) => {
     const model = compileModel(
       variant((m) =>
         m.rules.push({
@@ -247,6 +297,7 @@ describe('default risk model', () => {
           description: 'Fails at runtime for non-numeric strings.',
         }),
       ),
+      options,
     );
     expect(model.ruleExecution['numeric-type']).toBe('cel');
     let caught: unknown;
@@ -384,22 +435,18 @@ describe('model validation', () => {
 
 describe('engine agrees with the hand-written rules (bench baseline)', () => {
   const customers = syntheticCustomers(20_000);
-  const native = compileModel(loadDefaultModel());
-  const interpreted = compileModel(loadDefaultModel(), { nativeFastPath: false });
+  const engines = EXECUTION_PATHS.map(([, options]) => compileModel(loadDefaultModel(), options));
 
-  it('on 20,000 synthetic customers, on both execution paths', () => {
+  it('on 20,000 synthetic customers, on every execution path', () => {
     let mismatches = 0;
     const segments = new Map<string, number>();
     const fired = new Set<string>();
     for (const c of customers) {
       const expected = handWrittenAssess(c);
-      const a = native.evaluate(c);
-      const b = interpreted.evaluate(c);
-      if (JSON.stringify(a) !== JSON.stringify(expected) || JSON.stringify(b) !== JSON.stringify(expected)) {
-        if (mismatches++ === 0) {
-          expect(a).toEqual(expected);
-          expect(b).toEqual(expected);
-        }
+      const results = engines.map((engine) => engine.evaluate(c));
+      const a = results[0] as (typeof results)[number];
+      if (results.some((r) => JSON.stringify(r) !== JSON.stringify(expected))) {
+        if (mismatches++ === 0) for (const r of results) expect(r).toEqual(expected);
       }
       segments.set(a.segment, (segments.get(a.segment) ?? 0) + 1);
       for (const r of a.firedRules) fired.add(r.ruleId);
@@ -411,7 +458,7 @@ describe('engine agrees with the hand-written rules (bench baseline)', () => {
   });
 });
 
-describe('native fast path matches cel-js on the constructs it compiles', () => {
+describe('generated evaluator and native fast path match cel-js on the constructs they compile', () => {
   const expressions = [
     'score > 10 && !flag',
     'score >= -2.5 || name != "b"',
@@ -470,8 +517,12 @@ describe('native fast path matches cel-js on the constructs it compiles', () => 
   };
 
   it('on a grid of inputs', () => {
-    const native = compileModel(model);
-    const interpreted = compileModel(model, { nativeFastPath: false });
+    const [generated, native, interpreted, generatedCel] = EXECUTION_PATHS.map(([, o]) => compileModel(model, o));
+    if (!generated || !native || !interpreted || !generatedCel) throw new Error('missing engine');
+    expect(Object.values(generated.ruleExecution).filter((e) => e === 'generated')).toHaveLength(
+      expressions.length - 1,
+    );
+    expect(generated.ruleExecution[`r${expressions.length - 1}`]).toBe('cel');
     expect(Object.values(native.ruleExecution).filter((e) => e === 'native')).toHaveLength(
       expressions.length - 1,
     );
@@ -481,7 +532,10 @@ describe('native fast path matches cel-js on the constructs it compiles', () => 
         for (const n of ['a', 'b', 'x']) {
           for (const t of [[], ['a'], ['b', 'c'], ['x', 'y']]) {
             const sources = { score: { v, f }, profile: { n, t } };
-            expect(native.evaluate(sources)).toEqual(interpreted.evaluate(sources));
+            const expected = interpreted.evaluate(sources);
+            expect(generated.evaluate(sources)).toEqual(expected);
+            expect(native.evaluate(sources)).toEqual(expected);
+            expect(generatedCel.evaluate(sources)).toEqual(expected);
             compared++;
           }
         }

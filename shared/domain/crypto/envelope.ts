@@ -35,10 +35,15 @@ export function seal(key: Buffer, plaintext: Buffer, context: string): SealedBox
 
 export function open(key: Buffer, box: SealedBox, context: string): Buffer {
   if (box.v !== 1) throw new TamperedCiphertextError();
+  const tag = Buffer.from(box.tag, 'base64');
+  // A truncated tag would weaken forgery resistance from 2^128 to 2^(8·length) tries: refuse it.
+  if (tag.length !== 16) throw new TamperedCiphertextError();
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(Buffer.from(box.tag, 'base64'));
+    decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(box.ct, 'base64')), decipher.final()]);
   } catch {
     throw new TamperedCiphertextError();

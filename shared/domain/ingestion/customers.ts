@@ -98,22 +98,22 @@ export async function ingestCustomers(
     changed.map((c) => c.pseudonym),
     true,
   );
-  const written: Candidate[] = [];
-  await Promise.all(
-    changed.map(async (c) => {
-      const key = keys.get(c.pseudonym);
-      if (!key) throw new Error('Subject key missing after creation');
-      const profile = toProfile(c, existing.get(c.pseudonym), key, pseudonymiser, ctx.now);
-      if (await deps.profiles.put(profile)) {
-        written.push(c);
-        results.push({ index: c.index, status: 'accepted', pseudonym: c.pseudonym });
-      } else {
-        results.push(
-          reject(c.index, c.pseudonym, 'CONCURRENT_UPDATE', 'Another request updated this customer; retry'),
-        );
-      }
-    }),
-  );
+  const profiles = changed.map((c) => {
+    const key = keys.get(c.pseudonym);
+    if (!key) throw new Error('Subject key missing after creation');
+    return toProfile(c, existing.get(c.pseudonym), key, pseudonymiser, ctx.now);
+  });
+  const stored = await deps.profiles.putMany(profiles);
+  const written = changed.filter((c, i) => {
+    if (stored[i]) {
+      results.push({ index: c.index, status: 'accepted', pseudonym: c.pseudonym });
+      return true;
+    }
+    results.push(
+      reject(c.index, c.pseudonym, 'CONCURRENT_UPDATE', 'Another request updated this customer; retry'),
+    );
+    return false;
+  });
 
   try {
     await deps.queue.enqueue(

@@ -97,6 +97,9 @@ export async function ingestTransactions(
       touched.add(v.txn.pseudonym);
       results.push({ index: v.index, status: 'accepted', pseudonym: v.txn.pseudonym });
     } else if (storedDigest === v.txn.contentDigest) {
+      // Queued again in case the first attempt stored it but failed to queue; the worker
+      // recognises unchanged inputs and writes nothing, so this never segments twice.
+      touched.add(v.txn.pseudonym);
       results.push({ index: v.index, status: 'duplicate', pseudonym: v.txn.pseudonym });
     } else {
       results.push(

@@ -9,6 +9,7 @@ export {
   type ModelIssueCode,
   ModelValidationError,
   RuleEvaluationError,
+  type RuleExecution,
   validateModel,
 } from './compile.js';
 export { loadDefaultModel } from './default-model.js';

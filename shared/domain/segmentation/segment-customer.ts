@@ -4,6 +4,7 @@ import { canonicalJson } from '../canonical.js';
 import type {
   Assignment,
   AssignmentStore,
+  AuditEvent,
   FiredRule,
   ProfileStore,
   SegmentationJob,
@@ -28,9 +29,9 @@ export interface PublishedModel {
 }
 
 export interface SegmentationDeps {
-  profiles: ProfileStore;
-  transactions: TransactionStore;
-  assignments: AssignmentStore;
+  profiles: Pick<ProfileStore, 'getMany'>;
+  transactions: Pick<TransactionStore, 'listSince'>;
+  assignments: Pick<AssignmentStore, 'get'>;
   model: PublishedModel;
   now: () => Date;
 }
@@ -51,16 +52,21 @@ export class ConcurrentAssignmentError extends Error {
 
 export type SegmentationOutcome = 'assigned' | 'changed' | 'confirmed' | 'unchanged';
 
+/** A decision ready to commit, or nothing to do because the inputs did not change. */
+export type SegmentationPlan =
+  | { outcome: 'unchanged' }
+  | { outcome: Exclude<SegmentationOutcome, 'unchanged'>; assignment: Assignment; audit: AuditEvent };
+
 /**
- * Segments one customer: loads its features and transactions, evaluates the published model and
- * commits the assignment with its audit record in one transaction. When the inputs (features,
- * aggregates, model version) are those of the stored assignment, nothing is written: a redelivered
- * message or a re-sent record cannot produce a second decision.
+ * Decides one customer's segment: loads its features and transactions and evaluates the published
+ * model. The caller commits the assignment with its audit record in one transaction (see batch.ts).
+ * When the inputs (features, aggregates, model version) are those of the stored assignment, there
+ * is nothing to write: a redelivered message or a re-sent record cannot produce a second decision.
  */
-export async function segmentCustomer(
+export async function planSegmentation(
   job: SegmentationJob,
   deps: SegmentationDeps,
-): Promise<SegmentationOutcome> {
+): Promise<SegmentationPlan> {
   const profile = (await deps.profiles.getMany([job.pseudonym])).get(job.pseudonym);
   if (!profile) throw new ProfileNotFoundError();
   const now = deps.now();
@@ -84,7 +90,7 @@ export async function segmentCustomer(
     .digest('base64url');
 
   const previous = await deps.assignments.get(job.pseudonym);
-  if (previous?.inputDigest === inputDigest) return 'unchanged';
+  if (previous?.inputDigest === inputDigest) return { outcome: 'unchanged' };
 
   const reasonCodes = [...new Set(result.firedRules.map((r) => r.reasonCode))];
   const assignment: Assignment = {
@@ -128,7 +134,5 @@ export async function segmentCustomer(
       revision: assignment.revision,
     },
   });
-  if ((await deps.assignments.commit(assignment, audit)) === 'conflict')
-    throw new ConcurrentAssignmentError();
-  return outcome;
+  return { outcome, assignment, audit };
 }

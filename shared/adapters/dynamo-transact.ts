@@ -1,0 +1,91 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+/** A conditional Put, as it appears inside TransactWriteItems. */
+export interface ConditionalPut {
+  TableName: string;
+  Item: Record<string, unknown>;
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+/** Per unit: written, or refused by a condition (with the existing item of each refused put, if any). */
+export type UnitOutcome =
+  | { written: true }
+  | { written: false; existing: (Record<string, unknown> | undefined)[] };
+
+const maxItemsPerTransaction = 100;
+const maxAttempts = 6;
+
+/**
+ * Writes many all-or-nothing units (e.g. an assignment and its audit record) with as few
+ * TransactWriteItems calls as possible. DynamoDB cancels a whole transaction when one condition
+ * fails; the cancellation reasons say which, so those units are reported as refused and the rest
+ * are written in the next call. Conditions make every unit idempotent, so retrying is safe.
+ * One call per ~50-100 items instead of one per item is what keeps ingestion fast.
+ */
+export async function transactUnits(
+  doc: DynamoDBDocumentClient,
+  units: readonly ConditionalPut[][],
+): Promise<UnitOutcome[]> {
+  const outcomes: (UnitOutcome | undefined)[] = units.map(() => undefined);
+  let pending = units.map((_, i) => i);
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt >= maxAttempts)
+      throw new Error(`TransactWriteItems kept failing for ${pending.length} unit(s)`);
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    const retry: number[] = [];
+    for (const group of packGroups(pending, units)) {
+      const items = group.flatMap((u) => (units[u] as ConditionalPut[]).map((put) => ({ unit: u, put })));
+      try {
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: items.map(({ put }) => ({
+              Put: { ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+            })),
+          }),
+        );
+        for (const u of group) outcomes[u] = { written: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const refused = new Map<number, (Record<string, unknown> | undefined)[]>();
+        items.forEach(({ unit, put }, i) => {
+          const reason = reasons[i];
+          if (reason?.Code !== 'ConditionalCheckFailed') return;
+          const existing = refused.get(unit) ?? (units[unit] as ConditionalPut[]).map(() => undefined);
+          const index = (units[unit] as ConditionalPut[]).indexOf(put);
+          existing[index] = reason.Item ? unmarshall(reason.Item as never) : {};
+          refused.set(unit, existing);
+        });
+        for (const u of group) {
+          const existing = refused.get(u);
+          if (existing) outcomes[u] = { written: false, existing };
+          else retry.push(u);
+        }
+      }
+    }
+    pending = retry;
+  }
+  return outcomes as UnitOutcome[];
+}
+
+function packGroups(pending: number[], units: readonly ConditionalPut[][]): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let size = 0;
+  for (const u of pending) {
+    const n = (units[u] as ConditionalPut[]).length;
+    if (size + n > maxItemsPerTransaction && current.length > 0) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(u);
+    size += n;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}

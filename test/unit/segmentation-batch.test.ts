@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { Assignment, AuditEvent, SegmentationJob, StoredProfile } from '../../shared/domain/ports.js';
+import { type BatchSegmentationDeps, segmentBatch } from '../../shared/domain/segmentation/batch.js';
+import {
+  ConcurrentAssignmentError,
+  ProfileNotFoundError,
+} from '../../shared/domain/segmentation/segment-customer.js';
+
+const pseudonym = (n: number) => `k1.${String(n).padStart(43, 'A')}`;
+
+function profile(n: number, jurisdictions = ['DE']): StoredProfile {
+  return {
+    pseudonym: pseudonym(n),
+    macKeyVersion: 'k1',
+    customerType: 'individual',
+    jurisdictions,
+    attributes: {},
+    flags: {},
+    lawfulBasis: {},
+    contentDigest: `d${n}`,
+    version: 1,
+    createdAt: '2026-11-01T00:00:00Z',
+    updatedAt: '2026-11-01T00:00:00Z',
+  };
+}
+
+/** In-memory ports plus a model that scores 60 for IR residents and 0 otherwise. */
+function fakes(profiles: StoredProfile[]) {
+  const assignments = new Map<string, Assignment>();
+  const audit: AuditEvent[] = [];
+  const calls = { evaluate: 0, commitMany: 0, getManyProfiles: 0 };
+  let conflictFor: string | undefined;
+  const deps: BatchSegmentationDeps = {
+    profiles: {
+      getMany: async (keys) => {
+        calls.getManyProfiles++;
+        return new Map(profiles.filter((p) => keys.includes(p.pseudonym)).map((p) => [p.pseudonym, p]));
+      },
+    },
+    transactions: { listSince: async () => [] },
+    assignments: {
+      get: async (p) => assignments.get(p),
+      getMany: async (keys) =>
+        new Map(keys.flatMap((k) => (assignments.has(k) ? [[k, assignments.get(k) as Assignment]] : []))),
+      commitMany: async (decisions) => {
+        calls.commitMany++;
+        return decisions.map((d) => {
+          if (d.assignment.pseudonym === conflictFor) return 'conflict';
+          assignments.set(d.assignment.pseudonym, d.assignment);
+          audit.push(d.audit);
+          return 'committed';
+        });
+      },
+    },
+    model: {
+      modelId: 'test-model',
+      version: 3,
+      highRiskCountries: new Set(['IR']),
+      policyOf: (s) => `POLICY-${s}`,
+      evaluate: (sources) => {
+        calls.evaluate++;
+        const risky = (sources.profile as { jurisdictions: string[] }).jurisdictions.includes('IR');
+        return {
+          score: risky ? 60 : 0,
+          segment: risky ? 'high' : 'low',
+          firedRules: risky ? [{ ruleId: 'geo', points: 60, reasonCode: 'HIGH_RISK_JURISDICTION' }] : [],
+          missingVariables: [],
+          listsAsOf: { highRiskCountries: '2025-10-24' },
+        };
+      },
+    },
+    now: () => new Date('2026-11-25T12:00:00Z'),
+  };
+  return { deps, assignments, audit, calls, conflictOn: (p: string) => (conflictFor = p) };
+}
+
+const job = (n: number): SegmentationJob => ({ pseudonym: pseudonym(n), cause: 'profile', requestId: 'r1' });
+
+describe('segmentBatch', () => {
+  it('assigns each customer once, with an audit record per decision, in one commit', async () => {
+    // Prepare
+    const f = fakes([profile(1), profile(2, ['IR'])]);
+
+    // Act
+    const outcomes = await segmentBatch([job(1), job(2), job(1)], f.deps);
+
+    // Assess
+    expect(outcomes.get(pseudonym(1))).toBe('assigned');
+    expect(outcomes.get(pseudonym(2))).toBe('assigned');
+    expect(f.calls).toEqual({ evaluate: 2, commitMany: 1, getManyProfiles: 1 });
+    expect(f.assignments.get(pseudonym(2))).toMatchObject({
+      segment: 'high',
+      policyRef: 'POLICY-high',
+      reasonCodes: ['HIGH_RISK_JURISDICTION'],
+      modelVersion: 3,
+      revision: 1,
+      previousSegment: null,
+    });
+    expect(f.audit.map((a) => [a.subject, a.action, a.modelVersion])).toEqual([
+      [pseudonym(1), 'segment.assigned', 'test-model@3'],
+      [pseudonym(2), 'segment.assigned', 'test-model@3'],
+    ]);
+  });
+
+  it('writes nothing when the inputs are unchanged (redelivery, re-sent record)', async () => {
+    // Prepare
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+
+    // Act
+    const outcomes = await segmentBatch([job(1)], f.deps);
+
+    // Assess
+    expect(outcomes.get(pseudonym(1))).toBe('unchanged');
+    expect(f.audit).toHaveLength(1);
+    expect(f.calls.commitMany).toBe(1);
+  });
+
+  it('records a change with the previous segment and a new revision', async () => {
+    // Prepare
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    const moved = fakes([profile(1, ['IR'])]);
+    for (const [k, v] of f.assignments) moved.assignments.set(k, v);
+
+    // Act
+    const outcomes = await segmentBatch([job(1)], moved.deps);
+
+    // Assess
+    expect(outcomes.get(pseudonym(1))).toBe('changed');
+    expect(moved.assignments.get(pseudonym(1))).toMatchObject({
+      segment: 'high',
+      previousSegment: 'low',
+      revision: 2,
+    });
+    expect(moved.audit[0]?.details).toMatchObject({ before: { segment: 'low' }, after: { segment: 'high' } });
+    expect(moved.audit[0]?.eventId).toMatch(/^segment#00000002#/);
+  });
+
+  it('fails only the customers that are missing or lost a race', async () => {
+    // Prepare
+    const f = fakes([profile(1), profile(2)]);
+    f.conflictOn(pseudonym(2));
+
+    // Act
+    const outcomes = await segmentBatch([job(1), job(2), job(3)], f.deps);
+
+    // Assess
+    expect(outcomes.get(pseudonym(1))).toBe('assigned');
+    expect(outcomes.get(pseudonym(2))).toBeInstanceOf(ConcurrentAssignmentError);
+    expect(outcomes.get(pseudonym(3))).toBeInstanceOf(ProfileNotFoundError);
+    expect([...f.assignments.keys()]).toEqual([pseudonym(1)]);
+  });
+});

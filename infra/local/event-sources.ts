@@ -29,6 +29,7 @@ export function startSqsPoller(
   sqsEndpoint: string,
   lambdas: LocalLambdas,
   log: RuntimeLog,
+  container = 0,
 ): Stoppable {
   const spec: FunctionSpec = functions[name];
   if (spec.trigger.kind !== 'sqs') throw new Error(`${name} is not SQS-triggered`);
@@ -90,7 +91,7 @@ export function startSqsPoller(
     };
     let failed: Set<string>;
     try {
-      const response = (await lambdas.invoke(name, event)) as SQSBatchResponse | undefined;
+      const response = (await lambdas.invoke(name, event, container)) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // A thrown invocation fails the whole batch: nothing is deleted.

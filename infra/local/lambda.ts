@@ -26,9 +26,14 @@ export class LocalLambdas {
     private readonly stage: string,
   ) {}
 
-  async invoke(name: FunctionName, event: unknown): Promise<unknown> {
+  /**
+   * `container` selects a separate instance of the handler module (its own module-scope state, as
+   * a separate Lambda execution environment has), for callers that invoke concurrently and must
+   * not share per-invocation state such as a batch processor.
+   */
+  async invoke(name: FunctionName, event: unknown, container = 0): Promise<unknown> {
     const spec: FunctionSpec = functions[name];
-    const handler = await this.load(name);
+    const handler = await this.load(name, container);
     const context = lambdaContext(resourceName(this.stage, name), spec);
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -51,16 +56,19 @@ export class LocalLambdas {
     await Promise.all((Object.keys(functions) as FunctionName[]).map((name) => this.load(name)));
   }
 
-  private load(name: FunctionName): Promise<Handler> {
-    let pending = this.loaded.get(name);
+  private load(name: FunctionName, container = 0): Promise<Handler> {
+    const key = `${name}#${container}` as FunctionName;
+    let pending = this.loaded.get(key);
     if (!pending) {
-      const url = pathToFileURL(resolve(this.root, functions[name].entry)).href;
+      const base = pathToFileURL(resolve(this.root, functions[name].entry)).href;
+      // A distinct URL is a distinct ES module instance: a fresh "container" for this function.
+      const url = container === 0 ? base : `${base}?container=${container}`;
       pending = import(url).then((mod: { handler?: Handler }) => {
         if (typeof mod.handler !== 'function')
           throw new Error(`${functions[name].entry} does not export handler`);
         return mod.handler;
       });
-      this.loaded.set(name, pending);
+      this.loaded.set(key, pending);
     }
     return pending;
   }

@@ -101,12 +101,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const trigger = functions[name].trigger;
       if (trigger.kind === 'sqs') {
         const queueUrl = resources[envNames.queueUrl(trigger.queue)] as string;
-        const poller = startSqsPoller(name, queueUrl, services.endpoints.sqs, lambdas, options.log);
+        // Lambda polls with several concurrent batches; two containers are enough on a laptop.
+        const pollers = [0, 1].map((container) =>
+          startSqsPoller(name, queueUrl, services.endpoints.sqs, lambdas, options.log, container),
+        );
         const monitor = startDlqMonitor(queueUrl, services.endpoints.sqs, options.log, (n) => {
           dlqDepth = n;
         });
         stoppers.push(
-          () => poller.stop(),
+          () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined),
           () => monitor.stop(),
         );
       }

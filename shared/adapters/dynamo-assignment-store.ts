@@ -1,9 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, AssignmentStore, AuditEvent } from '../domain/ports.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet } from './dynamo-batch.js';

@@ -61,14 +61,7 @@ export async function kmsStats(): Promise<Record<string, number>> {
   return ((await res.json()) as { kms: Record<string, number> }).kms;
 }
 
-export const lawfulBasis = {
-  risk_assessment: {
-    basis: 'legal_obligation',
-    recordedAt: '2026-01-01T00:00:00Z',
-    source: 'onboarding-form',
-    version: 'aml-notice-v3',
-  },
-};
+export { lawfulBasis } from './fixtures.js';
 
 /** A unique run prefix so tests sharing the one local system never collide. */
 export const runId = () => Math.random().toString(36).slice(2, 8);

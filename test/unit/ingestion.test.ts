@@ -16,6 +16,7 @@ import type {
   StoredTransaction,
   TransactionStore,
 } from '../../shared/domain/ports.js';
+import { lawfulBasis } from '../helpers/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // In-memory fakes of the ports
@@ -125,14 +126,7 @@ function customer(externalId: string, overrides: Record<string, unknown> = {}) {
       phone: '+442071234567',
     },
     jurisdictions: ['GB'],
-    lawfulBasis: {
-      risk_assessment: {
-        basis: 'legal_obligation',
-        recordedAt: '2026-01-01T00:00:00Z',
-        source: 'onboarding',
-        version: 'v1',
-      },
-    },
+    lawfulBasis,
     ...overrides,
   };
 }

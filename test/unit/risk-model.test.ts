@@ -286,31 +286,34 @@ describe('default risk model', () => {
   it.each([
     ['generated evaluator', {}],
     ['native closures', { codegen: false }],
-  ])('wraps runtime CEL errors in a RuleEvaluationError naming the rule, without data (%s)', (_label, options) => {
-    const model = compileModel(
-      variant((m) =>
-        m.rules.push({
-          id: 'numeric-type',
-          when: 'int(customerType) > 2',
-          points: 1,
-          reasonCode: 'ODD',
-          description: 'Fails at runtime for non-numeric strings.',
-        }),
-      ),
-      options,
-    );
-    expect(model.ruleExecution['numeric-type']).toBe('cel');
-    let caught: unknown;
-    try {
-      model.evaluate(customer({ profile: { customerType: 'individual' } }));
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(RuleEvaluationError);
-    expect((caught as RuleEvaluationError).ruleId).toBe('numeric-type');
-    expect((caught as Error).message).toContain("'numeric-type'");
-    expect((caught as Error).message).not.toContain('individual');
-  });
+  ])(
+    'wraps runtime CEL errors in a RuleEvaluationError naming the rule, without data (%s)',
+    (_label, options) => {
+      const model = compileModel(
+        variant((m) =>
+          m.rules.push({
+            id: 'numeric-type',
+            when: 'int(customerType) > 2',
+            points: 1,
+            reasonCode: 'ODD',
+            description: 'Fails at runtime for non-numeric strings.',
+          }),
+        ),
+        options,
+      );
+      expect(model.ruleExecution['numeric-type']).toBe('cel');
+      let caught: unknown;
+      try {
+        model.evaluate(customer({ profile: { customerType: 'individual' } }));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(RuleEvaluationError);
+      expect((caught as RuleEvaluationError).ruleId).toBe('numeric-type');
+      expect((caught as Error).message).toContain("'numeric-type'");
+      expect((caught as Error).message).not.toContain('individual');
+    },
+  );
 });
 
 describe('model validation', () => {
@@ -517,7 +520,9 @@ describe('generated evaluator and native fast path match cel-js on the construct
   };
 
   it('on a grid of inputs', () => {
-    const [generated, native, interpreted, generatedCel] = EXECUTION_PATHS.map(([, o]) => compileModel(model, o));
+    const [generated, native, interpreted, generatedCel] = EXECUTION_PATHS.map(([, o]) =>
+      compileModel(model, o),
+    );
     if (!generated || !native || !interpreted || !generatedCel) throw new Error('missing engine');
     expect(Object.values(generated.ruleExecution).filter((e) => e === 'generated')).toHaveLength(
       expressions.length - 1,

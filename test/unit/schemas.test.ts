@@ -8,6 +8,7 @@ import {
   transactionRecord,
 } from '../../shared/domain/schemas.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
+import { lawfulBasis } from '../helpers/fixtures.js';
 
 const MARKER = 'zq-MARKER-7731';
 
@@ -25,14 +26,7 @@ function validCustomer() {
     jurisdictions: ['GB', 'IE'],
     attributes: { segmentHint: 'retail', accounts: 2, verified: true },
     flags: { pep: false, sanctionsHit: false, adverseMedia: false, priorIncidents: 0 },
-    lawfulBasis: {
-      risk_assessment: {
-        basis: 'legal_obligation',
-        recordedAt: '2026-01-01T00:00:00Z',
-        source: 'onboarding',
-        version: 'v1',
-      },
-    },
+    lawfulBasis,
   };
 }
 

@@ -152,13 +152,15 @@ class RuleEmitter {
         const l = this.emit(ast.args[0]);
         const r = this.emit(ast.args[1]);
         if (l?.kind !== 'string' || r?.kind !== 'list') return undefined;
-        if (r.list !== undefined) return { kind: 'bool', code: `h${r.list}.has(${l.code})`, mayThrow: l.mayThrow };
+        if (r.list !== undefined)
+          return { kind: 'bool', code: `h${r.list}.has(${l.code})`, mayThrow: l.mayThrow };
         return { kind: 'bool', code: `${r.code}.includes(${l.code})`, mayThrow: true };
       }
       case 'rcall': {
         const [name, receiver, args] = ast.args;
         if (receiver.op !== 'id' || receiver.args !== 'sets' || args.length !== 2) return undefined;
-        if (this.scope.variable('sets') !== undefined || this.scope.list('sets') !== undefined) return undefined;
+        if (this.scope.variable('sets') !== undefined || this.scope.list('sets') !== undefined)
+          return undefined;
         if (name !== 'intersects' && name !== 'contains') return undefined;
         const [l, r] = args.map((n) => this.emit(n));
         if (l?.kind !== 'list' || r?.kind !== 'list') return undefined;
@@ -179,7 +181,7 @@ function isNumeric(kind: Kind): boolean {
 }
 
 const TYPE_TESTS = [
-  (v: string) => `typeof ${v} !== 'number' || !isFinite(${v})`,
+  (v: string) => `typeof ${v} !== 'number' || !finiteNumber(${v})`,
   (v: string) => `typeof ${v} !== 'string'`,
   (v: string) => `typeof ${v} !== 'boolean'`,
   (v: string) => `!isStringList(${v})`,
@@ -236,14 +238,23 @@ export function generateEvaluator(plan: EvaluationPlan, options: { native: boole
 
   // Variables, in model order: read, then missing policy or type check (as the loop evaluator).
   const defaults: unknown[] = [];
+  const defaultRefs: number[] = [];
   vars.forEach((v, i) => {
     const read = paths.read(v, v.path.length - 1);
     body.push(...paths.lines.splice(0), `  let v${i} = ${read};`);
     const d = v.defaultValue;
     const literal =
-      typeof d === 'string' ? str(d) : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? `${d}` : undefined;
+      typeof d === 'string'
+        ? str(d)
+        : typeof d === 'number'
+          ? num(d)
+          : typeof d === 'boolean'
+            ? `${d}`
+            : undefined;
     defaults[i] = d;
-    const onMissing = v.skipIndex >= 0 ? `m${i} = true; v${i} = undefined;` : `v${i} = ${literal ?? `d${i}`};`;
+    if (v.skipIndex < 0 && literal === undefined) defaultRefs.push(i);
+    const onMissing =
+      v.skipIndex >= 0 ? `m${i} = true; v${i} = undefined;` : `v${i} = ${literal ?? `d${i}`};`;
     if (v.skipIndex >= 0) body.push(`  let m${i} = false;`);
     body.push(
       `  if (v${i} === undefined || v${i} === null) {`,
@@ -268,7 +279,8 @@ export function generateEvaluator(plan: EvaluationPlan, options: { native: boole
     inlined[k] = generated !== undefined;
     const skip = rule.skipSlots.map((slot) => `!m${slot}`);
     const then = [`score += ${num(rule.points) ?? `pts[${k}]`};`, `fired.push(f${k});`];
-    if (rule.overrideIndex >= 0) then.push(`if (ov < ${rule.overrideIndex}) { ov = ${rule.overrideIndex}; ob = ${k}; }`);
+    if (rule.overrideIndex >= 0)
+      then.push(`if (ov < ${rule.overrideIndex}) { ov = ${rule.overrideIndex}; ob = ${k}; }`);
     const fire = `{ ${then.join(' ')} }`;
     if (generated !== undefined && generated.mayThrow !== true) {
       ruleLines.push(`  if (${[...skip, generated.code].join(' && ')}) ${fire}`);
@@ -299,7 +311,7 @@ export function generateEvaluator(plan: EvaluationPlan, options: { native: boole
   // Band (as the loop: the most severe band whose minimum the score reaches, else the first) and override.
   let band = '0';
   plan.segmentMins.forEach((min, b) => {
-    if (b > 0) band = `score < ${num(min) ?? `mins[${b}]`} ? ${band} : ${b}`;
+    if (b > 0) band = `score < ${num(min) ?? `mins[${b}]`} ? ${b > 1 ? `(${band})` : band} : ${b}`;
   });
   body.push(`  const band = ${band};`);
   const segment = hasOverride ? 'segments[ov > band ? ov : band]' : 'segments[band]';
@@ -313,10 +325,10 @@ export function generateEvaluator(plan: EvaluationPlan, options: { native: boole
   const prologue = [
     `'use strict';`,
     'const { P, N, D, F, L, X, ids, pts, mins, segments, modelId, version, listsAsOf, EMPTY } = C;',
-    'const { isFinite, isStringList, anyIn, intersects, containsAll, celContext, typeError, ruleError } = C;',
+    'const { finiteNumber, isStringList, anyIn, intersects, containsAll, celContext, typeError, ruleError } = C;',
     ...paths.keys.map((_, i) => `const p${i} = P[${i}];`),
     ...vars.map((_, i) => `const n${i} = N[${i}];`),
-    ...vars.flatMap((v, i) => (Array.isArray(v.defaultValue) ? [`const d${i} = D[${i}];`] : [])),
+    ...defaultRefs.map((i) => `const d${i} = D[${i}];`),
     ...rules.map((_, k) => `const f${k} = F[${k}];`),
     ...emitter.lists.flatMap((_, i) => [`const l${i} = L[${i}];`, `const h${i} = new Set(l${i});`]),
     ...Object.keys(fallbacks).map((k) => `const x${k} = X[${k}];`),
@@ -338,7 +350,7 @@ export function generateEvaluator(plan: EvaluationPlan, options: { native: boole
     version: plan.version,
     listsAsOf: plan.listsAsOf,
     EMPTY,
-    isFinite: Number.isFinite,
+    finiteNumber: Number.isFinite,
     isStringList,
     anyIn,
     intersects,
@@ -350,7 +362,7 @@ export function generateEvaluator(plan: EvaluationPlan, options: { native: boole
     },
     ruleError: (k: number, error: unknown) => ruleError(rules[k]?.id ?? '', error),
   };
-  // biome-ignore lint/security/noGlobalEval: the source is built from the checked AST as argued above.
+  // The one `new Function`: its source is built only as argued at the top of this file.
   const factory = new Function('C', source) as (c: typeof constants) => GeneratedEvaluator['evaluate'];
   return { evaluate: factory(Object.freeze(constants)), source, inlined };
 }

@@ -11,6 +11,9 @@
  * (arithmetic, string ordering, functions, macros, out-of-range integers, ...) makes the whole
  * rule fall back to cel-js. Rules are only compiled here after cel-js accepted them (parse and
  * check), and the unit tests compare both paths on synthetic customers.
+ *
+ * `codegen.ts` emits JS source for exactly this subset (its `RuleEmitter.emit` mirrors `build` case
+ * by case): extend both together, or the generated evaluator calls the closure for the new construct.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { containsAll, intersects, memberTest } from './cel-environment.js';

@@ -20,7 +20,10 @@ import {
  * The CEL context cel-js rules read: each variable is an accessor over `values` (filling an array
  * slot is much cheaper than keyed stores into an object).
  */
-export function celContext(vars: readonly RuntimeVariable[], values: readonly unknown[]): Record<string, unknown> {
+export function celContext(
+  vars: readonly RuntimeVariable[],
+  values: readonly unknown[],
+): Record<string, unknown> {
   const context: Record<string, unknown> = {};
   vars.forEach((v, i) => {
     Object.defineProperty(context, v.name, { get: () => values[i], enumerable: true });
@@ -36,7 +39,15 @@ interface Frame {
 }
 
 export function createLoopEvaluator(plan: EvaluationPlan): (sources: EvaluationSources) => Assessment {
-  const { modelId, version, vars: runtimeVars, rules: runtimeRules, segmentNames, segmentMins, listsAsOf } = plan;
+  const {
+    modelId,
+    version,
+    vars: runtimeVars,
+    rules: runtimeRules,
+    segmentNames,
+    segmentMins,
+    listsAsOf,
+  } = plan;
 
   const newFrame = (): Frame => {
     const values: unknown[] = new Array(runtimeVars.length).fill(undefined);

@@ -5,11 +5,11 @@ import type {
   Assignment,
   AssignmentStore,
   AuditEvent,
-  FiredRule,
   ProfileStore,
   SegmentationJob,
   TransactionStore,
 } from '../ports.js';
+import type { Assessment } from '../risk-model/index.js';
 import { aggregateTransactions } from './aggregates.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
@@ -18,14 +18,11 @@ export interface PublishedModel {
   version: number;
   highRiskCountries: ReadonlySet<string>;
   policyOf(segment: string): string;
-  evaluate(sources: { profile: object; transactions: object; feedback?: object }): {
-    score: number;
-    segment: string;
-    firedRules: FiredRule[];
-    overrideBy?: string;
-    missingVariables: string[];
-    listsAsOf: Record<string, string>;
-  };
+  evaluate(sources: {
+    profile: object;
+    transactions: object;
+    feedback?: object;
+  }): Omit<Assessment, 'modelId' | 'version'>;
 }
 
 export interface SegmentationDeps {

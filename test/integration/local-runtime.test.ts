@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { provision } from '../../infra/local/provision.js';
+import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
+
+const run = promisify(execFile);
+const doc = localDynamo();
+afterAll(() => doc.destroy());
+
+const invoke = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', resolve('infra/local/invoke.ts'), ...args], {
+    env: { ...process.env, RISKLOOP_DATA_DIR: inject('runtime').dataDir },
+  });
+
+describe('local runtime tooling', () => {
+  it('invokes the scheduled re-segmentation by hand; unchanged customers get no new decision', async () => {
+    // Prepare
+    const res = await api('ingest', 'POST', '/v1/customers', {
+      records: [{ externalId: `S-${runId()}`, type: 'individual', jurisdictions: ['FR'], lawfulBasis }],
+    });
+    const pseudonym = res.body.results[0].pseudonym as string;
+    const get = async () =>
+      (await doc.send(new GetCommand({ TableName: env().TABLE_ASSIGNMENTS, Key: { pseudonym } }))).Item;
+    await eventually(get);
+
+    // Act
+    const { stdout } = await invoke('resegmentScheduler');
+    await new Promise((r) => setTimeout(r, 3000));
+
+    // Assess
+    expect(JSON.parse(stdout.slice(stdout.indexOf('{\n')))).toEqual({ queued: expect.any(Number) });
+    expect((await get())?.revision).toBe(1);
+  });
+
+  it('provisions idempotently: a second run (a restart) keeps resources and data', async () => {
+    // Prepare
+    const { endpoints, stage } = inject('runtime');
+    const before = await doc.send(
+      new GetCommand({ TableName: env().TABLE_KEYRING, Key: { keyRef: 'mac#k1' }, ConsistentRead: true }),
+    );
+
+    // Act
+    // Same settings as test/global-setup.ts: SQS, like AWS, refuses to re-create a queue with other attributes.
+    const again = await provision(endpoints, stage, { visibilityTimeoutSeconds: 2 });
+
+    // Assess
+    for (const [name, value] of Object.entries(again)) expect(env()[name]).toBe(value);
+    const after = await doc.send(
+      new GetCommand({ TableName: env().TABLE_KEYRING, Key: { keyRef: 'mac#k1' }, ConsistentRead: true }),
+    );
+    expect(before.Item).toBeDefined();
+    expect(after.Item).toEqual(before.Item);
+  });
+
+  it('rejects an unknown function name with the list of functions', async () => {
+    await expect(invoke('noSuchFunction')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('segmentWorker'),
+    });
+  });
+});

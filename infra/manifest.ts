@@ -14,7 +14,8 @@ export type TableName =
   | 'transactions'
   | 'assignments'
   | 'audit'
-  | 'principals';
+  | 'principals'
+  | 'idempotency';
 export type QueueName = 'segmentation';
 export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
 export type Access = 'read' | 'readwrite';
@@ -65,6 +66,11 @@ export interface FunctionSpec {
   tables?: Partial<Record<TableName, Access>>;
   queues?: Partial<Record<QueueName, 'send' | 'consume'>>;
   keys?: Partial<Record<KeyPurpose, 'decrypt' | 'generate'>>;
+  /**
+   * Tables (among `tables`) this function may delete items from. `readwrite` never implies deleting:
+   * e.g. only the privacy function may crypto-shred subject keys. The audit table is refused.
+   */
+  deletes?: readonly TableName[];
   /** Caps concurrency where a downstream quota (KMS, DynamoDB partitions) must be protected. */
   reservedConcurrency?: number;
 }
@@ -107,6 +113,12 @@ export const tables = {
     partitionKey: 'keyHash',
     description: 'API clients: SHA-256 of the API key, role and name. The key itself is never stored.',
   },
+  idempotency: {
+    partitionKey: 'id',
+    ttlAttribute: 'expiration',
+    description:
+      'Powertools idempotency records for requests sent with an Idempotency-Key header: keyed digests and the 207 body (pseudonyms only).',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {
@@ -143,7 +155,13 @@ export const functions = {
         { method: 'POST', path: '/v1/customers', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
       ],
     },
-    tables: { profiles: 'readwrite', subjectKeys: 'readwrite', keyring: 'readwrite', audit: 'readwrite' },
+    tables: {
+      profiles: 'readwrite',
+      subjectKeys: 'readwrite',
+      keyring: 'readwrite',
+      audit: 'readwrite',
+      idempotency: 'readwrite',
+    },
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'generate', dataKeys: 'generate' },
     reservedConcurrency: 50,
@@ -159,7 +177,7 @@ export const functions = {
         { method: 'POST', path: '/v1/transactions', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
       ],
     },
-    tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite' },
+    tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite', idempotency: 'readwrite' },
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'generate' },
     reservedConcurrency: 50,

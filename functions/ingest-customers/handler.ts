@@ -1,18 +1,17 @@
 /**
  * POST /v1/customers: a batch of 1-100 customer records. Each record is validated, checked for a
  * lawful basis for risk assessment, pseudonymised and encrypted, then queued for segmentation.
- * Answers 207 with one result per record, in input order.
+ * Answers 207 with one result per record, in input order. An `Idempotency-Key` header makes a
+ * retried request return the first answer.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { ingestCustomers } from '../../shared/domain/ingestion/customers.js';
-import { summarise } from '../../shared/domain/ingestion/results.js';
+import type { BatchOutcome } from '../../shared/domain/ingestion/results.js';
 import { customerBatch } from '../../shared/domain/schemas.js';
-import { toErrorDetails } from '../../shared/domain/validation.js';
-import { ValidationError } from '../../shared/errors.js';
+import { batchRoute } from '../../shared/http/batch-route.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const spec = functions.ingestCustomers;
@@ -26,20 +25,13 @@ const deps = {
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
-  'POST /v1/customers': async (event, caller) => {
-    const batch = customerBatch.safeParse(event.jsonBody);
-    if (!batch.success)
-      throw new ValidationError(
-        'Body must be { "records": [1..100 items] }',
-        toErrorDetails(batch.error.issues),
-      );
-    const results = await ingestCustomers(batch.data.records, deps, {
-      ...caller,
-      requestId: event.requestContext.requestId,
-      now: new Date(),
-    });
-    const outcome = summarise(results);
-    logger.info('customers ingested', outcome.summary);
-    return jsonResponse(207, outcome);
-  },
+  'POST /v1/customers': batchRoute({
+    envelope: customerBatch,
+    itemsOf: (body) => body.records,
+    shapeHint: 'Body must be { "records": [1..100 items] }',
+    ingest: (items, ctx) => ingestCustomers(items, deps, ctx),
+    keys: deps.keys,
+    idempotent: adapters.idempotency<BatchOutcome>(settings),
+    logger,
+  }),
 });

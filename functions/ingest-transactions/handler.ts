@@ -1,18 +1,17 @@
 /**
  * POST /v1/transactions: a batch of 1-500 transactions of known customers. Stored by customer
  * pseudonym (the transaction id only as a keyed MAC) and folded into the aggregates rules use.
- * Answers 207 with one result per transaction, in input order.
+ * Answers 207 with one result per transaction, in input order. An `Idempotency-Key` header makes
+ * a retried request return the first answer.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { summarise } from '../../shared/domain/ingestion/results.js';
+import type { BatchOutcome } from '../../shared/domain/ingestion/results.js';
 import { ingestTransactions } from '../../shared/domain/ingestion/transactions.js';
 import { transactionBatch } from '../../shared/domain/schemas.js';
-import { toErrorDetails } from '../../shared/domain/validation.js';
-import { ValidationError } from '../../shared/errors.js';
+import { batchRoute } from '../../shared/http/batch-route.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const spec = functions.ingestTransactions;
@@ -26,21 +25,13 @@ const deps = {
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
-  'POST /v1/transactions': async (event, caller) => {
-    const batch = transactionBatch.safeParse(event.jsonBody);
-    if (!batch.success) {
-      throw new ValidationError(
-        'Body must be { "transactions": [1..500 items] }',
-        toErrorDetails(batch.error.issues),
-      );
-    }
-    const results = await ingestTransactions(batch.data.transactions, deps, {
-      ...caller,
-      requestId: event.requestContext.requestId,
-      now: new Date(),
-    });
-    const outcome = summarise(results);
-    logger.info('transactions ingested', outcome.summary);
-    return jsonResponse(207, outcome);
-  },
+  'POST /v1/transactions': batchRoute({
+    envelope: transactionBatch,
+    itemsOf: (body) => body.transactions,
+    shapeHint: 'Body must be { "transactions": [1..500 items] }',
+    ingest: (items, ctx) => ingestTransactions(items, deps, ctx),
+    keys: deps.keys,
+    idempotent: adapters.idempotency<BatchOutcome>(settings),
+    logger,
+  }),
 });

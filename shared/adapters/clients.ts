@@ -8,12 +8,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * SDK's standard settings (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _KMS), which is how the local runtime
  * points the unchanged production code at its stand-ins: no `if (local)` anywhere.
  */
+let dynamoBase: DynamoDBClient | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
 let kms: KMSClient | undefined;
 
+/** The plain client, for libraries that want one (Powertools idempotency). */
+export function dynamoBaseClient(): DynamoDBClient {
+  dynamoBase ??= new DynamoDBClient({ maxAttempts: 5 });
+  return dynamoBase;
+}
+
 export function dynamoClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
+  dynamo ??= DynamoDBDocumentClient.from(dynamoBaseClient(), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return dynamo;

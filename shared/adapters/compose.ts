@@ -4,6 +4,7 @@ import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
+import { idempotentRunner } from './idempotency.js';
 import { KmsKeyService } from './kms-key-service.js';
 import { SqsSegmentationQueue } from './sqs-segmentation-queue.js';
 
@@ -20,6 +21,7 @@ const need = (settings: Settings, name: string): string => {
 };
 
 export const adapters = {
+  idempotency: <R>(s: Settings) => idempotentRunner<R>(need(s, 'TABLE_IDEMPOTENCY')),
   profiles: (s: Settings) => new DynamoProfileStore(dynamoClient(), need(s, 'TABLE_PROFILES')),
   transactions: (s: Settings) => new DynamoTransactionStore(dynamoClient(), need(s, 'TABLE_TRANSACTIONS')),
   /** Read-only functions get no audit table: commit() then refuses to run. */

@@ -6,7 +6,11 @@ import type { HttpRoute } from '../../infra/manifest.js';
 import { NotFoundError } from '../errors.js';
 import { type Caller, callerOf, httpErrors, type JsonEvent, jsonBody, requireRole } from './middleware.js';
 
-export type RouteHandler = (event: JsonEvent, caller: Caller) => Promise<APIGatewayProxyResult>;
+export type RouteHandler = (
+  event: JsonEvent,
+  caller: Caller,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
 
 const routeKey = (method: string, path: string) => `${method} ${path}`;
 
@@ -28,7 +32,7 @@ export function httpFunction(
       if (route.maxBodyBytes) chain.use(jsonBody({ maxBytes: route.maxBodyBytes }));
       return [
         routeKey(route.method, route.path),
-        chain.handler((event) => handler(event, callerOf(event))),
+        chain.handler((event, context) => handler(event, callerOf(event), context)),
       ] as const;
     }),
   );

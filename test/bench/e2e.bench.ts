@@ -64,12 +64,12 @@ export async function run(): Promise<BenchResult[]> {
         notes: `${customers} customers (ingest alone: ${Math.round(customers / ingestSeconds)}/s); KMS calls: ${kmsWarm - kmsBefore} at cold start, ${kmsSteady} in steady state`,
       },
       {
-        name: 'KMS calls per 10,000 records (steady state; lower is better)',
-        baseline: { label: 'budget', opsPerSec: 1 },
-        subject: { label: 'measured', opsPerSec: perTenThousand },
+        name: 'KMS calls per 10,000 records (steady state, after warm-up)',
+        baseline: { label: 'records', opsPerSec: customers },
+        subject: { label: 'KMS calls', opsPerSec: kmsSteady },
         ratio: perTenThousand,
-        target: -1,
-        notes: perTenThousand <= 1 ? 'within the budget of 1' : 'OVER the budget of 1',
+        target: 0,
+        budget: 1,
       },
     ];
   } finally {

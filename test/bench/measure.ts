@@ -13,8 +13,10 @@ export interface BenchResult {
   subject: Throughput;
   /** subject / baseline */
   ratio: number;
-  /** minimum acceptable ratio, from the issue that asked for the benchmark */
+  /** Minimum acceptable ratio, from the issue that asked for the benchmark. */
   target: number;
+  /** For "lower is better" figures: the maximum acceptable `ratio` (then `target` is ignored). */
+  budget?: number;
   notes?: string;
 }
 

@@ -22,9 +22,11 @@ const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.to
 console.log('\n| benchmark | baseline (ops/s) | riskloop (ops/s) | ratio | target | met |');
 console.log('|---|---|---|---|---|---|');
 for (const r of results) {
-  const met = r.target >= 0 ? (r.ratio >= r.target ? 'yes' : 'NO') : '-';
+  const met = (r.budget !== undefined ? r.ratio <= r.budget : r.ratio >= r.target) ? 'yes' : 'NO';
+  const goal = r.budget !== undefined ? `≤ ${r.budget}` : `≥ ${r.target}×`;
+  const value = r.budget !== undefined ? r.ratio.toFixed(2) : `${r.ratio.toFixed(2)}×`;
   console.log(
-    `| ${r.name} | ${r.baseline.label}: ${fmt(r.baseline.opsPerSec)} | ${r.subject.label}: ${fmt(r.subject.opsPerSec)} | ${r.ratio.toFixed(2)}× | ≥ ${r.target}× | ${met} |`,
+    `| ${r.name} | ${r.baseline.label}: ${fmt(r.baseline.opsPerSec)} | ${r.subject.label}: ${fmt(r.subject.opsPerSec)} | ${value} | ${goal} | ${met} |`,
   );
   if (r.notes) console.log(`|  | ${r.notes} | | | | |`);
 }

@@ -67,6 +67,36 @@ describe('HTTP contract: authentication, authorisation, limits, error shape', ()
     expect(JSON.stringify(res.body)).not.toContain('robot');
   });
 
+  it('replays the first answer for a repeated Idempotency-Key and refuses the key with another body', async () => {
+    // Prepare
+    const key = `idem-${Math.random().toString(36).slice(2)}`;
+    const body = {
+      records: [{ externalId: `I-${key}`, type: 'individual', jurisdictions: ['AT'], lawfulBasis }],
+    };
+
+    // Act
+    const first = await api('ingest', 'POST', '/v1/customers', body, { 'Idempotency-Key': key });
+    const retry = await api('ingest', 'POST', '/v1/customers', body, { 'idempotency-key': key });
+    const other = await api(
+      'ingest',
+      'POST',
+      '/v1/customers',
+      { records: [{ ...body.records[0], jurisdictions: ['CH'] }] },
+      { 'Idempotency-Key': key },
+    );
+    const bad = await api('ingest', 'POST', '/v1/customers', body, { 'Idempotency-Key': 'has space' });
+
+    // Assess
+    expect(first.status).toBe(207);
+    expect(first.body.results[0].status).toBe('accepted');
+    // Without the key this retry would say "duplicate"; with it, the stored first answer comes back.
+    expect(retry.status).toBe(207);
+    expect(retry.body).toEqual(first.body);
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(bad.status).toBe(400);
+  });
+
   it('rejects a malformed pseudonym and answers 404 for an unknown one', async () => {
     const bad = await api('analyst', 'GET', '/v1/customers/someone@example.com/segment');
     const unknown = await api('analyst', 'GET', `/v1/customers/k1.${'A'.repeat(43)}/segment`);

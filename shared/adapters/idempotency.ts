@@ -1,0 +1,57 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
+import { AppError } from '../errors.js';
+import { dynamoBaseClient } from './clients.js';
+
+/** What identifies a request: keyed digests only, so the idempotency table holds no personal data. */
+export interface IdempotentRequest {
+  /** Keyed digest of principal + route + Idempotency-Key header. */
+  key: string;
+  /** Keyed digest of the canonical body: the same key with another body is refused. */
+  bodyDigest: string;
+}
+
+/**
+ * `Idempotency-Key` support through Powertools: the first request with a key runs and its result
+ * is stored for 24 hours; a retry with the same key gets the stored result without running again;
+ * the same key with a different body is a 422, and a retry while the first is running a 409.
+ */
+export function idempotentRunner<R>(tableName: string) {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    payloadValidationJmesPath: 'bodyDigest',
+    expiresAfterSeconds: 24 * 3600,
+    throwOnNoIdempotencyKey: true,
+  });
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoBaseClient() });
+  return async (request: IdempotentRequest, context: Context, work: () => Promise<R>): Promise<R> => {
+    // Registering the context lets Powertools expire an in-progress record if the function times out.
+    config.registerLambdaContext(context);
+    const run = makeIdempotent(async (_request: IdempotentRequest) => work(), { persistenceStore, config });
+    try {
+      return await run(request);
+    } catch (error) {
+      if (error instanceof IdempotencyValidationError) {
+        throw new AppError(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was used with a different body',
+        );
+      }
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new AppError(
+          409,
+          'IDEMPOTENCY_IN_PROGRESS',
+          'A request with this Idempotency-Key is still running',
+        );
+      }
+      throw error;
+    }
+  };
+}

@@ -106,6 +106,7 @@ describe('infra manifest', () => {
         'TABLE_SUBJECT_KEYS',
         'TABLE_KEYRING',
         'TABLE_AUDIT',
+        'TABLE_IDEMPOTENCY',
         'QUEUE_SEGMENTATION_URL',
         'KEY_PSEUDONYMISATION_ID',
         'KEY_DATA_KEYS_ID',

@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: unit tests run alone; integration tests share one local system (DynamoDB Local,
- * fauxqs, KMS endpoint, gateway, pollers) started once by test/global-setup.ts.
+ * Unit tests run alone; integration tests share one local system (DynamoDB Local, fauxqs, the KMS
+ * endpoint, gateway, pollers) started once by test/global-setup.ts. The risk-model tests publish
+ * models, which re-segments everyone, so they get a local system of their own.
  */
 export default defineConfig({
   test: {
@@ -15,8 +16,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/models/**'],
           globalSetup: ['test/global-setup.ts'],
         },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-models',
+          include: ['test/integration/models/**/*.test.ts'],
+          globalSetup: ['test/global-setup-models.ts'],
+        },
+      },
+      // CDK stacks: synthesized offline (esbuild bundles, cdk-nag packs); no local system needed.
+      {
+        extends: true,
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000 },
       },
     ],
   },

@@ -15,7 +15,8 @@ export type TableName =
   | 'assignments'
   | 'audit'
   | 'principals'
-  | 'idempotency';
+  | 'idempotency'
+  | 'riskModels';
 export type QueueName = 'segmentation';
 export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
 export type Access = 'read' | 'readwrite';
@@ -119,6 +120,12 @@ export const tables = {
     description:
       'Powertools idempotency records for requests sent with an Idempotency-Key header: keyed digests and the 207 body (pseudonyms only).',
   },
+  riskModels: {
+    partitionKey: 'modelId',
+    sortKey: 'versionKey',
+    description:
+      'Risk model versions (documents, status, who created and published them) and the pointer to the published one.',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {
@@ -162,6 +169,8 @@ export const functions = {
       audit: 'readwrite',
       idempotency: 'readwrite',
     },
+    // Powertools deletes the in-progress idempotency record when a request fails, so a retry runs.
+    deletes: ['idempotency'],
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'generate', dataKeys: 'generate' },
     reservedConcurrency: 50,
@@ -178,6 +187,7 @@ export const functions = {
       ],
     },
     tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite', idempotency: 'readwrite' },
+    deletes: ['idempotency'],
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'generate' },
     reservedConcurrency: 50,
@@ -194,7 +204,47 @@ export const functions = {
         { method: 'GET', path: '/v1/segments', roles: ['analyst', 'admin'] },
       ],
     },
-    tables: { assignments: 'read' },
+    tables: { assignments: 'read', riskModels: 'read' },
+  },
+  riskModelsApi: {
+    entry: 'functions/risk-models-api/handler.ts',
+    description: 'Risk model lifecycle: drafts, validation, versions, diffs, simulation, publication.',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'POST', path: '/v1/risk-models', roles: ['admin'], maxBodyBytes: 262_144 },
+        { method: 'GET', path: '/v1/risk-models', roles: ['analyst', 'admin'] },
+        {
+          method: 'POST',
+          path: '/v1/risk-models/validate',
+          roles: ['analyst', 'admin'],
+          maxBodyBytes: 262_144,
+        },
+        {
+          method: 'POST',
+          path: '/v1/risk-models/simulate',
+          roles: ['analyst', 'admin'],
+          maxBodyBytes: 262_144,
+        },
+        { method: 'GET', path: '/v1/risk-models/{modelId}/versions/{version}', roles: ['analyst', 'admin'] },
+        {
+          method: 'POST',
+          path: '/v1/risk-models/{modelId}/versions/{version}/publish',
+          roles: ['admin'],
+          maxBodyBytes: 4096,
+        },
+        {
+          method: 'POST',
+          path: '/v1/risk-models/{modelId}/versions/{version}/retire',
+          roles: ['admin'],
+          maxBodyBytes: 4096,
+        },
+      ],
+    },
+    tables: { riskModels: 'readwrite', audit: 'readwrite', assignments: 'read', profiles: 'read' },
+    queues: { segmentation: 'send' },
   },
   segmentWorker: {
     entry: 'functions/segment-worker/handler.ts',
@@ -202,7 +252,13 @@ export const functions = {
     memoryMb: 1024,
     timeoutSeconds: 30,
     trigger: { kind: 'sqs', queue: 'segmentation', batchSize: 100, maxBatchingWindowSeconds: 1 },
-    tables: { profiles: 'read', transactions: 'read', assignments: 'readwrite', audit: 'readwrite' },
+    tables: {
+      profiles: 'read',
+      transactions: 'read',
+      assignments: 'readwrite',
+      audit: 'readwrite',
+      riskModels: 'read',
+    },
     queues: { segmentation: 'consume' },
     reservedConcurrency: 20,
   },

@@ -71,3 +71,10 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
+    this.name = 'ConflictError';
+  }
+}

@@ -17,13 +17,27 @@ declare module 'vitest' {
   }
 }
 
-let child: ChildProcess | undefined;
+/**
+ * One local system per vitest project that names this file (or a sibling re-exporting a fresh
+ * `localSystem()`), so a project whose tests change global state (publishing a risk model) gets
+ * a system of its own.
+ */
+export function localSystem() {
+  let child: ChildProcess | undefined;
+  return {
+    setup: (project: TestProject) =>
+      start(project, (c) => {
+        child = c;
+      }),
+    teardown: () => stop(child),
+  };
+}
 
-export async function setup(project: TestProject): Promise<void> {
+async function start(project: TestProject, keep: (child: ChildProcess) => void): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-test-'));
   const logFile = join(dataDir, 'runtime.log');
   const out = openSync(logFile, 'a');
-  child = spawn(process.execPath, ['--import', 'tsx', resolve('infra/local/start.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve('infra/local/start.ts')], {
     env: {
       ...process.env,
       RISKLOOP_DATA_DIR: dataDir,
@@ -34,9 +48,12 @@ export async function setup(project: TestProject): Promise<void> {
       RISKLOOP_SPY_QUEUES: 'true',
       RISKLOOP_DYNAMODB_IN_MEMORY: 'true',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      // A publication reaches the worker within a second instead of a minute.
+      MODEL_CACHE_TTL_SECONDS: '1',
     },
     stdio: ['ignore', out, out],
   });
+  keep(child);
   const stateFile = join(dataDir, 'runtime.json');
   const deadline = Date.now() + 90_000;
   while (!existsSync(stateFile)) {
@@ -50,8 +67,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('runtimeLogFile', logFile);
 }
 
-export async function teardown(): Promise<void> {
-  const running = child;
+async function stop(running: ChildProcess | undefined): Promise<void> {
   if (!running || running.exitCode !== null) return;
   await new Promise<void>((resolve) => {
     const kill = setTimeout(() => running.kill('SIGKILL'), 10_000);
@@ -62,3 +78,5 @@ export async function teardown(): Promise<void> {
     running.kill('SIGTERM');
   });
 }
+
+export const { setup, teardown } = localSystem();

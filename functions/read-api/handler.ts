@@ -7,7 +7,7 @@ import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
-import { defaultPublishedModel } from '../../shared/domain/segmentation/published-model.js';
+import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -17,9 +17,9 @@ const spec = functions.readApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('readApi');
 const assignments = adapters.assignments(settings);
-const { compiled } = defaultPublishedModel();
-const segmentNames = compiled.model.segments.map((s) => s.name);
-const ruleText = new Map(compiled.model.rules.map((r) => [r.id, r.description]));
+const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+  ttlMs: adapters.modelCacheTtlMs(),
+});
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /v1/customers/{pseudonym}/segment': async (event) => {
@@ -35,17 +35,21 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     }
     const assignment = await assignments.get(pseudonym);
     if (!assignment) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
+    const { compiled } = await activeModel();
+    const ruleText = new Map(compiled.model.rules.map((r) => [r.id, r.description]));
+    const sameModel = assignment.modelId === compiled.modelId && assignment.modelVersion === compiled.version;
     return jsonResponse(200, {
       ...assignment,
       explanation: assignment.firedRules.map((r) => ({
         ...r,
-        // Descriptions come from the running model; an assignment by an older version keeps its codes.
-        description: assignment.modelId === compiled.modelId ? (ruleText.get(r.ruleId) ?? null) : null,
+        // Descriptions come from the running model; an assignment by another version keeps its codes.
+        description: sameModel ? (ruleText.get(r.ruleId) ?? null) : null,
       })),
     });
   },
   'GET /v1/segments': async () => {
-    const counts = await assignments.countBySegment(segmentNames);
+    const { compiled } = await activeModel();
+    const counts = await assignments.countBySegment(compiled.model.segments.map((s) => s.name));
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     return jsonResponse(200, {
       modelId: compiled.modelId,

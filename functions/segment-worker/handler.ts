@@ -11,7 +11,7 @@ import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
 import { segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import { segmentationJob } from '../../shared/domain/segmentation/job.js';
-import { defaultPublishedModel } from '../../shared/domain/segmentation/published-model.js';
+import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import type { SegmentationOutcome } from '../../shared/domain/segmentation/segment-customer.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -22,9 +22,11 @@ const deps = {
   profiles: adapters.profiles(settings),
   transactions: adapters.transactions(settings),
   assignments: adapters.assignments(settings),
-  model: defaultPublishedModel().published,
   now: () => new Date(),
 };
+const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+  ttlMs: adapters.modelCacheTtlMs(),
+});
 
 function parseJob(record: SQSRecord): SegmentationJob | undefined {
   try {
@@ -38,9 +40,10 @@ function parseJob(record: SQSRecord): SegmentationJob | undefined {
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   const jobs = new Map(event.Records.map((r) => [r.messageId, parseJob(r)]));
+  const { published: model } = await activeModel();
   const outcomes = await segmentBatch(
     [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined),
-    deps,
+    { ...deps, model },
   );
   const counts: Record<string, number> = {};
 

@@ -3,6 +3,7 @@ import { dynamoClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
+import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { idempotentRunner } from './idempotency.js';
 import { KmsKeyService } from './kms-key-service.js';
@@ -21,6 +22,10 @@ const need = (settings: Settings, name: string): string => {
 };
 
 export const adapters = {
+  riskModels: (s: Settings) =>
+    new DynamoRiskModelStore(dynamoClient(), need(s, 'TABLE_RISK_MODELS'), s.TABLE_AUDIT),
+  /** How long a warm container trusts its view of the published model (default 60 s). */
+  modelCacheTtlMs: () => intSetting('MODEL_CACHE_TTL_SECONDS', 60) * 1000,
   idempotency: <R>(s: Settings) => idempotentRunner<R>(need(s, 'TABLE_IDEMPOTENCY')),
   profiles: (s: Settings) => new DynamoProfileStore(dynamoClient(), need(s, 'TABLE_PROFILES')),
   transactions: (s: Settings) => new DynamoTransactionStore(dynamoClient(), need(s, 'TABLE_TRANSACTIONS')),

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, AssignmentStore, AuditEvent } from '../domain/ports.js';
 import { auditPut } from './dynamo-audit-log.js';
-import { batchGet } from './dynamo-batch.js';
+import { batchGet, parallelScan } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
 
 export class DynamoAssignmentStore implements AssignmentStore {
@@ -71,5 +71,9 @@ export class DynamoAssignmentStore implements AssignmentStore {
       }),
     );
     return Object.fromEntries(counts);
+  }
+
+  scanAll(): AsyncIterable<Assignment[]> {
+    return parallelScan<Assignment>(this.doc, this.tableName);
   }
 }

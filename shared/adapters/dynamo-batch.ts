@@ -1,4 +1,4 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
@@ -34,3 +34,57 @@ export async function batchGet<T>(
 }
 
 export { chunk };
+
+/**
+ * Parallel Scan: `segments` workers each read their share of the table; pages are yielded as
+ * they arrive. Parallel segments are how DynamoDB scales a full-table read.
+ */
+export async function* parallelScan<T>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  options: { segments?: number; projection?: string } = {},
+): AsyncIterable<T[]> {
+  const segments = options.segments ?? 4;
+  const queue: T[][] = [];
+  let active = segments;
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const worker = async (segment: number) => {
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            Segment: segment,
+            TotalSegments: segments,
+            ExclusiveStartKey: startKey,
+            ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+          }),
+        );
+        queue.push((page.Items ?? []) as T[]);
+        wake?.();
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && failure === undefined);
+    } catch (error) {
+      failure = error;
+    } finally {
+      active--;
+      wake?.();
+    }
+  };
+  for (let s = 0; s < segments; s++) void worker(s);
+  while (active > 0 || queue.length > 0) {
+    if (failure !== undefined) throw failure;
+    const page = queue.shift();
+    if (page) {
+      if (page.length > 0) yield page;
+      continue;
+    }
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+  if (failure !== undefined) throw failure;
+}

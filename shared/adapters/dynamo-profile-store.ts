@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProfileStore, StoredProfile } from '../domain/ports.js';
-import { batchGet } from './dynamo-batch.js';
+import { batchGet, parallelScan } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
 
 export class DynamoProfileStore implements ProfileStore {
@@ -48,18 +48,10 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async *scanPseudonyms(): AsyncIterable<string[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ProjectionExpression: 'pseudonym',
-          ExclusiveStartKey: startKey,
-          Limit: 1000,
-        }),
-      );
-      yield (page.Items ?? []).map((i) => i.pseudonym as string);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of parallelScan<{ pseudonym: string }>(this.doc, this.tableName, {
+      projection: 'pseudonym',
+    })) {
+      yield page.map((i) => i.pseudonym);
+    }
   }
 }

@@ -62,7 +62,7 @@ export interface TransactionStore {
   listSince(pseudonym: string, sinceIso: string): Promise<StoredTransaction[]>;
 }
 
-export type SegmentationCause = 'profile' | 'transactions' | 'schedule' | 'manual';
+export type SegmentationCause = 'profile' | 'transactions' | 'schedule' | 'manual' | 'model';
 
 /** A queue body: a pseudonym and why, never personal data. */
 export interface SegmentationJob {
@@ -92,7 +92,14 @@ export interface AuditEvent {
   at: string;
   day: string;
   actor: Actor;
-  action: 'ingest.rejected' | 'segment.assigned' | 'segment.changed' | 'segment.confirmed';
+  action:
+    | 'ingest.rejected'
+    | 'segment.assigned'
+    | 'segment.changed'
+    | 'segment.confirmed'
+    | 'model.created'
+    | 'model.published'
+    | 'model.retired';
   subject: string | null;
   reasonCodes: string[];
   modelVersion?: string;
@@ -124,9 +131,26 @@ export interface Assignment {
   policyRef: string;
   listsAsOf: Record<string, string>;
   inputDigest: string;
+  /**
+   * The inputs the model saw (pseudonymised features and transaction aggregates), kept so a draft
+   * model or a scenario can be simulated over the population without re-reading every transaction.
+   */
+  inputs: AssessmentInputs;
   assignedAt: string;
   previousSegment: string | null;
   revision: number;
+}
+
+export interface AssessmentInputs {
+  profile: {
+    customerType: string;
+    jurisdictions: string[];
+    attributes: Record<string, number | string | boolean>;
+    flags: Record<string, unknown>;
+  };
+  transactions: Record<string, number>;
+  /** Counterparty countries of the last 90 days with their counts, to re-count under a new high-risk list. */
+  counterparties90d: Record<string, number>;
 }
 
 export interface AssignmentStore {
@@ -137,4 +161,6 @@ export interface AssignmentStore {
     decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
   ): Promise<('committed' | 'conflict')[]>;
   countBySegment(segments: readonly string[]): Promise<Record<string, number>>;
+  /** Streams every assignment (parallel scan), for simulations and reports. */
+  scanAll(): AsyncIterable<Assignment[]>;
 }

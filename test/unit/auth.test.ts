@@ -82,14 +82,24 @@ describe('hashApiKey', () => {
 });
 
 describe('allowedResources', () => {
+  const modelReads = [
+    `${stageArn}/GET/v1/risk-models`,
+    `${stageArn}/POST/v1/risk-models/validate`,
+    `${stageArn}/POST/v1/risk-models/simulate`,
+    `${stageArn}/GET/v1/risk-models/*/versions/*`,
+  ];
   const expected: Record<Role, string[]> = {
-    analyst: [`${stageArn}/GET/v1/customers/*/segment`, `${stageArn}/GET/v1/segments`],
+    analyst: [`${stageArn}/GET/v1/customers/*/segment`, `${stageArn}/GET/v1/segments`, ...modelReads],
     ingest: [`${stageArn}/POST/v1/customers`, `${stageArn}/POST/v1/transactions`],
     admin: [
       `${stageArn}/POST/v1/customers`,
       `${stageArn}/POST/v1/transactions`,
       `${stageArn}/GET/v1/customers/*/segment`,
       `${stageArn}/GET/v1/segments`,
+      ...modelReads,
+      `${stageArn}/POST/v1/risk-models`,
+      `${stageArn}/POST/v1/risk-models/*/versions/*/publish`,
+      `${stageArn}/POST/v1/risk-models/*/versions/*/retire`,
     ],
   };
 

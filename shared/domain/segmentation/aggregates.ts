@@ -31,6 +31,20 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const ratio = (part: number, whole: number) =>
   whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
 
+/** Counterparty countries of the 90-day window with their transaction counts. */
+export function counterpartyCounts(
+  txns: readonly Pick<StoredTransaction, 'timestamp' | 'counterpartyCountry'>[],
+  now: Date,
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of txns) {
+    const age = now.getTime() - Date.parse(t.timestamp);
+    if (!t.counterpartyCountry || age > 90 * day) continue;
+    counts[t.counterpartyCountry] = (counts[t.counterpartyCountry] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** Folds a customer's transactions into the aggregates of the 30- and 90-day windows. */
 export function aggregateTransactions(
   txns: readonly Pick<

@@ -10,7 +10,7 @@ import type {
   TransactionStore,
 } from '../ports.js';
 import type { Assessment } from '../risk-model/index.js';
-import { aggregateTransactions } from './aggregates.js';
+import { aggregateTransactions, counterpartyCounts } from './aggregates.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
 export interface PublishedModel {
@@ -103,6 +103,11 @@ export async function planSegmentation(
     policyRef: deps.model.policyOf(result.segment),
     listsAsOf: result.listsAsOf,
     inputDigest,
+    inputs: {
+      profile: features,
+      transactions: { ...transactions },
+      counterparties90d: counterpartyCounts(txns, now),
+    },
     assignedAt: now.toISOString(),
     previousSegment: previous?.segment ?? null,
     revision: (previous?.revision ?? 0) + 1,

@@ -1,0 +1,169 @@
+/**
+ * Risk model lifecycle for compliance teams: drafts are validated and stored as new versions,
+ * simulated against the stored population, then published (exactly one at a time, audited), which
+ * re-segments everyone. Admins change models; analysts read and simulate.
+ */
+import { z } from 'zod';
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { compileModel, loadDefaultModel, type RiskModel } from '../../shared/domain/risk-model/index.js';
+import {
+  checkDraft,
+  createDraft,
+  ensureSeeded,
+  type ModelActor,
+  publishVersion,
+  retireDraft,
+} from '../../shared/domain/risk-model/lifecycle.js';
+import { scenarioShift, simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
+import { toErrorDetails } from '../../shared/domain/validation.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import type { Caller, JsonEvent } from '../../shared/http/middleware.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.riskModelsApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('riskModelsApi');
+const store = adapters.riskModels(settings);
+const assignments = adapters.assignments(settings);
+const profiles = adapters.profiles(settings);
+const queue = adapters.segmentationQueue(settings);
+
+const versionParams = z
+  .object({ modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/), version: z.coerce.number().int().min(1) })
+  .strict();
+
+const simulationRequest = z
+  .object({
+    modelId: z.string().optional(),
+    version: z.number().int().min(1).optional(),
+    model: z.unknown().optional(),
+    scenario: z.array(scenarioShift).max(20).default([]),
+    sampleSize: z.number().int().min(0).max(100).default(20),
+  })
+  .strict()
+  .refine((r) => !(r.model !== undefined && r.version !== undefined), 'Give either model or modelId+version');
+
+const actorOf = (event: JsonEvent, caller: Caller): ModelActor => ({
+  ...caller,
+  requestId: event.requestContext.requestId,
+  now: new Date(),
+});
+
+function params(event: JsonEvent) {
+  const parsed = versionParams.safeParse(event.pathParameters ?? {});
+  if (!parsed.success)
+    throw new ValidationError('Invalid model id or version', toErrorDetails(parsed.error.issues));
+  return parsed.data;
+}
+
+async function seeded(actor: ModelActor) {
+  await ensureSeeded(store, loadDefaultModel(), { ...actor, principalId: 'system:seed', role: 'system' });
+}
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'POST /v1/risk-models': async (event, caller) => {
+    const actor = actorOf(event, caller);
+    await seeded(actor);
+    const created = await createDraft(event.jsonBody, store, actor);
+    logger.info('model draft created', { modelId: created.modelId, version: created.version });
+    const { document: _document, ...summary } = created;
+    return jsonResponse(201, summary);
+  },
+
+  'GET /v1/risk-models': async (event, caller) => {
+    await seeded(actorOf(event, caller));
+    const [published, versions] = await Promise.all([store.published(), store.list()]);
+    return jsonResponse(200, {
+      published: published ?? null,
+      versions: versions.map(({ document, ...v }) => ({ ...v, changeNote: document.metadata.changeNote })),
+    });
+  },
+
+  'POST /v1/risk-models/validate': async (event) => {
+    const issues = checkDraft(event.jsonBody, new Date());
+    return jsonResponse(200, { valid: issues.length === 0, issues });
+  },
+
+  'POST /v1/risk-models/simulate': async (event, caller) => {
+    const parsed = simulationRequest.safeParse(event.jsonBody);
+    if (!parsed.success)
+      throw new ValidationError('Invalid simulation request', toErrorDetails(parsed.error.issues));
+    const request = parsed.data;
+    await seeded(actorOf(event, caller));
+    let document: RiskModel;
+    if (request.model !== undefined) {
+      const issues = checkDraft(request.model, new Date());
+      if (issues.length > 0)
+        throw new ValidationError(
+          'The model is invalid',
+          issues.map(({ position: _p, ...i }) => i),
+        );
+      document = { ...(request.model as RiskModel), version: 0, status: 'draft' };
+    } else {
+      const pointer = await store.published();
+      const modelId = request.modelId ?? pointer?.modelId ?? loadDefaultModel().modelId;
+      const version = request.version ?? pointer?.version ?? 1;
+      const stored = await store.get(modelId, version);
+      if (!stored) throw new NotFoundError('No such model version');
+      document = stored.document;
+    }
+    const unknownList = request.scenario.find((s) => s.kind !== 'scale' && !(s.list in document.lists));
+    if (unknownList && unknownList.kind !== 'scale') {
+      throw new ValidationError('Unknown list in scenario', [
+        { path: 'scenario', code: 'UNKNOWN_LIST', message: `The model has no list ${unknownList.list}` },
+      ]);
+    }
+    const candidate = compileModel(withListShifts(document, request.scenario));
+    const report = await simulate(candidate, assignments.scanAll(), request.scenario, {
+      sampleSize: request.sampleSize,
+    });
+    logger.info('simulation run', { population: report.population, moved: report.moved });
+    return jsonResponse(200, {
+      candidate: { modelId: document.modelId, version: document.version },
+      ...report,
+    });
+  },
+
+  'GET /v1/risk-models/{modelId}/versions/{version}': async (event, caller) => {
+    const { modelId, version } = params(event);
+    await seeded(actorOf(event, caller));
+    const stored = await store.get(modelId, version);
+    if (!stored) throw new NotFoundError('No such model version');
+    return jsonResponse(200, stored);
+  },
+
+  'POST /v1/risk-models/{modelId}/versions/{version}/publish': async (event, caller) => {
+    const { modelId, version } = params(event);
+    const actor = actorOf(event, caller);
+    await seeded(actor);
+    const { published, retired } = await publishVersion(modelId, version, store, actor);
+    // Everyone is re-segmented under the new model; unchanged inputs under it still count as a new decision.
+    let queued = 0;
+    for await (const page of profiles.scanPseudonyms()) {
+      await queue.enqueue(
+        page.map((pseudonym) => ({ pseudonym, cause: 'model' as const, requestId: actor.requestId })),
+      );
+      queued += page.length;
+    }
+    logger.info('model published', { modelId, version, queued });
+    return jsonResponse(200, {
+      published: {
+        modelId: published.modelId,
+        version: published.version,
+        publishedAt: published.publishedAt,
+      },
+      retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
+      resegmentation: { queued },
+    });
+  },
+
+  'POST /v1/risk-models/{modelId}/versions/{version}/retire': async (event, caller) => {
+    const { modelId, version } = params(event);
+    const retired = await retireDraft(modelId, version, store, actorOf(event, caller));
+    return jsonResponse(200, { modelId: retired.modelId, version: retired.version, status: retired.status });
+  },
+});

@@ -31,7 +31,12 @@ export default defineConfig({
       // CDK stacks: synthesized offline (esbuild bundles, cdk-nag packs); no local system needed.
       {
         extends: true,
-        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000 },
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
       },
     ],
   },

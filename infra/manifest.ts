@@ -4,8 +4,12 @@
  * cannot drift apart. Adding a function means adding it here, nowhere else.
  */
 
-export type Role = 'ingest' | 'analyst' | 'admin';
-export const roles: readonly Role[] = ['ingest', 'analyst', 'admin'];
+/**
+ * ingest: send data. analyst: read segments and models, simulate. compliance: a senior compliance
+ * officer, reads like an analyst and may pin a customer's segment. admin: manages models and data.
+ */
+export type Role = 'ingest' | 'analyst' | 'compliance' | 'admin';
+export const roles: readonly Role[] = ['ingest', 'analyst', 'compliance', 'admin'];
 
 export type TableName =
   | 'profiles'
@@ -16,7 +20,8 @@ export type TableName =
   | 'audit'
   | 'principals'
   | 'idempotency'
-  | 'riskModels';
+  | 'riskModels'
+  | 'overrides';
 export type QueueName = 'segmentation';
 export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
 export type Access = 'read' | 'readwrite';
@@ -126,6 +131,11 @@ export const tables = {
     description:
       'Risk model versions (documents, status, who created and published them) and the pointer to the published one.',
   },
+  overrides: {
+    partitionKey: 'pseudonym',
+    description:
+      'Segments pinned by a compliance officer: segment, reason, expiry, who. One item per pinned customer.',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {
@@ -200,8 +210,12 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { method: 'GET', path: '/v1/customers/{pseudonym}/segment', roles: ['analyst', 'admin'] },
-        { method: 'GET', path: '/v1/segments', roles: ['analyst', 'admin'] },
+        {
+          method: 'GET',
+          path: '/v1/customers/{pseudonym}/segment',
+          roles: ['analyst', 'compliance', 'admin'],
+        },
+        { method: 'GET', path: '/v1/segments', roles: ['analyst', 'compliance', 'admin'] },
       ],
     },
     tables: { assignments: 'read', riskModels: 'read' },
@@ -215,20 +229,24 @@ export const functions = {
       kind: 'http',
       routes: [
         { method: 'POST', path: '/v1/risk-models', roles: ['admin'], maxBodyBytes: 262_144 },
-        { method: 'GET', path: '/v1/risk-models', roles: ['analyst', 'admin'] },
+        { method: 'GET', path: '/v1/risk-models', roles: ['analyst', 'compliance', 'admin'] },
         {
           method: 'POST',
           path: '/v1/risk-models/validate',
-          roles: ['analyst', 'admin'],
+          roles: ['analyst', 'compliance', 'admin'],
           maxBodyBytes: 262_144,
         },
         {
           method: 'POST',
           path: '/v1/risk-models/simulate',
-          roles: ['analyst', 'admin'],
+          roles: ['analyst', 'compliance', 'admin'],
           maxBodyBytes: 262_144,
         },
-        { method: 'GET', path: '/v1/risk-models/{modelId}/versions/{version}', roles: ['analyst', 'admin'] },
+        {
+          method: 'GET',
+          path: '/v1/risk-models/{modelId}/versions/{version}',
+          roles: ['analyst', 'compliance', 'admin'],
+        },
         {
           method: 'POST',
           path: '/v1/risk-models/{modelId}/versions/{version}/publish',
@@ -246,6 +264,22 @@ export const functions = {
     tables: { riskModels: 'readwrite', audit: 'readwrite', assignments: 'read', profiles: 'read' },
     queues: { segmentation: 'send' },
   },
+  overridesApi: {
+    entry: 'functions/overrides-api/handler.ts',
+    description:
+      'Manual overrides: a compliance officer pins a segment with a reason and an expiry, or lifts the pin.',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'PUT', path: '/v1/customers/{pseudonym}/pin', roles: ['compliance'], maxBodyBytes: 8192 },
+        { method: 'DELETE', path: '/v1/customers/{pseudonym}/pin', roles: ['compliance'] },
+      ],
+    },
+    tables: { overrides: 'readwrite', audit: 'readwrite', assignments: 'read' },
+    queues: { segmentation: 'send' },
+  },
   segmentWorker: {
     entry: 'functions/segment-worker/handler.ts',
     description: 'Evaluates the published risk model per customer; writes assignment and audit atomically.',
@@ -258,6 +292,7 @@ export const functions = {
       assignments: 'readwrite',
       audit: 'readwrite',
       riskModels: 'read',
+      overrides: 'read',
     },
     queues: { segmentation: 'consume' },
     reservedConcurrency: 20,

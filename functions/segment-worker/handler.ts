@@ -22,6 +22,7 @@ const deps = {
   profiles: adapters.profiles(settings),
   transactions: adapters.transactions(settings),
   assignments: adapters.assignments(settings),
+  overrides: adapters.overrides(settings),
   now: () => new Date(),
 };
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {

@@ -17,9 +17,13 @@ export async function ensureLocalCredentials(
   dynamoEndpoint: string,
   principalsTable: string,
 ): Promise<LocalCredentials> {
-  const credentials: LocalCredentials = existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials)
-    : (Object.fromEntries(roles.map((role) => [role, newApiKey(role)])) as LocalCredentials);
+  const existing = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalCredentials>)
+    : {};
+  // Keys survive restarts; a role added since the file was written gets a key of its own.
+  const credentials = Object.fromEntries(
+    roles.map((role) => [role, existing[role] ?? newApiKey(role)]),
+  ) as LocalCredentials;
   writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600); // mode above only applies when the file is created
   const doc = DynamoDBDocumentClient.from(

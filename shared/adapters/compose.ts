@@ -2,6 +2,7 @@ import { intSetting } from '../config.js';
 import { dynamoClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
+import { DynamoOverrideStore } from './dynamo-override-store.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
@@ -22,6 +23,8 @@ const need = (settings: Settings, name: string): string => {
 };
 
 export const adapters = {
+  overrides: (s: Settings) =>
+    new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), s.TABLE_AUDIT),
   riskModels: (s: Settings) =>
     new DynamoRiskModelStore(dynamoClient(), need(s, 'TABLE_RISK_MODELS'), s.TABLE_AUDIT),
   /** How long a warm container trusts its view of the published model (default 60 s). */

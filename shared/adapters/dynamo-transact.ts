@@ -2,11 +2,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
-/** A conditional Put, as it appears inside TransactWriteItems. */
+/** A Put (usually conditional), as it appears inside TransactWriteItems. */
 export interface ConditionalPut {
   TableName: string;
   Item: Record<string, unknown>;
-  ConditionExpression: string;
+  ConditionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Record<string, unknown>;
 }

@@ -97,6 +97,8 @@ export interface AuditEvent {
     | 'segment.assigned'
     | 'segment.changed'
     | 'segment.confirmed'
+    | 'segment.pinned'
+    | 'segment.unpinned'
     | 'model.created'
     | 'model.published'
     | 'model.retired';
@@ -120,7 +122,14 @@ export interface FiredRule {
 
 export interface Assignment {
   pseudonym: string;
+  /** The segment in force: the model's, unless a pin or a downgrade cooldown holds another. */
   segment: string;
+  /** What the model decided, whatever is in force. */
+  modelSegment: string;
+  /** Set while a compliance officer's pin decides the segment. */
+  pinned?: { segment: string; reason: string; expiresAt: string; pinnedBy: string };
+  /** Set while a downgrade waits for its cooldown: since when the model has said "lower". */
+  downgradePendingSince?: string;
   score: number;
   firedRules: FiredRule[];
   reasonCodes: string[];
@@ -139,6 +148,23 @@ export interface Assignment {
   assignedAt: string;
   previousSegment: string | null;
   revision: number;
+}
+
+/** A segment pinned by a compliance officer, until `expiresAt`. */
+export interface Override {
+  pseudonym: string;
+  segment: string;
+  reason: string;
+  expiresAt: string;
+  pinnedBy: string;
+  pinnedAt: string;
+}
+
+export interface OverrideStore {
+  getMany(pseudonyms: readonly string[]): Promise<Map<string, Override>>;
+  put(override: Override, audit: AuditEvent): Promise<void>;
+  /** Removes the pin; false when there was none. */
+  remove(pseudonym: string, audit: AuditEvent): Promise<boolean>;
 }
 
 export interface AssessmentInputs {

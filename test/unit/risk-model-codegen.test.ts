@@ -16,7 +16,8 @@ const INJECTION = '"); globalThis.pwned = true; ("';
 const TEMPLATE = '\u2028*/\u0024{globalThis.pwned = true}`';
 
 const hostile: RiskModel = {
-  modelId: `model${INJECTION}`,
+  // The schema only admits slugs as model ids, so injection is tried through every other text field.
+  modelId: `hostile-model`,
   version: 3,
   status: 'draft',
   metadata: { author: 'test', changeNote: '', createdAt: '2025-11-01T00:00:00Z' },

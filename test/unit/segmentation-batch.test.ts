@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Assignment, AuditEvent, SegmentationJob, StoredProfile } from '../../shared/domain/ports.js';
+import type {
+  Assignment,
+  AuditEvent,
+  Override,
+  SegmentationJob,
+  StoredProfile,
+} from '../../shared/domain/ports.js';
 import { type BatchSegmentationDeps, segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import {
   ConcurrentAssignmentError,
@@ -25,11 +31,12 @@ function profile(n: number, jurisdictions = ['DE']): StoredProfile {
 }
 
 /** In-memory ports plus a model that scores 60 for IR residents and 0 otherwise. */
-function fakes(profiles: StoredProfile[]) {
+function fakes(profiles: StoredProfile[], pins: Override[] = []) {
   const assignments = new Map<string, Assignment>();
   const audit: AuditEvent[] = [];
   const calls = { evaluate: 0, commitMany: 0, getManyProfiles: 0 };
   let conflictFor: string | undefined;
+  let now = new Date('2026-11-25T12:00:00Z');
   const deps: BatchSegmentationDeps = {
     profiles: {
       getMany: async (keys) => {
@@ -38,6 +45,10 @@ function fakes(profiles: StoredProfile[]) {
       },
     },
     transactions: { listSince: async () => [] },
+    overrides: {
+      getMany: async (keys) =>
+        new Map(pins.filter((p) => keys.includes(p.pseudonym)).map((p) => [p.pseudonym, p])),
+    },
     assignments: {
       get: async (p) => assignments.get(p),
       getMany: async (keys) =>
@@ -57,6 +68,8 @@ function fakes(profiles: StoredProfile[]) {
       version: 3,
       highRiskCountries: new Set(['IR']),
       policyOf: (s) => `POLICY-${s}`,
+      severityOf: (s) => ['low', 'medium', 'high', 'critical'].indexOf(s),
+      downgradeCooldownDays: 30,
       evaluate: (sources) => {
         calls.evaluate++;
         const risky = (sources.profile as { jurisdictions: string[] }).jurisdictions.includes('IR');
@@ -69,9 +82,16 @@ function fakes(profiles: StoredProfile[]) {
         };
       },
     },
-    now: () => new Date('2026-11-25T12:00:00Z'),
+    now: () => now,
   };
-  return { deps, assignments, audit, calls, conflictOn: (p: string) => (conflictFor = p) };
+  return {
+    deps,
+    assignments,
+    audit,
+    calls,
+    conflictOn: (p: string) => (conflictFor = p),
+    at: (iso: string) => (now = new Date(iso)),
+  };
 }
 
 const job = (n: number): SegmentationJob => ({ pseudonym: pseudonym(n), cause: 'profile', requestId: 'r1' });
@@ -150,5 +170,59 @@ describe('segmentBatch', () => {
     expect(outcomes.get(pseudonym(2))).toBeInstanceOf(ConcurrentAssignmentError);
     expect(outcomes.get(pseudonym(3))).toBeInstanceOf(ProfileNotFoundError);
     expect([...f.assignments.keys()]).toEqual([pseudonym(1)]);
+  });
+
+  it('keeps a pinned segment in force, records the model view, and lets the model decide after expiry', async () => {
+    // Prepare: the model says high (IR), an officer pinned low until 1 December.
+    const pin: Override = {
+      pseudonym: pseudonym(1),
+      segment: 'low',
+      reason: 'Documented source of funds, reviewed by MLRO',
+      expiresAt: '2026-12-01T00:00:00Z',
+      pinnedBy: 'officer-1',
+      pinnedAt: '2026-11-20T00:00:00Z',
+    };
+    const f = fakes([profile(1, ['IR'])], [pin]);
+
+    // Act
+    await segmentBatch([job(1)], f.deps);
+    const pinned = f.assignments.get(pseudonym(1));
+    f.at('2026-12-02T00:00:00Z');
+    const outcomes = await segmentBatch([job(1)], f.deps);
+
+    // Assess
+    expect(pinned).toMatchObject({
+      segment: 'low',
+      modelSegment: 'high',
+      pinned: { segment: 'low', pinnedBy: 'officer-1' },
+    });
+    expect(outcomes.get(pseudonym(1))).toBe('changed');
+    expect(f.assignments.get(pseudonym(1))).toMatchObject({ segment: 'high', modelSegment: 'high' });
+    expect(f.assignments.get(pseudonym(1))?.pinned).toBeUndefined();
+  });
+
+  it('applies upgrades at once but holds a downgrade until the cooldown has passed', async () => {
+    // Prepare: high today (IR resident).
+    const risky = fakes([profile(1, ['IR'])]);
+    await segmentBatch([job(1)], risky.deps);
+    const calm = fakes([profile(1, ['DE'])]);
+    for (const [k, v] of risky.assignments) calm.assignments.set(k, v);
+
+    // Act: the model now says low; 10 days later still low; 31 days after the first "low", low applies.
+    await segmentBatch([job(1)], calm.deps);
+    const held = { ...calm.assignments.get(pseudonym(1)) };
+    calm.at('2026-12-05T12:00:00Z');
+    expect((await segmentBatch([job(1)], calm.deps)).get(pseudonym(1))).toBe('unchanged');
+    calm.at('2026-12-26T12:00:00Z');
+    await segmentBatch([job(1)], calm.deps);
+
+    // Assess
+    expect(held).toMatchObject({
+      segment: 'high',
+      modelSegment: 'low',
+      downgradePendingSince: '2026-11-25T12:00:00.000Z',
+    });
+    expect(calm.assignments.get(pseudonym(1))).toMatchObject({ segment: 'low', previousSegment: 'high' });
+    expect(calm.assignments.get(pseudonym(1))?.downgradePendingSince).toBeUndefined();
   });
 });

@@ -64,6 +64,8 @@ export interface RiskModel {
   rules: ModelRule[];
   /** Ordered least → most severe. */
   segments: ModelSegment[];
+  /** Anti-flapping: a downgrade applies only after the score stayed below the band this many days. */
+  stability?: { downgradeCooldownDays: number };
 }
 
 /** CEL identifier syntax (reserved words are rejected by the compiler, which knows the CEL environment). */
@@ -161,7 +163,8 @@ const segmentSchema = z
 
 export const riskModelSchema: z.ZodType<RiskModel, z.ZodTypeDef, unknown> = z
   .object({
-    modelId: nonEmpty,
+    // Addressed in URLs (/v1/risk-models/{modelId}/…): a slug, never free text.
+    modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case slug: letters, digits, -'),
     version: z.number().int().min(1),
     status: z.enum(['draft', 'published', 'retired']),
     metadata: z
@@ -177,5 +180,9 @@ export const riskModelSchema: z.ZodType<RiskModel, z.ZodTypeDef, unknown> = z
     variables: z.array(variableSchema),
     rules: z.array(ruleSchema),
     segments: z.array(segmentSchema).min(1),
+    stability: z
+      .object({ downgradeCooldownDays: z.number().int().min(0).max(365) })
+      .strict()
+      .optional(),
   })
   .strict();

@@ -1,4 +1,4 @@
-import type { Assignment, AssignmentStore, SegmentationJob, StoredProfile } from '../ports.js';
+import type { Assignment, AssignmentStore, Override, SegmentationJob, StoredProfile } from '../ports.js';
 import {
   ConcurrentAssignmentError,
   planSegmentation,
@@ -23,12 +23,17 @@ export async function segmentBatch(
 ): Promise<Map<string, SegmentationOutcome | Error>> {
   const byPseudonym = new Map(jobs.map((j) => [j.pseudonym, j]));
   const pseudonyms = [...byPseudonym.keys()];
-  const [profiles, assignments] = await Promise.all([
+  const [profiles, assignments, overrides] = await Promise.all([
     deps.profiles.getMany(pseudonyms),
     deps.assignments.getMany(pseudonyms),
+    deps.overrides ? deps.overrides.getMany(pseudonyms) : Promise.resolve(new Map<string, Override>()),
   ]);
   const prefetched: SegmentationDeps = {
     ...deps,
+    overrides: {
+      getMany: async (keys) =>
+        new Map(keys.flatMap((k) => (overrides.has(k) ? [[k, overrides.get(k) as Override] as const] : []))),
+    },
     profiles: { getMany: async (keys) => pick(profiles, keys) },
     assignments: { get: async (p): Promise<Assignment | undefined> => assignments.get(p) },
   };

@@ -5,7 +5,10 @@ import type { PublishedModel } from './segment-customer.js';
 /** Adapts a compiled risk model to what segmentation needs from it. */
 export function toPublishedModel(compiled: CompiledModel): PublishedModel {
   const policies = new Map(compiled.model.segments.map((s) => [s.name, s.policyRef]));
+  const severity = new Map(compiled.model.segments.map((s, i) => [s.name, i]));
   return {
+    severityOf: (segment) => severity.get(segment) ?? -1,
+    downgradeCooldownDays: compiled.model.stability?.downgradeCooldownDays ?? 0,
     modelId: compiled.modelId,
     version: compiled.version,
     highRiskCountries: new Set(compiled.model.lists.highRiskCountries?.values ?? []),

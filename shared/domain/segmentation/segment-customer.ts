@@ -5,6 +5,8 @@ import type {
   Assignment,
   AssignmentStore,
   AuditEvent,
+  Override,
+  OverrideStore,
   ProfileStore,
   SegmentationJob,
   TransactionStore,
@@ -18,6 +20,9 @@ export interface PublishedModel {
   version: number;
   highRiskCountries: ReadonlySet<string>;
   policyOf(segment: string): string;
+  /** 0 for the least severe segment, rising with severity. */
+  severityOf(segment: string): number;
+  downgradeCooldownDays: number;
   evaluate(sources: {
     profile: object;
     transactions: object;
@@ -26,6 +31,8 @@ export interface PublishedModel {
 }
 
 export interface SegmentationDeps {
+  /** Active or expired pins of the customers at hand (expired ones are ignored). */
+  overrides?: Pick<OverrideStore, 'getMany'>;
   profiles: Pick<ProfileStore, 'getMany'>;
   transactions: Pick<TransactionStore, 'listSince'>;
   assignments: Pick<AssignmentStore, 'get'>;
@@ -82,17 +89,24 @@ export async function planSegmentation(
   };
   const result = deps.model.evaluate({ profile: features, transactions });
   const modelVersion = `${deps.model.modelId}@${deps.model.version}`;
+  const [previous, pins] = await Promise.all([
+    deps.assignments.get(job.pseudonym),
+    deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
+  ]);
+  const inForce = decideInForce(result.segment, previous, pins.get(job.pseudonym), deps.model, now);
+  // The decision state (pin, cooldown due or not) is part of the inputs: when it changes, so does the decision.
   const inputDigest = createHash('sha256')
-    .update(canonicalJson({ modelVersion, features, transactions }))
+    .update(canonicalJson({ modelVersion, features, transactions, state: inForce.state }))
     .digest('base64url');
-
-  const previous = await deps.assignments.get(job.pseudonym);
   if (previous?.inputDigest === inputDigest) return { outcome: 'unchanged' };
 
   const reasonCodes = [...new Set(result.firedRules.map((r) => r.reasonCode))];
   const assignment: Assignment = {
     pseudonym: job.pseudonym,
-    segment: result.segment,
+    segment: inForce.segment,
+    modelSegment: result.segment,
+    ...(inForce.pinned ? { pinned: inForce.pinned } : {}),
+    ...(inForce.downgradePendingSince ? { downgradePendingSince: inForce.downgradePendingSince } : {}),
     score: result.score,
     firedRules: result.firedRules,
     reasonCodes,
@@ -100,7 +114,7 @@ export async function planSegmentation(
     missingVariables: result.missingVariables,
     modelId: deps.model.modelId,
     modelVersion: deps.model.version,
-    policyRef: deps.model.policyOf(result.segment),
+    policyRef: deps.model.policyOf(inForce.segment),
     listsAsOf: result.listsAsOf,
     inputDigest,
     inputs: {
@@ -114,7 +128,7 @@ export async function planSegmentation(
   };
   const outcome: SegmentationOutcome = !previous
     ? 'assigned'
-    : previous.segment === result.segment
+    : previous.segment === inForce.segment
       ? 'confirmed'
       : 'changed';
   const audit = auditEvent({
@@ -129,7 +143,10 @@ export async function planSegmentation(
     details: {
       cause: job.cause,
       before: previous ? { segment: previous.segment, score: previous.score } : null,
-      after: { segment: result.segment, score: result.score },
+      after: { segment: inForce.segment, score: result.score },
+      modelSegment: result.segment,
+      pinned: inForce.pinned ?? null,
+      downgradePendingSince: inForce.downgradePendingSince ?? null,
       firedRules: result.firedRules,
       overrideBy: result.overrideBy ?? null,
       listsAsOf: result.listsAsOf,
@@ -137,4 +154,44 @@ export async function planSegmentation(
     },
   });
   return { outcome, assignment, audit };
+}
+
+interface InForce {
+  segment: string;
+  pinned?: Assignment['pinned'];
+  downgradePendingSince?: string;
+  state: string;
+}
+
+/**
+ * Which segment applies: an unexpired pin wins (the model's view is still recorded); otherwise
+ * upgrades apply at once, and a downgrade waits until the model has said "lower" for the model's
+ * cooldown, so customers do not flap between segments.
+ */
+export function decideInForce(
+  modelSegment: string,
+  previous: Assignment | undefined,
+  pin: Override | undefined,
+  model: Pick<PublishedModel, 'severityOf' | 'downgradeCooldownDays'>,
+  now: Date,
+): InForce {
+  if (pin && Date.parse(pin.expiresAt) > now.getTime()) {
+    const pinned = {
+      segment: pin.segment,
+      reason: pin.reason,
+      expiresAt: pin.expiresAt,
+      pinnedBy: pin.pinnedBy,
+    };
+    return { segment: pin.segment, pinned, state: `pin:${pin.segment}:${pin.expiresAt}:${pin.pinnedAt}` };
+  }
+  const cooldownMs = model.downgradeCooldownDays * 86_400_000;
+  const lower = previous && model.severityOf(modelSegment) < model.severityOf(previous.segment);
+  if (!previous || !lower || cooldownMs === 0) return { segment: modelSegment, state: 'model' };
+  const since = previous.downgradePendingSince ?? now.toISOString();
+  if (now.getTime() - Date.parse(since) >= cooldownMs) return { segment: modelSegment, state: 'model' };
+  return {
+    segment: previous.segment,
+    downgradePendingSince: since,
+    state: `held:${previous.segment}:${since}`,
+  };
 }

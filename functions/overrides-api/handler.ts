@@ -1,0 +1,63 @@
+/**
+ * Manual overrides. A compliance officer pins a customer's segment with a reason and an expiry;
+ * re-segmentation keeps the pin in force while recording what the model would have said, and
+ * the model decides again once the pin expires or is lifted. Every change is audited.
+ */
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
+import { loadDefaultModel } from '../../shared/domain/risk-model/index.js';
+import { pinSegment, unpinSegment } from '../../shared/domain/segmentation/overrides.js';
+import { ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import type { Caller, JsonEvent } from '../../shared/http/middleware.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.overridesApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('overridesApi');
+const deps = {
+  overrides: adapters.overrides(settings),
+  assignments: adapters.assignments(settings),
+  queue: adapters.segmentationQueue(settings),
+  // Segment names are stable across model versions (the default model's ladder); a pin to a
+  // segment a later model drops is still shown, and the officer can lift it.
+  segments: loadDefaultModel().segments.map((s) => s.name),
+};
+
+function pseudonymOf(event: JsonEvent): string {
+  const pseudonym = event.pathParameters?.pseudonym ?? '';
+  if (!isPseudonym(pseudonym)) {
+    throw new ValidationError('Not a pseudonym', [
+      {
+        path: 'pseudonym',
+        code: 'INVALID_PSEUDONYM',
+        message: 'Expected <keyVersion>.<43 base64url characters>',
+      },
+    ]);
+  }
+  return pseudonym;
+}
+
+const actorOf = (event: JsonEvent, caller: Caller) => ({
+  ...caller,
+  requestId: event.requestContext.requestId,
+  now: new Date(),
+});
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'PUT /v1/customers/{pseudonym}/pin': async (event, caller) => {
+    const pseudonym = pseudonymOf(event);
+    const pin = await pinSegment(pseudonym, event.jsonBody, deps, actorOf(event, caller));
+    logger.info('segment pinned', { pseudonym, segment: pin.segment, expiresAt: pin.expiresAt });
+    return jsonResponse(200, pin);
+  },
+  'DELETE /v1/customers/{pseudonym}/pin': async (event, caller) => {
+    const pseudonym = pseudonymOf(event);
+    await unpinSegment(pseudonym, deps, actorOf(event, caller));
+    logger.info('segment unpinned', { pseudonym });
+    return jsonResponse(200, { pseudonym, pinned: false });
+  },
+});

@@ -1,0 +1,63 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent, Override, OverrideStore } from '../domain/ports.js';
+import { auditPut } from './dynamo-audit-log.js';
+import { batchGet } from './dynamo-batch.js';
+import { transactUnits } from './dynamo-transact.js';
+
+/** Pins and their audit records are written together: no pin without its reason on record. */
+export class DynamoOverrideStore implements OverrideStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly auditTableName: string | undefined,
+  ) {}
+
+  async getMany(pseudonyms: readonly string[]): Promise<Map<string, Override>> {
+    const items = await batchGet<Override>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
+    return new Map(items.map((o) => [o.pseudonym, o]));
+  }
+
+  async put(override: Override, audit: AuditEvent): Promise<void> {
+    const [outcome] = await transactUnits(this.doc, [
+      [
+        // Replacing a pin is allowed (new reason or expiry); the audit trail keeps every version.
+        {
+          TableName: this.tableName,
+          Item: override as unknown as Record<string, unknown>,
+          ConditionExpression: 'attribute_not_exists(nothing)',
+        },
+        auditPut(this.auditTable(), audit),
+      ],
+    ]);
+    if (!outcome?.written) throw new Error('Pin was not recorded');
+  }
+
+  async remove(pseudonym: string, audit: AuditEvent): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: { pseudonym },
+                ConditionExpression: 'attribute_exists(pseudonym)',
+              },
+            },
+            { Put: auditPut(this.auditTable(), audit) },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  private auditTable(): string {
+    if (!this.auditTableName) throw new Error('This function has no audit table: it may not change pins');
+    return this.auditTableName;
+  }
+}

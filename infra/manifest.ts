@@ -21,7 +21,8 @@ export type TableName =
   | 'principals'
   | 'idempotency'
   | 'riskModels'
-  | 'overrides';
+  | 'overrides'
+  | 'runs';
 export type QueueName = 'segmentation';
 export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
 export type Access = 'read' | 'readwrite';
@@ -135,6 +136,11 @@ export const tables = {
     partitionKey: 'pseudonym',
     description:
       'Segments pinned by a compliance officer: segment, reason, expiry, who. One item per pinned customer.',
+  },
+  runs: {
+    partitionKey: 'runId',
+    ttlAttribute: 'expiresAt',
+    description: 'Re-segmentation runs: cause, filter, and counters (enqueued, done, failed). Kept 400 days.',
   },
 } as const satisfies Record<TableName, TableSpec>;
 
@@ -261,7 +267,13 @@ export const functions = {
         },
       ],
     },
-    tables: { riskModels: 'readwrite', audit: 'readwrite', assignments: 'read', profiles: 'read' },
+    tables: {
+      riskModels: 'readwrite',
+      audit: 'readwrite',
+      assignments: 'read',
+      profiles: 'read',
+      runs: 'readwrite',
+    },
     queues: { segmentation: 'send' },
   },
   overridesApi: {
@@ -293,6 +305,7 @@ export const functions = {
       audit: 'readwrite',
       riskModels: 'read',
       overrides: 'read',
+      runs: 'readwrite',
     },
     queues: { segmentation: 'consume' },
     reservedConcurrency: 20,
@@ -303,7 +316,7 @@ export const functions = {
     memoryMb: 512,
     timeoutSeconds: 300,
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
-    tables: { profiles: 'read' },
+    tables: { profiles: 'read', assignments: 'read', runs: 'readwrite' },
     queues: { segmentation: 'send' },
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -1,27 +1,50 @@
 /**
- * Scheduled (EventBridge): queues every customer for re-segmentation, so sliding 30/90-day
- * aggregates and updated high-risk lists reach customers who sent nothing new. Unchanged inputs
- * cost one read in the worker and write nothing.
+ * Re-segmentation runs. EventBridge calls this daily, so sliding 30/90-day aggregates and updated
+ * high-risk lists reach customers who sent nothing new; operators call it by hand (`npm run
+ * resegment`, or an event `{ "filter": { "olderThanDays": 30 } }`) to restrict a run to decisions
+ * older than N days. Unchanged inputs cost a read in the worker and write nothing, so a run is
+ * safe to repeat.
  */
-import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.resegmentScheduler));
 const logger = createLogger('resegmentScheduler');
 const profiles = adapters.profiles(settings);
-const queue = adapters.segmentationQueue(settings);
+const assignments = adapters.assignments(settings);
+const deps = {
+  runs: adapters.runs(settings),
+  queue: adapters.segmentationQueue(settings),
+  allCustomers: () => profiles.scanPseudonyms(),
+  allAssignments: () => assignments.scanAll(),
+};
 
-export const handler = async (_event: ScheduledEvent, context: Context): Promise<{ queued: number }> => {
-  let queued = 0;
-  for await (const page of profiles.scanPseudonyms()) {
-    await queue.enqueue(
-      page.map((pseudonym) => ({ pseudonym, cause: 'schedule' as const, requestId: context.awsRequestId })),
-    );
-    queued += page.length;
-  }
-  logger.info('re-segmentation queued', { queued });
-  return { queued };
+const invocation = z
+  .object({
+    /** EventBridge's event id: a retried delivery of the same event names the same run. */
+    id: z.string().optional(),
+    source: z.string().optional(),
+    filter: z
+      .object({ olderThanDays: z.number().int().min(0).max(3650).optional() })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
+export const handler = async (event: unknown, context: Context) => {
+  const parsed = invocation.parse(event ?? {});
+  const scheduled = parsed.source === 'aws.events';
+  const run = await startResegmentation(deps, {
+    runId: `run-${(scheduled && parsed.id) || context.awsRequestId}`,
+    cause: scheduled ? 'schedule' : 'manual',
+    ...(parsed.filter ? { filter: parsed.filter } : {}),
+    now: new Date(),
+  });
+  logger.info('re-segmentation enqueued', { runId: run.runId, enqueued: run.enqueued, filter: run.filter });
+  return { runId: run.runId, enqueued: run.enqueued };
 };

@@ -16,6 +16,7 @@ import {
   publishVersion,
   retireDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
+import { startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { scenarioShift, simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -30,7 +31,12 @@ const logger = createLogger('riskModelsApi');
 const store = adapters.riskModels(settings);
 const assignments = adapters.assignments(settings);
 const profiles = adapters.profiles(settings);
-const queue = adapters.segmentationQueue(settings);
+const runDeps = {
+  runs: adapters.runs(settings),
+  queue: adapters.segmentationQueue(settings),
+  allCustomers: () => profiles.scanPseudonyms(),
+  allAssignments: () => assignments.scanAll(),
+};
 
 const versionParams = z
   .object({ modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/), version: z.coerce.number().int().min(1) })
@@ -141,15 +147,13 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     const actor = actorOf(event, caller);
     await seeded(actor);
     const { published, retired } = await publishVersion(modelId, version, store, actor);
-    // Everyone is re-segmented under the new model; unchanged inputs under it still count as a new decision.
-    let queued = 0;
-    for await (const page of profiles.scanPseudonyms()) {
-      await queue.enqueue(
-        page.map((pseudonym) => ({ pseudonym, cause: 'model' as const, requestId: actor.requestId })),
-      );
-      queued += page.length;
-    }
-    logger.info('model published', { modelId, version, queued });
+    // Everyone is re-segmented under the new model (a new model version is a new input for everyone).
+    const run = await startResegmentation(runDeps, {
+      runId: `run-publish-${modelId}-${version}`,
+      cause: 'model',
+      now: actor.now,
+    });
+    logger.info('model published', { modelId, version, runId: run.runId, enqueued: run.enqueued });
     return jsonResponse(200, {
       published: {
         modelId: published.modelId,
@@ -157,7 +161,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         publishedAt: published.publishedAt,
       },
       retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
-      resegmentation: { queued },
+      resegmentation: { runId: run.runId, enqueued: run.enqueued },
     });
   },
 

@@ -5,7 +5,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { functions, queues, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
@@ -18,6 +18,8 @@ import { createLogger } from '../../shared/observability/logger.js';
 const settings = requireSettings(settingsOf(functions.segmentWorker));
 const logger = createLogger('segmentWorker');
 const processor = new BatchProcessor(EventType.SQS);
+const runs = adapters.runs(settings);
+const maxReceiveCount = queues.segmentation.maxReceiveCount;
 const deps = {
   profiles: adapters.profiles(settings),
   transactions: adapters.transactions(settings),
@@ -36,6 +38,28 @@ function parseJob(record: SQSRecord): SegmentationJob | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Advances the counters of re-segmentation runs; a record counts as failed only on its last attempt. */
+async function countRunProgress(
+  event: SQSEvent,
+  jobs: Map<string, SegmentationJob | undefined>,
+  failed: Set<string>,
+) {
+  const deltas = new Map<string, { done: number; failed: number }>();
+  for (const record of event.Records) {
+    const runId = jobs.get(record.messageId)?.runId;
+    if (!runId) continue;
+    const d = deltas.get(runId) ?? { done: 0, failed: 0 };
+    if (!failed.has(record.messageId)) d.done++;
+    else if (Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) d.failed++;
+    deltas.set(runId, d);
+  }
+  if (deltas.size === 0) return;
+  // Counters inform operators; losing an update must not send the batch back to the queue.
+  await runs
+    .progress(deltas)
+    .catch((error: unknown) => logger.warn('run counters not updated', { errorName: (error as Error).name }));
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
@@ -71,6 +95,7 @@ export const handler = async (event: SQSEvent, context: Context) => {
     context,
     throwOnFullBatchFailure: false,
   });
+  await countRunProgress(event, jobs, new Set(response.batchItemFailures.map((f) => f.itemIdentifier)));
   logger.info('batch segmented', {
     records: event.Records.length,
     failed: response.batchItemFailures.length,

@@ -2,16 +2,13 @@
  * `npm run invoke -- <function> [event.json]`: invokes one function of the running local system
  * (started by `npm start`) with an event file, or with a default event for its trigger.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type FunctionName, functions } from '../manifest.js';
 import { scheduledEvent } from './event-sources.js';
 import { LocalLambdas } from './lambda.js';
-import type { RuntimeState } from './runtime.js';
+import { attachToRunningSystem, repoRoot } from './running.js';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const dataDir = resolve(root, process.env.RISKLOOP_DATA_DIR ?? '.data');
 const [name, eventFile] = process.argv.slice(2);
 
 function fail(message: string): never {
@@ -22,11 +19,7 @@ function fail(message: string): never {
 if (!name || !(name in functions)) {
   fail(`usage: npm run invoke -- <function> [event.json]\nfunctions: ${Object.keys(functions).join(', ')}`);
 }
-const stateFile = join(dataDir, 'runtime.json');
-if (!existsSync(stateFile)) fail('riskloop is not running: start it with `npm start` first');
-const state = JSON.parse(readFileSync(stateFile, 'utf8')) as RuntimeState;
-Object.assign(process.env, state.env);
-
+const state = attachToRunningSystem();
 const fn = name as FunctionName;
 const trigger = functions[fn].trigger;
 const event = eventFile
@@ -35,6 +28,6 @@ const event = eventFile
     ? scheduledEvent(fn)
     : fail(`${fn} needs an event file (trigger: ${trigger.kind})`);
 
-const result = await new LocalLambdas(root, state.stage).invoke(fn, event);
+const result = await new LocalLambdas(repoRoot, state.stage).invoke(fn, event);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 process.exit(0);

@@ -5,6 +5,7 @@ import { DynamoAuditLog } from './dynamo-audit-log.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
+import { DynamoRunStore } from './dynamo-run-store.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { idempotentRunner } from './idempotency.js';
 import { KmsKeyService } from './kms-key-service.js';
@@ -23,6 +24,7 @@ const need = (settings: Settings, name: string): string => {
 };
 
 export const adapters = {
+  runs: (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS')),
   overrides: (s: Settings) =>
     new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), s.TABLE_AUDIT),
   riskModels: (s: Settings) =>

@@ -69,6 +69,30 @@ export interface SegmentationJob {
   pseudonym: string;
   cause: SegmentationCause;
   requestId: string;
+  /** Set when the job belongs to a re-segmentation run, whose counters the worker advances. */
+  runId?: string;
+}
+
+/** A re-segmentation run: safe to re-run; each run counts its own jobs. */
+export interface ResegmentationRun {
+  runId: string;
+  cause: SegmentationCause;
+  filter: { olderThanDays?: number };
+  status: 'enqueuing' | 'enqueued';
+  startedAt: string;
+  enqueuedAt?: string;
+  enqueued: number;
+  done: number;
+  failed: number;
+  expiresAt: number;
+}
+
+export interface RunStore {
+  start(run: ResegmentationRun): Promise<void>;
+  enqueued(runId: string, count: number, at: string): Promise<void>;
+  /** Adds to the done/failed counters of several runs at once. */
+  progress(deltas: ReadonlyMap<string, { done: number; failed: number }>): Promise<void>;
+  get(runId: string): Promise<ResegmentationRun | undefined>;
 }
 
 export interface SegmentationQueue {

@@ -31,9 +31,29 @@ describe('local runtime tooling', () => {
     await new Promise((r) => setTimeout(r, 3000));
 
     // Assess
-    expect(JSON.parse(stdout.slice(stdout.indexOf('{\n')))).toEqual({ queued: expect.any(Number) });
+    expect(JSON.parse(stdout.slice(stdout.indexOf('{\n')))).toEqual({
+      runId: expect.stringMatching(/^run-/),
+      enqueued: expect.any(Number),
+    });
     expect((await get())?.revision).toBe(1);
   });
+
+  it('runs a re-segmentation with progress and counts every customer done', async () => {
+    // Act
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', resolve('infra/local/resegment.ts'), '--older-than-days', '0', '--timeout', '60'],
+      { env: { ...process.env, RISKLOOP_DATA_DIR: inject('runtime').dataDir } },
+    );
+
+    // Assess
+    const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+    expect(summary.runId).toMatch(/^run-/);
+    expect(summary.enqueued).toBeGreaterThan(0);
+    expect(summary.done + summary.failed).toBe(summary.enqueued);
+    expect(summary.failed).toBe(0);
+    expect(stderr).toContain('100%');
+  }, 90_000);
 
   it('provisions idempotently: a second run (a restart) keeps resources and data', async () => {
     // Prepare

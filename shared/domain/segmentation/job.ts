@@ -6,5 +6,9 @@ export const segmentationJob = z
     pseudonym: z.string().regex(/^k\d+\.[A-Za-z0-9_-]{43}$/),
     cause: z.enum(['profile', 'transactions', 'schedule', 'manual', 'model']),
     requestId: z.string().min(1).max(200),
+    runId: z
+      .string()
+      .regex(/^run-[A-Za-z0-9-]{1,80}$/)
+      .optional(),
   })
   .strict();

@@ -94,7 +94,7 @@ describe('risk model lifecycle', () => {
     expect(published.body).toMatchObject({
       published: { modelId: 'aml-default', version: 2 },
       retired: { modelId: 'aml-default', version: 1 },
-      resegmentation: { queued: 3 },
+      resegmentation: { runId: 'run-publish-aml-default-2', enqueued: 3 },
     });
     const moved = await eventually(async () => {
       const a = await assignmentOf(pseudonyms[0] as string);

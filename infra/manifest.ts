@@ -254,6 +254,16 @@ export const functions = {
           roles: ['analyst', 'compliance', 'admin'],
         },
         {
+          method: 'GET',
+          path: '/v1/risk-models/{modelId}/versions/{version}/document',
+          roles: ['analyst', 'compliance', 'admin'],
+        },
+        {
+          method: 'GET',
+          path: '/v1/risk-models/{modelId}/versions/{version}/diff/{otherVersion}',
+          roles: ['analyst', 'compliance', 'admin'],
+        },
+        {
           method: 'POST',
           path: '/v1/risk-models/{modelId}/versions/{version}/publish',
           roles: ['admin'],
@@ -290,6 +300,8 @@ export const functions = {
       ],
     },
     tables: { overrides: 'readwrite', audit: 'readwrite', assignments: 'read' },
+    // Lifting a pin deletes its item (the audit trail keeps the history).
+    deletes: ['overrides'],
     queues: { segmentation: 'send' },
   },
   segmentWorker: {

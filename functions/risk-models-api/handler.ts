@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { compileModel, loadDefaultModel, type RiskModel } from '../../shared/domain/risk-model/index.js';
+import {
+  compileModel,
+  diffModels,
+  loadDefaultModel,
+  type RiskModel,
+  renderModelDocument,
+  summariseDiff,
+} from '../../shared/domain/risk-model/index.js';
 import {
   checkDraft,
   createDraft,
@@ -22,7 +29,7 @@ import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import type { Caller, JsonEvent } from '../../shared/http/middleware.js';
-import { jsonResponse } from '../../shared/http/responses.js';
+import { jsonResponse, textResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const spec = functions.riskModelsApi;
@@ -38,9 +45,11 @@ const runDeps = {
   allAssignments: () => assignments.scanAll(),
 };
 
-const versionParams = z
-  .object({ modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/), version: z.coerce.number().int().min(1) })
-  .strict();
+// Not strict: some routes carry further path parameters (e.g. otherVersion).
+const versionParams = z.object({
+  modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+  version: z.coerce.number().int().min(1),
+});
 
 const simulationRequest = z
   .object({
@@ -66,6 +75,12 @@ function params(event: JsonEvent) {
   return parsed.data;
 }
 
+/** The version before this one, for "changes since" in a draft's preview document. */
+async function previousOf(modelId: string, version: number) {
+  const previous = version > 1 ? await store.get(modelId, version - 1) : undefined;
+  return previous ? { previous: previous.document } : {};
+}
+
 async function seeded(actor: ModelActor) {
   await ensureSeeded(store, loadDefaultModel(), { ...actor, principalId: 'system:seed', role: 'system' });
 }
@@ -76,7 +91,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     await seeded(actor);
     const created = await createDraft(event.jsonBody, store, actor);
     logger.info('model draft created', { modelId: created.modelId, version: created.version });
-    const { document: _document, ...summary } = created;
+    const { document: _document, publishedDocument: _rendered, ...summary } = created;
     return jsonResponse(201, summary);
   },
 
@@ -85,7 +100,11 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     const [published, versions] = await Promise.all([store.published(), store.list()]);
     return jsonResponse(200, {
       published: published ?? null,
-      versions: versions.map(({ document, ...v }) => ({ ...v, changeNote: document.metadata.changeNote })),
+      versions: versions.map(({ document, publishedDocument, ...v }) => ({
+        ...v,
+        changeNote: document.metadata.changeNote,
+        ...(publishedDocument ? { documentSha256: publishedDocument.sha256 } : {}),
+      })),
     });
   },
 
@@ -140,6 +159,29 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     const stored = await store.get(modelId, version);
     if (!stored) throw new NotFoundError('No such model version');
     return jsonResponse(200, stored);
+  },
+
+  'GET /v1/risk-models/{modelId}/versions/{version}/document': async (event, caller) => {
+    const { modelId, version } = params(event);
+    await seeded(actorOf(event, caller));
+    const stored = await store.get(modelId, version);
+    if (!stored) throw new NotFoundError('No such model version');
+    // Published versions serve the document rendered (and hashed, in the audit trail) at publication.
+    const markdown =
+      stored.publishedDocument?.markdown ??
+      renderModelDocument(stored.document, await previousOf(stored.modelId, stored.version));
+    return textResponse(200, markdown, 'text/markdown; charset=utf-8');
+  },
+
+  'GET /v1/risk-models/{modelId}/versions/{version}/diff/{otherVersion}': async (event) => {
+    const { modelId, version } = params(event);
+    const other = z.coerce.number().int().min(1).safeParse(event.pathParameters?.otherVersion);
+    if (!other.success)
+      throw new ValidationError('Invalid version to compare with', toErrorDetails(other.error.issues));
+    const [from, to] = await Promise.all([store.get(modelId, other.data), store.get(modelId, version)]);
+    if (!from || !to) throw new NotFoundError('No such model version');
+    const diff = diffModels(from.document, to.document);
+    return jsonResponse(200, { ...diff, summary: summariseDiff(diff) });
   },
 
   'POST /v1/risk-models/{modelId}/versions/{version}/publish': async (event, caller) => {

@@ -10,3 +10,8 @@ const securityHeaders = {
 export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: { ...securityHeaders }, body: JSON.stringify(body) };
 }
+
+/** A text body (e.g. Markdown for auditors) with the same security headers. */
+export function textResponse(statusCode: number, body: string, contentType: string): APIGatewayProxyResult {
+  return { statusCode, headers: { ...securityHeaders, 'content-type': contentType }, body };
+}

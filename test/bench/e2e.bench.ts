@@ -1,43 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startRuntime } from '../../infra/local/runtime.js';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { postCustomers, startBenchStack, waitForAssignments, writeItems } from './local-stack.js';
 import type { BenchResult } from './measure.js';
 
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 3000);
-const concurrency = 4;
-const lawfulBasis = {
-  risk_assessment: {
-    basis: 'legal_obligation',
-    recordedAt: '2026-01-01T00:00:00Z',
-    source: 'bench',
-    version: 'v1',
-  },
-};
 
 /**
  * End to end through the local stack (HTTP → ingest → SQS → worker → DynamoDB) against the raw
  * write rate of the same DynamoDB Local, plus KMS calls per 10,000 records in steady state.
  */
 export async function run(): Promise<BenchResult[]> {
-  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-bench-'));
-  const runtime = await startRuntime({
-    root: resolve(import.meta.dirname, '../..'),
-    dataDir,
-    port: 0,
-    dynamoInMemory: process.env.BENCH_DYNAMODB_ON_DISK !== 'true',
-    log: () => {},
-  });
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      endpoint: runtime.endpoints.dynamodb,
-    }),
-  );
+  const { runtime, doc, stop } = await startBenchStack();
   try {
     const baseline = await rawBatchWrite(doc, customers);
     const kmsBefore = await kmsTotal(runtime.adminUrl);
@@ -73,9 +46,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    doc.destroy();
-    await runtime.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 
@@ -90,78 +61,10 @@ async function rawBatchWrite(doc: DynamoDBDocumentClient, n: number) {
   );
   const payload = 'x'.repeat(600);
   // Warm the JVM first: a cold DynamoDB Local is several times slower than a warm one.
-  await writeItems(doc, 'warm', n, payload);
+  await writeItems(doc, 'bench-raw', n, (i) => ({ pk: `warm-${i}`, payload }));
   const started = performance.now();
-  await writeItems(doc, 'timed', n, payload);
+  await writeItems(doc, 'bench-raw', n, (i) => ({ pk: `timed-${i}`, payload }));
   return { label: 'raw BatchWriteItem items/s', opsPerSec: n / ((performance.now() - started) / 1000) };
-}
-
-async function writeItems(doc: DynamoDBDocumentClient, tag: string, n: number, payload: string) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const from = next;
-      next += 25;
-      const items = Array.from({ length: Math.min(25, n - from) }, (_, i) => ({
-        PutRequest: { Item: { pk: `${tag}-${from + i}`, payload } },
-      }));
-      let request: Record<string, unknown[]> | undefined = { 'bench-raw': items };
-      while (request && Object.keys(request).length > 0) {
-        const out = await doc.send(new BatchWriteCommand({ RequestItems: request as never }));
-        request = out.UnprocessedItems as Record<string, unknown[]> | undefined;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-async function postCustomers(
-  runtime: { apiUrl: string; credentials: { ingest: string } },
-  tag: string,
-  n: number,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const from = next;
-      next += 100;
-      const records = Array.from({ length: Math.min(100, n - from) }, (_, i) => ({
-        externalId: `BENCH-${tag}-${from + i}`,
-        type: (from + i) % 7 === 0 ? 'corporate' : 'individual',
-        personalData: { name: `Bench Person ${from + i}`, email: `p${from + i}@bench.example` },
-        jurisdictions: [(from + i) % 13 === 0 ? 'IR' : 'DE'],
-        lawfulBasis,
-      }));
-      const res = await fetch(`${runtime.apiUrl}/v1/customers`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${runtime.credentials.ingest}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ records }),
-      });
-      if (res.status !== 207) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-async function waitForAssignments(doc: DynamoDBDocumentClient, table: string, expected: number) {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: startKey }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    if (count >= expected) return;
-    if (Date.now() > deadline) throw new Error(`only ${count}/${expected} assignments after 10 minutes`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function kmsTotal(adminUrl: string): Promise<number> {

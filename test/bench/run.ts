@@ -8,6 +8,8 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> =
   rules: () => import('./rules.bench.js'),
   crypto: () => import('./crypto.bench.js'),
   'end-to-end': () => import('./e2e.bench.js'),
+  population: () => import('./population.bench.js'),
+  'json-rules': () => import('./json-rules.bench.js'),
 };
 
 const only = process.argv.slice(2);

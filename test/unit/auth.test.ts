@@ -87,6 +87,8 @@ describe('allowedResources', () => {
     `${stageArn}/POST/v1/risk-models/validate`,
     `${stageArn}/POST/v1/risk-models/simulate`,
     `${stageArn}/GET/v1/risk-models/*/versions/*`,
+    `${stageArn}/GET/v1/risk-models/*/versions/*/document`,
+    `${stageArn}/GET/v1/risk-models/*/versions/*/diff/*`,
   ];
   const expected: Record<Role, string[]> = {
     analyst: [`${stageArn}/GET/v1/customers/*/segment`, `${stageArn}/GET/v1/segments`, ...modelReads],

@@ -14,6 +14,30 @@ export {
 } from './compile.js';
 export { loadDefaultModel } from './default-model.js';
 export {
+  type Change,
+  type CollectionDiff,
+  type DiffFormat,
+  diffModels,
+  type ListChange,
+  type ListFieldChange,
+  type MetadataChange,
+  type MetadataField,
+  type ModelDiff,
+  type ModelRef,
+  type NamedList,
+  PLAIN_DIFF_FORMAT,
+  type Reordering,
+  type RuleChange,
+  type RuleFieldChange,
+  type ScoreBand,
+  type SegmentChange,
+  type SegmentFieldChange,
+  summariseDiff,
+  type VariableChange,
+  type VariableFieldChange,
+} from './diff.js';
+export { type ModelDocumentOptions, renderModelDocument } from './document.js';
+export {
   type MissingPolicy,
   type ModelList,
   type ModelRule,

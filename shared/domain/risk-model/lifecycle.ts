@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AuditEvent } from '../ports.js';
+import { renderModelDocument } from './document.js';
 import type { RiskModel } from './model.js';
 import type { RiskModelStore, StoredModelVersion } from './store.js';
 import { type ModelIssue, validateModel } from './validate.js';
@@ -92,12 +94,19 @@ export async function publishVersion(
   const pointer = await store.published();
   const current = pointer ? await store.get(pointer.modelId, pointer.version) : undefined;
   const at = actor.now.toISOString();
+  const document: RiskModel = { ...target.document, status: 'published' };
+  const markdown = renderModelDocument(document, {
+    ...(current ? { previous: current.document } : {}),
+    approvedBy: actor.principalId,
+    publishedAt: at,
+  });
   const published: StoredModelVersion = {
     ...target,
     status: 'published',
-    document: { ...target.document, status: 'published' },
+    document,
     publishedBy: actor.principalId,
     publishedAt: at,
+    publishedDocument: { markdown, sha256: createHash('sha256').update(markdown, 'utf8').digest('hex') },
   };
   const retired: StoredModelVersion | undefined = current && {
     ...current,
@@ -184,6 +193,11 @@ function transitionAudit(
     modelVersion: `${version.modelId}@${version.version}`,
     requestId: actor.requestId,
     at: actor.now,
-    details: { modelId: version.modelId, version: version.version, ...details },
+    details: {
+      modelId: version.modelId,
+      version: version.version,
+      ...(version.publishedDocument ? { documentSha256: version.publishedDocument.sha256 } : {}),
+      ...details,
+    },
   });
 }

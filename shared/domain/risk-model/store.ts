@@ -13,6 +13,8 @@ export interface StoredModelVersion {
   publishedAt?: string;
   retiredBy?: string;
   retiredAt?: string;
+  /** The auditor's document rendered at publication, kept with the version, and its SHA-256. */
+  publishedDocument?: { markdown: string; sha256: string };
 }
 
 export interface PublishedPointer {

@@ -263,7 +263,7 @@ function celPosition(error: unknown): { position?: number } {
 }
 
 /** Identifiers not bound by a comprehension macro or `cel.bind`, with their offsets. */
-function freeIdentifiers(root: ASTNode): { name: string; position: number }[] {
+export function freeIdentifiers(root: ASTNode): { name: string; position: number }[] {
   const out: { name: string; position: number }[] = [];
   const visit = (value: unknown, bound: ReadonlySet<string>): void => {
     if (Array.isArray(value)) {

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import defaultModel from '../../../shared/data/risk-models/default.json' with { type: 'json' };
 import { api, env, eventually, lawfulBasis, localDynamo } from '../../helpers/local.js';
 
@@ -105,6 +105,19 @@ describe('risk model lifecycle', () => {
     expect((await api('admin', 'POST', '/v1/risk-models/aml-default/versions/2/publish', {})).status).toBe(
       409,
     );
+    const diff = await api('analyst', 'GET', '/v1/risk-models/aml-default/versions/2/diff/1');
+    expect(diff.status).toBe(200);
+    expect(diff.body.rules.added.map((r: { id: string }) => r.id)).toEqual(['luxembourg-review']);
+    const rendered = await fetch(
+      `${inject('runtime').apiUrl}/v1/risk-models/aml-default/versions/2/document`,
+      {
+        headers: { authorization: `Bearer ${inject('runtime').credentials.compliance}` },
+      },
+    );
+    expect(rendered.headers.get('content-type')).toContain('text/markdown');
+    const markdown = await rendered.text();
+    expect(markdown).toContain('LUXEMBOURG_REVIEW');
+    expect(markdown).toContain('Changes since version 1');
     const v1 = await api('analyst', 'GET', '/v1/risk-models/aml-default/versions/1');
     expect(v1.body).toMatchObject({ status: 'retired', retiredBy: 'local-admin' });
 

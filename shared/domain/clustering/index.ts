@@ -1,0 +1,2 @@
+export * from './kmeans.js';
+export * from './report.js';

@@ -14,7 +14,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** `RISKLOOP_GERMAN_CREDIT_CSV`, else the shared data folder beside the repository. */
 export function germanCreditCsvPath(): string {
   return (
-    process.env.RISKLOOP_GERMAN_CREDIT_CSV ?? resolve(repoRoot, '../shared/data/german-credit/german.csv')
+    process.env.RISKLOOP_GERMAN_CREDIT_CSV ?? resolve(repoRoot, 'test/fixtures/german-credit/german.csv')
   );
 }
 

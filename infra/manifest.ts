@@ -22,7 +22,9 @@ export type TableName =
   | 'idempotency'
   | 'riskModels'
   | 'overrides'
-  | 'runs';
+  | 'runs'
+  | 'outcomes'
+  | 'scoringModels';
 export type QueueName = 'segmentation';
 export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
 export type Access = 'read' | 'readwrite';
@@ -141,6 +143,18 @@ export const tables = {
     partitionKey: 'runId',
     ttlAttribute: 'expiresAt',
     description: 'Re-segmentation runs: cause, filter, and counters (enqueued, done, failed). Kept 400 days.',
+  },
+  outcomes: {
+    partitionKey: 'pseudonym',
+    sortKey: 'outcomeId',
+    description:
+      'Audit outcomes (issue / no issue, date, source) by customer pseudonym: the labels of predictive scoring.',
+  },
+  scoringModels: {
+    partitionKey: 'modelId',
+    sortKey: 'versionKey',
+    description:
+      'Predictive scoring models (weights, feature specs, validation metrics) by version, and the one in use.',
   },
 } as const satisfies Record<TableName, TableSpec>;
 
@@ -318,9 +332,40 @@ export const functions = {
       riskModels: 'read',
       overrides: 'read',
       runs: 'readwrite',
+      scoringModels: 'read',
     },
     queues: { segmentation: 'consume' },
     reservedConcurrency: 20,
+  },
+  scoringApi: {
+    entry: 'functions/scoring-api/handler.ts',
+    description:
+      'Audit outcomes in, explainable predictive models out (AUC, capture rates); cluster reports.',
+    memoryMb: 2048,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [
+        {
+          method: 'POST',
+          path: '/v1/audit-outcomes',
+          roles: ['compliance', 'admin'],
+          maxBodyBytes: 1_048_576,
+        },
+        { method: 'POST', path: '/v1/scoring-models', roles: ['admin'], maxBodyBytes: 16_384 },
+        { method: 'GET', path: '/v1/scoring-models', roles: ['analyst', 'compliance', 'admin'] },
+        { method: 'GET', path: '/v1/reports/clusters', roles: ['analyst', 'compliance', 'admin'] },
+      ],
+    },
+    tables: {
+      outcomes: 'readwrite',
+      scoringModels: 'readwrite',
+      assignments: 'read',
+      riskModels: 'read',
+      audit: 'readwrite',
+      keyring: 'readwrite',
+    },
+    keys: { pseudonymisation: 'generate' },
   },
   resegmentScheduler: {
     entry: 'functions/resegment-scheduler/handler.ts',

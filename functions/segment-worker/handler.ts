@@ -9,6 +9,7 @@ import { functions, queues, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
+import { publishedScorerProvider } from '../../shared/domain/scoring/published.js';
 import { segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import { segmentationJob } from '../../shared/domain/segmentation/job.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
@@ -28,6 +29,9 @@ const deps = {
   now: () => new Date(),
 };
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+  ttlMs: adapters.modelCacheTtlMs(),
+});
+const activeScorer = publishedScorerProvider(adapters.scoringModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 
@@ -65,10 +69,10 @@ async function countRunProgress(
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   const jobs = new Map(event.Records.map((r) => [r.messageId, parseJob(r)]));
-  const { published: model } = await activeModel();
+  const [{ published: model }, scorer] = await Promise.all([activeModel(), activeScorer()]);
   const outcomes = await segmentBatch(
     [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined),
-    { ...deps, model },
+    { ...deps, model, ...(scorer ? { scorer } : {}) },
   );
   const counts: Record<string, number> = {};
 

@@ -2,10 +2,12 @@ import { intSetting } from '../config.js';
 import { dynamoClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
+import { DynamoOutcomeStore } from './dynamo-outcome-store.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
 import { DynamoRunStore } from './dynamo-run-store.js';
+import { DynamoScoringModelStore } from './dynamo-scoring-model-store.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { idempotentRunner } from './idempotency.js';
 import { KmsKeyService } from './kms-key-service.js';
@@ -24,6 +26,9 @@ const need = (settings: Settings, name: string): string => {
 };
 
 export const adapters = {
+  outcomes: (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES')),
+  scoringModels: (s: Settings) =>
+    new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), s.TABLE_AUDIT),
   runs: (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS')),
   overrides: (s: Settings) =>
     new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), s.TABLE_AUDIT),

@@ -123,6 +123,7 @@ export interface AuditEvent {
     | 'segment.confirmed'
     | 'segment.pinned'
     | 'segment.unpinned'
+    | 'scoring.trained'
     | 'model.created'
     | 'model.published'
     | 'model.retired';
@@ -169,6 +170,13 @@ export interface Assignment {
    * model or a scenario can be simulated over the population without re-reading every transaction.
    */
   inputs: AssessmentInputs;
+  /** The predictive score the rules could use, with the features that drove it most. */
+  prediction?: {
+    model: string;
+    probability: number;
+    score: number;
+    topContributions: { feature: string; contribution: number }[];
+  };
   assignedAt: string;
   previousSegment: string | null;
   revision: number;
@@ -189,6 +197,24 @@ export interface OverrideStore {
   put(override: Override, audit: AuditEvent): Promise<void>;
   /** Removes the pin; false when there was none. */
   remove(pseudonym: string, audit: AuditEvent): Promise<boolean>;
+}
+
+/** An audit finding about a customer: the label predictive scoring learns from. */
+export interface AuditOutcome {
+  pseudonym: string;
+  /** Keyed digest of the record: the same outcome sent twice is one outcome. */
+  outcomeId: string;
+  outcome: 'issue' | 'no_issue';
+  date: string;
+  source: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export interface OutcomeStore {
+  /** Stores each outcome unless it exists; true where it was new. */
+  putMany(outcomes: readonly AuditOutcome[]): Promise<boolean[]>;
+  scanAll(): AsyncIterable<AuditOutcome[]>;
 }
 
 export interface AssessmentInputs {

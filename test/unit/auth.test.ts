@@ -89,6 +89,8 @@ describe('allowedResources', () => {
     `${stageArn}/GET/v1/risk-models/*/versions/*`,
     `${stageArn}/GET/v1/risk-models/*/versions/*/document`,
     `${stageArn}/GET/v1/risk-models/*/versions/*/diff/*`,
+    `${stageArn}/GET/v1/scoring-models`,
+    `${stageArn}/GET/v1/reports/clusters`,
   ];
   const expected: Record<Role, string[]> = {
     analyst: [`${stageArn}/GET/v1/customers/*/segment`, `${stageArn}/GET/v1/segments`, ...modelReads],
@@ -99,6 +101,7 @@ describe('allowedResources', () => {
       ...modelReads,
       `${stageArn}/PUT/v1/customers/*/pin`,
       `${stageArn}/DELETE/v1/customers/*/pin`,
+      `${stageArn}/POST/v1/audit-outcomes`,
     ],
     admin: [
       `${stageArn}/POST/v1/customers`,
@@ -109,6 +112,8 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/risk-models`,
       `${stageArn}/POST/v1/risk-models/*/versions/*/publish`,
       `${stageArn}/POST/v1/risk-models/*/versions/*/retire`,
+      `${stageArn}/POST/v1/audit-outcomes`,
+      `${stageArn}/POST/v1/scoring-models`,
     ],
   };
 

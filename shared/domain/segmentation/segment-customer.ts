@@ -12,6 +12,7 @@ import type {
   TransactionStore,
 } from '../ports.js';
 import type { Assessment } from '../risk-model/index.js';
+import type { Scorer } from '../scoring/published.js';
 import { aggregateTransactions, counterpartyCounts } from './aggregates.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
@@ -27,10 +28,13 @@ export interface PublishedModel {
     profile: object;
     transactions: object;
     feedback?: object;
+    score?: object;
   }): Omit<Assessment, 'modelId' | 'version'>;
 }
 
 export interface SegmentationDeps {
+  /** The predictive model in use, if any: its score is the `score` source of the rules. */
+  scorer?: Scorer;
   /** Active or expired pins of the customers at hand (expired ones are ignored). */
   overrides?: Pick<OverrideStore, 'getMany'>;
   profiles: Pick<ProfileStore, 'getMany'>;
@@ -87,7 +91,12 @@ export async function planSegmentation(
     attributes: profile.attributes,
     flags: profile.flags,
   };
-  const result = deps.model.evaluate({ profile: features, transactions });
+  const scored = deps.scorer?.({ profile: features, transactions: { ...transactions } });
+  const result = deps.model.evaluate({
+    profile: features,
+    transactions,
+    ...(scored ? { score: scored.source } : {}),
+  });
   const modelVersion = `${deps.model.modelId}@${deps.model.version}`;
   const [previous, pins] = await Promise.all([
     deps.assignments.get(job.pseudonym),
@@ -96,7 +105,15 @@ export async function planSegmentation(
   const inForce = decideInForce(result.segment, previous, pins.get(job.pseudonym), deps.model, now);
   // The decision state (pin, cooldown due or not) is part of the inputs: when it changes, so does the decision.
   const inputDigest = createHash('sha256')
-    .update(canonicalJson({ modelVersion, features, transactions, state: inForce.state }))
+    .update(
+      canonicalJson({
+        modelVersion,
+        features,
+        transactions,
+        state: inForce.state,
+        scoring: scored?.prediction.model,
+      }),
+    )
     .digest('base64url');
   if (previous?.inputDigest === inputDigest) return { outcome: 'unchanged' };
 
@@ -122,6 +139,7 @@ export async function planSegmentation(
       transactions: { ...transactions },
       counterparties90d: counterpartyCounts(txns, now),
     },
+    ...(scored ? { prediction: scored.prediction } : {}),
     assignedAt: now.toISOString(),
     previousSegment: previous?.segment ?? null,
     revision: (previous?.revision ?? 0) + 1,

@@ -1,0 +1,29 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditOutcome, OutcomeStore } from '../domain/ports.js';
+import { parallelScan } from './dynamo-batch.js';
+import { transactUnits } from './dynamo-transact.js';
+
+export class DynamoOutcomeStore implements OutcomeStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putMany(outcomes: readonly AuditOutcome[]): Promise<boolean[]> {
+    const results = await transactUnits(
+      this.doc,
+      outcomes.map((o) => [
+        {
+          TableName: this.tableName,
+          Item: o as unknown as Record<string, unknown>,
+          ConditionExpression: 'attribute_not_exists(outcomeId)',
+        },
+      ]),
+    );
+    return results.map((r) => r.written);
+  }
+
+  scanAll(): AsyncIterable<AuditOutcome[]> {
+    return parallelScan<AuditOutcome>(this.doc, this.tableName);
+  }
+}

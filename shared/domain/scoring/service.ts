@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { ValidationError } from '../../errors.js';
+import { auditEvent } from '../audit.js';
+import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
+import { isPseudonym } from '../crypto/pseudonymiser.js';
+import type { ItemResult } from '../ingestion/results.js';
+import type { Assignment, AssignmentStore, AuditOutcome, OutcomeStore } from '../ports.js';
+import { toErrorDetails } from '../validation.js';
+import { buildFeatureSpecs, type FeatureSource, featureNames, vectorise } from './features.js';
+import { predict, trainLogistic } from './logistic.js';
+import { evaluateScores, trainValidationSplit } from './metrics.js';
+import type { ScoringModelStore, StoredScoringModel } from './store.js';
+import { TrainingDataError, validateTrainingSet } from './training-data.js';
+
+export const outcomeRecord = z
+  .object({
+    pseudonym: z.string().optional(),
+    externalId: z.string().trim().min(1).max(128).optional(),
+    outcome: z.enum(['issue', 'no_issue']),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    source: z.string().trim().min(1).max(100),
+  })
+  .strict()
+  .refine(
+    (o) => (o.pseudonym === undefined) !== (o.externalId === undefined),
+    'Give exactly one of pseudonym, externalId',
+  )
+  .refine((o) => o.pseudonym === undefined || isPseudonym(o.pseudonym), 'Not a pseudonym');
+export const outcomeBatch = z.object({ outcomes: z.array(z.unknown()).min(1).max(1000) }).strict();
+
+export interface Actor {
+  principalId: string;
+  role: string;
+  requestId: string;
+  now: Date;
+}
+
+/** Records audit outcomes (the labels of predictive scoring); identifiers become pseudonyms first. */
+export async function recordOutcomes(
+  items: readonly unknown[],
+  deps: { outcomes: Pick<OutcomeStore, 'putMany'>; pseudonymiser: Pseudonymiser },
+  actor: Actor,
+): Promise<ItemResult[]> {
+  const results: ItemResult[] = [];
+  const valid: { index: number; outcome: AuditOutcome }[] = [];
+  items.forEach((item, index) => {
+    const parsed = outcomeRecord.safeParse(item);
+    if (!parsed.success) {
+      results.push({
+        index,
+        status: 'rejected',
+        code: 'VALIDATION_FAILED',
+        message: 'Outcome failed validation',
+        details: toErrorDetails(parsed.error.issues),
+      });
+      return;
+    }
+    const o = parsed.data;
+    const pseudonym = o.pseudonym ?? deps.pseudonymiser.pseudonym('customer', o.externalId as string);
+    valid.push({
+      index,
+      outcome: {
+        pseudonym,
+        outcomeId: deps.pseudonymiser.digest('content', `${pseudonym}|${o.outcome}|${o.date}|${o.source}`),
+        outcome: o.outcome,
+        date: o.date,
+        source: o.source,
+        recordedBy: actor.principalId,
+        recordedAt: actor.now.toISOString(),
+      },
+    });
+  });
+  const stored = valid.length > 0 ? await deps.outcomes.putMany(valid.map((v) => v.outcome)) : [];
+  valid.forEach((v, i) =>
+    results.push({
+      index: v.index,
+      status: stored[i] ? 'accepted' : 'duplicate',
+      pseudonym: v.outcome.pseudonym,
+    }),
+  );
+  return results;
+}
+
+export const trainingRequest = z
+  .object({
+    /** Extra variables to leave out, beyond those the published risk model marks protected. */
+    exclude: z.array(z.string().min(1).max(100)).max(100).default([]),
+    validationFraction: z.number().min(0.1).max(0.5).default(0.3),
+    seed: z.number().int().default(1),
+    l2: z.number().min(0).max(100).optional(),
+    publish: z.boolean().default(false),
+  })
+  .strict();
+
+export interface TrainingDeps {
+  outcomes: Pick<OutcomeStore, 'scanAll'>;
+  assignments: Pick<AssignmentStore, 'getMany'>;
+  models: ScoringModelStore;
+  /** Variables the published risk model marks protected (e.g. age, sex): never features. */
+  protectedVariables: readonly string[];
+}
+
+export const predictiveModelId = 'predictive';
+
+/**
+ * Trains an explainable logistic regression on audit outcomes joined with each customer's stored
+ * inputs, with a stratified train / validation split, and stores it as the next version. Reports
+ * AUC and the share of issues captured in the top 5 / 10 / 20 % of scores on the validation split.
+ */
+export async function trainScoringModel(input: unknown, deps: TrainingDeps, actor: Actor) {
+  const parsed = trainingRequest.safeParse(input ?? {});
+  if (!parsed.success)
+    throw new ValidationError('Invalid training request', toErrorDetails(parsed.error.issues));
+  const request = parsed.data;
+  const labels = new Map<string, 0 | 1>();
+  for await (const page of deps.outcomes.scanAll()) {
+    // Any issue ever found makes the customer a positive example.
+    for (const o of page) labels.set(o.pseudonym, o.outcome === 'issue' ? 1 : (labels.get(o.pseudonym) ?? 0));
+  }
+  const assignments = await deps.assignments.getMany([...labels.keys()]);
+  const examples = [...labels].flatMap(([pseudonym, label]) => {
+    const a = assignments.get(pseudonym);
+    return a?.inputs ? [{ source: a.inputs as FeatureSource, label }] : [];
+  });
+  if (examples.length === 0) {
+    throw new TrainingDataError('TOO_FEW_OUTCOMES', 'No audit outcome matches a segmented customer');
+  }
+  const excluded = [...new Set([...deps.protectedVariables, ...request.exclude])];
+  const split = trainValidationSplit(examples, request.validationFraction, request.seed);
+  const specs = buildFeatureSpecs(
+    split.training.map((e) => e.source),
+    { exclude: excluded },
+  );
+  const rows = (set: typeof examples) =>
+    set.map((e) => ({ features: vectorise(specs, e.source), label: e.label }));
+  const training = rows(split.training);
+  validateTrainingSet(training);
+  const version = (await deps.models.latestVersion(predictiveModelId)) + 1;
+  const model = trainLogistic(training, {
+    featureNames: featureNames(specs),
+    ...(request.l2 === undefined ? {} : { l2: request.l2 }),
+    version,
+    trainedAt: actor.now.toISOString(),
+  });
+  const validation = rows(split.validation);
+  const metrics = evaluateScores(
+    validation.map((r) => predict(model, r.features).probability),
+    validation.map((r) => r.label),
+  );
+  const stored: StoredScoringModel = {
+    modelId: predictiveModelId,
+    version,
+    status: request.publish ? 'published' : 'draft',
+    model: {
+      ...model,
+      metrics: { ...(model.metrics as NonNullable<typeof model.metrics>), validation: metrics },
+    },
+    specs,
+    excluded,
+    trainedBy: actor.principalId,
+    trainedAt: actor.now.toISOString(),
+  };
+  const audit = auditEvent({
+    eventId: `scoring.trained#${predictiveModelId}@${version}`,
+    subject: null,
+    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    action: 'scoring.trained',
+    reasonCodes: [],
+    modelVersion: `${predictiveModelId}@${version}`,
+    requestId: actor.requestId,
+    at: actor.now,
+    details: { published: request.publish, examples: examples.length, excluded, validation: metrics },
+  });
+  if (!(await deps.models.create(stored, request.publish, audit))) {
+    throw new ValidationError('Another training run stored this version first; retry');
+  }
+  return {
+    modelId: predictiveModelId,
+    version,
+    status: stored.status,
+    examples: examples.length,
+    excluded,
+    validation: metrics,
+  };
+}
+
+/** The score source rules see (`score.predicted.*`) and the explanation kept with the assignment. */
+export function scoreInputs(
+  stored: StoredScoringModel,
+  inputs: FeatureSource,
+): {
+  source: { predicted: { probability: number; score: number } };
+  prediction: NonNullable<Assignment['prediction']>;
+} {
+  const p = predict(stored.model, vectorise(stored.specs, inputs));
+  return {
+    source: { predicted: { probability: p.probability, score: p.score } },
+    prediction: {
+      model: `${stored.modelId}@${stored.version}`,
+      probability: Math.round(p.probability * 10_000) / 10_000,
+      score: p.score,
+      topContributions: p.contributions
+        .slice(0, 5)
+        .map((c) => ({ feature: c.feature, contribution: Math.round(c.contribution * 1000) / 1000 })),
+    },
+  };
+}

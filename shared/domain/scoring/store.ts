@@ -1,0 +1,24 @@
+import type { AuditEvent } from '../ports.js';
+import type { FeatureSpec } from './features.js';
+import type { ScoringModel } from './logistic.js';
+
+/** A trained predictive model as stored: the model, how to build its inputs, and its metrics. */
+export interface StoredScoringModel {
+  modelId: string;
+  version: number;
+  status: 'draft' | 'published' | 'retired';
+  model: ScoringModel;
+  specs: FeatureSpec[];
+  excluded: string[];
+  trainedBy: string;
+  trainedAt: string;
+}
+
+export interface ScoringModelStore {
+  latestVersion(modelId: string): Promise<number>;
+  get(modelId: string, version: number): Promise<StoredScoringModel | undefined>;
+  list(): Promise<StoredScoringModel[]>;
+  published(): Promise<{ modelId: string; version: number } | undefined>;
+  /** Stores a new version (and, when `publish`, points the system at it) with its audit record. */
+  create(version: StoredScoringModel, publish: boolean, audit: AuditEvent): Promise<boolean>;
+}

@@ -71,13 +71,13 @@ export async function recordOutcomes(
     });
   });
   const stored = valid.length > 0 ? await deps.outcomes.putMany(valid.map((v) => v.outcome)) : [];
-  valid.forEach((v, i) =>
+  valid.forEach((v, i) => {
     results.push({
       index: v.index,
       status: stored[i] ? 'accepted' : 'duplicate',
       pseudonym: v.outcome.pseudonym,
-    }),
-  );
+    });
+  });
   return results;
 }
 

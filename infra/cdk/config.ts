@@ -1,0 +1,125 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { resourceName } from '../manifest.js';
+
+/**
+ * Deployment settings, read from CDK context (`cdk.json` defaults, `-c key=value` overrides). Values
+ * given on the command line arrive as strings, so every reader parses and validates: a typo fails
+ * the synth with a message naming the setting instead of deploying something unexpected.
+ */
+export interface DeployConfig {
+  /** Deployment stage (`dev`, `prod`, ...): part of every physical name and tag. */
+  stage: string;
+  /** Optional e-mail address subscribed to the alarm topic (confirmation mail from SNS). */
+  alarmEmail: string | undefined;
+  /** Attach the WAFv2 web ACL to the API stage. Turning it off is an explicit, logged exception. */
+  waf: boolean;
+  /** Requests per 5 minutes per client IP before the WAF rate-based rule blocks. */
+  wafRateLimit: number;
+  /** Retention of every log group the stacks create. Must be a value CloudWatch Logs accepts. */
+  logRetentionDays: RetentionDays;
+  /** POWERTOOLS_LOG_LEVEL of every function. */
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Stage-wide API throttling (steady requests/s and burst). */
+  apiRateLimit: number;
+  apiBurstLimit: number;
+  /** How long API Gateway caches an authoriser decision per API key (0-3600). See docs/auth.md. */
+  authorizerCacheSeconds: number;
+  /**
+   * Create the account-level API Gateway role that lets API Gateway write execution logs. Turn off
+   * when the account already has one (it is one setting per account and region).
+   */
+  apiGatewayCloudWatchRole: boolean;
+  /**
+   * Key-encryption key version for new subject keys (KEK_VERSION). Raising it (kek1 -> kek2) makes
+   * new subjects use a fresh KEK; existing subject keys name their KEK and stay readable.
+   */
+  kekVersion: string;
+}
+
+export const contextDefaults = {
+  stage: 'dev',
+  alarmEmail: '',
+  waf: true,
+  wafRateLimit: 2000,
+  logRetentionDays: 365,
+  logLevel: 'INFO',
+  apiRateLimit: 100,
+  apiBurstLimit: 200,
+  authorizerCacheSeconds: 300,
+  apiGatewayCloudWatchRole: true,
+  kekVersion: 'kek1',
+} as const;
+
+const validRetentions = new Set<number>(
+  Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'),
+);
+
+export function readConfig(scope: Construct): DeployConfig {
+  const raw = (key: keyof typeof contextDefaults): unknown =>
+    scope.node.tryGetContext(key) ?? contextDefaults[key];
+
+  const stage = String(raw('stage'));
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(stage)) {
+    throw new Error(
+      `Context "stage" must be 1-12 lowercase letters or digits, starting with a letter: ${stage}`,
+    );
+  }
+  const email = String(raw('alarmEmail')).trim();
+  if (email !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    throw new Error('Context "alarmEmail" is not an e-mail address');
+  }
+  const logRetentionDays = int('logRetentionDays', raw('logRetentionDays'), 1, 3653);
+  if (!validRetentions.has(logRetentionDays)) {
+    throw new Error(
+      `Context "logRetentionDays" must be one of ${[...validRetentions].sort((a, b) => a - b).join(', ')}`,
+    );
+  }
+  const logLevel = String(raw('logLevel')).toUpperCase();
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) {
+    throw new Error('Context "logLevel" must be DEBUG, INFO, WARN or ERROR');
+  }
+  const kekVersion = String(raw('kekVersion'));
+  if (!/^kek[1-9][0-9]{0,3}$/.test(kekVersion))
+    throw new Error('Context "kekVersion" must look like kek1, kek2, ...');
+  return {
+    stage,
+    kekVersion,
+    alarmEmail: email === '' ? undefined : email,
+    waf: bool('waf', raw('waf')),
+    wafRateLimit: int('wafRateLimit', raw('wafRateLimit'), 10, 2_000_000_000),
+    logRetentionDays: logRetentionDays as RetentionDays,
+    logLevel: logLevel as DeployConfig['logLevel'],
+    apiRateLimit: int('apiRateLimit', raw('apiRateLimit'), 1, 10_000),
+    apiBurstLimit: int('apiBurstLimit', raw('apiBurstLimit'), 1, 5_000),
+    authorizerCacheSeconds: int('authorizerCacheSeconds', raw('authorizerCacheSeconds'), 0, 3600),
+    apiGatewayCloudWatchRole: bool('apiGatewayCloudWatchRole', raw('apiGatewayCloudWatchRole')),
+  };
+}
+
+function bool(key: string, value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context "${key}" must be true or false`);
+}
+
+function int(key: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(String(value));
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`Context "${key}" must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Physical names shared by the stacks, the tests and docs/deploy.md. */
+export const names = {
+  stack: (stage: string, part: 'data' | 'service') => `riskloop-${stage}-${part}`,
+  resource: resourceName,
+  dlq: (stage: string, queueOrFunction: string) => `${resourceName(stage, queueOrFunction)}-dlq`,
+  functionLogGroup: (stage: string, fn: string) => `/aws/lambda/${resourceName(stage, fn)}`,
+  apiAccessLogGroup: (stage: string) => `/aws/apigateway/${resourceName(stage, 'api')}-access`,
+  /** AWS WAF only delivers to log groups whose name starts with `aws-waf-logs-`. */
+  wafLogGroup: (stage: string) => `aws-waf-logs-${resourceName(stage, 'api')}`,
+  keyAlias: (stage: string, purpose: string) => `alias/${resourceName(stage, purpose)}`,
+  eventBus: (stage: string) => resourceName(stage, 'compliance'),
+};

@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Charset, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  envNames,
+  type FunctionName,
+  type FunctionSpec,
+  type KeyPurpose,
+  type QueueName,
+  settingsOf,
+  type TableName,
+} from '../manifest.js';
+import { type DeployConfig, names } from './config.js';
+import { acknowledge, inPacks } from './nag.js';
+import {
+  keyStatements,
+  queueStatements,
+  type Resources,
+  storageKeyStatement,
+  tableStatements,
+} from './permissions.js';
+import { deadLetterQueue } from './queues.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Lets CommonJS dependencies inside the ESM bundle call `require` for Node built-ins. */
+const requireShim = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface ManifestFunctionProps {
+  name: FunctionName;
+  spec: FunctionSpec;
+  config: DeployConfig;
+  resources: Resources;
+}
+
+/**
+ * One manifest function: its own role with one customer-managed policy written from the manifest
+ * (no inline policies, no AWS-managed policies, no CDK auto-grants), an encrypted log group with
+ * retention, and a local esbuild bundle (ESM, minified, source maps, AWS SDK included).
+ */
+export class ManifestFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly policy: ManagedPolicy;
+  readonly logGroup: LogGroup;
+  /** Failed asynchronous invocations (scheduled functions only). */
+  readonly asyncDlq: Queue | undefined;
+
+  constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
+    super(scope, id);
+    const { name, spec, config, resources } = props;
+    const functionName = names.resource(config.stage, name);
+    const isAsync = spec.trigger.kind === 'schedule';
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: names.functionLogGroup(config.stage, name),
+      retention: config.logRetentionDays,
+      encryptionKey: resources.storageKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.asyncDlq = isAsync
+      ? deadLetterQueue(this, 'AsyncDlq', names.dlq(config.stage, name), resources.storageKey)
+      : undefined;
+
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `riskloop ${config.stage} ${name}: permissions from infra/manifest.ts`,
+    });
+    this.policy = new ManagedPolicy(this, 'Policy', {
+      description: `riskloop ${config.stage} ${name}: least privilege from infra/manifest.ts`,
+      roles: [this.role],
+      statements: this.statements(spec, resources),
+    });
+    acknowledge(
+      this.policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level ' +
+        'permissions for them. Every other statement names its table, index, queue, key or log group.',
+    );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      functionName,
+      description: spec.description,
+      entry: join(repoRoot, spec.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      // Immutable: CDK may not add statements of its own; the managed policy above is complete.
+      role: this.role.withoutPolicyUpdates(),
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: spec.reservedConcurrency,
+      environment: this.environment(spec, config, resources),
+      deadLetterQueue: this.asyncDlq,
+      retryAttempts: isAsync ? 2 : undefined,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: [],
+        bundleAwsSDK: true,
+        banner: requireShim,
+        charset: Charset.UTF8,
+        tsconfig: join(repoRoot, 'tsconfig.json'),
+        logLevel: LogLevel.WARNING,
+        forceDockerBundling: false,
+      },
+    });
+    // The function (and its event source mapping) must not exist before its permissions do.
+    this.fn.node.addDependency(this.policy);
+    this.acknowledgeFindings(spec);
+  }
+
+  private statements(spec: FunctionSpec, resources: Resources): PolicyStatement[] {
+    const statements = [
+      new PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+      new PolicyStatement({
+        sid: 'XRayTraces',
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+      ...tableStatements(spec, resources),
+      ...queueStatements(spec, resources),
+      ...keyStatements(spec, resources),
+    ];
+    if (this.asyncDlq) {
+      statements.push(
+        new PolicyStatement({
+          sid: 'SendFailedInvocations',
+          actions: ['sqs:SendMessage'],
+          resources: [this.asyncDlq.queueArn],
+        }),
+      );
+    }
+    if (spec.tables || spec.queues || this.asyncDlq) {
+      statements.push(storageKeyStatement(spec, resources, this.asyncDlq !== undefined));
+    }
+    return statements;
+  }
+
+  /** Exactly the settings the handler validates at cold start (settingsOf), plus runtime options. */
+  private environment(
+    spec: FunctionSpec,
+    config: DeployConfig,
+    resources: Resources,
+  ): Record<string, string> {
+    const env: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: 'riskloop',
+      POWERTOOLS_LOG_LEVEL: config.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const t of Object.keys(spec.tables ?? {}) as TableName[]) {
+      env[envNames.table(t)] = resources.tables[t].tableName;
+    }
+    for (const q of Object.keys(spec.queues ?? {}) as QueueName[]) {
+      env[envNames.queueUrl(q)] = resources.queues[q].queueUrl;
+    }
+    for (const k of Object.keys(spec.keys ?? {}) as KeyPurpose[])
+      env[envNames.key(k)] = resources.keys[k].keyArn;
+    // Read by shared/adapters/compose.ts; only functions that wrap subject keys need it.
+    if (spec.keys?.dataKeys) env.KEK_VERSION = config.kekVersion;
+    const missing = settingsOf(spec).filter((s) => !(s in env));
+    if (missing.length > 0) throw new Error(`No value for ${missing.join(', ')}`);
+    return env;
+  }
+
+  private acknowledgeFindings(spec: FunctionSpec): void {
+    acknowledge(
+      this.fn,
+      inPacks('LambdaInsideVPC', 'hipaa', 'nist'),
+      'The function reaches only AWS regional APIs (DynamoDB, SQS, KMS, X-Ray) over TLS with IAM auth and ' +
+        'serves no private network resource; a VPC would add NAT or interface endpoints without reducing exposure.',
+    );
+    acknowledge(
+      this.fn,
+      'AwsSolutions-L1',
+      'nodejs22.x is deliberate: the code is tested on Node 20 and 22 (local toolchain is Node 20, see ' +
+        'shared notes); nodejs22.x is supported by Lambda until 2027-04-30. Move to nodejs24.x with the toolchain.',
+    );
+    if (spec.reservedConcurrency === undefined) {
+      acknowledge(
+        this.fn,
+        inPacks('LambdaConcurrency', 'hipaa', 'nist'),
+        spec.trigger.kind === 'schedule'
+          ? 'Started once per schedule tick by EventBridge, so its concurrency is bounded by the schedule; ' +
+              'it protects no downstream quota that a reservation would.'
+          : 'Concurrency is bounded by API Gateway stage and method throttling; reserving capacity here would ' +
+              'carve it out of the account pool without protecting a downstream quota (infra/manifest.ts).',
+      );
+    }
+    if (spec.trigger.kind !== 'schedule') {
+      acknowledge(
+        this.fn,
+        inPacks('LambdaDLQ', 'hipaa', 'nist'),
+        spec.trigger.kind === 'sqs'
+          ? 'Invoked synchronously by the SQS event source mapping: failed records return to the queue and ' +
+              'reach its redrive DLQ after maxReceiveCount. A Lambda DLQ only applies to async invocations.'
+          : 'Invoked synchronously by API Gateway: a failure returns a 5xx to the caller, who retries. A Lambda ' +
+              'DLQ only captures asynchronous invocations, of which this function has none.',
+      );
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import {
+  type FunctionName,
+  type FunctionSpec,
+  functions,
+  type QueueName,
+  type QueueSpec,
+  queues,
+} from '../manifest.js';
+import { Monitoring } from './alarms.js';
+import { RiskloopApi } from './api.js';
+import { type DeployConfig, names } from './config.js';
+import { type DataStack, pascal } from './data-stack.js';
+import { ManifestFunction } from './functions.js';
+import type { Resources } from './permissions.js';
+import { deadLetterQueue, secureQueue } from './queues.js';
+
+export interface ServiceStackProps extends StackProps {
+  config: DeployConfig;
+  data: DataStack;
+}
+
+/**
+ * The code and its wiring, all derived from infra/manifest.ts: queues with DLQs, functions with
+ * least-privilege roles, their triggers (API routes, SQS event sources, schedules), the compliance
+ * event bus, alarms and the dashboard. Safe to destroy and redeploy: no data lives here.
+ */
+export class ServiceStack extends Stack {
+  readonly queues = {} as Record<QueueName, { queue: Queue; dlq: Queue }>;
+  readonly functions = {} as Record<FunctionName, ManifestFunction>;
+  readonly api: RiskloopApi;
+  readonly monitoring: Monitoring;
+  readonly eventBus: EventBus;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config, data } = props;
+    const key = data.storageKey;
+
+    for (const [name, spec] of Object.entries(queues) as [QueueName, QueueSpec][]) {
+      const dlq = deadLetterQueue(this, `${pascal(name)}Dlq`, names.dlq(config.stage, name), key);
+      const queue = secureQueue(this, `${pascal(name)}Queue`, {
+        queueName: names.resource(config.stage, name),
+        key,
+        retention: Duration.days(spec.retentionDays),
+        visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+        deadLetter: { queue: dlq, maxReceiveCount: spec.maxReceiveCount },
+      });
+      this.queues[name] = { queue, dlq };
+    }
+
+    const resources: Resources = {
+      tables: data.tables,
+      keys: data.keys,
+      storageKey: key,
+      queues: Object.fromEntries(Object.entries(this.queues).map(([n, q]) => [n, q.queue])) as Record<
+        QueueName,
+        Queue
+      >,
+    };
+    for (const [name, spec] of Object.entries(functions) as [FunctionName, FunctionSpec][]) {
+      const fn = new ManifestFunction(this, pascal(name), { name, spec, config, resources });
+      this.functions[name] = fn;
+      this.trigger(config.stage, name, spec, fn);
+    }
+
+    this.api = new RiskloopApi(this, 'Api', { config, functions: this.functions, storageKey: key });
+
+    // For compliance events (segment changes, erasure requests) published by later features.
+    this.eventBus = new EventBus(this, 'ComplianceBus', {
+      eventBusName: names.eventBus(config.stage),
+      description: 'riskloop compliance events',
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      storageKey: key,
+      functions: this.functions,
+      queues: this.queues,
+      api: this.api.api,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the riskloop API' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'ComplianceEventBusName', { value: this.eventBus.eventBusName });
+  }
+
+  private trigger(stage: string, name: FunctionName, spec: FunctionSpec, fn: ManifestFunction): void {
+    const { trigger } = spec;
+    if (trigger.kind === 'sqs') {
+      const queueSpec: QueueSpec = queues[trigger.queue];
+      if (queueSpec.visibilityTimeoutSeconds < 6 * spec.timeoutSeconds) {
+        throw new Error(
+          `Queue ${trigger.queue}: visibility timeout must be at least 6x the timeout of ${name} (AWS guidance)`,
+        );
+      }
+      fn.fn.addEventSource(
+        new SqsEventSource(this.queues[trigger.queue].queue, {
+          batchSize: trigger.batchSize,
+          maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+          reportBatchItemFailures: true,
+          // Pollers beyond the reserved concurrency would only be throttled, and every throttled
+          // batch counts towards maxReceiveCount: good messages would end in the DLQ.
+          maxConcurrency:
+            spec.reservedConcurrency !== undefined && spec.reservedConcurrency >= 2
+              ? spec.reservedConcurrency
+              : undefined,
+        }),
+      );
+    } else if (trigger.kind === 'schedule') {
+      new Rule(this, `${pascal(name)}Schedule`, {
+        ruleName: `${names.resource(stage, name)}-schedule`,
+        description: trigger.description,
+        schedule: Schedule.expression(trigger.expression),
+        targets: [new LambdaFunction(fn.fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      });
+    }
+    // http and authorizer triggers are wired by RiskloopApi from httpRoutes().
+  }
+}

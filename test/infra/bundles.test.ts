@@ -1,0 +1,138 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/cdk/functions.js';
+import { type FunctionName, functions, resourceName } from '../../infra/manifest.js';
+import { props, resourcesOfType, type Synthesized, synthRiskloop } from './synth.js';
+
+/**
+ * The real esbuild bundles, as `cdk synth` produces them (local esbuild, no Docker): ESM, minified,
+ * source-mapped, AWS SDK inside, JSON data inlined, and within the size budget.
+ */
+const budgetBytes = 400 * 1024;
+
+/**
+ * Functions measured above the 400 KB budget, each with a ceiling it must stay under and the reason.
+ * An entry must be removed once its function fits the budget (the test below says so). The floor for
+ * any function with a bundled AWS SDK v3 DynamoDB client is about 340 KB minified.
+ */
+const overBudget: Record<string, { ceilingBytes: number; reason: string }> = {
+  ingestCustomers: {
+    ceilingBytes: 640 * 1024,
+    reason: 'DynamoDB, KMS and SQS clients, idempotency, zod schemas',
+  },
+  ingestTransactions: {
+    ceilingBytes: 640 * 1024,
+    reason: 'DynamoDB, KMS and SQS clients, idempotency, zod schemas',
+  },
+  readApi: {
+    ceilingBytes: 760 * 1024,
+    reason: 'CEL engine and risk model, every client via adapters/compose.ts',
+  },
+  riskModelsApi: {
+    ceilingBytes: 770 * 1024,
+    reason: 'CEL engine, model validation and simulation, every client',
+  },
+  overridesApi: { ceilingBytes: 740 * 1024, reason: 'zod schemas and every client via adapters/compose.ts' },
+  segmentWorker: {
+    ceilingBytes: 770 * 1024,
+    reason: 'CEL engine and risk model, every client via adapters/compose.ts',
+  },
+  scoringApi: {
+    ceilingBytes: 780 * 1024,
+    reason: 'scoring and clustering domain, every client via compose.ts',
+  },
+  resegmentScheduler: { ceilingBytes: 640 * 1024, reason: 'every client via adapters/compose.ts' },
+};
+
+let s: Synthesized;
+const bundles = new Map<FunctionName, { dir: string; code: string; bytes: number }>();
+
+beforeAll(() => {
+  s = synthRiskloop();
+  const byName = new Map(
+    resourcesOfType(s.serviceJson, 'AWS::Lambda::Function').map(([, f]) => [
+      String(props(f).FunctionName),
+      String((props(f).Code as { S3Key: string }).S3Key).replace(/\.zip$/, ''),
+    ]),
+  );
+  for (const name of Object.keys(functions) as FunctionName[]) {
+    const hash = byName.get(resourceName('dev', name));
+    const dir = join(s.assembly.directory, `asset.${hash}`);
+    const file = join(dir, 'index.mjs');
+    bundles.set(name, { dir, code: readFileSync(file, 'utf8'), bytes: statSync(file).size });
+  }
+}, 180_000);
+afterAll(() => s?.cleanup());
+
+const names = Object.keys(functions) as FunctionName[];
+const bundle = (name: FunctionName) => {
+  const b = bundles.get(name);
+  if (!b) throw new Error(`no bundle for ${name}`);
+  return b;
+};
+
+describe('function bundles', () => {
+  it.each(names)('%s: one ESM file with its source map, nothing else', (name) => {
+    const { dir, code } = bundle(name);
+    expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+    // Assertions on booleans: a failing matcher would print the whole bundle.
+    expect(/export\s*\{[^}]*\bas handler\b[^}]*\}/.test(code)).toBe(true);
+    expect(code.includes('sourceMappingURL=index.mjs.map')).toBe(true);
+  });
+
+  it.each(names)('%s: minified', (name) => {
+    const { code } = bundle(name);
+    const lines = code.split('\n');
+    expect(code.length / lines.length).toBeGreaterThan(1000);
+  });
+
+  it.each(names)('%s: carries the AWS SDK instead of importing it from the runtime', (name) => {
+    const { code } = bundle(name);
+    const external = [...code.matchAll(/(?:\brequire\(|\bfrom ?|\bimport\()["']([^"']+)["']/g)].map(
+      (m) => m[1] ?? '',
+    );
+    const packages = new Set(external.filter((m) => !m.startsWith('node:') && !builtinModules.includes(m)));
+    // Optional signers the SDK probes for in try/catch (S3 multi-region access points only).
+    expect([...packages].sort()).toEqual(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+    expect(code.includes('dynamodb')).toBe(true);
+  });
+
+  it.each(names)('%s: inlines JSON data and reads no .json file at run time', (name) => {
+    const { code } = bundle(name);
+    for (const dir of ['shared/data/risk-models', 'shared/data/fx']) {
+      for (const file of readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.json'))) {
+        expect(code.includes(basename(file)), `${name} refers to ${file}`).toBe(false);
+      }
+    }
+  });
+
+  it('has the published risk model inlined into the worker', () => {
+    const model = JSON.parse(
+      readFileSync(join(repoRoot, 'shared/data/risk-models/default.json'), 'utf8'),
+    ) as {
+      metadata?: { changeNote?: string };
+    };
+    // A long string that exists only in the JSON file: present means inlined at build time.
+    const marker = model.metadata?.changeNote ?? '';
+    expect(marker.length).toBeGreaterThan(20);
+    expect(bundle('segmentWorker').code.includes(JSON.stringify(marker).slice(1, -1))).toBe(true);
+  });
+
+  it.each(names)('%s: within its size budget', (name) => {
+    const { bytes } = bundle(name);
+    const exception = overBudget[name];
+    const limit = exception?.ceilingBytes ?? budgetBytes;
+    expect(bytes, `${name} is ${bytes} bytes`).toBeLessThanOrEqual(limit);
+    if (exception) {
+      // The exception lapses once the function fits: delete its entry above.
+      expect(bytes, `${name} now fits the ${budgetBytes} byte budget`).toBeGreaterThan(budgetBytes);
+    }
+  });
+
+  it('records an over-budget exception only for manifest functions', () => {
+    for (const name of Object.keys(overBudget)) expect(names).toContain(name);
+  });
+});

@@ -1,0 +1,189 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyContextPurpose } from '../../infra/cdk/permissions.js';
+import {
+  type KeyPurpose,
+  resourceName,
+  type TableName,
+  type TableSpec,
+  tables,
+} from '../../infra/manifest.js';
+import {
+  getAtt,
+  logicalIdWhere,
+  pascal,
+  props,
+  resourcesOfType,
+  type Synthesized,
+  synthRiskloop,
+} from './synth.js';
+
+const tableEntries = Object.entries(tables) as [TableName, TableSpec][];
+let s: Synthesized;
+
+beforeAll(() => {
+  s = synthRiskloop({}, { bundle: false });
+});
+afterAll(() => s?.cleanup());
+
+const keyOfAlias = (alias: string) => {
+  const aliasId = logicalIdWhere(s.dataJson, 'AWS::KMS::Alias', 'AliasName', alias);
+  return (props(s.dataJson.Resources[aliasId]).TargetKeyId as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ][0];
+};
+
+describe('DynamoDB tables', () => {
+  it('creates exactly the tables of the manifest', () => {
+    const names = resourcesOfType(s.dataJson, 'AWS::DynamoDB::Table').map(([, r]) => props(r).TableName);
+    expect(names.sort()).toEqual(tableEntries.map(([n]) => resourceName('dev', n)).sort());
+  });
+
+  it.each(tableEntries)('%s: on-demand, keys, TTL and GSIs as the manifest says', (name, spec) => {
+    s.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: resourceName('dev', name),
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+        ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' }] : []),
+      ],
+      TimeToLiveSpecification: spec.ttlAttribute
+        ? { AttributeName: spec.ttlAttribute, Enabled: true }
+        : Match.absent(),
+      GlobalSecondaryIndexes: spec.globalIndexes
+        ? Object.entries(spec.globalIndexes).map(([indexName, index]) => ({
+            IndexName: indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          }))
+        : Match.absent(),
+    });
+  });
+
+  it.each(tableEntries)('%s: encrypted with the customer-managed storage key', (name) => {
+    s.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: resourceName('dev', name),
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: getAtt(keyOfAlias('alias/riskloop-dev-storage')),
+      },
+    });
+  });
+
+  it.each(tableEntries)('%s: point-in-time recovery (35 days), deletion protection, retained', (name) => {
+    s.data.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        TableName: resourceName('dev', name),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('denies item updates and deletes on the audit table to every principal', () => {
+    s.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'riskloop-dev-audit',
+      ResourcePolicy: {
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              // CloudFormation output lists actions sorted.
+              Action: Match.arrayWith([
+                'dynamodb:BatchWriteItem',
+                'dynamodb:DeleteItem',
+                'dynamodb:UpdateItem',
+              ]),
+            }),
+          ],
+        },
+      },
+    });
+  });
+
+  it('puts a resource policy on no other table', () => {
+    const withPolicy = resourcesOfType(s.dataJson, 'AWS::DynamoDB::Table')
+      .filter(([, r]) => props(r).ResourcePolicy)
+      .map(([, r]) => props(r).TableName);
+    expect(withPolicy).toEqual(['riskloop-dev-audit']);
+  });
+});
+
+describe('KMS keys', () => {
+  it('creates the manifest keys plus the storage key, all rotating and retained', () => {
+    const keys = resourcesOfType(s.dataJson, 'AWS::KMS::Key');
+    expect(keys).toHaveLength(3);
+    for (const [, key] of keys) {
+      expect(props(key).EnableKeyRotation).toBe(true);
+      expect(props(key).KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
+      expect(key.DeletionPolicy).toBe('Retain');
+    }
+    const aliases = resourcesOfType(s.dataJson, 'AWS::KMS::Alias').map(([, a]) => props(a).AliasName);
+    expect(aliases.sort()).toEqual(
+      [
+        'alias/riskloop-dev-storage',
+        'alias/riskloop-dev-pseudonymisation',
+        'alias/riskloop-dev-data-keys',
+      ].sort(),
+    );
+  });
+
+  it.each(Object.entries(keyContextPurpose) as [KeyPurpose, string][])(
+    '%s key refuses use without riskloop encryption context',
+    (purpose, contextPurpose) => {
+      const keyId = keyOfAlias(`alias/${resourceName('dev', purpose)}`);
+      const statements = (
+        props(s.dataJson.Resources[keyId]).KeyPolicy as { Statement: Record<string, unknown>[] }
+      ).Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { StringNotEquals: { 'kms:EncryptionContext:purpose': contextPurpose } },
+        }),
+      );
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { StringNotEquals: { 'kms:EncryptionContext:app': 'riskloop' } },
+        }),
+      );
+    },
+  );
+
+  it('lets CloudWatch Logs use the storage key for riskloop log groups only', () => {
+    const key = s.dataJson.Resources[keyOfAlias('alias/riskloop-dev-storage')];
+    const statements = (props(key).KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const logs = statements.find((st) => st.Sid === 'AllowCloudWatchLogsForRiskloopLogGroups');
+    expect(logs?.Effect).toBe('Allow');
+    const patterns = JSON.stringify(logs?.Condition);
+    expect(patterns).toContain('kms:EncryptionContext:aws:logs:arn');
+    expect(patterns).toContain('/aws/lambda/riskloop-dev-*');
+    expect(patterns).not.toMatch(/log-group:\*"/);
+    // No service gets the application keys.
+    for (const purpose of Object.keys(keyContextPurpose)) {
+      const appKey = s.dataJson.Resources[keyOfAlias(`alias/${resourceName('dev', purpose)}`)];
+      expect(JSON.stringify(props(appKey).KeyPolicy)).not.toContain('Service');
+    }
+  });
+
+  it('names each key by its purpose', () => {
+    for (const purpose of ['Pseudonymisation', 'DataKeys', 'Storage']) {
+      expect(Object.keys(s.dataJson.Resources).some((id) => id.startsWith(`${pascal(purpose)}Key`))).toBe(
+        true,
+      );
+    }
+  });
+});
+
+describe('data stack', () => {
+  it('has termination protection', () => {
+    expect(s.built.data.terminationProtection).toBe(true);
+  });
+});

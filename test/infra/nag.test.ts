@@ -1,0 +1,146 @@
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagPack } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { compliancePacks } from '../../infra/cdk/nag.js';
+import { type Synthesized, synthRiskloop } from './synth.js';
+
+/**
+ * The three cdk-nag packs run on every synth (Validations plugins): synthRiskloop() itself fails on
+ * any unacknowledged finding. These tests make that explicit, prove the packs are live, and audit
+ * the acknowledgements themselves.
+ */
+let s: Synthesized;
+
+beforeAll(() => {
+  s = synthRiskloop({}, { bundle: false });
+});
+afterAll(() => s?.cleanup());
+
+interface Finding {
+  rule: string;
+  path: string;
+}
+
+function findings(app: App): Finding[] {
+  return compliancePacks(app).flatMap((pack) =>
+    pack
+      .validateScope(app)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' })),
+      ),
+  );
+}
+
+/** What the packs would report if nothing were acknowledged. */
+function rawFindings(app: App): Finding[] {
+  const spy = vi.spyOn(NagPack.prototype as unknown as { isAcknowledged: () => boolean }, 'isAcknowledged');
+  spy.mockReturnValue(false);
+  try {
+    return findings(app);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+function acknowledgements(
+  root: IConstruct,
+): { path: string; construct: IConstruct; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          construct,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag: AwsSolutions, HIPAA Security, NIST 800-53 R5', () => {
+  it('registers the three packs as validation plugins of the app', () => {
+    const names = compliancePacks(new App()).map((p) => p.readPackName);
+    expect(names).toEqual(['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5']);
+  });
+
+  it('leaves no unacknowledged finding', () => {
+    const open = findings(s.app);
+    expect(open.map((f) => `${f.rule} at ${f.path}`)).toEqual([]);
+  });
+
+  it('also passes with WAF switched off (the exception is acknowledged on the stage)', () => {
+    const off = synthRiskloop({ waf: false }, { bundle: false });
+    try {
+      expect(findings(off.app)).toEqual([]);
+    } finally {
+      off.cleanup();
+    }
+  });
+
+  it('is live: a non-compliant resource fails the synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'NagProbe');
+    new Queue(stack, 'Plain', { encryption: QueueEncryption.UNENCRYPTED });
+    for (const pack of compliancePacks(app)) Validations.of(app).addPlugins(pack);
+    expect(findings(app).map((f) => f.rule)).toEqual(
+      expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4']),
+    );
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);
+  });
+});
+
+describe('acknowledgements', () => {
+  it('sit on CloudFormation resources, never on the app, a stage or a stack', () => {
+    const acks = acknowledgements(s.app);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(App.isApp(ack.construct) || Stack.isStack(ack.construct), ack.path).toBe(false);
+      // On the CloudFormation resource itself: nothing next to it inherits the exception.
+      expect(CfnResource.isCfnResource(ack.construct), ack.path).toBe(true);
+    }
+  });
+
+  it('each give a specific reason', () => {
+    for (const ack of acknowledgements(s.app)) {
+      expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThanOrEqual(80);
+    }
+  });
+
+  it('each silence a finding that really exists (no stale exceptions)', () => {
+    const raw = rawFindings(s.app);
+    for (const ack of acknowledgements(s.app)) {
+      const used = raw.some(
+        (f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
+      );
+      expect(used, `${ack.id} at ${ack.path}`).toBe(true);
+    }
+  });
+
+  it('cover a known, reviewed set of rules', () => {
+    const rules = [...new Set(rawFindings(s.app).map((f) => f.rule))].sort();
+    expect(rules).toEqual(
+      [
+        'AwsSolutions-COG4',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+        'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
+        'HIPAA.Security-APIGWSSLEnabled',
+        'HIPAA.Security-DynamoDBInBackupPlan',
+        'HIPAA.Security-LambdaConcurrency',
+        'HIPAA.Security-LambdaDLQ',
+        'HIPAA.Security-LambdaInsideVPC',
+        'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+        'NIST.800.53.R5-APIGWSSLEnabled',
+        'NIST.800.53.R5-DynamoDBInBackupPlan',
+        'NIST.800.53.R5-LambdaConcurrency',
+        'NIST.800.53.R5-LambdaDLQ',
+        'NIST.800.53.R5-LambdaInsideVPC',
+      ].sort(),
+    );
+  });
+});

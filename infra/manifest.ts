@@ -24,7 +24,10 @@ export type TableName =
   | 'overrides'
   | 'runs'
   | 'outcomes'
-  | 'scoringModels';
+  | 'scoringModels'
+  | 'webhookDeliveries'
+  | 'feedback'
+  | 'feedbackAggregates';
 export type QueueName = 'segmentation';
 export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
 export type Access = 'read' | 'readwrite';
@@ -55,6 +58,12 @@ export interface HttpRoute {
   /** API Gateway resource path, e.g. /v1/customers/{pseudonym}/segment */
   path: string;
   roles: readonly Role[];
+  /**
+   * `token` (default): the API key authoriser, then the roles. `signature`: no API credentials; the
+   * function itself verifies the sender's signature over the raw body (survey webhooks). Such a
+   * route must declare no roles.
+   */
+  auth?: 'token' | 'signature';
   /** Upper bound on the request body, enforced before parsing (413 above it). */
   maxBodyBytes?: number;
 }
@@ -155,6 +164,24 @@ export const tables = {
     sortKey: 'versionKey',
     description:
       'Predictive scoring models (weights, feature specs, validation metrics) by version, and the one in use.',
+  },
+  webhookDeliveries: {
+    partitionKey: 'deliveryKey',
+    ttlAttribute: 'expiresAt',
+    description:
+      'Webhook ids seen in the last 4 days (provider + webhook-id): a replayed delivery changes nothing.',
+  },
+  feedback: {
+    partitionKey: 'pseudonym',
+    sortKey: 'responseKey',
+    ttlAttribute: 'expiresAt',
+    description:
+      'Linked survey responses: NPS, derived themes, segment at the time; the comment only sealed under the subject key.',
+  },
+  feedbackAggregates: {
+    partitionKey: 'bucket',
+    description:
+      'Response counters per period, segment and shard (promoters, passives, detractors, skipped, surveyed): sharded so no item is hot.',
   },
 } as const satisfies Record<TableName, TableSpec>;
 
@@ -333,6 +360,7 @@ export const functions = {
       overrides: 'read',
       runs: 'readwrite',
       scoringModels: 'read',
+      feedback: 'read',
     },
     queues: { segmentation: 'consume' },
     reservedConcurrency: 20,
@@ -366,6 +394,60 @@ export const functions = {
       keyring: 'readwrite',
     },
     keys: { pseudonymisation: 'generate' },
+  },
+  surveyWebhook: {
+    entry: 'functions/survey-webhook/handler.ts',
+    description:
+      'Signed survey deliveries: verified, de-duplicated, linked by pseudonym, counted per segment.',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        {
+          method: 'POST',
+          path: '/v1/webhooks/surveys/{provider}',
+          roles: [],
+          auth: 'signature',
+          maxBodyBytes: 262_144,
+        },
+      ],
+    },
+    tables: {
+      webhookDeliveries: 'readwrite',
+      feedback: 'readwrite',
+      feedbackAggregates: 'readwrite',
+      profiles: 'read',
+      assignments: 'read',
+      subjectKeys: 'read',
+      keyring: 'readwrite',
+      audit: 'readwrite',
+    },
+    queues: { segmentation: 'send' },
+    keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
+    reservedConcurrency: 20,
+  },
+  feedbackApi: {
+    entry: 'functions/feedback-api/handler.ts',
+    description:
+      'NPS and participation per risk segment and period, blind spots, and webhook secret rotation.',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'GET', path: '/v1/feedback/nps', roles: ['analyst', 'compliance', 'admin'] },
+        { method: 'GET', path: '/v1/feedback/blind-spots', roles: ['analyst', 'compliance', 'admin'] },
+        {
+          method: 'POST',
+          path: '/v1/webhooks/surveys/{provider}/secrets',
+          roles: ['admin'],
+          maxBodyBytes: 1024,
+        },
+      ],
+    },
+    tables: { feedbackAggregates: 'read', keyring: 'readwrite', riskModels: 'read', audit: 'readwrite' },
+    keys: { dataKeys: 'generate' },
   },
   resegmentScheduler: {
     entry: 'functions/resegment-scheduler/handler.ts',

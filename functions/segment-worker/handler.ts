@@ -26,6 +26,7 @@ const deps = {
   transactions: adapters.transactions(settings),
   assignments: adapters.assignments(settings),
   overrides: adapters.overrides(settings),
+  feedback: adapters.feedback(settings),
   now: () => new Date(),
 };
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {

@@ -110,44 +110,50 @@ async function handle(
   }
 
   const methodArn = `arn:aws:execute-api:us-east-1:${accountId}:${apiId}/${options.stage}/${method}${url.pathname}`;
-  const authorization = header(req, 'authorization');
   let authContext: Record<string, string> | undefined;
-  if (authorization) {
-    try {
-      const result = (await options.lambdas.invoke('authorizer', {
-        type: 'TOKEN',
-        authorizationToken: authorization,
-        methodArn,
-      })) as APIGatewayAuthorizerResult;
-      const statements = result.policyDocument.Statement as { Effect: string; Resource: string | string[] }[];
-      const allowed = statements
-        .filter((s) => s.Effect === 'Allow')
-        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-      if (!policyAllows(allowed, methodArn)) {
-        send(res, 403, errorBody('FORBIDDEN', 'Your role does not allow this operation'), requestId);
-        log(403, route.path);
-        return;
+  // Signature-authenticated routes (webhooks) have no authoriser, as on AWS: the function verifies.
+  if ((route.auth ?? 'token') === 'token') {
+    const authorization = header(req, 'authorization');
+    if (authorization) {
+      try {
+        const result = (await options.lambdas.invoke('authorizer', {
+          type: 'TOKEN',
+          authorizationToken: authorization,
+          methodArn,
+        })) as APIGatewayAuthorizerResult;
+        const statements = result.policyDocument.Statement as {
+          Effect: string;
+          Resource: string | string[];
+        }[];
+        const allowed = statements
+          .filter((s) => s.Effect === 'Allow')
+          .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+        if (!policyAllows(allowed, methodArn)) {
+          send(res, 403, errorBody('FORBIDDEN', 'Your role does not allow this operation'), requestId);
+          log(403, route.path);
+          return;
+        }
+        authContext = { ...(result.context as Record<string, string>), principalId: result.principalId };
+      } catch (error) {
+        // As on AWS: only the exact 'Unauthorized' error means 401; any other authoriser failure is a 500.
+        if ((error as Error).message !== 'Unauthorized') {
+          options.accessLog({
+            level: 'ERROR',
+            message: 'authorizer failure',
+            errorName: (error as Error).name,
+          });
+          send(res, 500, errorBody('AUTHORIZER_FAILURE', 'Internal server error'), requestId);
+          log(500, route.path);
+          return;
+        }
+        authContext = undefined;
       }
-      authContext = { ...(result.context as Record<string, string>), principalId: result.principalId };
-    } catch (error) {
-      // As on AWS: only the exact 'Unauthorized' error means 401; any other authoriser failure is a 500.
-      if ((error as Error).message !== 'Unauthorized') {
-        options.accessLog({
-          level: 'ERROR',
-          message: 'authorizer failure',
-          errorName: (error as Error).name,
-        });
-        send(res, 500, errorBody('AUTHORIZER_FAILURE', 'Internal server error'), requestId);
-        log(500, route.path);
-        return;
-      }
-      authContext = undefined;
     }
-  }
-  if (!authContext) {
-    send(res, 401, errorBody('UNAUTHORIZED', 'Missing or invalid credentials'), requestId);
-    log(401, route.path);
-    return;
+    if (!authContext) {
+      send(res, 401, errorBody('UNAUTHORIZED', 'Missing or invalid credentials'), requestId);
+      log(401, route.path);
+      return;
+    }
   }
 
   const event = toProxyEvent(
@@ -190,7 +196,7 @@ function toProxyEvent(
   match: RegExpExecArray,
   requestId: string,
   stage: string,
-  authorizer: Record<string, string>,
+  authorizer: Record<string, string> | undefined,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -225,7 +231,7 @@ function toProxyEvent(
     requestContext: {
       accountId,
       apiId,
-      authorizer,
+      authorizer: authorizer ?? null,
       domainName: header(req, 'host') ?? 'localhost',
       domainPrefix: 'localhost',
       extendedRequestId: requestId,

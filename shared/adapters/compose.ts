@@ -2,6 +2,7 @@ import { intSetting } from '../config.js';
 import { dynamoClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
+import { DynamoDeliveryLog, DynamoFeedbackCounters, DynamoFeedbackStore } from './dynamo-feedback.js';
 import { DynamoOutcomeStore } from './dynamo-outcome-store.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
@@ -12,6 +13,7 @@ import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { idempotentRunner } from './idempotency.js';
 import { KmsKeyService } from './kms-key-service.js';
 import { SqsSegmentationQueue } from './sqs-segmentation-queue.js';
+import { WebhookSecrets } from './webhook-secrets.js';
 
 /**
  * Adapter factories from validated settings. Each handler composes what it needs at module
@@ -26,6 +28,10 @@ const need = (settings: Settings, name: string): string => {
 };
 
 export const adapters = {
+  feedback: (s: Settings) => new DynamoFeedbackStore(dynamoClient(), need(s, 'TABLE_FEEDBACK')),
+  feedbackCounters: (s: Settings) =>
+    new DynamoFeedbackCounters(dynamoClient(), need(s, 'TABLE_FEEDBACK_AGGREGATES')),
+  deliveries: (s: Settings) => new DynamoDeliveryLog(dynamoClient(), need(s, 'TABLE_WEBHOOK_DELIVERIES')),
   outcomes: (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES')),
   scoringModels: (s: Settings) =>
     new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), s.TABLE_AUDIT),
@@ -45,11 +51,14 @@ export const adapters = {
   audit: (s: Settings) => new DynamoAuditLog(dynamoClient(), need(s, 'TABLE_AUDIT')),
   segmentationQueue: (s: Settings) =>
     new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL')),
+  webhookSecrets: (s: Settings, keys: KmsKeyService) =>
+    new WebhookSecrets(dynamoClient(), need(s, 'TABLE_KEYRING'), keys),
   keys: (s: Settings) =>
     new KmsKeyService(kmsClient(), dynamoClient(), {
       keyringTable: need(s, 'TABLE_KEYRING'),
       subjectKeysTable: s.TABLE_SUBJECT_KEYS ?? '',
-      macWrappingKeyId: need(s, 'KEY_PSEUDONYMISATION_ID'),
+      // Functions without the pseudonymisation key may still use data keys (and vice versa).
+      macWrappingKeyId: s.KEY_PSEUDONYMISATION_ID ?? '',
       dataWrappingKeyId: s.KEY_DATA_KEYS_ID ?? '',
       macKeyVersion: process.env.PSEUDONYM_KEY_VERSION ?? 'k1',
       kekVersion: process.env.KEK_VERSION ?? 'kek1',

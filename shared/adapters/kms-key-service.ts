@@ -154,6 +154,18 @@ export class KmsKeyService implements KeyService {
     return keys;
   }
 
+  /** Seals small secrets of the system (e.g. webhook secrets) under the current key-encryption key. */
+  async sealWithKek(plaintext: Buffer, context: string): Promise<{ kekRef: string; box: SealedBox }> {
+    const kekRef = `kek#${this.options.kekVersion}`;
+    const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    return { kekRef, box: seal(kek, plaintext, context) };
+  }
+
+  async openWithKek(kekRef: string, box: SealedBox, context: string): Promise<Buffer> {
+    const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    return open(kek, box, context);
+  }
+
   private async unwrapSubjectKey(item: SubjectKeyItem): Promise<Buffer> {
     const kek = await this.keyringSecret(item.kekRef, this.options.dataWrappingKeyId, 'key-encryption');
     return open(kek, item.wrapped, subjectKeyContext(item.pseudonym));

@@ -36,7 +36,7 @@ export interface Principal {
  */
 export function allowedResources(apiStageArn: string, role: Role, routes: readonly HttpRoute[]): string[] {
   return routes
-    .filter((r) => r.roles.includes(role))
+    .filter((r) => (r.auth ?? 'token') === 'token' && r.roles.includes(role))
     .map((r) => `${apiStageArn}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`);
 }
 

@@ -62,7 +62,7 @@ export interface TransactionStore {
   listSince(pseudonym: string, sinceIso: string): Promise<StoredTransaction[]>;
 }
 
-export type SegmentationCause = 'profile' | 'transactions' | 'schedule' | 'manual' | 'model';
+export type SegmentationCause = 'profile' | 'transactions' | 'schedule' | 'manual' | 'model' | 'feedback';
 
 /** A queue body: a pseudonym and why, never personal data. */
 export interface SegmentationJob {
@@ -124,6 +124,8 @@ export interface AuditEvent {
     | 'segment.pinned'
     | 'segment.unpinned'
     | 'scoring.trained'
+    | 'webhook.rejected'
+    | 'webhook.secret-rotated'
     | 'model.created'
     | 'model.published'
     | 'model.retired';
@@ -227,6 +229,8 @@ export interface AssessmentInputs {
   transactions: Record<string, number>;
   /** Counterparty countries of the last 90 days with their counts, to re-count under a new high-risk list. */
   counterparties90d: Record<string, number>;
+  /** Signals from the customer's survey answers (latest NPS, satisfaction, friction themes). */
+  feedback?: Record<string, number>;
 }
 
 export interface AssignmentStore {

@@ -4,7 +4,15 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { HttpRoute } from '../../infra/manifest.js';
 import { NotFoundError } from '../errors.js';
-import { type Caller, callerOf, httpErrors, type JsonEvent, jsonBody, requireRole } from './middleware.js';
+import {
+  bodyLimit,
+  type Caller,
+  callerOf,
+  httpErrors,
+  type JsonEvent,
+  jsonBody,
+  requireRole,
+} from './middleware.js';
 
 export type RouteHandler = (
   event: JsonEvent,
@@ -13,6 +21,8 @@ export type RouteHandler = (
 ) => Promise<APIGatewayProxyResult>;
 
 const routeKey = (method: string, path: string) => `${method} ${path}`;
+/** The caller of a signature-authenticated route, until the handler has verified who signed. */
+const signedSender: Caller = { principalId: 'unverified-sender', role: 'webhook' };
 
 /**
  * Builds the Lambda handler of an HTTP function from its manifest routes: one middy chain with
@@ -28,7 +38,17 @@ export function httpFunction(
     routes.map((route) => {
       const handler = handlers[routeKey(route.method, route.path)];
       if (!handler) throw new Error(`No handler for route ${route.method} ${route.path}`);
-      const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(requireRole(route.roles));
+      const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult>();
+      if (route.auth === 'signature') {
+        // No API credentials and no JSON parsing before the handler has verified the signature over
+        // the raw body: an unsigned request learns nothing but 401 (or 413 above the size limit).
+        if (route.maxBodyBytes) chain.use(bodyLimit({ maxBytes: route.maxBodyBytes }));
+        return [
+          routeKey(route.method, route.path),
+          chain.handler((event, context) => handler(event, signedSender, context)),
+        ] as const;
+      }
+      chain.use(requireRole(route.roles));
       if (route.maxBodyBytes) chain.use(jsonBody({ maxBytes: route.maxBodyBytes }));
       return [
         routeKey(route.method, route.path),

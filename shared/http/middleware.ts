@@ -36,6 +36,21 @@ export function requireRole(allowed: readonly string[]): HttpMiddleware {
   return { before: requireRoleBefore };
 }
 
+/** The raw body of a request, as bytes (API Gateway may hand it over base64-encoded). */
+export function rawBody(event: APIGatewayProxyEvent): Buffer {
+  return event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64')
+    : Buffer.from(event.body ?? '', 'utf8');
+}
+
+/** Size limit only, for routes that must see the raw body before anything else (signed webhooks). */
+export function bodyLimit(options: { maxBytes: number }): HttpMiddleware {
+  const bodyLimitBefore: HttpMiddleware['before'] = (request) => {
+    if (rawBody(request.event).length > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
+  };
+  return { before: bodyLimitBefore };
+}
+
 /** Enforces content type and size before parsing, and parses JSON into `event.body`'s place. */
 export function jsonBody(options: { maxBytes: number }): HttpMiddleware {
   const jsonBodyBefore: HttpMiddleware['before'] = (request) => {

@@ -124,6 +124,7 @@ describe('acknowledgements', () => {
     const rules = [...new Set(rawFindings(s.app).map((f) => f.rule))].sort();
     expect(rules).toEqual(
       [
+        'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         'AwsSolutions-IAM5[Resource::*]',

@@ -114,14 +114,19 @@ describe('infra manifest', () => {
     );
   });
 
-  it('gives every HTTP route at least one known role', () => {
+  it('gives every API-key route at least one known role, and signature routes none', () => {
     const routes = httpRoutes();
 
     expect(routes.length).toBeGreaterThan(0);
     for (const { route } of routes) {
-      expect(route.roles.length, `${route.method} ${route.path}`).toBeGreaterThan(0);
+      const label = `${route.method} ${route.path}`;
+      if (route.auth === 'signature') expect(route.roles, label).toEqual([]);
+      else expect(route.roles.length, label).toBeGreaterThan(0);
       for (const role of route.roles) expect(roles).toContain(role);
     }
+    expect(routes.filter((r) => r.route.auth === 'signature').map((r) => r.route.path)).toEqual([
+      '/v1/webhooks/surveys/{provider}',
+    ]);
   });
 
   it('serves each method and path from exactly one function', () => {

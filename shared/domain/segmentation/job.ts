@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const segmentationJob = z
   .object({
     pseudonym: z.string().regex(/^k\d+\.[A-Za-z0-9_-]{43}$/),
-    cause: z.enum(['profile', 'transactions', 'schedule', 'manual', 'model']),
+    cause: z.enum(['profile', 'transactions', 'schedule', 'manual', 'model', 'feedback']),
     requestId: z.string().min(1).max(200),
     runId: z
       .string()

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { auditEvent } from '../audit.js';
 import { canonicalJson } from '../canonical.js';
+import { feedbackSignals } from '../feedback/signals.js';
+import type { FeedbackStore } from '../feedback/store.js';
 import type {
   Assignment,
   AssignmentStore,
@@ -33,6 +35,8 @@ export interface PublishedModel {
 }
 
 export interface SegmentationDeps {
+  /** Recent survey responses of the customer: the `feedback` source of the rules. */
+  feedback?: Pick<FeedbackStore, 'listSince'>;
   /** The predictive model in use, if any: its score is the `score` source of the rules. */
   scorer?: Scorer;
   /** Active or expired pins of the customers at hand (expired ones are ignored). */
@@ -91,10 +95,14 @@ export async function planSegmentation(
     attributes: profile.attributes,
     flags: profile.flags,
   };
+  const feedback = deps.feedback
+    ? feedbackSignals(await deps.feedback.listSince(job.pseudonym, since))
+    : undefined;
   const scored = deps.scorer?.({ profile: features, transactions: { ...transactions } });
   const result = deps.model.evaluate({
     profile: features,
     transactions,
+    ...(feedback ? { feedback } : {}),
     ...(scored ? { score: scored.source } : {}),
   });
   const modelVersion = `${deps.model.modelId}@${deps.model.version}`;
@@ -111,6 +119,7 @@ export async function planSegmentation(
         features,
         transactions,
         state: inForce.state,
+        feedback,
         scoring: scored?.prediction.model,
       }),
     )
@@ -138,6 +147,7 @@ export async function planSegmentation(
       profile: features,
       transactions: { ...transactions },
       counterparties90d: counterpartyCounts(txns, now),
+      ...(feedback ? { feedback: { ...feedback } } : {}),
     },
     ...(scored ? { prediction: scored.prediction } : {}),
     assignedAt: now.toISOString(),

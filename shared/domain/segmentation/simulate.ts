@@ -98,7 +98,11 @@ export async function simulate(
       }
       let after: ReturnType<CompiledModel['evaluate']>;
       try {
-        after = candidate.evaluate({ profile: a.inputs.profile, transactions: shifted(a, shifts, highRisk) });
+        after = candidate.evaluate({
+          profile: a.inputs.profile,
+          transactions: shifted(a, shifts, highRisk),
+          ...(a.inputs.feedback ? { feedback: a.inputs.feedback } : {}),
+        });
       } catch {
         report.failed++;
         continue;

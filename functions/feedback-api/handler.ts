@@ -1,0 +1,119 @@
+/**
+ * Feedback reporting: NPS, response counts and participation per risk segment and month; blind
+ * spots (segments whose NPS is low or whose detractor share rises significantly); and rotation of
+ * the webhook secrets survey tools sign with.
+ */
+import { z } from 'zod';
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { auditEvent } from '../../shared/domain/audit.js';
+import {
+  blindSpots,
+  loadProviderConfigs,
+  npsOf,
+  participationRate,
+  periodKey,
+} from '../../shared/domain/feedback/index.js';
+import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { toErrorDetails } from '../../shared/domain/validation.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import type { JsonEvent } from '../../shared/http/middleware.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.feedbackApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('feedbackApi');
+const counters = adapters.feedbackCounters(settings);
+const secrets = adapters.webhookSecrets(settings, adapters.keys(settings));
+const audit = adapters.audit(settings);
+const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+  ttlMs: adapters.modelCacheTtlMs(),
+});
+const providers = loadProviderConfigs();
+
+const periodParam = z
+  .string()
+  .regex(/^\d{4}-\d{2}$/)
+  .optional();
+
+function periodOf(event: JsonEvent): string {
+  const parsed = periodParam.safeParse(event.queryStringParameters?.period);
+  if (!parsed.success)
+    throw new ValidationError('period must be YYYY-MM', toErrorDetails(parsed.error.issues));
+  return parsed.data ?? periodKey(new Date(), 'month');
+}
+
+function previousMonth(period: string): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+async function segmentsReported(): Promise<string[]> {
+  const { compiled } = await activeModel();
+  return [...compiled.model.segments.map((s) => s.name), 'unsegmented', 'unlinked'];
+}
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'GET /v1/feedback/nps': async (event) => {
+    const period = periodOf(event);
+    const counts = await counters.read(period, await segmentsReported());
+    return jsonResponse(200, {
+      period,
+      rule: 'NPS = % promoters (9-10) − % detractors (0-6) over answered responses; skipped answers are counted apart, not in the denominator',
+      segments: Object.entries(counts).map(([segment, c]) => ({
+        segment,
+        ...c,
+        ...npsOf(c),
+        participationRate: participationRate(c.promoters + c.passives + c.detractors + c.skipped, c.surveyed),
+      })),
+    });
+  },
+
+  'GET /v1/feedback/blind-spots': async (event) => {
+    const period = periodOf(event);
+    const segments = await segmentsReported();
+    const [current, previous] = await Promise.all([
+      counters.read(period, segments),
+      counters.read(previousMonth(period), segments),
+    ]);
+    const threshold = z.coerce
+      .number()
+      .min(-100)
+      .max(100)
+      .default(0)
+      .parse(event.queryStringParameters?.npsThreshold);
+    return jsonResponse(200, {
+      period,
+      previousPeriod: previousMonth(period),
+      blindSpots: blindSpots(current, previous, {
+        npsThreshold: threshold,
+        detractorRiseThreshold: 10,
+        minResponses: 5,
+      }),
+    });
+  },
+
+  'POST /v1/webhooks/surveys/{provider}/secrets': async (event, caller) => {
+    const provider = event.pathParameters?.provider ?? '';
+    if (!providers[provider]) throw new NotFoundError('Unknown survey provider');
+    const rotated = await secrets.rotate(provider);
+    await audit.append([
+      auditEvent({
+        eventId: `webhook.secret-rotated#${provider}#${rotated.id}`,
+        subject: null,
+        actor: { type: 'principal', id: caller.principalId, role: caller.role },
+        action: 'webhook.secret-rotated',
+        reasonCodes: [],
+        requestId: event.requestContext.requestId,
+        at: new Date(),
+        details: { provider, secretId: rotated.id, active: rotated.active },
+      }),
+    ]);
+    logger.info('webhook secret rotated', { provider, active: rotated.active });
+    // Shown once: configure it in the survey tool now; it is stored only sealed.
+    return jsonResponse(201, { provider, ...rotated });
+  },
+});

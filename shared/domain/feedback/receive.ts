@@ -1,0 +1,187 @@
+import { auditEvent } from '../audit.js';
+import { sealJson } from '../crypto/envelope.js';
+import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
+import { checkLawfulBasis } from '../lawful-basis.js';
+import type { AssignmentStore, AuditLog, KeyService, ProfileStore, SegmentationQueue } from '../ports.js';
+import { classify, periodKey } from './nps.js';
+import { type Delivery, mapDelivery, type ProviderConfig, resolveProvider } from './providers.js';
+import { verifyWebhook, WebhookVerificationError } from './signature.js';
+import type { DeliveryLog, FeedbackCounters, FeedbackItem, FeedbackStore, ResponseCounts } from './store.js';
+import { deriveThemes } from './themes.js';
+
+export interface ReceiveDeps {
+  providers: Record<string, ProviderConfig>;
+  secrets: { active(provider: string): Promise<string[]> };
+  deliveries: DeliveryLog;
+  feedback: Pick<FeedbackStore, 'put'>;
+  counters: Pick<FeedbackCounters, 'add'>;
+  profiles: Pick<ProfileStore, 'getMany'>;
+  assignments: Pick<AssignmentStore, 'get'>;
+  keys: Pick<KeyService, 'pseudonymiser' | 'subjectKeys'>;
+  queue: SegmentationQueue;
+  audit: AuditLog;
+}
+
+export type ReceiveOutcome =
+  | { status: 'duplicate'; deliveryId: string }
+  | {
+      status: 'counted';
+      deliveryId: string;
+      linked: false;
+      reason: 'UNKNOWN_RESPONDENT' | 'NO_FEEDBACK_CONSENT';
+    }
+  | { status: 'linked'; deliveryId: string; linked: true; segment: string }
+  | { status: 'surveyed'; deliveryId: string }
+  | { status: 'ignored'; deliveryId: string; event: string };
+
+/** Webhook ids are kept longer than Standard Webhooks senders retry (about 3 days). */
+const dedupeSeconds = 4 * 86_400;
+/** Feedback is kept two years, then expires (storage limitation). */
+const retentionSeconds = 730 * 86_400;
+
+export const feedbackCommentContext = (pseudonym: string, responseKey: string) =>
+  `riskloop:feedback:${pseudonym}:${responseKey}:comment`;
+
+/**
+ * One signed survey delivery: verified over the raw body (a failure is audited without the
+ * payload and answered 401), mapped by the provider's configuration (422 naming the path that
+ * failed), de-duplicated on its webhook id, linked to the customer by pseudonym when the lawful
+ * basis for `feedback` allows (otherwise only counted), stored with the comment sealed under the
+ * customer's key and only derived themes in clear, counted per segment, and the customer queued
+ * for re-segmentation, since feedback is a risk input.
+ */
+export async function receiveDelivery(
+  provider: string,
+  request: { headers: Record<string, string | undefined>; rawBody: string; requestId: string; now: Date },
+  deps: ReceiveDeps,
+): Promise<ReceiveOutcome> {
+  const config = resolveProvider(deps.providers, provider);
+  let verified: { id: string; timestamp: Date };
+  try {
+    verified = verifyWebhook({
+      headers: request.headers,
+      rawBody: request.rawBody,
+      secrets: await deps.secrets.active(provider),
+      now: request.now,
+    });
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) {
+      await deps.audit.append([
+        auditEvent({
+          eventId: `webhook.rejected#${request.requestId}`,
+          subject: null,
+          actor: { type: 'system', id: `webhook:${provider}` },
+          action: 'webhook.rejected',
+          reasonCodes: [error.code],
+          requestId: request.requestId,
+          at: request.now,
+          details: { provider, bytes: Buffer.byteLength(request.rawBody) },
+        }),
+      ]);
+    }
+    throw error;
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(request.rawBody);
+  } catch {
+    payload = undefined;
+  }
+  const delivery = mapDelivery(config, payload, verified.id);
+  if (
+    !(await deps.deliveries.claim(
+      `${provider}#${verified.id}`,
+      Math.floor(request.now.getTime() / 1000) + dedupeSeconds,
+    ))
+  ) {
+    return { status: 'duplicate', deliveryId: verified.id };
+  }
+  if (delivery.kind === 'ignored')
+    return { status: 'ignored', deliveryId: verified.id, event: delivery.event };
+  return delivery.kind === 'response'
+    ? linkResponse(delivery, provider, request, deps)
+    : countSurveyed(delivery, deps, verified.id);
+}
+
+async function resolve(deps: ReceiveDeps, respondent: { kind: 'externalId' | 'email'; value: string }) {
+  const pseudonymiser: Pseudonymiser = await deps.keys.pseudonymiser();
+  // Customers are keyed by their external id; an e-mail alone cannot be linked (no e-mail index is kept).
+  if (respondent.kind !== 'externalId') return undefined;
+  const pseudonym = pseudonymiser.pseudonym('customer', respondent.value);
+  const profile = (await deps.profiles.getMany([pseudonym])).get(pseudonym);
+  return profile ? { pseudonym, profile } : undefined;
+}
+
+async function countSurveyed(
+  delivery: Extract<Delivery, { kind: 'surveySent' }>,
+  deps: ReceiveDeps,
+  id: string,
+) {
+  const customer = await resolve(deps, delivery.respondent);
+  const segment = customer
+    ? ((await deps.assignments.get(customer.pseudonym))?.segment ?? 'unsegmented')
+    : 'unlinked';
+  await deps.counters.add(periodKey(new Date(delivery.sentAt), 'month'), segment, { surveyed: 1 });
+  return { status: 'surveyed' as const, deliveryId: id };
+}
+
+async function linkResponse(
+  delivery: Extract<Delivery, { kind: 'response' }>,
+  provider: string,
+  request: { requestId: string; now: Date },
+  deps: ReceiveDeps,
+): Promise<ReceiveOutcome> {
+  const { response } = delivery;
+  const period = periodKey(new Date(response.submittedAt), 'month');
+  const delta: Partial<ResponseCounts> =
+    response.nps === undefined || response.npsSkipped
+      ? { skipped: 1 }
+      : { [`${classify(response.nps)}s`]: 1 };
+  const customer = await resolve(deps, response.respondent);
+  if (!customer) {
+    await deps.counters.add(period, 'unlinked', { ...delta, unlinked: 1 });
+    return {
+      status: 'counted',
+      deliveryId: response.deliveryId,
+      linked: false,
+      reason: 'UNKNOWN_RESPONDENT',
+    };
+  }
+  if (!checkLawfulBasis(customer.profile.lawfulBasis, 'feedback', request.now).ok) {
+    await deps.counters.add(period, 'unlinked', { ...delta, unlinked: 1 });
+    return {
+      status: 'counted',
+      deliveryId: response.deliveryId,
+      linked: false,
+      reason: 'NO_FEEDBACK_CONSENT',
+    };
+  }
+  const segment = (await deps.assignments.get(customer.pseudonym))?.segment ?? 'unsegmented';
+  const responseKey = `${new Date(response.submittedAt).toISOString()}#${response.deliveryId}`;
+  const key = response.comment
+    ? (await deps.keys.subjectKeys([customer.pseudonym], false)).get(customer.pseudonym)
+    : undefined;
+  const item: FeedbackItem = {
+    pseudonym: customer.pseudonym,
+    responseKey,
+    provider,
+    surveyId: response.surveyId,
+    submittedAt: new Date(response.submittedAt).toISOString(),
+    period,
+    ...(response.nps !== undefined && !response.npsSkipped ? { nps: response.nps } : {}),
+    npsSkipped: response.npsSkipped || response.nps === undefined,
+    themes: response.comment ? deriveThemes(response.comment) : [],
+    segment,
+    // Without a subject key (erased customer) the comment is dropped, never stored in clear.
+    ...(response.comment && key
+      ? { comment: sealJson(key, response.comment, feedbackCommentContext(customer.pseudonym, responseKey)) }
+      : {}),
+    expiresAt: Math.floor(request.now.getTime() / 1000) + retentionSeconds,
+  };
+  await deps.feedback.put(item);
+  await deps.counters.add(period, segment, delta);
+  await deps.queue.enqueue([
+    { pseudonym: customer.pseudonym, cause: 'feedback', requestId: request.requestId },
+  ]);
+  return { status: 'linked', deliveryId: response.deliveryId, linked: true, segment };
+}

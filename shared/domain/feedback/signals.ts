@@ -1,0 +1,35 @@
+import type { FeedbackItem } from './store.js';
+
+/** Themes that signal friction caused by compliance measures (see themes.ts for how they are derived). */
+export const frictionThemes = new Set([
+  'verification_friction',
+  'account_blocked',
+  'documents_requested',
+  'slow_onboarding',
+]);
+
+/** What rules can read from a customer's feedback (`feedback` source of the risk model). */
+export interface FeedbackSignals {
+  /** The latest answered NPS score, 0-10. */
+  npsScore?: number;
+  /** Mean NPS score over the window. */
+  satisfaction90d?: number;
+  /** Responses mentioning friction themes in the window. */
+  frictionThemes90d: number;
+  responses90d: number;
+}
+
+/** Folds a customer's recent responses into the signals the risk model can use. */
+export function feedbackSignals(items: readonly FeedbackItem[]): FeedbackSignals {
+  const answered = items
+    .filter((i) => i.nps !== undefined)
+    .sort((a, b) => (a.responseKey < b.responseKey ? -1 : 1));
+  const latest = answered.at(-1);
+  const mean = answered.length ? answered.reduce((s, i) => s + (i.nps ?? 0), 0) / answered.length : undefined;
+  return {
+    ...(latest?.nps !== undefined ? { npsScore: latest.nps } : {}),
+    ...(mean !== undefined ? { satisfaction90d: Math.round(mean * 100) / 100 } : {}),
+    frictionThemes90d: items.filter((i) => i.themes.some((t) => frictionThemes.has(t))).length,
+    responses90d: items.length,
+  };
+}

@@ -7,6 +7,7 @@ import type { BenchResult } from './measure.js';
 const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> = {
   rules: () => import('./rules.bench.js'),
   crypto: () => import('./crypto.bench.js'),
+  webhook: () => import('./webhook.bench.js'),
   'end-to-end': () => import('./e2e.bench.js'),
   population: () => import('./population.bench.js'),
   'json-rules': () => import('./json-rules.bench.js'),

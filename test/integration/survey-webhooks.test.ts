@@ -154,4 +154,86 @@ describe('survey webhooks', () => {
     expect(unknown.status).toBe(404);
     expect(JSON.stringify(tampered.body)).not.toContain('survey');
   });
+
+  it('maps a Zigpoll-like payload by configuration, counts surveys sent and reports participation', async () => {
+    // Prepare: a secret for the mapped provider, and two more consenting customers.
+    const zigpoll = (await api('admin', 'POST', '/v1/webhooks/surveys/zigpoll/secrets', {})).body
+      .secret as string;
+    const ids = [consenting, `W-${id}-b`, `W-${id}-c`];
+    const added = await api('ingest', 'POST', '/v1/customers', {
+      records: ids.slice(1).map((externalId) => ({
+        externalId,
+        type: 'individual',
+        jurisdictions: ['DE'],
+        lawfulBasis: {
+          ...lawfulBasis,
+          feedback: {
+            basis: 'legitimate_interests',
+            recordedAt: '2026-01-01T00:00:00Z',
+            source: 'app',
+            version: 'v1',
+          },
+        },
+      })),
+    });
+    for (const r of added.body.results as { pseudonym: string }[]) {
+      await eventually(async () =>
+        (await api('analyst', 'GET', `/v1/customers/${r.pseudonym}/segment`)).status === 200
+          ? true
+          : undefined,
+      );
+    }
+    const now = new Date().toISOString();
+    const before = await api('analyst', 'GET', '/v1/feedback/nps');
+    const lowBefore = before.body.segments.find((x: { segment: string }) => x.segment === 'low');
+
+    // Act
+    for (const externalId of ids) {
+      await deliver(
+        'zigpoll',
+        { event: 'poll.sent', pollId: 'p1', participant: { externalId }, createdAt: now },
+        zigpoll,
+      );
+    }
+    await eventually(async () =>
+      (await api('analyst', 'GET', `/v1/customers/${pseudonym}/segment`)).status === 200 ? true : undefined,
+    );
+    const answers = await Promise.all(
+      [9, 2].map((value, i) =>
+        deliver(
+          'zigpoll',
+          {
+            event: 'response.created',
+            id: `r${i}`,
+            pollId: 'p1',
+            participant: { externalId: ids[i + 1] },
+            response: { type: 'nps', value },
+            createdAt: now,
+          },
+          zigpoll,
+        ),
+      ),
+    );
+    const unmappable = await deliver(
+      'zigpoll',
+      { event: 'response.created', pollId: 'p1', createdAt: now },
+      zigpoll,
+    );
+    const after = await api('analyst', 'GET', '/v1/feedback/nps');
+    const blind = await api('compliance', 'GET', '/v1/feedback/blind-spots');
+
+    // Assess
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(unmappable.status).toBe(422);
+    expect(unmappable.body.error.details[0].path).toContain('participant');
+    const total = (b: typeof after.body) =>
+      b.segments.reduce((n: number, x: { surveyed: number }) => n + x.surveyed, 0) as number;
+    expect(total(after.body) - total(before.body)).toBe(3);
+    const low = after.body.segments.find((x: { segment: string }) => x.segment === 'low');
+    expect(low.promoters - lowBefore.promoters + low.detractors - lowBefore.detractors).toBe(2);
+    expect(low.participationRate).toEqual(expect.any(Number));
+    expect(after.body.rule).toContain('skipped');
+    expect(blind.status).toBe(200);
+    expect(Array.isArray(blind.body.blindSpots)).toBe(true);
+  });
 });

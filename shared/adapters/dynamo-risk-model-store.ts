@@ -1,14 +1,17 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/ports.js';
 import type { PublishedPointer, RiskModelStore, StoredModelVersion } from '../domain/risk-model/store.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { parallelScan } from './dynamo-batch.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
-
-/** Versions sort as strings: zero-padded keys keep v10 after v9. */
-const versionKey = (version: number) => `v${String(version).padStart(6, '0')}`;
-/** One pointer item names the published version: "exactly one published" is one item, not a scan. */
-const pointerKey = { modelId: '#published', versionKey: '#' };
+import {
+  latestVersion,
+  pointerItem,
+  pointerKey,
+  readPointer,
+  readVersion,
+  versionKey,
+} from './dynamo-versions.js';
 
 type VersionItem = StoredModelVersion & { versionKey: string };
 
@@ -19,29 +22,12 @@ export class DynamoRiskModelStore implements RiskModelStore {
     private readonly auditTableName: string | undefined,
   ) {}
 
-  async latestVersion(modelId: string): Promise<number> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'modelId = :m',
-        ExpressionAttributeValues: { ':m': modelId },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items?.[0] as VersionItem | undefined)?.version ?? 0;
+  latestVersion(modelId: string): Promise<number> {
+    return latestVersion(this.doc, this.tableName, modelId);
   }
 
-  async get(modelId: string, version: number): Promise<StoredModelVersion | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { modelId, versionKey: versionKey(version) },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? strip(out.Item as VersionItem) : undefined;
+  get(modelId: string, version: number): Promise<StoredModelVersion | undefined> {
+    return readVersion<StoredModelVersion>(this.doc, this.tableName, modelId, version);
   }
 
   async list(): Promise<StoredModelVersion[]> {
@@ -54,13 +40,8 @@ export class DynamoRiskModelStore implements RiskModelStore {
     );
   }
 
-  async published(): Promise<PublishedPointer | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: pointerKey, ConsistentRead: true }),
-    );
-    return out.Item
-      ? { modelId: String(out.Item.publishedModelId), version: Number(out.Item.version) }
-      : undefined;
+  published(): Promise<PublishedPointer | undefined> {
+    return readPointer(this.doc, this.tableName);
   }
 
   async create(version: StoredModelVersion, audit: AuditEvent): Promise<boolean> {
@@ -78,7 +59,7 @@ export class DynamoRiskModelStore implements RiskModelStore {
     const puts: ConditionalPut[] = [
       {
         TableName: this.tableName,
-        Item: { ...pointerKey, publishedModelId: next.modelId, version: next.version },
+        Item: pointerItem(next.modelId, next.version),
         ...(previous
           ? {
               ConditionExpression: 'publishedModelId = :m AND version = :v',

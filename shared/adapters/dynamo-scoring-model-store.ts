@@ -1,12 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/ports.js';
 import type { ScoringModelStore, StoredScoringModel } from '../domain/scoring/store.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { parallelScan } from './dynamo-batch.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
-
-const versionKey = (version: number) => `v${String(version).padStart(6, '0')}`;
-const pointerKey = { modelId: '#published', versionKey: '#' };
+import { latestVersion, pointerKey, readPointer, readVersion, versionKey } from './dynamo-versions.js';
 
 /** Predictive models, versioned like risk models, with a pointer to the one in use. */
 export class DynamoScoringModelStore implements ScoringModelStore {
@@ -16,31 +14,12 @@ export class DynamoScoringModelStore implements ScoringModelStore {
     private readonly auditTableName: string | undefined,
   ) {}
 
-  async latestVersion(modelId: string): Promise<number> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'modelId = :m',
-        ExpressionAttributeValues: { ':m': modelId },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    return Number(out.Items?.[0]?.version ?? 0);
+  latestVersion(modelId: string): Promise<number> {
+    return latestVersion(this.doc, this.tableName, modelId);
   }
 
-  async get(modelId: string, version: number): Promise<StoredScoringModel | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { modelId, versionKey: versionKey(version) },
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return undefined;
-    const { versionKey: _key, ...stored } = out.Item;
-    return stored as StoredScoringModel;
+  get(modelId: string, version: number): Promise<StoredScoringModel | undefined> {
+    return readVersion<StoredScoringModel>(this.doc, this.tableName, modelId, version);
   }
 
   async list(): Promise<StoredScoringModel[]> {
@@ -57,13 +36,8 @@ export class DynamoScoringModelStore implements ScoringModelStore {
     return all.sort((a, b) => a.version - b.version);
   }
 
-  async published(): Promise<{ modelId: string; version: number } | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: pointerKey, ConsistentRead: true }),
-    );
-    return out.Item
-      ? { modelId: String(out.Item.publishedModelId), version: Number(out.Item.version) }
-      : undefined;
+  published(): Promise<{ modelId: string; version: number } | undefined> {
+    return readPointer(this.doc, this.tableName);
   }
 
   async create(version: StoredScoringModel, publish: boolean, audit: AuditEvent): Promise<boolean> {

@@ -230,7 +230,7 @@ export interface AssessmentInputs {
   /** Counterparty countries of the last 90 days with their counts, to re-count under a new high-risk list. */
   counterparties90d: Record<string, number>;
   /** Signals from the customer's survey answers (latest NPS, satisfaction, friction themes). */
-  feedback?: Record<string, number>;
+  feedback?: Record<string, unknown>;
 }
 
 export interface AssignmentStore {

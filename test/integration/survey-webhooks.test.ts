@@ -84,6 +84,10 @@ describe('survey webhooks', () => {
       submittedAt: new Date().toISOString(),
       nps: 3,
       comment,
+      answers: [
+        { questionId: 'employment', type: 'choice', value: 'self-employed' },
+        { questionId: 'story', type: 'text', value: `free text ${id}` },
+      ],
     };
 
     // Act
@@ -124,6 +128,8 @@ describe('survey webhooks', () => {
       return a.body.inputs?.feedback?.npsScore === 3 ? a.body : undefined;
     });
     expect(assignment.inputs.feedback).toMatchObject({ npsScore: 3, frictionThemes90d: 1, responses90d: 1 });
+    // Persona attributes: choice and rating answers become self-reported risk inputs; free text never.
+    expect(assignment.inputs.feedback.selfReported).toEqual({ employment: 'self-employed' });
     const nps = await api('analyst', 'GET', '/v1/feedback/nps');
     const low = nps.body.segments.find((s: { segment: string }) => s.segment === 'low');
     expect(low.detractors).toBeGreaterThanOrEqual(1);

@@ -176,6 +176,7 @@ async function linkResponse(
     ...(response.comment && key
       ? { comment: sealJson(key, response.comment, feedbackCommentContext(customer.pseudonym, responseKey)) }
       : {}),
+    ...(selfReported(response.answers).length > 0 ? { answers: selfReported(response.answers) } : {}),
     expiresAt: Math.floor(request.now.getTime() / 1000) + retentionSeconds,
   };
   await deps.feedback.put(item);
@@ -184,4 +185,12 @@ async function linkResponse(
     { pseudonym: customer.pseudonym, cause: 'feedback', requestId: request.requestId },
   ]);
   return { status: 'linked', deliveryId: response.deliveryId, linked: true, segment };
+}
+
+function selfReported(answers: readonly { questionId: string; type: string; value: string | number }[]) {
+  return answers.flatMap((a) =>
+    a.type === 'choice' || a.type === 'rating'
+      ? [{ questionId: a.questionId, type: a.type as 'choice' | 'rating', value: a.value }]
+      : [],
+  );
 }

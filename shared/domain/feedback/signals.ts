@@ -17,6 +17,12 @@ export interface FeedbackSignals {
   /** Responses mentioning friction themes in the window. */
   frictionThemes90d: number;
   responses90d: number;
+  /**
+   * Persona attributes the customer reported about themselves (latest answer per question), e.g.
+   * `selfReported.employment`; `selfReportedAt` says when. Rules may use them like attributes.
+   */
+  selfReported: Record<string, string | number>;
+  selfReportedAt?: string;
 }
 
 /** Folds a customer's recent responses into the signals the risk model can use. */
@@ -26,7 +32,18 @@ export function feedbackSignals(items: readonly FeedbackItem[]): FeedbackSignals
     .sort((a, b) => (a.responseKey < b.responseKey ? -1 : 1));
   const latest = answered.at(-1);
   const mean = answered.length ? answered.reduce((s, i) => s + (i.nps ?? 0), 0) / answered.length : undefined;
+  const byTime = [...items].sort((a, b) => (a.responseKey < b.responseKey ? -1 : 1));
+  const selfReported: Record<string, string | number> = {};
+  let selfReportedAt: string | undefined;
+  for (const item of byTime) {
+    for (const a of item.answers ?? []) {
+      selfReported[a.questionId] = a.value;
+      selfReportedAt = item.submittedAt;
+    }
+  }
   return {
+    selfReported,
+    ...(selfReportedAt ? { selfReportedAt } : {}),
     ...(latest?.nps !== undefined ? { npsScore: latest.nps } : {}),
     ...(mean !== undefined ? { satisfaction90d: Math.round(mean * 100) / 100 } : {}),
     frictionThemes90d: items.filter((i) => i.themes.some((t) => frictionThemes.has(t))).length,

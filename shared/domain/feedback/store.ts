@@ -15,6 +15,11 @@ export interface FeedbackItem {
   /** The customer's segment when the answer arrived: NPS is reported per segment. */
   segment: string;
   comment?: SealedBox;
+  /**
+   * Self-reported answers (choice and rating questions, mapped by the provider configuration) the
+   * risk model may use. Free-text answers are never kept: they are personal data without a use here.
+   */
+  answers?: { questionId: string; type: 'choice' | 'rating'; value: string | number }[];
   expiresAt: number;
 }
 

@@ -305,6 +305,12 @@ export const functions = {
         },
         { method: 'POST', path: '/v1/scoring-models', roles: ['admin'], maxBodyBytes: 16_384 },
         { method: 'GET', path: '/v1/scoring-models', roles: ['analyst', 'compliance', 'admin'] },
+        {
+          method: 'POST',
+          path: '/v1/scoring-models/{version}/publish',
+          roles: ['admin'],
+          maxBodyBytes: 1024,
+        },
         { method: 'GET', path: '/v1/reports/clusters', roles: ['analyst', 'compliance', 'admin'] },
       ],
     },

@@ -13,7 +13,12 @@ import { clusterReport } from '../../shared/domain/clustering/index.js';
 import { summarise } from '../../shared/domain/ingestion/results.js';
 import type { Assignment } from '../../shared/domain/ports.js';
 import { buildFeatureSpecs, featureNames, vectorise } from '../../shared/domain/scoring/features.js';
-import { outcomeBatch, recordOutcomes, trainScoringModel } from '../../shared/domain/scoring/service.js';
+import {
+  outcomeBatch,
+  publishScoringModel,
+  recordOutcomes,
+  trainScoringModel,
+} from '../../shared/domain/scoring/service.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
@@ -73,6 +78,14 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     );
     logger.info('scoring model trained', { version: result.version, auc: result.validation.auc });
     return jsonResponse(201, result);
+  },
+
+  'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
+    const version = z.coerce.number().int().min(1).safeParse(event.pathParameters?.version);
+    if (!version.success) throw new ValidationError('Invalid version', toErrorDetails(version.error.issues));
+    const result = await publishScoringModel(version.data, models, actorOf(event, caller));
+    logger.info('scoring model published', { version: result.version });
+    return jsonResponse(200, result);
   },
 
   'GET /v1/scoring-models': async () => {

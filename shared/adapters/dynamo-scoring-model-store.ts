@@ -4,7 +4,14 @@ import type { ScoringModelStore, StoredScoringModel } from '../domain/scoring/st
 import { auditPut } from './dynamo-audit-log.js';
 import { parallelScan } from './dynamo-batch.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
-import { latestVersion, pointerKey, readPointer, readVersion, versionKey } from './dynamo-versions.js';
+import {
+  latestVersion,
+  pointerItem,
+  pointerKey,
+  readPointer,
+  readVersion,
+  versionKey,
+} from './dynamo-versions.js';
 
 /** Predictive models, versioned like risk models, with a pointer to the one in use. */
 export class DynamoScoringModelStore implements ScoringModelStore {
@@ -53,12 +60,36 @@ export class DynamoScoringModelStore implements ScoringModelStore {
         ? [
             {
               TableName: this.tableName,
-              Item: { ...pointerKey, publishedModelId: version.modelId, version: version.version },
+              Item: pointerItem(version.modelId, version.version),
             },
           ]
         : []),
     ];
     const [outcome] = await transactUnits(this.doc, [puts]);
+    return outcome?.written ?? false;
+  }
+
+  async publish(
+    version: StoredScoringModel,
+    expected: { modelId: string; version: number } | undefined,
+    audit: AuditEvent,
+  ): Promise<boolean> {
+    if (!this.auditTableName) throw new Error('This function has no audit table: it may not publish models');
+    const [outcome] = await transactUnits(this.doc, [
+      [
+        {
+          TableName: this.tableName,
+          Item: pointerItem(version.modelId, version.version),
+          ...(expected
+            ? {
+                ConditionExpression: 'publishedModelId = :m AND version = :v',
+                ExpressionAttributeValues: { ':m': expected.modelId, ':v': expected.version },
+              }
+            : { ConditionExpression: 'attribute_not_exists(versionKey)' }),
+        },
+        auditPut(this.auditTableName, audit),
+      ],
+    ]);
     return outcome?.written ?? false;
   }
 }

@@ -124,6 +124,7 @@ export interface AuditEvent {
     | 'segment.pinned'
     | 'segment.unpinned'
     | 'scoring.trained'
+    | 'scoring.published'
     | 'webhook.rejected'
     | 'webhook.secret-rotated'
     | 'model.created'

@@ -116,6 +116,7 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/risk-models/*/versions/*/retire`,
       `${stageArn}/POST/v1/audit-outcomes`,
       `${stageArn}/POST/v1/scoring-models`,
+      `${stageArn}/POST/v1/scoring-models/*/publish`,
       `${stageArn}/POST/v1/webhooks/surveys/*/secrets`,
     ],
   };

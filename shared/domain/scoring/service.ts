@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
@@ -204,4 +204,28 @@ export function scoreInputs(
         .map((c) => ({ feature: c.feature, contribution: Math.round(c.contribution * 1000) / 1000 })),
     },
   };
+}
+
+/** Puts a trained version in use; its score reaches rules within the workers' model cache time. */
+export async function publishScoringModel(version: number, models: ScoringModelStore, actor: Actor) {
+  const stored = await models.get(predictiveModelId, version);
+  if (!stored) throw new NotFoundError('No such scoring model version');
+  const current = await models.published();
+  if (current?.version === version)
+    throw new ConflictError('ALREADY_PUBLISHED', 'This version is already in use');
+  const audit = auditEvent({
+    eventId: `scoring.published#${predictiveModelId}@${version}#${actor.requestId}`,
+    subject: null,
+    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    action: 'scoring.published',
+    reasonCodes: [],
+    modelVersion: `${predictiveModelId}@${version}`,
+    requestId: actor.requestId,
+    at: actor.now,
+    details: { previous: current ? `${current.modelId}@${current.version}` : null },
+  });
+  if (!(await models.publish(stored, current, audit))) {
+    throw new ConflictError('SCORING_PUBLICATION_RACE', 'The scoring model in use changed meanwhile; retry');
+  }
+  return { modelId: predictiveModelId, version, previous: current ?? null };
 }

@@ -21,4 +21,10 @@ export interface ScoringModelStore {
   published(): Promise<{ modelId: string; version: number } | undefined>;
   /** Stores a new version (and, when `publish`, points the system at it) with its audit record. */
   create(version: StoredScoringModel, publish: boolean, audit: AuditEvent): Promise<boolean>;
+  /** Points the system at `version` (with its audit record), if the pointer is still `expected`. */
+  publish(
+    version: StoredScoringModel,
+    expected: { modelId: string; version: number } | undefined,
+    audit: AuditEvent,
+  ): Promise<boolean>;
 }

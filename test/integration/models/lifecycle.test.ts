@@ -186,6 +186,22 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
     expect(trained.body.excluded).toEqual(expect.arrayContaining([...PROTECTED_ATTRIBUTES]));
     expect(listed.body.published).toEqual({ modelId: 'predictive', version: 1 });
     expect(listed.body.versions[0].features).toBeGreaterThan(10);
+    // A retrained version stays a draft until an admin puts it in use.
+    const retrained = await api('admin', 'POST', '/v1/scoring-models', {
+      exclude: [...PROTECTED_ATTRIBUTES],
+      seed: 2,
+    });
+    expect(retrained.body).toMatchObject({ version: 2, status: 'draft' });
+    expect((await api('analyst', 'GET', '/v1/scoring-models')).body.published).toEqual({
+      modelId: 'predictive',
+      version: 1,
+    });
+    expect((await api('analyst', 'POST', '/v1/scoring-models/2/publish', {})).status).toBe(403);
+    const switched = await api('admin', 'POST', '/v1/scoring-models/2/publish', {});
+    expect(switched.body).toMatchObject({ version: 2, previous: { modelId: 'predictive', version: 1 } });
+    expect((await api('admin', 'POST', '/v1/scoring-models/2/publish', {})).status).toBe(409);
+    const back = await api('admin', 'POST', '/v1/scoring-models/1/publish', {});
+    expect(back.status).toBe(200);
     expect(clusters.status).toBe(200);
     expect(clusters.body.k).toBeGreaterThanOrEqual(2);
     expect(clusters.body.clusters.reduce((n: number, c: { size: number }) => n + c.size, 0)).toBe(

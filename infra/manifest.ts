@@ -1,7 +1,6 @@
 /**
- * The one description of riskloop: every function, trigger, table, queue, schedule and KMS key.
- * The CDK stacks and the local runtime (`npm start`) both read this file, so AWS and a laptop
- * cannot drift apart. Adding a function means adding it here, nowhere else.
+ * The one description of riskloop (functions, triggers, tables, queues, schedules, KMS keys), read by
+ * both the CDK stacks and `npm start`, so AWS and a laptop cannot drift apart. Add functions here only.
  */
 import type {
   FunctionSpec,

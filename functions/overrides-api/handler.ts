@@ -11,7 +11,7 @@ import { loadDefaultModel } from '../../shared/domain/risk-model/index.js';
 import { pinSegment, unpinSegment } from '../../shared/domain/segmentation/overrides.js';
 import { ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import type { Caller, JsonEvent } from '../../shared/http/middleware.js';
+import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -40,12 +40,6 @@ function pseudonymOf(event: JsonEvent): string {
   }
   return pseudonym;
 }
-
-const actorOf = (event: JsonEvent, caller: Caller) => ({
-  ...caller,
-  requestId: event.requestContext.requestId,
-  now: new Date(),
-});
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'PUT /v1/customers/{pseudonym}/pin': async (event, caller) => {

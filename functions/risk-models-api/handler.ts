@@ -28,7 +28,7 @@ import { scenarioShift, simulate, withListShifts } from '../../shared/domain/seg
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import type { Caller, JsonEvent } from '../../shared/http/middleware.js';
+import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse, textResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -62,12 +62,6 @@ const simulationRequest = z
   .strict()
   .refine((r) => !(r.model !== undefined && r.version !== undefined), 'Give either model or modelId+version');
 
-const actorOf = (event: JsonEvent, caller: Caller): ModelActor => ({
-  ...caller,
-  requestId: event.requestContext.requestId,
-  now: new Date(),
-});
-
 function params(event: JsonEvent) {
   const parsed = versionParams.safeParse(event.pathParameters ?? {});
   if (!parsed.success)
@@ -81,8 +75,18 @@ async function previousOf(modelId: string, version: number) {
   return previous ? { previous: previous.document } : {};
 }
 
-async function seeded(actor: ModelActor) {
-  await ensureSeeded(store, loadDefaultModel(), { ...actor, principalId: 'system:seed', role: 'system' });
+/** Seeding is needed once per store; a warm container does not re-check it on every request. */
+let seedDone: Promise<void> | undefined;
+function seeded(actor: ModelActor): Promise<void> {
+  seedDone ??= ensureSeeded(store, loadDefaultModel(), {
+    ...actor,
+    principalId: 'system:seed',
+    role: 'system',
+  }).catch((error: unknown) => {
+    seedDone = undefined;
+    throw error;
+  });
+  return seedDone;
 }
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

@@ -23,7 +23,7 @@ import { publishedModelProvider } from '../../shared/domain/segmentation/publish
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import type { Caller, JsonEvent } from '../../shared/http/middleware.js';
+import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -39,12 +39,6 @@ const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
 });
 /** Above this many customers the cluster report works on a deterministic sample. */
 const clusterSampleSize = 20_000;
-
-const actorOf = (event: JsonEvent, caller: Caller) => ({
-  ...caller,
-  requestId: event.requestContext.requestId,
-  now: new Date(),
-});
 
 async function protectedVariables(): Promise<string[]> {
   const { compiled } = await activeRiskModel();

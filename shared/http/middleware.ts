@@ -19,6 +19,11 @@ export interface Caller {
   role: string;
 }
 
+/** The caller of a request as an actor of the domain: who, which request, and when. */
+export function actorOf(event: APIGatewayProxyEvent, caller: Caller) {
+  return { ...caller, requestId: event.requestContext.requestId, now: new Date() };
+}
+
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const ctx = event.requestContext.authorizer as { principalId?: string; role?: string } | null | undefined;
   if (!ctx?.principalId || !ctx.role) throw new UnauthorizedError();

@@ -1,7 +1,7 @@
 /** One-line, human-readable summaries of a model diff (for change notes and the auditor's document). */
 
 import type { MetadataField, ModelDiff, ScoreBand } from './diff.js';
-import type { MissingPolicy, ModelVariable } from './model.js';
+import type { MissingPolicy, ModelVariable, SegmentPolicy } from './model.js';
 
 /**
  * How `summariseDiff` writes the parts of a line: plain text by default; `document.ts` passes a
@@ -151,6 +151,9 @@ export function summariseDiff(diff: ModelDiff, format: DiffFormat = PLAIN_DIFF_F
         case 'reviewIntervalMonths':
           lines.push(`${head} review interval ${c.before} → ${c.after} months`);
           break;
+        case 'policy':
+          lines.push(`${head} controls ${f.text(policyText(c.before))} → ${f.text(policyText(c.after))}`);
+          break;
       }
     }
   }
@@ -183,4 +186,10 @@ export function summariseDiff(diff: ModelDiff, format: DiffFormat = PLAIN_DIFF_F
     }
   }
   return lines;
+}
+
+function policyText(p: SegmentPolicy): string {
+  const edd = p.enhancedDueDiligence ? 'EDD' : 'no EDD';
+  const alert = p.alertOnEntry ? 'alert on entry' : 'no alert';
+  return `${p.monitoring} monitoring, ${edd}, ${alert}, kept ${p.retentionYearsAfterRelationship} y, personal data: ${p.personalDataRoles.join('/')}`;
 }

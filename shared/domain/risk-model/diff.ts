@@ -20,8 +20,10 @@ import type {
   ModelVariable,
   RiskModel,
   RiskModelStatus,
+  SegmentPolicy,
   VariableType,
 } from './model.js';
+import { segmentPolicyOf } from './model.js';
 
 export interface ModelRef {
   modelId: string;
@@ -74,7 +76,8 @@ export interface ScoreBand {
 export type SegmentFieldChange =
   | ({ field: 'band' } & Change<ScoreBand>)
   | ({ field: 'policyRef' } & Change<string>)
-  | ({ field: 'reviewIntervalMonths' } & Change<number>);
+  | ({ field: 'reviewIntervalMonths' } & Change<number>)
+  | ({ field: 'policy' } & Change<SegmentPolicy>);
 
 export interface SegmentChange {
   name: string;
@@ -231,6 +234,9 @@ function segmentChanges(a: ModelSegment, b: ModelSegment): SegmentFieldChange[] 
       after: b.reviewIntervalMonths,
     });
   }
+  const pa = segmentPolicyOf(a);
+  const pb = segmentPolicyOf(b);
+  if (JSON.stringify(pa) !== JSON.stringify(pb)) out.push({ field: 'policy', before: pa, after: pb });
   return out;
 }
 

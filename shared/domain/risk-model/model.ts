@@ -51,7 +51,41 @@ export interface ModelSegment {
   /** Exclusive upper bound; null = open-ended (only the most severe segment). */
   maxScore: number | null;
   policyRef: string;
+  /** KYC refresh interval: a customer in this segment is due for review this long after the last one. */
   reviewIntervalMonths: number;
+  /** The controls this segment drives; `segmentPolicyOf` fills the defaults when absent. */
+  policy?: SegmentPolicy;
+}
+
+/**
+ * What a segment means for compliance work (issue 6): how closely the customer is monitored,
+ * whether enhanced due diligence is required, whether entering the segment raises an alert,
+ * how long records are kept after the relationship ends, and who may see the subject's
+ * personal data in clear.
+ */
+export interface SegmentPolicy {
+  monitoring: 'standard' | 'enhanced' | 'intensive';
+  enhancedDueDiligence: boolean;
+  alertOnEntry: boolean;
+  /** AML record keeping (e.g. 5 years after the relationship ends, EU AMLD Art. 40). */
+  retentionYearsAfterRelationship: number;
+  /** Roles allowed to decrypt personal data of customers in this segment. */
+  personalDataRoles: PersonalDataRole[];
+}
+
+/** Roles that may ever see personal data in clear; `privacy` is the privacy officer. */
+export type PersonalDataRole = 'analyst' | 'compliance' | 'privacy' | 'admin';
+
+export const defaultSegmentPolicy: SegmentPolicy = {
+  monitoring: 'standard',
+  enhancedDueDiligence: false,
+  alertOnEntry: false,
+  retentionYearsAfterRelationship: 5,
+  personalDataRoles: ['compliance', 'privacy'],
+};
+
+export function segmentPolicyOf(segment: ModelSegment): SegmentPolicy {
+  return segment.policy ?? defaultSegmentPolicy;
 }
 
 export interface RiskModel {
@@ -158,6 +192,16 @@ const segmentSchema = z
     maxScore: z.number().finite().nullable(),
     policyRef: nonEmpty,
     reviewIntervalMonths: z.number().int().min(1),
+    policy: z
+      .object({
+        monitoring: z.enum(['standard', 'enhanced', 'intensive']),
+        enhancedDueDiligence: z.boolean(),
+        alertOnEntry: z.boolean(),
+        retentionYearsAfterRelationship: z.number().int().min(0).max(30),
+        personalDataRoles: z.array(z.enum(['analyst', 'compliance', 'privacy', 'admin'])).min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -5,9 +5,10 @@
 /**
  * ingest: send data. analyst: read segments and models, simulate. compliance: a senior compliance
  * officer, reads like an analyst and may pin a customer's segment. admin: manages models and data.
+ * privacy: the privacy officer, who alone carries out data subjects' erasure and access requests.
  */
-export type Role = 'ingest' | 'analyst' | 'compliance' | 'admin';
-export const roles: readonly Role[] = ['ingest', 'analyst', 'compliance', 'admin'];
+export type Role = 'ingest' | 'analyst' | 'compliance' | 'admin' | 'privacy';
+export const roles: readonly Role[] = ['ingest', 'analyst', 'compliance', 'admin', 'privacy'];
 
 export type TableName =
   | 'profiles'
@@ -25,9 +26,27 @@ export type TableName =
   | 'scoringModels'
   | 'webhookDeliveries'
   | 'feedback'
-  | 'feedbackAggregates';
+  | 'feedbackAggregates'
+  | 'subjectIndex'
+  | 'erasureRequests'
+  | 'cases'
+  | 'kycReviews';
 export type QueueName = 'segmentation';
-export type KeyPurpose = 'pseudonymisation' | 'dataKeys';
+export type EventBusName = 'compliance';
+/** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */
+export type EncryptionKeyPurpose = 'pseudonymisation' | 'dataKeys';
+/** Asymmetric keys whose private half never leaves KMS; anyone holding the public key can verify. */
+export type SigningKeyPurpose = 'auditSigning';
+export type KeyPurpose = EncryptionKeyPurpose | SigningKeyPurpose;
+/** decrypt: kms:Decrypt. generate: kms:GenerateDataKey + kms:Decrypt. */
+export type EncryptionKeyAccess = 'decrypt' | 'generate';
+/** sign: kms:Sign + kms:GetPublicKey. verify: kms:Verify + kms:GetPublicKey. */
+export type SigningKeyAccess = 'sign' | 'verify';
+export type KeyAccess = EncryptionKeyAccess | SigningKeyAccess;
+/** The access levels a function may be granted on a key of purpose P: a signing key never decrypts. */
+export type KeyAccessOf<P extends KeyPurpose> = P extends SigningKeyPurpose
+  ? SigningKeyAccess
+  : EncryptionKeyAccess;
 export type Access = 'read' | 'readwrite';
 
 export interface TableSpec {
@@ -39,6 +58,13 @@ export interface TableSpec {
   description: string;
 }
 
+/** An EventBridge bus riskloop publishes workflow events on (docs/events.md). */
+export interface EventBusSpec {
+  /** How long the bus's archive keeps every event, for replay to a consumer that missed some. */
+  archiveRetentionDays: number;
+  description: string;
+}
+
 export interface QueueSpec {
   /** Must be at least 6x the timeout of the function consuming it (AWS guidance for SQS event sources). */
   visibilityTimeoutSeconds: number;
@@ -47,9 +73,21 @@ export interface QueueSpec {
   description: string;
 }
 
+/**
+ * `symmetric`: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT, rotated yearly by KMS. `sign`: ECC_NIST_P256 / SIGN_VERIFY,
+ * ECDSA_SHA_256; KMS cannot rotate asymmetric keys, and a new key would orphan old signatures anyway.
+ */
+export type KeyKind = 'symmetric' | 'sign';
+
 export interface KeySpec {
+  kind: KeyKind;
   description: string;
 }
+
+/** The manifest's `keys`: the kind of each key follows from its purpose, so the two cannot disagree. */
+export type KeySpecs = {
+  [P in KeyPurpose]: KeySpec & { kind: P extends SigningKeyPurpose ? 'sign' : 'symmetric' };
+};
 
 export interface HttpRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -81,7 +119,9 @@ export interface FunctionSpec {
   trigger: Trigger;
   tables?: Partial<Record<TableName, Access>>;
   queues?: Partial<Record<QueueName, 'send' | 'consume'>>;
-  keys?: Partial<Record<KeyPurpose, 'decrypt' | 'generate'>>;
+  keys?: { [P in KeyPurpose]?: KeyAccessOf<P> };
+  /** Event buses this function publishes to (events:PutEvents on that bus only). */
+  events?: Partial<Record<EventBusName, 'publish'>>;
   /**
    * Tables (among `tables`) this function may delete items from. `readwrite` never implies deleting:
    * e.g. only the privacy function may crypto-shred subject keys. The audit table is refused.
@@ -96,6 +136,7 @@ export const envNames = {
   table: (name: TableName) => `TABLE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
   queueUrl: (name: QueueName) => `QUEUE_${name.toUpperCase()}_URL`,
   key: (purpose: KeyPurpose) => `KEY_${purpose.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_ID`,
+  eventBus: (name: EventBusName) => `EVENT_BUS_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_NAME`,
 };
 
 /** The settings a function needs at start-up: what its config schema validates. */
@@ -104,6 +145,7 @@ export function settingsOf(spec: FunctionSpec): string[] {
     ...Object.keys(spec.tables ?? {}).map((t) => envNames.table(t as TableName)),
     ...Object.keys(spec.queues ?? {}).map((q) => envNames.queueUrl(q as QueueName)),
     ...Object.keys(spec.keys ?? {}).map((k) => envNames.key(k as KeyPurpose)),
+    ...Object.keys(spec.events ?? {}).map((b) => envNames.eventBus(b as EventBusName)),
   ];
 }
 

@@ -3,10 +3,11 @@
  * both the CDK stacks and `npm start`, so AWS and a laptop cannot drift apart. Add functions here only.
  */
 import type {
+  EventBusName,
+  EventBusSpec,
   FunctionSpec,
   HttpRoute,
-  KeyPurpose,
-  KeySpec,
+  KeySpecs,
   QueueName,
   QueueSpec,
   TableName,
@@ -18,11 +19,14 @@ export * from './manifest-types.js';
 export const tables = {
   profiles: {
     partitionKey: 'pseudonym',
+    // Retention backstop (relationship end + segment policy years + 30 days); the daily job erases first.
+    ttlAttribute: 'retainUntil',
     description:
       'One item per customer: risk features in clear, personal data only as AES-256-GCM ciphertext under the subject key.',
   },
   subjectKeys: {
     partitionKey: 'pseudonym',
+    ttlAttribute: 'retainUntil',
     description:
       'Per-subject data keys, wrapped. Deleting an item crypto-shreds that subject. Kept apart from profiles on purpose.',
   },
@@ -40,14 +44,19 @@ export const tables = {
   assignments: {
     partitionKey: 'pseudonym',
     globalIndexes: { bySegment: { partitionKey: 'segment', sortKey: 'assignedAt' } },
+    ttlAttribute: 'retainUntil',
     description: 'Current risk segment per customer with score, fired rules and reason codes.',
   },
   audit: {
     partitionKey: 'stream',
     sortKey: 'eventId',
-    globalIndexes: { byDay: { partitionKey: 'day', sortKey: 'at' } },
+    globalIndexes: {
+      byDay: { partitionKey: 'day', sortKey: 'at' },
+      // Hash chains (one per writer and day) in link order, for verification.
+      byChain: { partitionKey: 'chain', sortKey: 'chainSeq' },
+    },
     description:
-      'Append-only audit trail: who, what, which pseudonym, why, when. No update or delete path exists.',
+      'Append-only, hash-chained audit trail: who, what, which pseudonym, why, when. Records are never updated or deleted; only the chain heads (stream "chains") move, under a condition.',
   },
   principals: {
     partitionKey: 'keyHash',
@@ -67,6 +76,8 @@ export const tables = {
   },
   overrides: {
     partitionKey: 'pseudonym',
+    // Not `expiresAt`: that is the pin's expiry (an ISO date) on these items.
+    ttlAttribute: 'retainUntil',
     description:
       'Segments pinned by a compliance officer: segment, reason, expiry, who. One item per pinned customer.',
   },
@@ -78,6 +89,7 @@ export const tables = {
   outcomes: {
     partitionKey: 'pseudonym',
     sortKey: 'outcomeId',
+    ttlAttribute: 'retainUntil',
     description:
       'Audit outcomes (issue / no issue, date, source) by customer pseudonym: the labels of predictive scoring.',
   },
@@ -105,6 +117,32 @@ export const tables = {
     description:
       'Response counters per period, segment and shard (promoters, passives, detractors, skipped, surveyed): sharded so no item is hot.',
   },
+  subjectIndex: {
+    partitionKey: 'lookup',
+    ttlAttribute: 'retainUntil',
+    description:
+      'Subject directory: a lookup MAC of the external id and a random salt the pseudonym is derived from. Erasure deletes the entry, so the old pseudonym can no longer be recomputed. Never holds an id in clear.',
+  },
+  erasureRequests: {
+    partitionKey: 'pseudonym',
+    description:
+      'Erasures deferred by a legal hold: pseudonym, directory lookup MAC, hold reason and end date. Never holds an id or personal data in clear.',
+  },
+  cases: {
+    partitionKey: 'caseId',
+    globalIndexes: {
+      byStatus: { partitionKey: 'status', sortKey: 'openedAt' },
+      // Erasure finds a subject's cases through this index.
+      bySubject: { partitionKey: 'subject', sortKey: 'openedAt' },
+    },
+    description:
+      'Compliance cases (KYC review, enhanced due diligence, compliance review): subject pseudonym, status, outcome codes. No free text.',
+  },
+  kycReviews: {
+    partitionKey: 'pseudonym',
+    description:
+      'When each customer’s last KYC review closed (or their first review cycle started), by pseudonym.',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {
@@ -116,10 +154,54 @@ export const queues = {
   },
 } as const satisfies Record<QueueName, QueueSpec>;
 
+export const eventBuses = {
+  compliance: {
+    archiveRetentionDays: 400,
+    description:
+      'Workflow events (segment changes, due diligence, reviews, survey requests): pseudonyms, codes and dates only.',
+  },
+} as const satisfies Record<EventBusName, EventBusSpec>;
+
 export const keys = {
-  pseudonymisation: { description: 'Wraps the HMAC-SHA-256 secrets that turn identifiers into pseudonyms.' },
-  dataKeys: { description: 'Wraps the key-encryption keys that wrap per-subject data keys.' },
-} as const satisfies Record<KeyPurpose, KeySpec>;
+  pseudonymisation: {
+    kind: 'symmetric',
+    description: 'Wraps the HMAC-SHA-256 secrets that turn identifiers into pseudonyms.',
+  },
+  dataKeys: {
+    kind: 'symmetric',
+    description: 'Wraps the key-encryption keys that wrap per-subject data keys.',
+  },
+  auditSigning: {
+    kind: 'sign',
+    description: 'ECC_NIST_P256 SIGN_VERIFY key (ECDSA_SHA_256) that signs audit-trail checkpoints.',
+  },
+} as const satisfies KeySpecs;
+
+/**
+ * What erasure touches, shared by the two functions that erase (privacyApi on request, privacyScheduler
+ * when a hold or the retention period ends): it crypto-shreds the subject key and the directory entry,
+ * then deletes everything keyed by the pseudonym. Nothing else may delete from these tables.
+ */
+const erasedTables = [
+  'subjectIndex',
+  'subjectKeys',
+  'profiles',
+  'transactions',
+  'assignments',
+  'overrides',
+  'feedback',
+  'outcomes',
+  'erasureRequests',
+  'cases',
+  'kycReviews',
+] as const satisfies readonly TableName[];
+const erasure = {
+  tables: Object.fromEntries(erasedTables.map((t) => [t, 'readwrite'])) as Record<
+    (typeof erasedTables)[number],
+    'readwrite'
+  >,
+  deletes: erasedTables,
+};
 
 export const functions = {
   authorizer: {
@@ -147,6 +229,7 @@ export const functions = {
       keyring: 'readwrite',
       audit: 'readwrite',
       idempotency: 'readwrite',
+      subjectIndex: 'readwrite',
     },
     // Powertools deletes the in-progress idempotency record when a request fails, so a retry runs.
     deletes: ['idempotency'],
@@ -165,7 +248,13 @@ export const functions = {
         { method: 'POST', path: '/v1/transactions', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
       ],
     },
-    tables: { profiles: 'read', transactions: 'readwrite', keyring: 'readwrite', idempotency: 'readwrite' },
+    tables: {
+      profiles: 'read',
+      transactions: 'readwrite',
+      keyring: 'readwrite',
+      idempotency: 'readwrite',
+      subjectIndex: 'read',
+    },
     deletes: ['idempotency'],
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'generate' },
@@ -249,6 +338,64 @@ export const functions = {
     },
     queues: { segmentation: 'send' },
   },
+  auditCheckpoint: {
+    entry: 'functions/audit-checkpoint/handler.ts',
+    description: 'Signs the heads of the audit hash chains with the asymmetric audit key (hourly).',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    trigger: { kind: 'schedule', expression: 'rate(1 hour)', description: 'Hourly audit checkpoint' },
+    tables: { audit: 'readwrite' },
+    keys: { auditSigning: 'sign' },
+    // One checkpoint at a time keeps the checkpoints a single chain.
+    reservedConcurrency: 1,
+  },
+  auditApi: {
+    entry: 'functions/audit-api/handler.ts',
+    description:
+      'Verifies the audit trail (chains, heads, signed checkpoints) and names any tampered record.',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [{ method: 'GET', path: '/v1/audit/verification', roles: ['compliance', 'admin'] }],
+    },
+    tables: { audit: 'read' },
+    keys: { auditSigning: 'verify' },
+  },
+  casesApi: {
+    entry: 'functions/cases-api/handler.ts',
+    description:
+      'Compliance cases: open, list, take into review, close with an outcome (audited; outcomes feed scoring).',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'GET', path: '/v1/cases', roles: ['compliance', 'admin'] },
+        { method: 'POST', path: '/v1/cases', roles: ['compliance'], maxBodyBytes: 4096 },
+        { method: 'GET', path: '/v1/cases/{caseId}', roles: ['compliance', 'admin'] },
+        { method: 'POST', path: '/v1/cases/{caseId}/transitions', roles: ['compliance'], maxBodyBytes: 4096 },
+      ],
+    },
+    tables: { cases: 'readwrite', audit: 'readwrite', outcomes: 'readwrite', kycReviews: 'readwrite' },
+  },
+  kycReviewScheduler: {
+    entry: 'functions/kyc-review-scheduler/handler.ts',
+    description:
+      'Finds customers whose periodic KYC review is overdue under their segment policy; opens cases, emits KycReviewDue.',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily KYC review check' },
+    tables: {
+      assignments: 'read',
+      riskModels: 'read',
+      kycReviews: 'readwrite',
+      cases: 'readwrite',
+      audit: 'readwrite',
+    },
+    events: { compliance: 'publish' },
+    reservedConcurrency: 1,
+  },
   overridesApi: {
     entry: 'functions/overrides-api/handler.ts',
     description:
@@ -285,6 +432,7 @@ export const functions = {
       feedback: 'read',
     },
     queues: { segmentation: 'consume' },
+    events: { compliance: 'publish' },
     reservedConcurrency: 20,
   },
   scoringApi: {
@@ -320,6 +468,7 @@ export const functions = {
       riskModels: 'read',
       audit: 'readwrite',
       keyring: 'readwrite',
+      subjectIndex: 'read',
     },
     keys: { pseudonymisation: 'generate' },
   },
@@ -350,6 +499,7 @@ export const functions = {
       subjectKeys: 'read',
       keyring: 'readwrite',
       audit: 'readwrite',
+      subjectIndex: 'read',
     },
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
@@ -385,6 +535,83 @@ export const functions = {
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
     tables: { profiles: 'read', assignments: 'read', runs: 'readwrite' },
     queues: { segmentation: 'send' },
+  },
+  feedbackReviewScheduler: {
+    entry: 'functions/feedback-review-scheduler/handler.ts',
+    description: 'Turns feedback blind spots of risk segments into ComplianceReviewSuggested events.',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily feedback blind-spot check' },
+    tables: { feedbackAggregates: 'read', riskModels: 'read' },
+    events: { compliance: 'publish' },
+  },
+  privacyApi: {
+    entry: 'functions/privacy-api/handler.ts',
+    description:
+      'Data subject rights for the privacy officer: erasure (crypto-shred, or deferred under a legal hold) and export.',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [
+        // The subject is named in the body, never in the path or query: identifiers stay out of access logs.
+        { method: 'POST', path: '/v1/subjects/erasure', roles: ['privacy'], maxBodyBytes: 4096 },
+        { method: 'POST', path: '/v1/subjects/export', roles: ['privacy'], maxBodyBytes: 4096 },
+      ],
+    },
+    tables: {
+      ...erasure.tables,
+      riskModels: 'read',
+      keyring: 'readwrite',
+      audit: 'readwrite',
+    },
+    deletes: erasure.deletes,
+    keys: { pseudonymisation: 'generate', dataKeys: 'decrypt' },
+  },
+  personalDataApi: {
+    entry: 'functions/personal-data-api/handler.ts',
+    description:
+      'One customer’s personal data in clear, for a stated purpose, if the segment policy allows the caller’s role; every decryption and refusal audited.',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        // The pseudonym is in the body, never in the URL; the segment policy then narrows the roles.
+        {
+          method: 'POST',
+          path: '/v1/customers/personal-data',
+          roles: ['analyst', 'compliance', 'privacy', 'admin'],
+          maxBodyBytes: 1024,
+        },
+      ],
+    },
+    // Read-only and apart from privacyApi: the route analysts call can delete nothing.
+    tables: {
+      profiles: 'read',
+      assignments: 'read',
+      riskModels: 'read',
+      subjectKeys: 'read',
+      keyring: 'read',
+      audit: 'readwrite',
+    },
+    keys: { dataKeys: 'decrypt' },
+  },
+  privacyScheduler: {
+    entry: 'functions/privacy-scheduler/handler.ts',
+    description:
+      'Carries out deferred erasures whose legal hold has ended, erases customers whose retention ended, and keeps their TTL backstops current.',
+    memoryMb: 512,
+    // Scans profiles and subject keys: the longest run a schedule may need.
+    timeoutSeconds: 900,
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily erasures and retention' },
+    tables: {
+      ...erasure.tables,
+      riskModels: 'read',
+      audit: 'readwrite',
+    },
+    deletes: erasure.deletes,
+    reservedConcurrency: 1,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -22,6 +22,7 @@ const deps = {
   profiles: adapters.profiles(settings),
   queue: adapters.segmentationQueue(settings),
   audit: adapters.audit(settings),
+  subjects: adapters.subjects(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

@@ -22,6 +22,7 @@ const deps = {
   profiles: adapters.profiles(settings),
   transactions: adapters.transactions(settings),
   queue: adapters.segmentationQueue(settings),
+  subjects: adapters.subjects(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

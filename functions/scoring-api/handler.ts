@@ -32,6 +32,7 @@ const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('scoringApi');
 const keys = adapters.keys(settings);
 const outcomes = adapters.outcomes(settings);
+const subjects = adapters.subjects(settings);
 const models = adapters.scoringModels(settings);
 const assignments = adapters.assignments(settings);
 const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
@@ -56,7 +57,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       );
     const results = await recordOutcomes(
       batch.data.outcomes,
-      { outcomes, pseudonymiser: await keys.pseudonymiser() },
+      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects },
       actorOf(event, caller),
     );
     const outcome = summarise(results);

@@ -27,6 +27,8 @@ const deps = {
   assignments: adapters.assignments(settings),
   overrides: adapters.overrides(settings),
   feedback: adapters.feedback(settings),
+  // Published after the assignment commits; a failed publication fails the record (see segmentBatch).
+  events: { publisher: adapters.workflowEvents(settings), outbox: adapters.eventOutbox(settings) },
   now: () => new Date(),
 };
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {

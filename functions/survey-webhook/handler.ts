@@ -29,6 +29,7 @@ const deps = {
   keys,
   queue: adapters.segmentationQueue(settings),
   audit: adapters.audit(settings),
+  subjects: adapters.subjects(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

@@ -1,9 +1,22 @@
 import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, KeyUsage, KeySpec as KmsKeySpec } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { type KeyPurpose, keys, type TableName, type TableSpec, tables } from '../manifest.js';
+import {
+  type EncryptionKeyPurpose,
+  type EventBusName,
+  type EventBusSpec,
+  eventBuses,
+  type KeyPurpose,
+  type KeySpec,
+  keys,
+  type TableName,
+  type TableSpec,
+  tables,
+} from '../manifest.js';
+import { pointInTimeRecoveryDays } from '../retention.js';
 import { type DeployConfig, names } from './config.js';
 import { acknowledge, inPacks } from './nag.js';
 import { appendOnlyTables, historyRewriteActions, keyContextApp, keyContextPurpose } from './permissions.js';
@@ -20,6 +33,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   readonly tables = {} as Record<TableName, Table>;
   readonly keys = {} as Record<KeyPurpose, Key>;
+  readonly eventBuses = {} as Record<EventBusName, EventBus>;
   /** Encrypts tables, queues, the alarm topic and every log group at rest. */
   readonly storageKey: Key;
 
@@ -45,7 +59,11 @@ export class DataStack extends Stack {
       }),
     );
 
-    for (const [purpose, spec] of Object.entries(keys) as [KeyPurpose, { description: string }][]) {
+    for (const [purpose, spec] of Object.entries(keys) as [KeyPurpose, KeySpec][]) {
+      if (spec.kind === 'sign') {
+        this.keys[purpose] = this.signingKey(stage, purpose, spec);
+        continue;
+      }
       const key = new Key(this, `${pascal(purpose)}Key`, {
         alias: names.keyAlias(stage, purpose),
         description: `riskloop ${stage}: ${spec.description}`,
@@ -59,7 +77,7 @@ export class DataStack extends Stack {
       // gained kms:Decrypt cannot use the key for anything else.
       for (const [contextKey, value] of [
         ['app', keyContextApp],
-        ['purpose', keyContextPurpose[purpose]],
+        ['purpose', keyContextPurpose[purpose as EncryptionKeyPurpose]],
       ] as const) {
         key.addToResourcePolicy(
           new PolicyStatement({
@@ -78,6 +96,50 @@ export class DataStack extends Stack {
     for (const [name, spec] of Object.entries(tables) as [TableName, TableSpec][]) {
       this.tables[name] = this.table(stage, name, spec);
     }
+    for (const [name, spec] of Object.entries(eventBuses) as [EventBusName, EventBusSpec][]) {
+      this.eventBuses[name] = this.eventBus(stage, name, spec);
+    }
+  }
+
+  /**
+   * Event buses live here, not in the service stack: consumers' rules attach to the bus by name, and
+   * its archive is the replayable history of workflow events, so neither may go with a redeploy of
+   * the code. Events carry no personal data in clear (docs/events.md); encryption at rest is EventBridge's.
+   */
+  private eventBus(stage: string, name: EventBusName, spec: EventBusSpec): EventBus {
+    const busName = names.resource(stage, name);
+    const bus = new EventBus(this, `${pascal(name)}Bus`, {
+      eventBusName: busName,
+      description: `riskloop ${stage}: ${spec.description}`,
+    });
+    bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const archive = bus.archive(`${pascal(name)}Archive`, {
+      archiveName: busName,
+      description: `Every event on ${busName}, kept ${spec.archiveRetentionDays} days for replay`,
+      // Everything published on this bus (an archive needs a pattern; the account matches all of it).
+      eventPattern: { account: [Stack.of(this).account] },
+      retention: Duration.days(spec.archiveRetentionDays),
+    });
+    archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return bus;
+  }
+
+  /**
+   * An asymmetric signing key (ECC_NIST_P256, ECDSA_SHA_256). Its private half never leaves KMS, so only a
+   * role granted kms:Sign can produce a signature, while anyone given the public key can check one offline.
+   */
+  private signingKey(stage: string, purpose: KeyPurpose, spec: KeySpec): Key {
+    return new Key(this, `${pascal(purpose)}Key`, {
+      alias: names.keyAlias(stage, purpose),
+      description: `riskloop ${stage}: ${spec.description}`,
+      keySpec: KmsKeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      // KMS cannot rotate asymmetric keys. Replacing one is a new key (and public key) for new checkpoints;
+      // this one stays, retained, so every checkpoint it ever signed remains verifiable.
+      enableKeyRotation: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
+    });
   }
 
   private table(stage: string, name: TableName, spec: TableSpec): Table {
@@ -90,7 +152,10 @@ export class DataStack extends Stack {
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.storageKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      pointInTimeRecoverySpecification: {
+        pointInTimeRecoveryEnabled: true,
+        recoveryPeriodInDays: pointInTimeRecoveryDays,
+      },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: spec.ttlAttribute,

@@ -8,6 +8,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  type EventBusName,
   envNames,
   type FunctionName,
   type FunctionSpec,
@@ -19,6 +20,7 @@ import {
 import { type DeployConfig, names } from './config.js';
 import { acknowledge, inPacks } from './nag.js';
 import {
+  eventStatements,
   keyStatements,
   queueStatements,
   type Resources,
@@ -139,6 +141,7 @@ export class ManifestFunction extends Construct {
       ...tableStatements(spec, resources),
       ...queueStatements(spec, resources),
       ...keyStatements(spec, resources),
+      ...eventStatements(spec, resources),
     ];
     if (this.asyncDlq) {
       statements.push(
@@ -174,6 +177,9 @@ export class ManifestFunction extends Construct {
     }
     for (const k of Object.keys(spec.keys ?? {}) as KeyPurpose[])
       env[envNames.key(k)] = resources.keys[k].keyArn;
+    for (const b of Object.keys(spec.events ?? {}) as EventBusName[]) {
+      env[envNames.eventBus(b)] = resources.eventBuses[b].eventBusName;
+    }
     // Read by shared/adapters/compose.ts; only functions that wrap subject keys need it.
     if (spec.keys?.dataKeys) env.KEK_VERSION = config.kekVersion;
     const missing = settingsOf(spec).filter((s) => !(s in env));

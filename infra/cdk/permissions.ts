@@ -1,10 +1,14 @@
 import { Aws } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
+  type EncryptionKeyPurpose,
+  type EventBusName,
   type FunctionSpec,
+  type KeyAccess,
   type KeyPurpose,
   type QueueName,
   type TableName,
@@ -53,7 +57,7 @@ const appendOnlyWrite = [
  * The encryption-context `purpose` each application key is used with. It must equal what
  * shared/adapters/kms-key-service.ts passes to KMS; the key policy denies any other purpose.
  */
-export const keyContextPurpose: Record<KeyPurpose, string> = {
+export const keyContextPurpose: Record<EncryptionKeyPurpose, string> = {
   pseudonymisation: 'pseudonymisation',
   dataKeys: 'key-encryption',
 };
@@ -63,6 +67,7 @@ export interface Resources {
   tables: Record<TableName, ITable>;
   queues: Record<QueueName, IQueue>;
   keys: Record<KeyPurpose, IKey>;
+  eventBuses: Record<EventBusName, IEventBus>;
   /** Encrypts tables, queues, topics and log groups at rest. */
   storageKey: IKey;
 }
@@ -127,22 +132,51 @@ export function queueStatements(spec: FunctionSpec, res: Resources): PolicyState
   );
 }
 
-/** Application keys: only the operations the manifest names, only with riskloop's encryption context. */
-export function keyStatements(spec: FunctionSpec, res: Resources): PolicyStatement[] {
-  return (Object.entries(spec.keys ?? {}) as [KeyPurpose, 'decrypt' | 'generate'][]).map(
-    ([purpose, use]) =>
+/** The `Source` every riskloop event carries (shared/domain/events/schemas.ts): PutEvents allows no other. */
+export const eventSource = 'riskloop';
+
+/** events:PutEvents on exactly the buses the manifest names, and only as riskloop's own source. */
+export function eventStatements(spec: FunctionSpec, res: Resources): PolicyStatement[] {
+  return (Object.keys(spec.events ?? {}) as EventBusName[]).map(
+    (name) =>
       new PolicyStatement({
-        sid: sid('Key', purpose),
-        actions: use === 'generate' ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'],
-        resources: [res.keys[purpose].keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:EncryptionContext:app': keyContextApp,
-            'kms:EncryptionContext:purpose': keyContextPurpose[purpose],
-          },
-        },
+        sid: sid('PublishEvents', name),
+        actions: ['events:PutEvents'],
+        resources: [res.eventBuses[name].eventBusArn],
+        conditions: { StringEquals: { 'events:source': eventSource } },
       }),
   );
+}
+
+/** What each manifest access level allows on its key. GetPublicKey lets a holder hand the key to an auditor. */
+export const keyActions: Record<KeyAccess, string[]> = {
+  decrypt: ['kms:Decrypt'],
+  generate: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  sign: ['kms:Sign', 'kms:GetPublicKey'],
+  verify: ['kms:Verify', 'kms:GetPublicKey'],
+};
+
+/**
+ * Application keys: only the operations the manifest names. Envelope operations only with riskloop's
+ * encryption context; Sign and Verify take no encryption context, so signing keys get none.
+ */
+export function keyStatements(spec: FunctionSpec, res: Resources): PolicyStatement[] {
+  return (Object.entries(spec.keys ?? {}) as [KeyPurpose, KeyAccess][]).map(([purpose, use]) => {
+    const signing = use === 'sign' || use === 'verify';
+    return new PolicyStatement({
+      sid: sid('Key', purpose),
+      actions: keyActions[use],
+      resources: [res.keys[purpose].keyArn],
+      conditions: signing
+        ? undefined
+        : {
+            StringEquals: {
+              'kms:EncryptionContext:app': keyContextApp,
+              'kms:EncryptionContext:purpose': keyContextPurpose[purpose as EncryptionKeyPurpose],
+            },
+          },
+    });
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -27,15 +27,16 @@ export interface ServiceStackProps extends StackProps {
 
 /**
  * The code and its wiring, all derived from infra/manifest.ts: queues with DLQs, functions with
- * least-privilege roles, their triggers (API routes, SQS event sources, schedules), the compliance
- * event bus, alarms and the dashboard. Safe to destroy and redeploy: no data lives here.
+ * least-privilege roles, their triggers (API routes, SQS event sources, schedules), alarms and the
+ * dashboard. Safe to destroy and redeploy: no data lives here (event buses are in the data stack).
  */
 export class ServiceStack extends Stack {
   readonly queues = {} as Record<QueueName, { queue: Queue; dlq: Queue }>;
   readonly functions = {} as Record<FunctionName, ManifestFunction>;
   readonly api: RiskloopApi;
   readonly monitoring: Monitoring;
-  readonly eventBus: EventBus;
+  /** The compliance bus (created by the data stack) the functions publish workflow events on. */
+  readonly eventBus: IEventBus;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -57,6 +58,7 @@ export class ServiceStack extends Stack {
     const resources: Resources = {
       tables: data.tables,
       keys: data.keys,
+      eventBuses: data.eventBuses,
       storageKey: key,
       queues: Object.fromEntries(Object.entries(this.queues).map(([n, q]) => [n, q.queue])) as Record<
         QueueName,
@@ -71,11 +73,7 @@ export class ServiceStack extends Stack {
 
     this.api = new RiskloopApi(this, 'Api', { config, functions: this.functions, storageKey: key });
 
-    // For compliance events (segment changes, erasure requests) published by later features.
-    this.eventBus = new EventBus(this, 'ComplianceBus', {
-      eventBusName: names.eventBus(config.stage),
-      description: 'riskloop compliance events',
-    });
+    this.eventBus = data.eventBuses.compliance;
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,

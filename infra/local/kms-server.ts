@@ -1,12 +1,14 @@
 // Local stand-in for AWS KMS (AWS JSON 1.1 protocol) so the unchanged @aws-sdk/client-kms runs offline against
-// `endpoint`. Dev/test only: key material sits in plain JSON (mode 0600) under `dataDir`.
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+// `endpoint`. Dev/test only: key material (AES keys and P-256 private keys alike) sits in plain JSON (mode 0600)
+// under `dataDir`. Keys are SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT or ECC_NIST_P256/SIGN_VERIFY (ECDSA_SHA_256).
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { generateP256, publicKeySpki, signDigest, verifyDigest } from './ecdsa-p256.js';
 
 export interface KmsServer {
   /** e.g. http://127.0.0.1:4599 */
@@ -25,10 +27,13 @@ export type KmsOptions = {
   accountId?: string;
 };
 
-// material: base64 of 32 random bytes; dates are epoch seconds, the wire format the SDK expects for timestamps.
+// material: base64 of 32 random bytes (symmetric) or of the PKCS#8 DER private key (ECC_NIST_P256); dates are
+// epoch seconds, the wire format the SDK expects for timestamps.
 interface KeyRecord {
   id: string;
   material: string;
+  /** Absent on symmetric keys, and so on every key stored before signing keys existed. */
+  spec?: 'ECC_NIST_P256';
   description: string;
   tags: unknown[];
   created: number;
@@ -53,6 +58,36 @@ const TAG_LEN = 16;
 const SPEC_BYTES: Record<string, number> = { AES_256: 32, AES_128: 16 };
 
 const ALG = { EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+type Usage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+const usageOf = (k: KeyRecord): Usage => (k.spec === 'ECC_NIST_P256' ? 'SIGN_VERIFY' : 'ENCRYPT_DECRYPT');
+// The KeyUsage values AWS accepts with each KeySpec (API_CreateKey); other pairs are a ValidationException there.
+const COMPATIBLE_USAGES: Record<string, string[]> = {
+  SYMMETRIC_DEFAULT: ['ENCRYPT_DECRYPT'],
+  ECC_NIST_P256: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+};
+// KMS's SigningAlgorithmSpec enum: a value outside it is a ValidationException, one the key cannot use an
+// InvalidKeyUsageException. A P-256 key signs with ECDSA_SHA_256 only.
+const SIGNING_ALGORITHMS = new Set([
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
+  'ED25519_SHA_512',
+  'ED25519_PH_SHA_512',
+]);
+const P256 = {
+  KeySpec: 'ECC_NIST_P256',
+  CustomerMasterKeySpec: 'ECC_NIST_P256',
+  KeyUsage: 'SIGN_VERIFY',
+  SigningAlgorithms: ['ECDSA_SHA_256'],
+};
 const nowSec = () => Date.now() / 1000;
 // Ops that change the store; the dispatcher persists after them (and only them, keeping Encrypt/Decrypt cheap).
 const MUTATING = new Set(['CreateKey', 'CreateAlias', 'ScheduleKeyDeletion', 'EnableKeyRotation']);
@@ -156,9 +191,13 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
     Enabled: k.state === 'Enabled', // AWS reports pending-deletion keys as disabled too
     Description: k.description,
     KeyState: k.state,
-    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-    KeyUsage: 'ENCRYPT_DECRYPT',
-    KeySpec: 'SYMMETRIC_DEFAULT',
+    ...(usageOf(k) === 'SIGN_VERIFY'
+      ? P256
+      : {
+          EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          KeySpec: 'SYMMETRIC_DEFAULT',
+        }),
     KeyManager: 'CUSTOMER',
     Origin: 'AWS_KMS',
     ...(k.deletionDate === undefined ? {} : { DeletionDate: k.deletionDate }),
@@ -178,9 +217,44 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
     return key;
   }
   const usableKey = (b: Body) => usable(findKey(need(b, 'KeyId')));
+  /** Wording as AWS's: "<arn> key usage is SIGN_VERIFY which is not valid for Encrypt." */
+  function usableFor(b: Body, usage: Usage, op: string): KeyRecord {
+    const key = usableKey(b);
+    if (usageOf(key) !== usage)
+      fail(
+        'InvalidKeyUsageException',
+        `${arnOf(key.id)} key usage is ${usageOf(key)} which is not valid for ${op}.`,
+      );
+    return key;
+  }
+
+  /** Sign and Verify: RAW messages are hashed here (SHA-256), DIGEST messages are the 32-byte hash already. */
+  function signingInput(b: Body, op: 'Sign' | 'Verify') {
+    const algorithm = need(b, 'SigningAlgorithm');
+    if (!SIGNING_ALGORITHMS.has(algorithm))
+      invalid(
+        `Value '${algorithm}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set`,
+      );
+    const message = Buffer.from(need(b, 'Message'), 'base64');
+    if (message.length > 4096)
+      invalid(
+        "Value at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096",
+      );
+    const type = b.MessageType ?? 'RAW';
+    if (type !== 'RAW' && type !== 'DIGEST')
+      invalid(`MessageType ${String(type)} is not supported for ECC_NIST_P256`);
+    if (type === 'DIGEST' && message.length !== 32)
+      invalid(`Digest is invalid length for algorithm ${algorithm}.`);
+    const key = usableFor(b, 'SIGN_VERIFY', op);
+    if (algorithm !== 'ECDSA_SHA_256')
+      fail('InvalidKeyUsageException', `Algorithm ${algorithm} is incompatible with key spec ECC_NIST_P256.`);
+    const digest = type === 'RAW' ? createHash('sha256').update(message).digest() : message;
+    return { key, digest, algorithm, material: Buffer.from(key.material, 'base64') };
+  }
 
   function dataKey(b: Body, withPlaintext: boolean): Body {
-    const key = usableKey(b);
+    const op = withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext';
+    const key = usableFor(b, 'ENCRYPT_DECRYPT', op);
     const { KeySpec: spec, NumberOfBytes: n } = b;
     if ((spec === undefined) === (n === undefined)) invalid('Give exactly one of KeySpec or NumberOfBytes');
     const len = spec === undefined ? intIn(n, 1, 1024, 'NumberOfBytes') : own(SPEC_BYTES, String(spec));
@@ -192,15 +266,23 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
 
   const ops: Record<string, (b: Body) => Body> = {
     CreateKey(b) {
-      const spec = b.KeySpec ?? b.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
-      const usage = b.KeyUsage ?? 'ENCRYPT_DECRYPT';
-      if (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT')
-        fail('UnsupportedOperationException', 'Only SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys are supported');
+      const spec = String(b.KeySpec ?? b.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT');
+      const usage = String(b.KeyUsage ?? 'ENCRYPT_DECRYPT');
+      const compatible = own(COMPATIBLE_USAGES, spec);
+      if (compatible && !compatible.includes(usage))
+        invalid(`KeyUsage ${usage} is not compatible with KeySpec ${spec}`);
+      const signing = spec === 'ECC_NIST_P256' && usage === 'SIGN_VERIFY';
+      if (!signing && (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT'))
+        fail(
+          'UnsupportedOperationException',
+          'Only SYMMETRIC_DEFAULT ENCRYPT_DECRYPT and ECC_NIST_P256 SIGN_VERIFY keys are supported',
+        );
       const id = randomUUID();
       const description = typeof b.Description === 'string' ? b.Description : '';
       const tags = Array.isArray(b.Tags) ? b.Tags : [];
-      const material = randomBytes(32).toString('base64');
+      const material = (signing ? generateP256() : randomBytes(32)).toString('base64');
       const key: KeyRecord = { id, material, description, tags, created: nowSec(), state: 'Enabled' };
+      if (signing) key.spec = 'ECC_NIST_P256';
       store.keys[id] = key;
       return { KeyMetadata: metadata(key) };
     },
@@ -224,7 +306,7 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
       return { Aliases: list, Truncated: false };
     },
     Encrypt(b) {
-      const key = usableKey(b);
+      const key = usableFor(b, 'ENCRYPT_DECRYPT', 'Encrypt');
       const plaintext = Buffer.from(need(b, 'Plaintext'), 'base64');
       intIn(plaintext.length, 1, 4096, 'Plaintext length');
       const blob = seal(key, plaintext, b.EncryptionContext);
@@ -253,8 +335,33 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
       return { KeyId: arnOf(key.id), KeyState, DeletionDate, PendingWindowInDays: days };
     },
     EnableKeyRotation(b) {
-      usableKey(b).rotation = true;
+      const key = usableKey(b);
+      // AWS rotates symmetric encryption keys only; an asymmetric key's rotation status stays false.
+      if (usageOf(key) !== 'ENCRYPT_DECRYPT')
+        fail('UnsupportedOperationException', `${arnOf(key.id)} does not support automatic key rotation.`);
+      key.rotation = true;
       return {};
+    },
+    Sign(b) {
+      const { key, digest, algorithm, material } = signingInput(b, 'Sign');
+      const signature = signDigest(material, digest); // DER-encoded ECDSA, as KMS returns it
+      return { KeyId: arnOf(key.id), Signature: signature.toString('base64'), SigningAlgorithm: algorithm };
+    },
+    Verify(b) {
+      const { key, digest, algorithm, material } = signingInput(b, 'Verify');
+      const signature = Buffer.from(need(b, 'Signature'), 'base64');
+      intIn(signature.length, 1, 6144, 'Signature length');
+      // AWS never answers SignatureValid: false; a bad signature is this error.
+      if (!verifyDigest(material, digest, signature))
+        fail('KMSInvalidSignatureException', 'Signature verification failed.');
+      return { KeyId: arnOf(key.id), SignatureValid: true, SigningAlgorithm: algorithm };
+    },
+    GetPublicKey(b) {
+      const key = usableKey(b);
+      if (usageOf(key) !== 'SIGN_VERIFY')
+        fail('UnsupportedOperationException', `${arnOf(key.id)} is a symmetric key: it has no public key.`);
+      const spki = publicKeySpki(Buffer.from(key.material, 'base64')); // DER SubjectPublicKeyInfo
+      return { KeyId: arnOf(key.id), PublicKey: spki.toString('base64'), ...P256 };
     },
     GetKeyRotationStatus: (b) => ({ KeyRotationEnabled: findKey(need(b, 'KeyId')).rotation ?? false }),
   };

@@ -7,11 +7,20 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventBusCommand,
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-eventbridge';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
+  type EventBusName,
   envNames,
+  eventBuses,
   type KeyPurpose,
+  type KeySpec,
   keys,
   type QueueName,
   queues,
@@ -25,6 +34,7 @@ export interface Endpoints {
   dynamodb: string;
   sqs: string;
   kms: string;
+  eventbridge: string;
 }
 
 export const localRegion = 'us-east-1';
@@ -46,6 +56,7 @@ export async function provision(
   const dynamo = new DynamoDBClient({ ...config, endpoint: endpoints.dynamodb });
   const sqs = new SQSClient({ ...config, endpoint: endpoints.sqs });
   const kms = new KMSClient({ ...config, endpoint: endpoints.kms });
+  const events = new EventBridgeClient({ ...config, endpoint: endpoints.eventbridge });
   try {
     const env: RuntimeEnv = {};
     const existing = new Set((await dynamo.send(new ListTablesCommand({}))).TableNames ?? []);
@@ -60,19 +71,37 @@ export async function provision(
     const aliases = new Set(
       ((await kms.send(new ListAliasesCommand({}))).Aliases ?? []).map((a) => a.AliasName),
     );
-    for (const [purpose, spec] of Object.entries(keys) as [KeyPurpose, { description: string }][]) {
+    for (const [purpose, spec] of Object.entries(keys) as [KeyPurpose, KeySpec][]) {
       const alias = `alias/${resourceName(stage, purpose)}`;
       if (!aliases.has(alias)) {
-        const created = await kms.send(new CreateKeyCommand({ Description: spec.description }));
+        // The same key types as the CDK data stack creates: the local KMS refuses the wrong operation alike.
+        const type =
+          spec.kind === 'sign' ? ({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } as const) : {};
+        const created = await kms.send(new CreateKeyCommand({ Description: spec.description, ...type }));
         await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata?.KeyId }));
       }
       env[envNames.key(purpose)] = alias;
+    }
+    for (const [name, spec] of Object.entries(eventBuses) as [EventBusName, { description: string }][]) {
+      const busName = resourceName(stage, name);
+      await createEventBusIfAbsent(events, busName, spec.description);
+      env[envNames.eventBus(name)] = busName;
     }
     return env;
   } finally {
     dynamo.destroy();
     sqs.destroy();
     kms.destroy();
+    events.destroy();
+  }
+}
+
+async function createEventBusIfAbsent(events: EventBridgeClient, name: string, description: string) {
+  try {
+    await events.send(new DescribeEventBusCommand({ Name: name }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await events.send(new CreateEventBusCommand({ Name: name, Description: description }));
   }
 }
 

@@ -35,7 +35,7 @@ export interface RuntimeState {
   adminUrl: string;
   dataDir: string;
   stage: string;
-  endpoints: { dynamodb: string; sqs: string; kms: string };
+  endpoints: { dynamodb: string; sqs: string; kms: string; eventbridge: string };
   env: Record<string, string>;
   credentials: LocalCredentials;
 }
@@ -73,6 +73,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_DYNAMODB: services.endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: services.endpoints.sqs,
       AWS_ENDPOINT_URL_KMS: services.endpoints.kms,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: services.endpoints.eventbridge,
       POWERTOOLS_SERVICE_NAME: 'riskloop',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       ...resources,
@@ -119,12 +120,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     // Local-only introspection for tests and benchmarks (loopback, never deployed).
     const admin = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://admin');
+      // GET /events[?detailType=X]: the local event log (what EventBridge accepted), oldest first.
+      const detailType = url.searchParams.get('detailType') ?? undefined;
+      const body =
+        url.pathname === '/queue-messages'
+          ? services.queueMessages()
+          : url.pathname === '/events'
+            ? services.events(detailType === undefined ? {} : { detailType })
+            : { kms: services.kmsStats(), dlqDepth };
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify(
-          req.url === '/queue-messages' ? services.queueMessages() : { kms: services.kmsStats(), dlqDepth },
-        ),
-      );
+      res.end(JSON.stringify(body));
     });
     await new Promise<void>((resolve) => admin.listen(0, host, resolve));
     const adminAddress = admin.address();

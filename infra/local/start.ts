@@ -29,6 +29,7 @@ async function main() {
           dynamodb: intSetting('RISKLOOP_DYNAMODB_PORT', 8000),
           sqs: intSetting('RISKLOOP_SQS_PORT', 9324),
           kms: intSetting('RISKLOOP_KMS_PORT', 4599),
+          eventbridge: intSetting('RISKLOOP_EVENTBRIDGE_PORT', 4010),
         }
       : {},
     ...(process.env.RISKLOOP_VISIBILITY_TIMEOUT
@@ -65,6 +66,7 @@ async function main() {
       `  DynamoDB Local ${runtime.endpoints.dynamodb}   (aws --endpoint-url ${runtime.endpoints.dynamodb} dynamodb list-tables)`,
       `  SQS (fauxqs)   ${runtime.endpoints.sqs}`,
       `  KMS (local)    ${runtime.endpoints.kms}`,
+      `  EventBridge    ${runtime.endpoints.eventbridge}   (event log: ${runtime.adminUrl}/events)`,
       `  Data           ${dataDir}   (delete it to reset; stop first)`,
       '',
       '  API keys (send as  Authorization: Bearer <key>):',
@@ -72,9 +74,11 @@ async function main() {
       `    analyst     ${c.analyst}`,
       `    compliance  ${c.compliance}`,
       `    admin       ${c.admin}`,
+      `    privacy     ${c.privacy}`,
       `  (also in ${join(dataDir, 'credentials.json')})`,
       '',
       '  Invoke a function by hand:  npm run invoke -- <function> [event.json]',
+      '  Verify the audit trail:     npm run audit:verify',
       '  Stop: Ctrl-C',
       '',
     ].join('\n'),

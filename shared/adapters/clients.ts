@@ -1,17 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * AWS clients, created once per container and reused across invocations. Endpoints come from the
- * SDK's standard settings (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _KMS), which is how the local runtime
- * points the unchanged production code at its stand-ins: no `if (local)` anywhere.
+ * SDK's standard settings (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _KMS, _EVENTBRIDGE), which is how the
+ * local runtime points the unchanged production code at its stand-ins: no `if (local)` anywhere.
  */
 let dynamoBase: DynamoDBClient | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
 let kms: KMSClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
 
 /** The plain client, for libraries that want one (Powertools idempotency). */
 export function dynamoBaseClient(): DynamoDBClient {
@@ -36,4 +38,10 @@ export function sqsClient(): SQSClient {
 export function kmsClient(): KMSClient {
   kms ??= new KMSClient({ maxAttempts: 5 });
   return kms;
+}
+
+/** Endpoint from AWS_ENDPOINT_URL_EVENTBRIDGE locally (infra/local/eventbridge-server.ts). */
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= new EventBridgeClient({ maxAttempts: 5 });
+  return eventBridge;
 }

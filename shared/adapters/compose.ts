@@ -1,16 +1,25 @@
 import { intSetting } from '../config.js';
-import { dynamoClient, kmsClient, sqsClient } from './clients.js';
+import { AuditChainWriter } from './audit-chain-writer.js';
+import { dynamoClient, eventBridgeClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
+import { DynamoAuditTrail } from './dynamo-audit-trail.js';
+import { DynamoCaseStore, DynamoKycReviewLog } from './dynamo-case-store.js';
+import { DynamoEventOutbox } from './dynamo-event-outbox.js';
 import { DynamoDeliveryLog, DynamoFeedbackCounters, DynamoFeedbackStore } from './dynamo-feedback.js';
 import { DynamoOutcomeStore } from './dynamo-outcome-store.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
+import { DynamoPrivacyStore } from './dynamo-privacy.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
+import { DynamoRetentionStore } from './dynamo-retention.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
 import { DynamoRunStore } from './dynamo-run-store.js';
 import { DynamoScoringModelStore } from './dynamo-scoring-model-store.js';
+import { DynamoSubjectDirectory } from './dynamo-subject-directory.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
+import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { idempotentRunner } from './idempotency.js';
+import { KmsCheckpointSigner } from './kms-checkpoint-signer.js';
 import { KmsKeyService } from './kms-key-service.js';
 import { SqsSegmentationQueue } from './sqs-segmentation-queue.js';
 import { WebhookSecrets } from './webhook-secrets.js';
@@ -27,19 +36,57 @@ const need = (settings: Settings, name: string): string => {
   return value;
 };
 
+/** One chain writer per container and table: the container owns its chain (see AuditChainWriter). */
+const chainWriters = new Map<string, AuditChainWriter>();
+const auditChain = (s: Settings): AuditChainWriter | undefined => {
+  const table = s.TABLE_AUDIT;
+  if (!table) return undefined;
+  const writer = chainWriters.get(table) ?? new AuditChainWriter(dynamoClient(), table);
+  chainWriters.set(table, writer);
+  return writer;
+};
+
 export const adapters = {
+  subjects: (s: Settings) => new DynamoSubjectDirectory(dynamoClient(), need(s, 'TABLE_SUBJECT_INDEX')),
+  /** Erasure, subject records and deferred requests: only the privacy functions compose this. */
+  privacy: (s: Settings) =>
+    new DynamoPrivacyStore(dynamoClient(), {
+      subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
+      subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
+      profiles: need(s, 'TABLE_PROFILES'),
+      transactions: need(s, 'TABLE_TRANSACTIONS'),
+      assignments: need(s, 'TABLE_ASSIGNMENTS'),
+      overrides: need(s, 'TABLE_OVERRIDES'),
+      feedback: need(s, 'TABLE_FEEDBACK'),
+      outcomes: need(s, 'TABLE_OUTCOMES'),
+      erasureRequests: need(s, 'TABLE_ERASURE_REQUESTS'),
+      cases: need(s, 'TABLE_CASES'),
+      kycReviews: need(s, 'TABLE_KYC_REVIEWS'),
+      ...(s.TABLE_AUDIT ? { audit: s.TABLE_AUDIT } : {}),
+    }),
+  /** TTL backstops of the retention job (UpdateItem only: erasure itself goes through `privacy`). */
+  retention: (s: Settings) =>
+    new DynamoRetentionStore(dynamoClient(), {
+      profiles: need(s, 'TABLE_PROFILES'),
+      subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
+      subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
+      assignments: need(s, 'TABLE_ASSIGNMENTS'),
+      overrides: need(s, 'TABLE_OVERRIDES'),
+      outcomes: need(s, 'TABLE_OUTCOMES'),
+      feedback: need(s, 'TABLE_FEEDBACK'),
+    }),
   feedback: (s: Settings) => new DynamoFeedbackStore(dynamoClient(), need(s, 'TABLE_FEEDBACK')),
   feedbackCounters: (s: Settings) =>
     new DynamoFeedbackCounters(dynamoClient(), need(s, 'TABLE_FEEDBACK_AGGREGATES')),
   deliveries: (s: Settings) => new DynamoDeliveryLog(dynamoClient(), need(s, 'TABLE_WEBHOOK_DELIVERIES')),
   outcomes: (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES')),
   scoringModels: (s: Settings) =>
-    new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), s.TABLE_AUDIT),
+    new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), auditChain(s)),
   runs: (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS')),
   overrides: (s: Settings) =>
-    new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), s.TABLE_AUDIT),
+    new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), auditChain(s)),
   riskModels: (s: Settings) =>
-    new DynamoRiskModelStore(dynamoClient(), need(s, 'TABLE_RISK_MODELS'), s.TABLE_AUDIT),
+    new DynamoRiskModelStore(dynamoClient(), need(s, 'TABLE_RISK_MODELS'), auditChain(s)),
   /** How long a warm container trusts its view of the published model (default 60 s). */
   modelCacheTtlMs: () => intSetting('MODEL_CACHE_TTL_SECONDS', 60) * 1000,
   idempotency: <R>(s: Settings) => idempotentRunner<R>(need(s, 'TABLE_IDEMPOTENCY')),
@@ -47,10 +94,28 @@ export const adapters = {
   transactions: (s: Settings) => new DynamoTransactionStore(dynamoClient(), need(s, 'TABLE_TRANSACTIONS')),
   /** Read-only functions get no audit table: commit() then refuses to run. */
   assignments: (s: Settings) =>
-    new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), s.TABLE_AUDIT),
-  audit: (s: Settings) => new DynamoAuditLog(dynamoClient(), need(s, 'TABLE_AUDIT')),
+    new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), auditChain(s)),
+  audit: (s: Settings) => {
+    need(s, 'TABLE_AUDIT');
+    return new DynamoAuditLog(dynamoClient(), auditChain(s) as AuditChainWriter);
+  },
+  auditTrail: (s: Settings) => new DynamoAuditTrail(dynamoClient(), need(s, 'TABLE_AUDIT')),
+  cases: (s: Settings) =>
+    new DynamoCaseStore(
+      dynamoClient(),
+      { cases: need(s, 'TABLE_CASES'), outcomes: s.TABLE_OUTCOMES, kycReviews: s.TABLE_KYC_REVIEWS },
+      auditChain(s),
+    ),
+  kycReviews: (s: Settings) => new DynamoKycReviewLog(dynamoClient(), need(s, 'TABLE_KYC_REVIEWS')),
   segmentationQueue: (s: Settings) =>
     new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL')),
+  /** Workflow events on the compliance bus (manifest grant `events: { compliance: 'publish' }`). */
+  workflowEvents: (s: Settings) =>
+    new EventBridgePublisher(eventBridgeClient(), need(s, 'EVENT_BUS_COMPLIANCE_NAME')),
+  /** Pending events kept on assignment items until published (see EventOutbox). */
+  eventOutbox: (s: Settings) => new DynamoEventOutbox(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS')),
+  /** Signs and verifies audit-trail checkpoints (manifest grant `keys: { auditSigning: 'sign' | 'verify' }`). */
+  checkpointSigner: (s: Settings) => new KmsCheckpointSigner(kmsClient(), need(s, 'KEY_AUDIT_SIGNING_ID')),
   webhookSecrets: (s: Settings, keys: KmsKeyService) =>
     new WebhookSecrets(dynamoClient(), need(s, 'TABLE_KEYRING'), keys),
   keys: (s: Settings) =>

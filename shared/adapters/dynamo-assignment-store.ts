@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, AssignmentStore, AuditEvent } from '../domain/ports.js';
+import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
@@ -8,7 +9,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly auditTableName: string | undefined,
+    private readonly audit: AuditChainWriter | undefined,
   ) {}
 
   async get(pseudonym: string): Promise<Assignment | undefined> {
@@ -26,7 +27,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
   async commitMany(
     decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
   ): Promise<('committed' | 'conflict')[]> {
-    const auditTable = this.auditTableName;
+    const auditTable = this.audit?.tableName;
     if (!auditTable) throw new Error('This function has no audit table: it may not write assignments');
     const outcomes = await transactUnits(
       this.doc,
@@ -43,6 +44,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
         },
         auditPut(auditTable, audit),
       ]),
+      this.audit,
     );
     return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
   }

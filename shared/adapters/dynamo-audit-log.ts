@@ -1,27 +1,26 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, AuditLog } from '../domain/ports.js';
+import type { AuditChainWriter } from './audit-chain-writer.js';
+import { transactUnits } from './dynamo-transact.js';
 
 /**
- * Append-only by construction: this adapter only ever issues conditional Puts on a new key.
- * There is no update or delete path. A retry of the same fact hits the condition and is a no-op.
+ * Append-only by construction: this adapter only ever issues conditional Puts on a new key,
+ * linked into the container's hash chain (see AuditChainWriter). There is no update or delete
+ * path. A retry of the same fact hits the condition and is a no-op.
  */
 export class DynamoAuditLog implements AuditLog {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    private readonly chain: AuditChainWriter,
   ) {}
 
   async append(events: readonly AuditEvent[]): Promise<void> {
-    await Promise.all(events.map((event) => this.appendOne(event)));
-  }
-
-  private async appendOne(event: AuditEvent): Promise<void> {
-    try {
-      await this.doc.send(new PutCommand(auditPut(this.tableName, event)));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    if (events.length === 0) return;
+    await transactUnits(
+      this.doc,
+      events.map((event) => [auditPut(this.chain.tableName, event)]),
+      this.chain,
+    );
   }
 }
 

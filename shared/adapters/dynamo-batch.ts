@@ -1,4 +1,10 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
@@ -10,6 +16,8 @@ export async function batchGet<T>(
   keyName: string,
   keys: readonly string[],
   consistentRead = false,
+  /** Only these attributes (names behind `#` placeholders go in `names`), to keep reads small. */
+  projection?: { expression: string; names?: Record<string, string> },
 ): Promise<T[]> {
   const unique = [...new Set(keys)];
   const pages = await Promise.all(
@@ -20,7 +28,18 @@ export async function batchGet<T>(
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
         const out = await doc.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: request, ConsistentRead: consistentRead } },
+            RequestItems: {
+              [tableName]: {
+                Keys: request,
+                ConsistentRead: consistentRead,
+                ...(projection
+                  ? {
+                      ProjectionExpression: projection.expression,
+                      ...(projection.names ? { ExpressionAttributeNames: projection.names } : {}),
+                    }
+                  : {}),
+              },
+            },
           }),
         );
         found.push(...((out.Responses?.[tableName] ?? []) as T[]));
@@ -35,6 +54,18 @@ export async function batchGet<T>(
 
 export { chunk };
 
+/** Every item a Query matches, following LastEvaluatedKey. */
+export async function queryAll<T>(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...((page.Items ?? []) as T[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
 /**
  * Parallel Scan: `segments` workers each read their share of the table; pages are yielded as
  * they arrive. Parallel segments are how DynamoDB scales a full-table read.
@@ -42,7 +73,13 @@ export { chunk };
 export async function* parallelScan<T>(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  options: { segments?: number; projection?: string } = {},
+  options: {
+    segments?: number;
+    projection?: string;
+    /** A server-side filter: only matching items travel (the scan still reads, and pays for, every item). */
+    filter?: string;
+    names?: Record<string, string>;
+  } = {},
 ): AsyncIterable<T[]> {
   const segments = options.segments ?? 4;
   const queue: T[][] = [];
@@ -60,6 +97,8 @@ export async function* parallelScan<T>(
             TotalSegments: segments,
             ExclusiveStartKey: startKey,
             ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+            ...(options.filter ? { FilterExpression: options.filter } : {}),
+            ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
           }),
         );
         queue.push((page.Items ?? []) as T[]);

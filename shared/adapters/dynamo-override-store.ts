@@ -1,16 +1,16 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, Override, OverrideStore } from '../domain/ports.js';
+import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet } from './dynamo-batch.js';
-import { transactUnits } from './dynamo-transact.js';
+import { type ConditionalDelete, transactUnits } from './dynamo-transact.js';
 
 /** Pins and their audit records are written together: no pin without its reason on record. */
 export class DynamoOverrideStore implements OverrideStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly auditTableName: string | undefined,
+    private readonly audit: AuditChainWriter | undefined,
   ) {}
 
   async getMany(pseudonyms: readonly string[]): Promise<Map<string, Override>> {
@@ -19,45 +19,44 @@ export class DynamoOverrideStore implements OverrideStore {
   }
 
   async put(override: Override, audit: AuditEvent): Promise<void> {
-    const [outcome] = await transactUnits(this.doc, [
+    const [outcome] = await transactUnits(
+      this.doc,
       [
-        // Replacing a pin is allowed (new reason or expiry); the audit trail keeps every version.
-        {
-          TableName: this.tableName,
-          Item: override as unknown as Record<string, unknown>,
-          ConditionExpression: 'attribute_not_exists(nothing)',
-        },
-        auditPut(this.auditTable(), audit),
+        [
+          // Replacing a pin is allowed (new reason or expiry); the audit trail keeps every version.
+          {
+            TableName: this.tableName,
+            Item: override as unknown as Record<string, unknown>,
+            ConditionExpression: 'attribute_not_exists(nothing)',
+          },
+          auditPut(this.chain().tableName, audit),
+        ],
       ],
-    ]);
+      this.chain(),
+    );
     if (!outcome?.written) throw new Error('Pin was not recorded');
   }
 
   async remove(pseudonym: string, audit: AuditEvent): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: { pseudonym },
-                ConditionExpression: 'attribute_exists(pseudonym)',
-              },
-            },
-            { Put: auditPut(this.auditTable(), audit) },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) return false;
-      throw error;
-    }
+    const [outcome] = await transactUnits(
+      this.doc,
+      [
+        [
+          {
+            TableName: this.tableName,
+            Key: { pseudonym },
+            ConditionExpression: 'attribute_exists(pseudonym)',
+          } satisfies ConditionalDelete,
+          auditPut(this.chain().tableName, audit),
+        ],
+      ],
+      this.chain(),
+    );
+    return outcome?.written ?? false;
   }
 
-  private auditTable(): string {
-    if (!this.auditTableName) throw new Error('This function has no audit table: it may not change pins');
-    return this.auditTableName;
+  private chain(): AuditChainWriter {
+    if (!this.audit) throw new Error('This function has no audit table: it may not change pins');
+    return this.audit;
   }
 }

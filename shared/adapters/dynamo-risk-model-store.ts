@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/ports.js';
 import type { PublishedPointer, RiskModelStore, StoredModelVersion } from '../domain/risk-model/store.js';
+import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { parallelScan } from './dynamo-batch.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
@@ -19,7 +20,7 @@ export class DynamoRiskModelStore implements RiskModelStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly auditTableName: string | undefined,
+    private readonly audit: AuditChainWriter | undefined,
   ) {}
 
   latestVersion(modelId: string): Promise<number> {
@@ -104,13 +105,13 @@ export class DynamoRiskModelStore implements RiskModelStore {
   }
 
   private async transact(puts: ConditionalPut[]): Promise<boolean> {
-    const [outcome] = await transactUnits(this.doc, [puts]);
+    const [outcome] = await transactUnits(this.doc, [puts], this.audit);
     return outcome?.written ?? false;
   }
 
   private auditTable(): string {
-    if (!this.auditTableName) throw new Error('This function has no audit table: it may not change models');
-    return this.auditTableName;
+    if (!this.audit) throw new Error('This function has no audit table: it may not change models');
+    return this.audit.tableName;
   }
 }
 

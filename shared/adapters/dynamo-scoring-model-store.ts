@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/ports.js';
 import type { ScoringModelStore, StoredScoringModel } from '../domain/scoring/store.js';
+import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { parallelScan } from './dynamo-batch.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
@@ -18,7 +19,7 @@ export class DynamoScoringModelStore implements ScoringModelStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly auditTableName: string | undefined,
+    private readonly audit: AuditChainWriter | undefined,
   ) {}
 
   latestVersion(modelId: string): Promise<number> {
@@ -48,14 +49,15 @@ export class DynamoScoringModelStore implements ScoringModelStore {
   }
 
   async create(version: StoredScoringModel, publish: boolean, audit: AuditEvent): Promise<boolean> {
-    if (!this.auditTableName) throw new Error('This function has no audit table: it may not store models');
+    const auditTable = this.audit?.tableName;
+    if (!auditTable) throw new Error('This function has no audit table: it may not store models');
     const puts: ConditionalPut[] = [
       {
         TableName: this.tableName,
         Item: { ...version, versionKey: versionKey(version.version) } as unknown as Record<string, unknown>,
         ConditionExpression: 'attribute_not_exists(versionKey)',
       },
-      auditPut(this.auditTableName, audit),
+      auditPut(auditTable, audit),
       ...(publish
         ? [
             {
@@ -65,7 +67,7 @@ export class DynamoScoringModelStore implements ScoringModelStore {
           ]
         : []),
     ];
-    const [outcome] = await transactUnits(this.doc, [puts]);
+    const [outcome] = await transactUnits(this.doc, [puts], this.audit);
     return outcome?.written ?? false;
   }
 
@@ -74,22 +76,27 @@ export class DynamoScoringModelStore implements ScoringModelStore {
     expected: { modelId: string; version: number } | undefined,
     audit: AuditEvent,
   ): Promise<boolean> {
-    if (!this.auditTableName) throw new Error('This function has no audit table: it may not publish models');
-    const [outcome] = await transactUnits(this.doc, [
+    const auditTable = this.audit?.tableName;
+    if (!auditTable) throw new Error('This function has no audit table: it may not publish models');
+    const [outcome] = await transactUnits(
+      this.doc,
       [
-        {
-          TableName: this.tableName,
-          Item: pointerItem(version.modelId, version.version),
-          ...(expected
-            ? {
-                ConditionExpression: 'publishedModelId = :m AND version = :v',
-                ExpressionAttributeValues: { ':m': expected.modelId, ':v': expected.version },
-              }
-            : { ConditionExpression: 'attribute_not_exists(versionKey)' }),
-        },
-        auditPut(this.auditTableName, audit),
+        [
+          {
+            TableName: this.tableName,
+            Item: pointerItem(version.modelId, version.version),
+            ...(expected
+              ? {
+                  ConditionExpression: 'publishedModelId = :m AND version = :v',
+                  ExpressionAttributeValues: { ':m': expected.modelId, ':v': expected.version },
+                }
+              : { ConditionExpression: 'attribute_not_exists(versionKey)' }),
+          },
+          auditPut(auditTable, audit),
+        ],
       ],
-    ]);
+      this.audit,
+    );
     return outcome?.written ?? false;
   }
 }

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AuditChainWriter } from './audit-chain-writer.js';
 
 /** A Put (usually conditional), as it appears inside TransactWriteItems. */
 export interface ConditionalPut {
@@ -11,7 +12,18 @@ export interface ConditionalPut {
   ExpressionAttributeValues?: Record<string, unknown>;
 }
 
-/** Per unit: written, or refused by a condition (with the existing item of each refused put, if any). */
+/** A Delete (usually conditional), as it appears inside TransactWriteItems. */
+export interface ConditionalDelete {
+  TableName: string;
+  Key: Record<string, unknown>;
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+export type UnitItem = ConditionalPut | ConditionalDelete;
+
+/** Per unit: written, or refused by a condition (with the existing item of each refused item, if any). */
 export type UnitOutcome =
   | { written: true }
   | { written: false; existing: (Record<string, unknown> | undefined)[] };
@@ -25,28 +37,31 @@ const maxAttempts = 6;
  * fails; the cancellation reasons say which, so those units are reported as refused and the rest
  * are written in the next call. Conditions make every unit idempotent, so retrying is safe.
  * One call per ~50-100 items instead of one per item is what keeps ingestion fast.
+ * With `chain`, audit records are linked into the container's hash chain in the same transaction.
  */
 export async function transactUnits(
   doc: DynamoDBDocumentClient,
-  units: readonly ConditionalPut[][],
+  units: readonly UnitItem[][],
+  chain?: AuditChainWriter,
 ): Promise<UnitOutcome[]> {
   const outcomes: (UnitOutcome | undefined)[] = units.map(() => undefined);
   let pending = units.map((_, i) => i);
+  // The chain's head item rides along in every transaction that carries audit records.
+  const capacity = maxItemsPerTransaction - (chain ? 1 : 0);
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt >= maxAttempts)
       throw new Error(`TransactWriteItems kept failing for ${pending.length} unit(s)`);
     if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     const retry: number[] = [];
-    for (const group of packGroups(pending, units)) {
-      const items = group.flatMap((u) => (units[u] as ConditionalPut[]).map((put) => ({ unit: u, put })));
+    for (const group of packGroups(pending, units, capacity)) {
+      const items = group.flatMap((u) => (units[u] as UnitItem[]).map((put) => ({ unit: u, put })));
+      const send = (linked: readonly UnitItem[], extra: readonly UnitItem[] = []) =>
+        doc.send(new TransactWriteCommand({ TransactItems: [...linked, ...extra].map(transactItem) }));
       try {
-        await doc.send(
-          new TransactWriteCommand({
-            TransactItems: items.map(({ put }) => ({
-              Put: { ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
-            })),
-          }),
-        );
+        const plain = items.map(({ put }) => put);
+        const carriesAudit = chain && plain.some((p) => 'Item' in p && p.TableName === chain.tableName);
+        if (chain && carriesAudit) await chain.write(plain, (linked, head) => send(linked, [head]));
+        else await send(plain);
         for (const u of group) outcomes[u] = { written: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -55,8 +70,8 @@ export async function transactUnits(
         items.forEach(({ unit, put }, i) => {
           const reason = reasons[i];
           if (reason?.Code !== 'ConditionalCheckFailed') return;
-          const existing = refused.get(unit) ?? (units[unit] as ConditionalPut[]).map(() => undefined);
-          const index = (units[unit] as ConditionalPut[]).indexOf(put);
+          const existing = refused.get(unit) ?? (units[unit] as UnitItem[]).map(() => undefined);
+          const index = (units[unit] as UnitItem[]).indexOf(put);
           existing[index] = reason.Item ? unmarshall(reason.Item as never) : {};
           refused.set(unit, existing);
         });
@@ -72,13 +87,19 @@ export async function transactUnits(
   return outcomes as UnitOutcome[];
 }
 
-function packGroups(pending: number[], units: readonly ConditionalPut[][]): number[][] {
+function transactItem(item: UnitItem) {
+  return 'Item' in item
+    ? { Put: { ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } }
+    : { Delete: { ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+}
+
+function packGroups(pending: number[], units: readonly UnitItem[][], capacity: number): number[][] {
   const groups: number[][] = [];
   let current: number[] = [];
   let size = 0;
   for (const u of pending) {
-    const n = (units[u] as ConditionalPut[]).length;
-    if (size + n > maxItemsPerTransaction && current.length > 0) {
+    const n = (units[u] as UnitItem[]).length;
+    if (size + n > capacity && current.length > 0) {
       groups.push(current);
       current = [];
       size = 0;

@@ -23,6 +23,13 @@ export interface StoredProfile {
   flags: NonNullable<CustomerRecord['flags']>;
   /** Lawful basis per purpose: the basis and its provenance, which are not personal data. */
   lawfulBasis: CustomerRecord['lawfulBasis'];
+  /** When the business relationship ended (absent: still active); legal holds on erasure run from it. */
+  relationshipEndedAt?: string;
+  /**
+   * The subject directory key (lookup MAC of the external id, never the id): lets the retention job
+   * erase the directory entry of a subject it finds by pseudonym. Goes with the profile on erasure.
+   */
+  subjectLookup?: string;
   personalData?: SealedBox;
   /** Keyed digest of the canonical record: equal digest means the same content (idempotency). */
   contentDigest: string;
@@ -129,7 +136,15 @@ export interface AuditEvent {
     | 'webhook.secret-rotated'
     | 'model.created'
     | 'model.published'
-    | 'model.retired';
+    | 'model.retired'
+    | 'subject.erased'
+    | 'subject.erasure-deferred'
+    | 'subject.exported'
+    | 'personal-data.decrypted'
+    | 'personal-data.refused'
+    | 'case.opened'
+    | 'case.in-review'
+    | 'case.closed';
   subject: string | null;
   reasonCodes: string[];
   modelVersion?: string;

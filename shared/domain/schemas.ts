@@ -92,6 +92,8 @@ export const customerRecord = z
       .strict()
       .optional(),
     lawfulBasis: z.record(z.enum(purposes), lawfulBasisRecord),
+    /** When the business relationship ended; AML record keeping (and so erasure) runs from here. */
+    relationshipEndedAt: isoDateTime.optional(),
   })
   .strict();
 export type CustomerRecord = z.infer<typeof customerRecord>;

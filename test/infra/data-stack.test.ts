@@ -2,7 +2,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyContextPurpose } from '../../infra/cdk/permissions.js';
 import {
+  type EventBusName,
+  eventBuses,
   type KeyPurpose,
+  keys as manifestKeys,
   resourceName,
   type TableName,
   type TableSpec,
@@ -117,13 +120,15 @@ describe('DynamoDB tables', () => {
 });
 
 describe('KMS keys', () => {
-  it('creates the manifest keys plus the storage key, all rotating and retained', () => {
+  it('creates the manifest keys plus the storage key, the symmetric ones rotating, all retained', () => {
     const keys = resourcesOfType(s.dataJson, 'AWS::KMS::Key');
-    expect(keys).toHaveLength(3);
-    for (const [, key] of keys) {
+    expect(keys).toHaveLength(Object.keys(manifestKeys).length + 1);
+    const signingKey = keyOfAlias('alias/riskloop-dev-audit-signing');
+    for (const [id, key] of keys) {
+      expect(key.DeletionPolicy).toBe('Retain');
+      if (id === signingKey) continue;
       expect(props(key).EnableKeyRotation).toBe(true);
       expect(props(key).KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
-      expect(key.DeletionPolicy).toBe('Retain');
     }
     const aliases = resourcesOfType(s.dataJson, 'AWS::KMS::Alias').map(([, a]) => props(a).AliasName);
     expect(aliases.sort()).toEqual(
@@ -131,8 +136,22 @@ describe('KMS keys', () => {
         'alias/riskloop-dev-storage',
         'alias/riskloop-dev-pseudonymisation',
         'alias/riskloop-dev-data-keys',
+        'alias/riskloop-dev-audit-signing',
       ].sort(),
     );
+  });
+
+  it('creates the audit-signing key as an ECC_NIST_P256 SIGN_VERIFY key, not rotating (KMS cannot)', () => {
+    const key = s.dataJson.Resources[keyOfAlias('alias/riskloop-dev-audit-signing')];
+    expect(props(key)).toMatchObject({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      EnableKeyRotation: false,
+      PendingWindowInDays: 30,
+    });
+    expect(key?.DeletionPolicy).toBe('Retain');
+    // Nobody outside the account's IAM gets it: no service principal, no encryption-context statements.
+    expect(JSON.stringify(props(key).KeyPolicy)).not.toMatch(/Service|EncryptionContext/);
   });
 
   it.each(Object.entries(keyContextPurpose) as [KeyPurpose, string][])(
@@ -174,11 +193,36 @@ describe('KMS keys', () => {
   });
 
   it('names each key by its purpose', () => {
-    for (const purpose of ['Pseudonymisation', 'DataKeys', 'Storage']) {
+    for (const purpose of ['Pseudonymisation', 'DataKeys', 'AuditSigning', 'Storage']) {
       expect(Object.keys(s.dataJson.Resources).some((id) => id.startsWith(`${pascal(purpose)}Key`))).toBe(
         true,
       );
     }
+  });
+});
+
+describe('event buses', () => {
+  it.each(Object.entries(eventBuses) as [EventBusName, (typeof eventBuses)[EventBusName]][])(
+    '%s: a retained bus riskloop-<stage>-<name> with an archive of every event, kept as the manifest says',
+    (name, spec) => {
+      const busId = logicalIdWhere(s.dataJson, 'AWS::Events::EventBus', 'Name', resourceName('dev', name));
+      expect(s.dataJson.Resources[busId]?.DeletionPolicy).toBe('Retain');
+      const archives = resourcesOfType(s.dataJson, 'AWS::Events::Archive').filter(
+        ([, a]) => JSON.stringify(props(a).SourceArn) === JSON.stringify(getAtt(busId)),
+      );
+      expect(archives).toHaveLength(1);
+      const archive = archives[0]?.[1];
+      expect(archive?.DeletionPolicy).toBe('Retain');
+      expect(props(archive)).toMatchObject({
+        ArchiveName: resourceName('dev', name),
+        RetentionDays: spec.archiveRetentionDays,
+        EventPattern: { account: [{ Ref: 'AWS::AccountId' }] },
+      });
+    },
+  );
+
+  it('has no bus policy: only IAM principals of this account (the manifest grants) can put events', () => {
+    s.data.resourceCountIs('AWS::Events::EventBusPolicy', 0);
   });
 });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/cdk/functions.js';
 import { keyContextApp, keyContextPurpose } from '../../infra/cdk/permissions.js';
 import {
+  eventBuses,
   type FunctionName,
   type FunctionSpec,
   functions,
@@ -85,6 +86,11 @@ describe('no drift between infra/manifest.ts and the templates', () => {
     );
   });
 
+  it('event buses', () => {
+    const synthesized = resourcesOfType(s.dataJson, 'AWS::Events::EventBus').map(([, b]) => props(b).Name);
+    expect(sorted(synthesized)).toEqual(sorted(Object.keys(eventBuses).map((b) => resourceName('dev', b))));
+  });
+
   it('KMS keys: the manifest purposes plus the storage key', () => {
     const aliases = resourcesOfType(s.dataJson, 'AWS::KMS::Alias').map(([, a]) => props(a).AliasName);
     expect(sorted(aliases)).toEqual(
@@ -101,6 +107,8 @@ describe('no drift between infra/manifest.ts and the templates', () => {
     const source = readFileSync(join(repoRoot, 'shared/adapters/kms-key-service.ts'), 'utf8');
     expect(source).toContain(`app: '${keyContextApp}'`);
     for (const purpose of Object.values(keyContextPurpose)) expect(source).toContain(`'${purpose}'`);
-    expect(Object.keys(keyContextPurpose).sort()).toEqual(Object.keys(keys).sort());
+    // Every symmetric key has a context purpose; signing keys take no encryption context.
+    const symmetric = Object.entries(keys).filter(([, k]) => k.kind === 'symmetric');
+    expect(Object.keys(keyContextPurpose).sort()).toEqual(symmetric.map(([name]) => name).sort());
   });
 });

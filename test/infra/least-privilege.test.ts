@@ -1,13 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/cdk/functions.js';
-import { appendOnlyTables } from '../../infra/cdk/permissions.js';
+import { appendOnlyTables, keyStatements, type Resources } from '../../infra/cdk/permissions.js';
 import {
   type FunctionName,
   type FunctionSpec,
   functions,
+  type KeyAccess,
   type KeyPurpose,
+  keys,
   resourceName,
   type TableName,
 } from '../../infra/manifest.js';
@@ -48,6 +51,19 @@ function statementsOf(name: FunctionName): Statement[] {
 }
 
 const allowed = (statements: Statement[]) => statements.filter((st) => st.Effect === 'Allow');
+/** Logical ids of the manifest's KMS keys, e.g. AuditSigningKey1234ABCD. */
+const applicationKeyIds = new RegExp(
+  Object.keys(keys)
+    .map((k) => `${pascal(k)}Key`)
+    .join('|'),
+);
+/** Written out here, not imported from permissions.ts, so a change there has to change this too. */
+const keyAccessActions: Record<KeyAccess, string[]> = {
+  decrypt: ['kms:Decrypt'],
+  generate: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  sign: ['kms:GetPublicKey', 'kms:Sign'],
+  verify: ['kms:GetPublicKey', 'kms:Verify'],
+};
 const tableStatements = (statements: Statement[], table: TableName) =>
   allowed(statements).filter((st) => tablesReferenced(st.Resource).has(pascal(table)));
 
@@ -111,20 +127,53 @@ describe('least privilege from the manifest', () => {
     '%s: uses only the KMS application keys the manifest lists, with its context',
     (name, spec) => {
       const kmsStatements = allowed(statementsOf(name)).filter((st) =>
-        JSON.stringify(st.Resource).match(/PseudonymisationKey|DataKeysKey/),
+        JSON.stringify(st.Resource).match(applicationKeyIds),
       );
-      const expected = Object.entries(spec.keys ?? {}) as [KeyPurpose, 'decrypt' | 'generate'][];
+      const expected = Object.entries(spec.keys ?? {}) as [KeyPurpose, KeyAccess][];
       expect(kmsStatements).toHaveLength(expected.length);
       for (const [purpose, use] of expected) {
         const st = kmsStatements.find((k) => JSON.stringify(k.Resource).includes(`${pascal(purpose)}Key`));
-        expect(actionsOf(st as Statement).sort()).toEqual(
-          use === 'generate' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
-        );
+        expect(actionsOf(st as Statement).sort()).toEqual(keyAccessActions[use]);
+        if (keys[purpose].kind === 'sign') {
+          // Sign and Verify carry no encryption context: a context condition would deny them.
+          expect(st?.Condition).toBeUndefined();
+          continue;
+        }
         expect(st?.Condition?.StringEquals?.['kms:EncryptionContext:app']).toBe('riskloop');
         expect(st?.Condition?.StringEquals?.['kms:EncryptionContext:purpose']).toBeDefined();
       }
     },
   );
+
+  it("turns 'sign' into exactly kms:Sign + kms:GetPublicKey on that key, and 'verify' into kms:Verify + kms:GetPublicKey", () => {
+    // Prepare: throwaway specs, not manifest functions, so this holds whoever is granted the key later.
+    const data = s.built.data;
+    const resources = { keys: data.keys } as unknown as Resources; // keyStatements reads only the keys
+    const throwaway = (use: 'sign' | 'verify'): FunctionSpec => ({
+      entry: 'functions/none/handler.ts',
+      description: 'throwaway',
+      memoryMb: 128,
+      timeoutSeconds: 1,
+      trigger: { kind: 'authorizer' },
+      keys: { auditSigning: use },
+    });
+    const signingKeyId = data.getLogicalId(data.keys.auditSigning.node.defaultChild as CfnKey);
+
+    for (const use of ['sign', 'verify'] as const) {
+      // Act
+      const statements = keyStatements(throwaway(use), resources).map(
+        (st) => data.resolve(st.toStatementJson()) as Statement,
+      );
+
+      // Assess
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Effect).toBe('Allow');
+      expect(actionsOf(statements[0] as Statement).sort()).toEqual(
+        use === 'sign' ? ['kms:GetPublicKey', 'kms:Sign'] : ['kms:GetPublicKey', 'kms:Verify'],
+      );
+      expect(statements[0]?.Resource).toEqual({ 'Fn::GetAtt': [signingKeyId, 'Arn'] });
+    }
+  });
 
   it.each(fnEntries)('%s: uses the storage key only through DynamoDB and SQS', (name) => {
     const storage = allowed(statementsOf(name)).filter((st) =>
@@ -144,6 +193,19 @@ describe('least privilege from the manifest', () => {
     const asyncDlq = spec.trigger.kind === 'schedule' ? 1 : 0;
     expect(sends).toHaveLength(manifest.filter((u) => u === 'send').length + asyncDlq);
     expect(consumes).toHaveLength(manifest.filter((u) => u === 'consume').length);
+  });
+
+  it.each(fnEntries)('%s: may put events on exactly its manifest buses, as source riskloop', (name, spec) => {
+    const statements = allowed(statementsOf(name)).filter((st) =>
+      actionsOf(st).some((a) => a.startsWith('events:')),
+    );
+    const buses = Object.keys(spec.events ?? {});
+    expect(statements).toHaveLength(buses.length);
+    for (const st of statements) {
+      expect(actionsOf(st)).toEqual(['events:PutEvents']);
+      expect(JSON.stringify(st.Resource)).toMatch(/ComplianceBus/);
+      expect(st.Condition).toEqual({ StringEquals: { 'events:source': 'riskloop' } });
+    }
   });
 
   it('uses no wildcard action and no Resource "*" except for X-Ray, in any Allow', () => {
@@ -193,11 +255,35 @@ describe('least privilege from the manifest', () => {
       // Powertools idempotency deletes the in-progress record when the request fails.
       'idempotency.ts': 'idempotency' as TableName,
     };
+    // Erasure deletes across many tables; only the functions named here may compose its adapter.
+    const erasers: Record<string, { factory: string; tables: TableName[]; functions: string[] }> = {
+      'dynamo-privacy.ts': {
+        factory: 'adapters.privacy(',
+        tables: ['subjectIndex', 'subjectKeys', 'profiles', 'transactions', 'assignments', 'overrides']
+          .concat(['feedback', 'outcomes', 'erasureRequests', 'cases', 'kycReviews'])
+          .map((t) => t as TableName),
+        functions: ['privacyApi', 'privacyScheduler'],
+      },
+    };
+    // Generic writers delete only what their caller hands them (the callers are listed above).
+    const genericWriters = new Set(['dynamo-transact.ts']);
     const dir = join(repoRoot, 'shared/adapters');
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !genericWriters.has(f))) {
       const source = readFileSync(join(dir, file), 'utf8');
-      if (/DeleteCommand|\bDelete:\s*\{|DeleteItem|BatchWriteCommand/.test(source)) {
-        expect(deletingAdapters[file], `${file} deletes items: add it to this list`).toBeDefined();
+      if (/DeleteCommand|\bDelete:\s*\{|DeleteItem|BatchWriteCommand|ConditionalDelete/.test(source)) {
+        expect(
+          deletingAdapters[file] ?? erasers[file],
+          `${file} deletes items: add it to this list`,
+        ).toBeDefined();
+      }
+    }
+    for (const { factory, tables: erased, functions: allowedFns } of Object.values(erasers)) {
+      for (const [name, spec] of fnEntries) {
+        const handlerSource = readFileSync(join(repoRoot, spec.entry), 'utf8');
+        expect(handlerSource.includes(factory), `${name} composes ${factory}`).toBe(
+          allowedFns.includes(name),
+        );
+        if (allowedFns.includes(name)) expect([...(spec.deletes ?? [])].sort()).toEqual([...erased].sort());
       }
     }
     for (const [file, table] of Object.entries(deletingAdapters)) {

@@ -94,8 +94,15 @@ describe('allowedResources', () => {
     `${stageArn}/GET/v1/feedback/nps`,
     `${stageArn}/GET/v1/feedback/blind-spots`,
   ];
+  // Every reading role may ask; the segment policy of the customer then decides (and it is audited).
+  const personalData = `${stageArn}/POST/v1/customers/personal-data`;
   const expected: Record<Role, string[]> = {
-    analyst: [`${stageArn}/GET/v1/customers/*/segment`, `${stageArn}/GET/v1/segments`, ...modelReads],
+    analyst: [
+      `${stageArn}/GET/v1/customers/*/segment`,
+      `${stageArn}/GET/v1/segments`,
+      ...modelReads,
+      personalData,
+    ],
     ingest: [`${stageArn}/POST/v1/customers`, `${stageArn}/POST/v1/transactions`],
     compliance: [
       `${stageArn}/GET/v1/customers/*/segment`,
@@ -104,6 +111,12 @@ describe('allowedResources', () => {
       `${stageArn}/PUT/v1/customers/*/pin`,
       `${stageArn}/DELETE/v1/customers/*/pin`,
       `${stageArn}/POST/v1/audit-outcomes`,
+      `${stageArn}/GET/v1/audit/verification`,
+      `${stageArn}/GET/v1/cases`,
+      `${stageArn}/POST/v1/cases`,
+      `${stageArn}/GET/v1/cases/*`,
+      `${stageArn}/POST/v1/cases/*/transitions`,
+      personalData,
     ],
     admin: [
       `${stageArn}/POST/v1/customers`,
@@ -118,7 +131,13 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/scoring-models`,
       `${stageArn}/POST/v1/scoring-models/*/publish`,
       `${stageArn}/POST/v1/webhooks/surveys/*/secrets`,
+      `${stageArn}/GET/v1/audit/verification`,
+      `${stageArn}/GET/v1/cases`,
+      `${stageArn}/GET/v1/cases/*`,
+      personalData,
     ],
+    // The privacy officer: data subject rights only, nothing else (not even segment reads).
+    privacy: [`${stageArn}/POST/v1/subjects/erasure`, `${stageArn}/POST/v1/subjects/export`, personalData],
   };
 
   it.each(roles)('gives %s exactly its routes from the manifest', (role) => {
@@ -127,15 +146,24 @@ describe('allowedResources', () => {
     expect([...resources].sort()).toEqual([...expected[role]].sort());
   });
 
-  it('covers every manifest route for some role, admin all but the compliance officer pins', () => {
+  it('covers every manifest route for some role; admin all but officer actions and data subject rights', () => {
     const resources = allowedResources(stageArn, 'admin', routes);
-    const pins = routes.filter((r) => r.path.endsWith('/pin'));
     const signed = routes.filter((r) => r.auth === 'signature');
+    const notAdmin = routes.filter((r) => r.auth !== 'signature' && !r.roles.includes('admin'));
 
     expect(new Set(resources).size).toBe(resources.length);
     // Signed webhook routes are in no policy: API Gateway runs no authoriser for them.
-    expect(resources).toHaveLength(routes.length - pins.length - signed.length);
-    expect(pins.map((r) => r.roles)).toEqual([['compliance'], ['compliance']]);
+    expect(resources).toHaveLength(routes.length - signed.length - notAdmin.length);
+    // Deliberately not admin's: decisions that belong to a named officer.
+    expect(notAdmin.map((r) => `${r.method} ${r.path} ${r.roles.join('+')}`).sort()).toEqual([
+      'DELETE /v1/customers/{pseudonym}/pin compliance',
+      'POST /v1/cases compliance',
+      'POST /v1/cases/{caseId}/transitions compliance',
+      'POST /v1/subjects/erasure privacy',
+      'POST /v1/subjects/export privacy',
+      'PUT /v1/customers/{pseudonym}/pin compliance',
+    ]);
+    for (const role of roles) expect(allowedResources(stageArn, role, routes).length).toBeGreaterThan(0);
   });
 });
 

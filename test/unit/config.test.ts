@@ -105,6 +105,7 @@ describe('infra manifest', () => {
         'TABLE_PROFILES',
         'TABLE_SUBJECT_KEYS',
         'TABLE_KEYRING',
+        'TABLE_SUBJECT_INDEX',
         'TABLE_AUDIT',
         'TABLE_IDEMPOTENCY',
         'QUEUE_SEGMENTATION_URL',

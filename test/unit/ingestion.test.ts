@@ -17,6 +17,7 @@ import type {
   TransactionStore,
 } from '../../shared/domain/ports.js';
 import { lawfulBasis } from '../helpers/fixtures.js';
+import { InMemorySubjectDirectory } from '../helpers/subject-directory.js';
 
 // ---------------------------------------------------------------------------------------------
 // In-memory fakes of the ports
@@ -114,7 +115,9 @@ class FakeTransactions implements TransactionStore {
 
 const now = new Date('2026-06-01T12:00:00Z');
 const ctx: RequestContext = { principalId: 'principal-1', role: 'ingest', requestId: 'req-1', now };
-const pseudonymOf = (externalId: string) => pseudonymiser.pseudonym('customer', externalId);
+let subjects = new InMemorySubjectDirectory();
+/** Pseudonyms come from the subject directory (a random salt per subject), so tests read them there. */
+const pseudonymOf = (externalId: string) => subjects.pseudonymOf(pseudonymiser, externalId);
 
 function customer(externalId: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -160,9 +163,11 @@ describe('ingestCustomers', () => {
   let profiles: FakeProfiles;
   let queue: FakeQueue;
   let audit: FakeAudit;
-  const ingest = (items: unknown[]) => ingestCustomers(items, { keys, profiles, queue, audit }, ctx);
+  const ingest = (items: unknown[]) =>
+    ingestCustomers(items, { keys, profiles, queue, audit, subjects }, ctx);
 
   beforeEach(() => {
+    subjects = new InMemorySubjectDirectory();
     keys = new FakeKeys();
     profiles = new FakeProfiles();
     queue = new FakeQueue();
@@ -199,16 +204,15 @@ describe('ingestCustomers', () => {
     // Assess
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted']);
     const rejected = results[1];
-    expect(rejected).toMatchObject({
-      status: 'rejected',
-      code: 'VALIDATION_FAILED',
-      pseudonym: pseudonymOf('C-2'),
-    });
+    // An invalid record is only looked up in the subject directory: a never-seen id gets no subject.
+    expect(rejected).toMatchObject({ status: 'rejected', code: 'VALIDATION_FAILED' });
+    expect(rejected).not.toHaveProperty('pseudonym');
+    expect(subjects.existing(pseudonymiser, 'C-2')).toBeUndefined();
     expect(rejected?.status === 'rejected' && rejected.details?.map((d) => d.path).sort()).toEqual([
       'personalData.email',
       'type',
     ]);
-    expect(profiles.items.has(pseudonymOf('C-2'))).toBe(false);
+    expect(profiles.items.size).toBe(2);
     expect(queue.jobs.map((j) => j.pseudonym).sort()).toEqual(
       [pseudonymOf('C-1'), pseudonymOf('C-3')].sort(),
     );
@@ -419,7 +423,7 @@ describe('ingestTransactions', () => {
   let transactions: FakeTransactions;
   let queue: FakeQueue;
   const ingest = (items: unknown[]) =>
-    ingestTransactions(items, { keys, profiles, transactions, queue }, ctx);
+    ingestTransactions(items, { keys, profiles, transactions, queue, subjects }, ctx);
 
   function knownCustomer(externalId: string): void {
     const pseudonym = pseudonymOf(externalId);
@@ -439,6 +443,7 @@ describe('ingestTransactions', () => {
   }
 
   beforeEach(() => {
+    subjects = new InMemorySubjectDirectory();
     keys = new FakeKeys();
     profiles = new FakeProfiles();
     transactions = new FakeTransactions();

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,9 +13,12 @@ import {
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateRandomCommand,
   GetKeyRotationStatusCommand,
+  GetPublicKeyCommand,
   IncorrectKeyException,
   InvalidCiphertextException,
+  InvalidKeyUsageException,
   KMSClient,
+  KMSInvalidSignatureException,
   KMSInvalidStateException,
   KMSServiceException,
   ListAliasesCommand,
@@ -22,12 +26,21 @@ import {
   ListKeysCommand,
   NotFoundException,
   ScheduleKeyDeletionCommand,
+  SignCommand,
   UnsupportedOperationException,
+  VerifyCommand,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeDer, signDigest, verifyDigest } from '../../infra/local/ecdsa-p256.js';
 import { type KmsServer, startKmsServer } from '../../infra/local/kms-server.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
+const flipBit = (b: Uint8Array, index: number) => {
+  const copy = Uint8Array.from(b);
+  copy[index] = (copy.at(index) ?? 0) ^ 0x01;
+  return copy;
+};
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
 describe('local KMS server', () => {
@@ -54,6 +67,36 @@ describe('local KMS server', () => {
     if (!KeyMetadata?.KeyId) throw new Error('CreateKey returned no KeyId');
     return KeyMetadata.KeyId;
   }
+
+  async function createSigningKey(description = 'audit checkpoints'): Promise<string> {
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({ Description: description, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+    );
+    if (!KeyMetadata?.KeyId) throw new Error('CreateKey returned no KeyId');
+    return KeyMetadata.KeyId;
+  }
+
+  const signDigestWith = async (keyId: string, digest: Uint8Array) => {
+    const out = await kms.send(
+      new SignCommand({
+        KeyId: keyId,
+        Message: digest,
+        MessageType: 'DIGEST',
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      }),
+    );
+    return out.Signature ?? new Uint8Array();
+  };
+  const verifyDigestWith = (keyId: string, digest: Uint8Array, signature: Uint8Array) =>
+    kms.send(
+      new VerifyCommand({
+        KeyId: keyId,
+        Message: digest,
+        MessageType: 'DIGEST',
+        Signature: signature,
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      }),
+    );
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'kms-server-'));
@@ -327,6 +370,219 @@ describe('local KMS server', () => {
     expect(server.stats()).toEqual({});
   });
 
+  describe('asymmetric signing keys (ECC_NIST_P256, SIGN_VERIFY)', () => {
+    it('creates a P-256 signing key and describes it as KMS does', async () => {
+      // Act
+      const keyId = await createSigningKey();
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+
+      // Assess
+      expect(KeyMetadata).toMatchObject({
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+        SigningAlgorithms: ['ECDSA_SHA_256'],
+        KeyState: 'Enabled',
+      });
+      expect(KeyMetadata).not.toHaveProperty('EncryptionAlgorithms');
+    });
+
+    it('round-trips Sign and Verify of a digest, with randomised DER signatures and the key ARN', async () => {
+      // Prepare
+      const keyId = await createSigningKey();
+      const digest = sha256(utf8('checkpoint 1'));
+
+      // Act
+      const signed = await kms.send(
+        new SignCommand({
+          KeyId: keyId,
+          Message: digest,
+          MessageType: 'DIGEST',
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      );
+      const again = await signDigestWith(keyId, digest);
+      const verified = await verifyDigestWith(keyId, digest, signed.Signature ?? new Uint8Array());
+
+      // Assess
+      expect(signed.KeyId).toBe(`arn:aws:kms:us-east-1:000000000000:key/${keyId}`);
+      expect(signed.SigningAlgorithm).toBe('ECDSA_SHA_256');
+      expect(decodeDer(signed.Signature ?? new Uint8Array())).toBeDefined(); // SEQUENCE { r, s }
+      expect(Buffer.from(again).equals(Buffer.from(signed.Signature ?? []))).toBe(false);
+      expect(verified).toMatchObject({
+        SignatureValid: true,
+        KeyId: signed.KeyId,
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      });
+      expect((await verifyDigestWith(keyId, digest, again)).SignatureValid).toBe(true);
+    });
+
+    it('signs a RAW message as the signature of its SHA-256 digest, and verifies either way', async () => {
+      // Prepare
+      const keyId = await createSigningKey();
+      const message = utf8('{"heads":[]}');
+
+      // Act
+      const raw = await kms.send(
+        new SignCommand({
+          KeyId: keyId,
+          Message: message,
+          MessageType: 'RAW',
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      );
+      const asDigest = await verifyDigestWith(keyId, sha256(message), raw.Signature ?? new Uint8Array());
+      const fromDigest = await signDigestWith(keyId, sha256(message));
+      const asRaw = await kms.send(
+        new VerifyCommand({
+          KeyId: keyId,
+          Message: message, // MessageType omitted: RAW is KMS's default
+          Signature: fromDigest,
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      );
+
+      // Assess
+      expect(asDigest.SignatureValid).toBe(true);
+      expect(asRaw.SignatureValid).toBe(true);
+    });
+
+    it('answers KMSInvalidSignatureException for a changed digest, a changed signature or a foreign one', async () => {
+      // Prepare
+      const keyId = await createSigningKey();
+      const otherKey = await createSigningKey();
+      const digest = sha256(utf8('checkpoint 2'));
+      const signature = await signDigestWith(keyId, digest);
+
+      // Act
+      const changedDigest = verifyDigestWith(keyId, flipBit(digest, 0), signature);
+      const changedSignature = verifyDigestWith(keyId, digest, flipBit(signature, signature.length - 1));
+      const notDer = verifyDigestWith(keyId, digest, utf8('not a signature'));
+      const otherKeys = verifyDigestWith(otherKey, digest, signature);
+
+      // Assess
+      await expect(changedDigest).rejects.toBeInstanceOf(KMSInvalidSignatureException);
+      await expect(changedDigest).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+      await expect(changedSignature).rejects.toBeInstanceOf(KMSInvalidSignatureException);
+      await expect(notDer).rejects.toBeInstanceOf(KMSInvalidSignatureException);
+      await expect(otherKeys).rejects.toBeInstanceOf(KMSInvalidSignatureException);
+    });
+
+    it("hands out a DER SPKI public key with which anyone verifies KMS's signatures offline (node:crypto)", async () => {
+      // Prepare
+      const keyId = await createSigningKey();
+      const message = utf8('checkpoint 3');
+      const signature = await signDigestWith(keyId, sha256(message));
+
+      // Act
+      const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+      const publicKey = createPublicKey({
+        key: Buffer.from(out.PublicKey ?? []),
+        format: 'der',
+        type: 'spki',
+      });
+
+      // Assess: the auditor needs the public key and the signed content, not KMS.
+      expect(out).toMatchObject({
+        KeyId: `arn:aws:kms:us-east-1:000000000000:key/${keyId}`,
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+        SigningAlgorithms: ['ECDSA_SHA_256'],
+      });
+      expect(publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+      expect(verify('sha256', message, publicKey, signature)).toBe(true);
+      expect(verify('sha256', utf8('checkpoint 4'), publicKey, signature)).toBe(false);
+      expect(verify('sha256', message, publicKey, flipBit(signature, signature.length - 1))).toBe(false);
+    });
+
+    it('computes ECDSA over a given digest exactly as OpenSSL does, both ways', () => {
+      // Prepare: DIGEST mode cannot use node:crypto (it always hashes), so check the BigInt code against it.
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+
+      for (let i = 0; i < 8; i++) {
+        // Act
+        const message = utf8(`message ${i}`);
+        const ours = signDigest(pkcs8, sha256(message));
+        const openssl = sign('sha256', message, privateKey);
+
+        // Assess
+        expect(verify('sha256', message, publicKey, ours)).toBe(true);
+        expect(verifyDigest(pkcs8, sha256(message), openssl)).toBe(true);
+        expect(verifyDigest(pkcs8, flipBit(sha256(message), 31), openssl)).toBe(false);
+      }
+    });
+
+    it('refuses the wrong key usage with InvalidKeyUsageException, as KMS does', async () => {
+      // Prepare
+      const signingKey = await createSigningKey();
+      const symmetricKey = await createKey();
+      const digest = sha256(utf8('x'));
+
+      // Act / Assess
+      await expect(signDigestWith(symmetricKey, digest)).rejects.toBeInstanceOf(InvalidKeyUsageException);
+      await expect(
+        verifyDigestWith(symmetricKey, digest, await signDigestWith(signingKey, digest)),
+      ).rejects.toBeInstanceOf(InvalidKeyUsageException);
+      await expect(
+        kms.send(new EncryptCommand({ KeyId: signingKey, Plaintext: utf8('x') })),
+      ).rejects.toMatchObject({
+        name: 'InvalidKeyUsageException',
+        message: expect.stringContaining('key usage is SIGN_VERIFY which is not valid for Encrypt'),
+      });
+      await expect(
+        kms.send(new GenerateDataKeyCommand({ KeyId: signingKey, KeySpec: 'AES_256' })),
+      ).rejects.toBeInstanceOf(InvalidKeyUsageException);
+      await expect(
+        kms.send(
+          new SignCommand({
+            KeyId: signingKey,
+            Message: digest,
+            MessageType: 'DIGEST',
+            SigningAlgorithm: 'ECDSA_SHA_384', // a real algorithm, not this key's
+          }),
+        ),
+      ).rejects.toBeInstanceOf(InvalidKeyUsageException);
+      await expect(kms.send(new GetPublicKeyCommand({ KeyId: symmetricKey }))).rejects.toBeInstanceOf(
+        UnsupportedOperationException,
+      );
+      await expect(kms.send(new EnableKeyRotationCommand({ KeyId: signingKey }))).rejects.toBeInstanceOf(
+        UnsupportedOperationException,
+      );
+      expect(
+        (await kms.send(new GetKeyRotationStatusCommand({ KeyId: signingKey }))).KeyRotationEnabled,
+      ).toBe(false);
+    });
+
+    it('validates sizes like KMS: RAW up to 4096 bytes, DIGEST exactly 32, P-256 only with SIGN_VERIFY', async () => {
+      // Prepare
+      const keyId = await createSigningKey();
+      const rawSign = (message: Uint8Array) =>
+        kms.send(
+          new SignCommand({
+            KeyId: keyId,
+            Message: message,
+            MessageType: 'RAW',
+            SigningAlgorithm: 'ECDSA_SHA_256',
+          }),
+        );
+
+      // Act / Assess
+      expect((await rawSign(new Uint8Array(4096).fill(7))).Signature?.length).toBeGreaterThan(0);
+      await expect(rawSign(new Uint8Array(4097).fill(7))).rejects.toMatchObject({
+        name: 'ValidationException',
+        $fault: 'client',
+      });
+      await expect(signDigestWith(keyId, new Uint8Array(31))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: 'Digest is invalid length for algorithm ECDSA_SHA_256.',
+      });
+      // KeyUsage defaults to ENCRYPT_DECRYPT, which an elliptic-curve key cannot have.
+      await expect(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256' }))).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
+    });
+  });
+
   it('keeps keys and aliases across a restart on the same dataDir, in a 0600 file written atomically', async () => {
     // Prepare
     const keyId = await createKey();
@@ -357,6 +613,30 @@ describe('local KMS server', () => {
     expect(files).toHaveLength(1);
     if (process.platform !== 'win32') {
       expect((await stat(join(dataDir, storeFile ?? ''))).mode & 0o777).toBe(0o600);
+    }
+  });
+  it('keeps a signing key across a restart: old signatures verify, the public key is unchanged', async () => {
+    // Prepare
+    const keyId = await createSigningKey();
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/audit-signing', TargetKeyId: keyId }));
+    const digest = sha256(utf8('before restart'));
+    const signature = await signDigestWith('alias/audit-signing', digest);
+    const before = await kms.send(new GetPublicKeyCommand({ KeyId: 'alias/audit-signing' }));
+
+    // Act
+    await server.close();
+    await start();
+    const verified = await verifyDigestWith('alias/audit-signing', digest, signature);
+    const after = await kms.send(new GetPublicKeyCommand({ KeyId: 'alias/audit-signing' }));
+
+    // Assess: the private key was persisted with the other key material, in the 0600 store.
+    expect(verified.SignatureValid).toBe(true);
+    expect(Buffer.from(after.PublicKey ?? []).equals(Buffer.from(before.PublicKey ?? []))).toBe(true);
+    const [storeFile = ''] = await readdir(dataDir);
+    const stored = JSON.parse(await readFile(join(dataDir, storeFile), 'utf8'));
+    expect(stored.keys[keyId]).toMatchObject({ spec: 'ECC_NIST_P256', material: expect.any(String) });
+    if (process.platform !== 'win32') {
+      expect((await stat(join(dataDir, storeFile))).mode & 0o777).toBe(0o600);
     }
   });
 });

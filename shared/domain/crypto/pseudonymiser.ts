@@ -4,7 +4,14 @@ import { createHmac } from 'node:crypto';
  * What kind of identifier a pseudonym stands for. It is mixed into the MAC so the same string
  * used as an email and as an external id yields unrelated pseudonyms (no cross-field linking).
  */
-export type IdentifierKind = 'customer' | 'email' | 'phone' | 'transaction' | 'content';
+export type IdentifierKind =
+  | 'customer'
+  | 'email'
+  | 'phone'
+  | 'transaction'
+  | 'content'
+  /** The subject directory's key for an external id: a MAC unrelated to the subject's pseudonym. */
+  | 'subject-lookup';
 
 /** A secret of the keyed MAC, with the version that travels inside every pseudonym it makes. */
 export interface MacKey {
@@ -31,6 +38,19 @@ export class Pseudonymiser {
 
   pseudonym(kind: IdentifierKind, value: string): string {
     return `${this.key.version}.${this.mac(kind, normalise(kind, value))}`;
+  }
+
+  /**
+   * A customer's pseudonym under its subject salt (from the subject directory): without the salt,
+   * which erasure deletes, the MAC secret alone can no longer recompute it from the external id.
+   */
+  subjectPseudonym(externalId: string, salt: string): string {
+    return `${this.key.version}.${this.mac('customer', `${normalise('customer', externalId)}\u001f${salt}`)}`;
+  }
+
+  /** The subject directory's key for an external id (normalised like the customer pseudonym). */
+  subjectLookup(externalId: string): string {
+    return this.mac('subject-lookup', normalise('customer', externalId));
   }
 
   /** Keyed digest of arbitrary content (e.g. a canonical record) for idempotency without exposing it. */

@@ -3,6 +3,7 @@ import { sealJson } from '../crypto/envelope.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { checkLawfulBasis } from '../lawful-basis.js';
 import type { AssignmentStore, AuditLog, KeyService, ProfileStore, SegmentationQueue } from '../ports.js';
+import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { classify, periodKey } from './nps.js';
 import { type Delivery, mapDelivery, type ProviderConfig, resolveProvider } from './providers.js';
 import { verifyWebhook, WebhookVerificationError } from './signature.js';
@@ -20,6 +21,7 @@ export interface ReceiveDeps {
   keys: Pick<KeyService, 'pseudonymiser' | 'subjectKeys'>;
   queue: SegmentationQueue;
   audit: AuditLog;
+  subjects: SubjectDirectory;
 }
 
 export type ReceiveOutcome =
@@ -107,7 +109,13 @@ async function resolve(deps: ReceiveDeps, respondent: { kind: 'externalId' | 'em
   const pseudonymiser: Pseudonymiser = await deps.keys.pseudonymiser();
   // Customers are keyed by their external id; an e-mail alone cannot be linked (no e-mail index is kept).
   if (respondent.kind !== 'externalId') return undefined;
-  const pseudonym = pseudonymiser.pseudonym('customer', respondent.value);
+  // Resolve only: an answer never creates a subject (an erased customer's answer stays unlinked).
+  const subjects = await resolveSubjects([respondent.value], pseudonymiser, deps.subjects, {
+    create: false,
+    now: new Date(),
+  });
+  const pseudonym = subjects.get(respondent.value)?.pseudonym;
+  if (!pseudonym) return undefined;
   const profile = (await deps.profiles.getMany([pseudonym])).get(pseudonym);
   return profile ? { pseudonym, profile } : undefined;
 }

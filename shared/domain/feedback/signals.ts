@@ -50,3 +50,16 @@ export function feedbackSignals(items: readonly FeedbackItem[]): FeedbackSignals
     responses90d: items.length,
   };
 }
+
+/** NPS answers at or below this are detractors (0-6). */
+const detractorMax = 6;
+
+/**
+ * Severe friction worth a compliance review: the latest answer is a detractor's and at least one
+ * recent response names a friction theme (verification, blocked account, documents, onboarding).
+ * For a customer the policy treats as low risk this is a blind spot of its own: either the
+ * controls hurt someone they should not, or the customer is not as low-risk as the model thinks.
+ */
+export function needsComplianceReview(signals: FeedbackSignals): boolean {
+  return signals.npsScore !== undefined && signals.npsScore <= detractorMax && signals.frictionThemes90d > 0;
+}

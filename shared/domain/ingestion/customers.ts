@@ -12,6 +12,7 @@ import type {
   SegmentationQueue,
   StoredProfile,
 } from '../ports.js';
+import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { type CustomerRecord, customerRecord } from '../schemas.js';
 import { toErrorDetails } from '../validation.js';
 import type { ItemResult, RequestContext } from './results.js';
@@ -21,6 +22,7 @@ export interface CustomerIngestionDeps {
   profiles: ProfileStore;
   queue: SegmentationQueue;
   audit: AuditLog;
+  subjects: SubjectDirectory;
 }
 
 /** The AAD of a profile's sealed personal data: the box only opens for this subject. */
@@ -30,6 +32,8 @@ interface Candidate {
   index: number;
   record: CustomerRecord;
   pseudonym: string;
+  /** The subject directory key, kept on the profile so the retention job can erase the entry. */
+  lookup: string;
   digest: string;
 }
 
@@ -49,23 +53,36 @@ export async function ingestCustomers(
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
 
-  items.forEach((item, index) => {
-    const parsed = customerRecord.safeParse(item);
-    const pseudonym = subjectOf(item, pseudonymiser);
-    if (!parsed.success) {
+  const parsed = items.map((item) => ({ item, result: customerRecord.safeParse(item) }));
+  // Valid records get a subject (so a lawful-basis rejection is audited under its pseudonym);
+  // invalid ones are only looked up, so a typo never creates a directory entry.
+  const valid = new Set(parsed.flatMap((p) => (p.result.success ? [p.result.data.externalId] : [])));
+  const subjects = await resolveSubjects(
+    [...new Set([...parsed.flatMap((p) => usableId(p.item) ?? []), ...valid])],
+    pseudonymiser,
+    deps.subjects,
+    { create: (id) => valid.has(id), now: ctx.now },
+  );
+
+  parsed.forEach(({ item, result: parsedRecord }, index) => {
+    const itemId = usableId(item);
+    const pseudonym = itemId === undefined ? undefined : subjects.get(itemId)?.pseudonym;
+    if (!parsedRecord.success) {
       results.push(
         reject(
           index,
           pseudonym,
           'VALIDATION_FAILED',
           'Record failed validation',
-          toErrorDetails(parsed.error.issues),
+          toErrorDetails(parsedRecord.error.issues),
         ),
       );
       return;
     }
-    const record = parsed.data;
-    const id = pseudonymiser.pseudonym('customer', record.externalId);
+    const record = parsedRecord.data;
+    const subject = subjects.get(record.externalId);
+    if (!subject) throw new Error('Subject missing from the directory after creation');
+    const id = subject.pseudonym;
     const digest = pseudonymiser.digest('content', canonicalJson(record));
     const basis = checkLawfulBasis(record.lawfulBasis, 'risk_assessment', ctx.now);
     if (!basis.ok) {
@@ -80,7 +97,7 @@ export async function ingestCustomers(
       return;
     }
     seen.add(id);
-    candidates.push({ index, record, pseudonym: id, digest });
+    candidates.push({ index, record, pseudonym: id, lookup: subject.lookup, digest });
   });
 
   await deps.audit.append(rejections);
@@ -138,11 +155,15 @@ function toProfile(
   return {
     pseudonym: c.pseudonym,
     macKeyVersion: pseudonymiser.keyVersion,
+    subjectLookup: c.lookup,
     customerType: record.type,
     jurisdictions: [...new Set(record.jurisdictions)].sort(),
     attributes: record.attributes ?? {},
     flags: record.flags ?? {},
     lawfulBasis: record.lawfulBasis,
+    ...(record.relationshipEndedAt
+      ? { relationshipEndedAt: new Date(record.relationshipEndedAt).toISOString() }
+      : {}),
     ...(record.personalData
       ? { personalData: sealJson(key, record.personalData, personalDataContext(c.pseudonym)) }
       : {}),
@@ -153,11 +174,11 @@ function toProfile(
   };
 }
 
-/** The pseudonym of an invalid record when its externalId is usable, so its rejection can be traced. */
-function subjectOf(item: unknown, pseudonymiser: Pseudonymiser): string | undefined {
+/** The externalId of a record, when usable as one, so even an invalid record's rejection can be traced. */
+function usableId(item: unknown): string | undefined {
   const externalId = (item as { externalId?: unknown } | null)?.externalId;
   return typeof externalId === 'string' && externalId.trim().length > 0 && externalId.length <= 128
-    ? pseudonymiser.pseudonym('customer', externalId)
+    ? externalId
     : undefined;
 }
 

@@ -7,6 +7,7 @@ import type {
   StoredTransaction,
   TransactionStore,
 } from '../ports.js';
+import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { fxTable, type TransactionRecord, transactionRecord } from '../schemas.js';
 import { toErrorDetails } from '../validation.js';
 import type { ItemResult, RequestContext } from './results.js';
@@ -16,6 +17,7 @@ export interface TransactionIngestionDeps {
   profiles: ProfileStore;
   transactions: TransactionStore;
   queue: SegmentationQueue;
+  subjects: SubjectDirectory;
 }
 
 /** Transactions are kept long enough for the widest aggregate window plus a review margin. */
@@ -37,8 +39,16 @@ export async function ingestTransactions(
   const valid: { index: number; record: TransactionRecord; txn: StoredTransaction }[] = [];
   const seen = new Set<string>();
 
-  items.forEach((item, index) => {
-    const parsed = transactionRecord.safeParse(item);
+  const parsedItems = items.map((item) => transactionRecord.safeParse(item));
+  // Resolve only: a transaction never creates a customer, so an unknown id has no subject at all.
+  const subjects = await resolveSubjects(
+    [...new Set(parsedItems.flatMap((p) => (p.success ? [p.data.customerExternalId] : [])))],
+    pseudonymiser,
+    deps.subjects,
+    { create: false, now: ctx.now },
+  );
+
+  parsedItems.forEach((parsed, index) => {
     if (!parsed.success) {
       results.push(
         rejected(index, 'VALIDATION_FAILED', 'Record failed validation', toErrorDetails(parsed.error.issues)),
@@ -50,7 +60,13 @@ export async function ingestTransactions(
       results.push(rejected(index, 'FUTURE_TIMESTAMP', 'Transaction timestamp is in the future'));
       return;
     }
-    const pseudonym = pseudonymiser.pseudonym('customer', record.customerExternalId);
+    const pseudonym = subjects.get(record.customerExternalId)?.pseudonym;
+    if (!pseudonym) {
+      results.push(
+        rejected(index, 'UNKNOWN_CUSTOMER', 'No customer with this customerExternalId; send it first'),
+      );
+      return;
+    }
     const txnRef = pseudonymiser.pseudonym('transaction', record.transactionId);
     if (seen.has(txnRef)) {
       results.push(

@@ -5,6 +5,7 @@ import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
 import type { ItemResult } from '../ingestion/results.js';
 import type { Assignment, AssignmentStore, AuditOutcome, OutcomeStore } from '../ports.js';
+import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { toErrorDetails } from '../validation.js';
 import { buildFeatureSpecs, type FeatureSource, featureNames, vectorise } from './features.js';
 import { predict, trainLogistic } from './logistic.js';
@@ -38,13 +39,20 @@ export interface Actor {
 /** Records audit outcomes (the labels of predictive scoring); identifiers become pseudonyms first. */
 export async function recordOutcomes(
   items: readonly unknown[],
-  deps: { outcomes: Pick<OutcomeStore, 'putMany'>; pseudonymiser: Pseudonymiser },
+  deps: { outcomes: Pick<OutcomeStore, 'putMany'>; pseudonymiser: Pseudonymiser; subjects: SubjectDirectory },
   actor: Actor,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   const valid: { index: number; outcome: AuditOutcome }[] = [];
-  items.forEach((item, index) => {
-    const parsed = outcomeRecord.safeParse(item);
+  const parsedItems = items.map((item) => outcomeRecord.safeParse(item));
+  // Resolve only: an outcome about an id never ingested (or erased) names no subject.
+  const subjects = await resolveSubjects(
+    [...new Set(parsedItems.flatMap((p) => (p.success && p.data.externalId ? [p.data.externalId] : [])))],
+    deps.pseudonymiser,
+    deps.subjects,
+    { create: false, now: actor.now },
+  );
+  parsedItems.forEach((parsed, index) => {
     if (!parsed.success) {
       results.push({
         index,
@@ -56,7 +64,16 @@ export async function recordOutcomes(
       return;
     }
     const o = parsed.data;
-    const pseudonym = o.pseudonym ?? deps.pseudonymiser.pseudonym('customer', o.externalId as string);
+    const pseudonym = o.pseudonym ?? subjects.get(o.externalId as string)?.pseudonym;
+    if (!pseudonym) {
+      results.push({
+        index,
+        status: 'rejected',
+        code: 'UNKNOWN_CUSTOMER',
+        message: 'No customer with this externalId',
+      });
+      return;
+    }
     valid.push({
       index,
       outcome: {

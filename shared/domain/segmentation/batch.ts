@@ -1,3 +1,5 @@
+import { EventPublishError } from '../events/ports.js';
+import type { WorkflowEvent } from '../events/schemas.js';
 import type { Assignment, AssignmentStore, Override, SegmentationJob, StoredProfile } from '../ports.js';
 import {
   ConcurrentAssignmentError,
@@ -14,8 +16,10 @@ export interface BatchSegmentationDeps extends SegmentationDeps {
 /**
  * Segments the jobs of one queue batch: two batched reads (profiles, current assignments) instead
  * of two reads per record, one evaluation per customer however many messages name it, and the
- * decisions committed together (each assignment atomically with its audit record). Returns, per
- * pseudonym, the outcome or the error that must send that customer's messages back to the queue.
+ * decisions committed together (each assignment atomically with its audit record). The workflow
+ * events of committed decisions (and those a stored decision still owes) are published after the
+ * commit. Returns, per pseudonym, the outcome or the error that must send that customer's messages
+ * back to the queue: a failed publication is such an error, so the redelivery publishes again.
  */
 export async function segmentBatch(
   jobs: readonly SegmentationJob[],
@@ -50,10 +54,14 @@ export async function segmentBatch(
     }),
   );
   const toCommit: { pseudonym: string; plan: Exclude<SegmentationPlan, { outcome: 'unchanged' }> }[] = [];
+  const owed: Owed[] = [];
   for (const entry of plans) {
     if (!entry) continue;
-    if (entry.plan.outcome === 'unchanged') results.set(entry.job.pseudonym, 'unchanged');
-    else toCommit.push({ pseudonym: entry.job.pseudonym, plan: entry.plan });
+    if (entry.plan.outcome === 'unchanged') {
+      results.set(entry.job.pseudonym, 'unchanged');
+      const { events, revision } = entry.plan;
+      if (events.length > 0) owed.push({ pseudonym: entry.job.pseudonym, revision, events });
+    } else toCommit.push({ pseudonym: entry.job.pseudonym, plan: entry.plan });
   }
   if (toCommit.length > 0) {
     const committed = await deps.assignments.commitMany(toCommit.map((c) => c.plan));
@@ -62,9 +70,49 @@ export async function segmentBatch(
         c.pseudonym,
         committed[i] === 'committed' ? c.plan.outcome : new ConcurrentAssignmentError(),
       );
+      if (committed[i] === 'committed' && c.plan.events.length > 0) {
+        owed.push({ pseudonym: c.pseudonym, revision: c.plan.assignment.revision, events: c.plan.events });
+      }
     });
   }
+  if (deps.events && owed.length > 0) {
+    for (const [pseudonym, error] of await publishOwed(owed, deps.events)) results.set(pseudonym, error);
+  }
   return results;
+}
+
+interface Owed {
+  pseudonym: string;
+  revision: number;
+  events: WorkflowEvent[];
+}
+
+/**
+ * One publication for the whole batch (the adapter packs 10 events per call). Customers whose
+ * events all went out get their outbox cleared; the others get the error that fails their records.
+ */
+async function publishOwed(
+  owed: readonly Owed[],
+  events: NonNullable<BatchSegmentationDeps['events']>,
+): Promise<Map<string, Error>> {
+  const failed = new Map<string, Error>();
+  try {
+    await events.publisher.publish(owed.flatMap((o) => o.events));
+  } catch (error) {
+    const ids = error instanceof EventPublishError ? new Set(error.failedEventIds) : undefined;
+    for (const o of owed) {
+      if (!ids || o.events.some((e) => ids.has(e.detail.eventId))) {
+        failed.set(o.pseudonym, error instanceof Error ? error : new Error('Event publication failed'));
+      }
+    }
+  }
+  // Clearing is an optimisation: if it fails, the next decision or redelivery publishes the same ids again.
+  await Promise.allSettled(
+    owed
+      .filter((o) => !failed.has(o.pseudonym))
+      .map((o) => events.outbox.markPublished(o.pseudonym, o.revision)),
+  );
+  return failed;
 }
 
 function pick(profiles: Map<string, StoredProfile>, keys: readonly string[]): Map<string, StoredProfile> {

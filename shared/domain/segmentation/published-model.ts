@@ -1,4 +1,5 @@
 import { type CompiledModel, compileModel, loadDefaultModel, type RiskModel } from '../risk-model/index.js';
+import { segmentPolicyOf } from '../risk-model/model.js';
 import type { RiskModelStore } from '../risk-model/store.js';
 import type { PublishedModel } from './segment-customer.js';
 
@@ -6,7 +7,14 @@ import type { PublishedModel } from './segment-customer.js';
 export function toPublishedModel(compiled: CompiledModel): PublishedModel {
   const policies = new Map(compiled.model.segments.map((s) => [s.name, s.policyRef]));
   const severity = new Map(compiled.model.segments.map((s, i) => [s.name, i]));
+  const facts = new Map(
+    compiled.model.segments.map((s) => [
+      s.name,
+      { policyRef: s.policyRef, reviewIntervalMonths: s.reviewIntervalMonths, policy: segmentPolicyOf(s) },
+    ]),
+  );
   return {
+    segmentFacts: (segment) => facts.get(segment),
     severityOf: (segment) => severity.get(segment) ?? -1,
     downgradeCooldownDays: compiled.model.stability?.downgradeCooldownDays ?? 0,
     modelId: compiled.modelId,

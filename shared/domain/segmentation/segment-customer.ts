@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { auditEvent } from '../audit.js';
 import { canonicalJson } from '../canonical.js';
+import { eventsForSegmentDecision, type SegmentFacts } from '../events/builders.js';
+import type { EventOutbox, WorkflowEventPublisher } from '../events/ports.js';
+import type { WorkflowEvent } from '../events/schemas.js';
 import { feedbackSignals } from '../feedback/signals.js';
 import type { FeedbackStore } from '../feedback/store.js';
+import { checkLawfulBasis } from '../lawful-basis.js';
 import type {
   Assignment,
   AssignmentStore,
@@ -26,6 +30,8 @@ export interface PublishedModel {
   /** 0 for the least severe segment, rising with severity. */
   severityOf(segment: string): number;
   downgradeCooldownDays: number;
+  /** Policy and review interval of a segment, for the workflow events a decision causes. */
+  segmentFacts?(segment: string): SegmentFacts | undefined;
   evaluate(sources: {
     profile: object;
     transactions: object;
@@ -46,7 +52,15 @@ export interface SegmentationDeps {
   assignments: Pick<AssignmentStore, 'get'>;
   model: PublishedModel;
   now: () => Date;
+  /**
+   * Where decisions announce themselves (SegmentChanged, EnhancedDueDiligenceRequired, ...). Without
+   * it no events are planned, so nothing accumulates in an outbox nobody empties (simulations, tests).
+   */
+  events?: { publisher: WorkflowEventPublisher; outbox: EventOutbox };
 }
+
+/** An assignment as stored, with the events it still owes the bus (cleared once they are published). */
+export type AssignmentWithOutbox = Assignment & { pendingEvents?: WorkflowEvent[] };
 
 export class ProfileNotFoundError extends Error {
   constructor() {
@@ -64,10 +78,19 @@ export class ConcurrentAssignmentError extends Error {
 
 export type SegmentationOutcome = 'assigned' | 'changed' | 'confirmed' | 'unchanged';
 
-/** A decision ready to commit, or nothing to do because the inputs did not change. */
+/**
+ * A decision ready to commit, or nothing to do because the inputs did not change. `events` are what
+ * must reach the bus once the decision is committed: the decision's own plus any its stored
+ * predecessor still owes (for `unchanged`, only those: a redelivery after a failed publication).
+ */
 export type SegmentationPlan =
-  | { outcome: 'unchanged' }
-  | { outcome: Exclude<SegmentationOutcome, 'unchanged'>; assignment: Assignment; audit: AuditEvent };
+  | { outcome: 'unchanged'; events: WorkflowEvent[]; revision: number }
+  | {
+      outcome: Exclude<SegmentationOutcome, 'unchanged'>;
+      assignment: AssignmentWithOutbox;
+      audit: AuditEvent;
+      events: WorkflowEvent[];
+    };
 
 /**
  * Decides one customer's segment: loads its features and transactions and evaluates the published
@@ -124,10 +147,13 @@ export async function planSegmentation(
       }),
     )
     .digest('base64url');
-  if (previous?.inputDigest === inputDigest) return { outcome: 'unchanged' };
+  const owed = (previous as AssignmentWithOutbox | undefined)?.pendingEvents ?? [];
+  if (previous?.inputDigest === inputDigest) {
+    return { outcome: 'unchanged', events: owed, revision: previous.revision };
+  }
 
   const reasonCodes = [...new Set(result.firedRules.map((r) => r.reasonCode))];
-  const assignment: Assignment = {
+  const assignment: AssignmentWithOutbox = {
     pseudonym: job.pseudonym,
     segment: inForce.segment,
     modelSegment: result.segment,
@@ -181,7 +207,27 @@ export async function planSegmentation(
       revision: assignment.revision,
     },
   });
-  return { outcome, assignment, audit };
+  const events = deps.events
+    ? mergeEvents(
+        owed,
+        eventsForSegmentDecision({
+          assignment,
+          cause: job.cause,
+          segmentFacts: (segment) => deps.model.segmentFacts?.(segment),
+          severityOf: (segment) => deps.model.severityOf(segment),
+          feedbackAllowed: checkLawfulBasis(profile.lawfulBasis, 'feedback', now).ok,
+          ...(feedback ? { feedback } : {}),
+        }),
+      )
+    : owed;
+  // Written with the decision, in the same transaction: committed means the events cannot be lost.
+  if (events.length > 0) assignment.pendingEvents = events;
+  return { outcome, assignment, audit, events };
+}
+
+function mergeEvents(owed: readonly WorkflowEvent[], fresh: readonly WorkflowEvent[]): WorkflowEvent[] {
+  const ids = new Set(owed.map((e) => e.detail.eventId));
+  return [...owed, ...fresh.filter((e) => !ids.has(e.detail.eventId))];
 }
 
 interface InForce {

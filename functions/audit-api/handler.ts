@@ -1,0 +1,41 @@
+/**
+ * GET /v1/audit/verification[?day=YYYY-MM-DD]: verifies the audit trail of one day (today by
+ * default) against its hash chains, chain heads and signed checkpoints, and names every record
+ * that was edited, deleted or reordered. `npm run audit:verify` runs the same check over all days.
+ */
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { verifyAuditTrail } from '../../shared/domain/audit-trail/verify.js';
+import { ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.auditApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('auditApi');
+const deps = { trail: adapters.auditTrail(settings), signer: adapters.checkpointSigner(settings) };
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'GET /v1/audit/verification': async (event) => {
+    const now = new Date();
+    const day = event.queryStringParameters?.day ?? now.toISOString().slice(0, 10);
+    if (!DAY.test(day) || Number.isNaN(Date.parse(day))) {
+      throw new ValidationError('day must be a date (YYYY-MM-DD)', [
+        { path: 'day', code: 'INVALID_DATE', message: 'Expected YYYY-MM-DD' },
+      ]);
+    }
+    const report = await verifyAuditTrail(deps, { days: [day], now });
+    logger.info('audit trail verified', {
+      day,
+      intact: report.intact,
+      chains: report.chains,
+      records: report.records,
+      findings: report.findings.length,
+    });
+    return jsonResponse(200, report);
+  },
+});

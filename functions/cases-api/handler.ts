@@ -1,0 +1,77 @@
+/**
+ * Compliance cases. The KYC review scheduler opens `kyc_review` cases; a compliance officer opens
+ * others (e.g. on an EnhancedDueDiligenceRequired or ComplianceReviewSuggested event), takes a
+ * case into review and closes it with a result. Every move is audited; closing can record the
+ * result as an audit outcome that predictive scoring learns from, and closing a KYC review
+ * restarts the customer's review interval.
+ */
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { caseKinds, caseStatuses, openCase, transitionCase } from '../../shared/domain/cases/case.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.casesApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('casesApi');
+const deps = { cases: adapters.cases(settings) };
+
+const CASE_ID = /^case_[A-Za-z0-9_-]{22}$/;
+
+function caseIdOf(event: JsonEvent): string {
+  const caseId = event.pathParameters?.caseId ?? '';
+  if (!CASE_ID.test(caseId)) {
+    throw new ValidationError('Not a case id', [
+      { path: 'caseId', code: 'INVALID_CASE_ID', message: 'Expected case_<22 base64url characters>' },
+    ]);
+  }
+  return caseId;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback?: T,
+) {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ValidationError(`Unknown ${name}`, [
+      { path: name, code: 'INVALID_VALUE', message: `Expected one of: ${allowed.join(', ')}` },
+    ]);
+  }
+  return value as T;
+}
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'GET /v1/cases': async (event) => {
+    const q = event.queryStringParameters ?? {};
+    const status = oneOf('status', q.status, caseStatuses, 'open') ?? 'open';
+    const kind = oneOf('kind', q.kind, caseKinds);
+    const cases = await deps.cases.list({ status, ...(kind ? { kind } : {}), limit: 500 });
+    return jsonResponse(200, { status, ...(kind ? { kind } : {}), count: cases.length, cases });
+  },
+  'POST /v1/cases': async (event, caller) => {
+    const opened = await openCase(event.jsonBody, deps, actorOf(event, caller));
+    logger.info('case opened', {
+      caseId: opened.case.caseId,
+      kind: opened.case.kind,
+      created: opened.created,
+    });
+    return jsonResponse(opened.created ? 201 : 200, opened.case);
+  },
+  'GET /v1/cases/{caseId}': async (event) => {
+    const found = await deps.cases.get(caseIdOf(event));
+    if (!found) throw new NotFoundError('No such case');
+    return jsonResponse(200, found);
+  },
+  'POST /v1/cases/{caseId}/transitions': async (event, caller) => {
+    const moved = await transitionCase(caseIdOf(event), event.jsonBody, deps, actorOf(event, caller));
+    logger.info('case moved', { caseId: moved.caseId, status: moved.status, result: moved.outcome?.result });
+    return jsonResponse(200, moved);
+  },
+});

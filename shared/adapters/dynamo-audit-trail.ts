@@ -1,0 +1,75 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChainHead } from '../domain/audit-trail/chain.js';
+import type { AuditTrailStore, Checkpoint } from '../domain/audit-trail/verify.js';
+import { CHAIN_HEADS_STREAM } from './audit-chain-writer.js';
+import { queryAll } from './dynamo-batch.js';
+
+/** Checkpoints live in the audit table too, in their own stream, written once and never changed. */
+export const CHECKPOINT_STREAM = 'checkpoints';
+
+/** Reads the hash-chained audit table for verification, and appends signed checkpoints. */
+export class DynamoAuditTrail implements AuditTrailStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async heads(day?: string): Promise<ChainHead[]> {
+    const items = await queryAll<{ eventId: string; headSeq: number; headHash: string }>(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: day ? '#s = :s AND begins_with(eventId, :day)' : '#s = :s',
+      ExpressionAttributeNames: { '#s': 'stream' },
+      ExpressionAttributeValues: { ':s': CHAIN_HEADS_STREAM, ...(day ? { ':day': `${day}#` } : {}) },
+      ConsistentRead: true,
+    });
+    return items.map((i) => ({ chain: i.eventId, seq: i.headSeq, hash: i.headHash }));
+  }
+
+  chainRecords(chain: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: 'byChain',
+      KeyConditionExpression: '#c = :c',
+      ExpressionAttributeNames: { '#c': 'chain' },
+      ExpressionAttributeValues: { ':c': chain },
+    });
+  }
+
+  dayRecords(day: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: 'byDay',
+      KeyConditionExpression: '#d = :d',
+      ExpressionAttributeNames: { '#d': 'day' },
+      ExpressionAttributeValues: { ':d': day },
+    });
+  }
+
+  async checkpoints(): Promise<Checkpoint[]> {
+    const items = await queryAll<Checkpoint & { stream: string; eventId: string }>(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'stream' },
+      ExpressionAttributeValues: { ':s': CHECKPOINT_STREAM },
+      ConsistentRead: true,
+    });
+    return items.map(({ stream: _s, eventId: _e, ...checkpoint }) => checkpoint);
+  }
+
+  async putCheckpoint(checkpoint: Checkpoint): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { stream: CHECKPOINT_STREAM, eventId: checkpoint.at, ...checkpoint },
+          ConditionExpression: 'attribute_not_exists(eventId)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  CaseEffects,
+  CaseKind,
+  CaseStatus,
+  CaseStore,
+  ComplianceCase,
+  KycReviewLog,
+} from '../domain/cases/case.js';
+import type { AuditEvent } from '../domain/ports.js';
+import type { AuditChainWriter } from './audit-chain-writer.js';
+import { auditPut } from './dynamo-audit-log.js';
+import { batchGet, queryAll } from './dynamo-batch.js';
+import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
+
+/** Cases and their audit records (and the effects of closing one) are written in one transaction. */
+export class DynamoCaseStore implements CaseStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: { cases: string; outcomes?: string; kycReviews?: string },
+    private readonly audit: AuditChainWriter | undefined,
+  ) {}
+
+  async get(caseId: string): Promise<ComplianceCase | undefined> {
+    const [found] = await batchGet<ComplianceCase>(this.doc, this.tables.cases, 'caseId', [caseId], true);
+    return found;
+  }
+
+  async list(filter: { status: CaseStatus; kind?: CaseKind; limit: number }): Promise<ComplianceCase[]> {
+    const items = await queryAll<ComplianceCase>(this.doc, {
+      TableName: this.tables.cases,
+      IndexName: 'byStatus',
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'status', ...(filter.kind ? { '#k': 'kind' } : {}) },
+      ExpressionAttributeValues: { ':s': filter.status, ...(filter.kind ? { ':k': filter.kind } : {}) },
+      ...(filter.kind ? { FilterExpression: '#k = :k' } : {}),
+    });
+    return items.slice(0, filter.limit);
+  }
+
+  async create(c: ComplianceCase, audit: AuditEvent): Promise<boolean> {
+    return this.write([
+      { TableName: this.tables.cases, Item: { ...c }, ConditionExpression: 'attribute_not_exists(caseId)' },
+      auditPut(this.chain().tableName, audit),
+    ]);
+  }
+
+  async update(
+    c: ComplianceCase,
+    audit: AuditEvent | undefined,
+    effects: CaseEffects = {},
+  ): Promise<boolean> {
+    const puts: ConditionalPut[] = [
+      {
+        TableName: this.tables.cases,
+        Item: { ...c },
+        ConditionExpression: 'revision = :previous',
+        ExpressionAttributeValues: { ':previous': c.revision - 1 },
+      },
+    ];
+    if (audit) puts.push(auditPut(this.chain().tableName, audit));
+    if (effects.outcome) puts.push({ TableName: this.need('outcomes'), Item: { ...effects.outcome } });
+    if (effects.review) {
+      puts.push({
+        TableName: this.need('kycReviews'),
+        Item: {
+          pseudonym: effects.review.pseudonym,
+          lastReviewAt: effects.review.at,
+          basis: 'review',
+          caseId: effects.review.caseId,
+        },
+      });
+    }
+    return this.write(puts);
+  }
+
+  private async write(puts: ConditionalPut[]): Promise<boolean> {
+    const [outcome] = await transactUnits(this.doc, [puts], this.audit);
+    return outcome?.written ?? false;
+  }
+
+  private chain(): AuditChainWriter {
+    if (!this.audit) throw new Error('This function has no audit table: it may not change cases');
+    return this.audit;
+  }
+
+  private need(table: 'outcomes' | 'kycReviews'): string {
+    const name = this.tables[table];
+    if (!name) throw new Error(`This function has no ${table} table`);
+    return name;
+  }
+}
+
+/** When each customer's last KYC review happened (or their first review cycle started). */
+export class DynamoKycReviewLog implements KycReviewLog {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getMany(pseudonyms: readonly string[]): Promise<Map<string, { lastReviewAt: string }>> {
+    const items = await batchGet<{ pseudonym: string; lastReviewAt: string }>(
+      this.doc,
+      this.tableName,
+      'pseudonym',
+      pseudonyms,
+    );
+    return new Map(items.map((i) => [i.pseudonym, { lastReviewAt: i.lastReviewAt }]));
+  }
+
+  async record(pseudonym: string, at: string, basis: 'review' | 'baseline', caseId: string | null) {
+    await transactUnits(this.doc, [
+      [
+        {
+          TableName: this.tableName,
+          Item: { pseudonym, lastReviewAt: at, basis, caseId },
+          // A baseline never overwrites a real review; a review replaces an older one.
+          ConditionExpression: 'attribute_not_exists(pseudonym) OR lastReviewAt < :at',
+          ExpressionAttributeValues: { ':at': at },
+        },
+      ],
+    ]);
+  }
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical.js';
+import {
+  type ChainFinding,
+  type ChainHead,
+  type CheckpointedHead,
+  dayOfChain,
+  GENESIS_HASH,
+  verifyChain,
+} from './chain.js';
+import type { CheckpointSigner } from './signer.js';
+
+/** A signed statement of every chain head at one moment; checkpoints are chained to each other too. */
+export interface Checkpoint {
+  at: string;
+  heads: ChainHead[];
+  previousDigest: string;
+  /** SHA-256 (hex) of the canonical {at, heads, previousDigest}. */
+  digest: string;
+  signature: string;
+  keyId: string;
+  algorithm: 'ECDSA_SHA_256';
+}
+
+/** Reads the stored trail; implemented over DynamoDB by the audit-trail adapter. */
+export interface AuditTrailStore {
+  /** Chain heads, optionally only those of one day (YYYY-MM-DD). */
+  heads(day?: string): Promise<ChainHead[]>;
+  /** Every stored record of a chain (any order). */
+  chainRecords(chain: string): Promise<Record<string, unknown>[]>;
+  /** Every audit record dated `day`, chained or not. */
+  dayRecords(day: string): Promise<Record<string, unknown>[]>;
+  /** All checkpoints, oldest first. */
+  checkpoints(): Promise<Checkpoint[]>;
+  /** false when a checkpoint with that `at` already exists. */
+  putCheckpoint(checkpoint: Checkpoint): Promise<boolean>;
+}
+
+export type TrailProblem =
+  | ChainFinding['problem']
+  | 'unchained'
+  | 'checkpoint-invalid'
+  | 'checkpoint-unlinked';
+
+export interface TrailFinding {
+  problem: TrailProblem;
+  message: string;
+  chain?: string;
+  seq?: number;
+  record?: { stream: string; eventId: string };
+  checkpointAt?: string;
+}
+
+export interface VerificationReport {
+  intact: boolean;
+  verifiedAt: string;
+  days: string[];
+  chains: number;
+  records: number;
+  checkpoints: number;
+  findings: TrailFinding[];
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+export function checkpointDigest(at: string, heads: readonly ChainHead[], previousDigest: string): Buffer {
+  return sha256(canonicalJson({ at, heads, previousDigest }));
+}
+
+/**
+ * Signs the current heads of the chains of `now`'s day and the day before (a chain stops growing
+ * when its day ends, so the first checkpoint of a day seals yesterday's chains for good).
+ * Skipped when nothing moved since the last checkpoint.
+ */
+export async function takeCheckpoint(
+  deps: { trail: AuditTrailStore; signer: CheckpointSigner },
+  now: Date,
+): Promise<{ written: boolean; checkpoint?: Checkpoint }> {
+  const today = now.toISOString().slice(0, 10);
+  const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const [a, b, history] = await Promise.all([
+    deps.trail.heads(yesterday),
+    deps.trail.heads(today),
+    deps.trail.checkpoints(),
+  ]);
+  const heads = [...a, ...b].sort((x, y) => (x.chain < y.chain ? -1 : 1));
+  const previous = history.at(-1);
+  if (heads.length === 0 || (previous && canonicalJson(previous.heads) === canonicalJson(heads))) {
+    return { written: false };
+  }
+  const at = now.toISOString();
+  const previousDigest = previous?.digest ?? GENESIS_HASH;
+  const digest = checkpointDigest(at, heads, previousDigest);
+  const signed = await deps.signer.sign(digest);
+  const checkpoint: Checkpoint = { at, heads, previousDigest, digest: digest.toString('hex'), ...signed };
+  return { written: await deps.trail.putCheckpoint(checkpoint), checkpoint };
+}
+
+/**
+ * Verifies the trail of the given days (all days with chains when omitted): every checkpoint's
+ * digest, signature and link to the one before; every chain against its records, its head and
+ * the last checkpoint that saw it; and that no record of those days sits outside a chain.
+ */
+export async function verifyAuditTrail(
+  deps: { trail: AuditTrailStore; signer: CheckpointSigner },
+  options: { days?: readonly string[]; now: Date; settleMs?: number },
+): Promise<VerificationReport> {
+  const settleMs = options.settleMs ?? 1000;
+  const findings: TrailFinding[] = [];
+  const checkpoints = await deps.trail.checkpoints();
+  let previousDigest = GENESIS_HASH;
+  const lastSeen = new Map<string, CheckpointedHead>();
+  for (const c of checkpoints) {
+    const digest = checkpointDigest(c.at, c.heads, c.previousDigest);
+    const valid =
+      digest.toString('hex') === c.digest && (await deps.signer.verify(digest, c.signature, c.keyId));
+    if (!valid) {
+      findings.push({
+        problem: 'checkpoint-invalid',
+        checkpointAt: c.at,
+        message: `Checkpoint ${c.at} does not match its signature`,
+      });
+      continue;
+    }
+    if (c.previousDigest !== previousDigest) {
+      findings.push({
+        problem: 'checkpoint-unlinked',
+        checkpointAt: c.at,
+        message: `Checkpoint ${c.at} does not follow the checkpoint before it (one was removed or replaced)`,
+      });
+    }
+    previousDigest = c.digest;
+    for (const h of c.heads) lastSeen.set(h.chain, { ...h, checkpointAt: c.at });
+  }
+
+  const allHeads = options.days ? undefined : await deps.trail.heads();
+  const days = [
+    ...new Set(
+      options.days ?? [
+        ...(allHeads ?? []).map((h) => dayOfChain(h.chain)),
+        ...[...lastSeen.keys()].map(dayOfChain),
+      ],
+    ),
+  ].sort();
+  const headsByDay = new Map<string, Promise<ChainHead[]>>();
+  const headsOf = (day: string) => {
+    const cached = headsByDay.get(day);
+    if (cached) return cached;
+    const read = allHeads
+      ? Promise.resolve(allHeads.filter((h) => dayOfChain(h.chain) === day))
+      : deps.trail.heads(day);
+    headsByDay.set(day, read);
+    return read;
+  };
+  let chains = 0;
+  let records = 0;
+  for (const day of days) {
+    // Order matters on a live trail: a record is written with its head in one transaction, so
+    // reading the day's records before the heads means every chain they name has a head by then.
+    const dated = await deps.trail.dayRecords(day);
+    const heads = await headsOf(day);
+    const headOf = new Map(heads.map((h) => [h.chain, h]));
+    const names = new Set([...headOf.keys(), ...[...lastSeen.keys()].filter((c) => dayOfChain(c) === day)]);
+    for (const chain of [...names].sort()) {
+      const check = async () => {
+        const stored = await deps.trail.chainRecords(chain);
+        return { stored, found: verifyChain(chain, stored, headOf.get(chain), lastSeen.get(chain)) };
+      };
+      let result = await check();
+      // Indexes are eventually consistent: give a just-written record a moment before calling it missing.
+      if (result.found.length > 0 && settleMs > 0) {
+        await new Promise((r) => setTimeout(r, settleMs));
+        result = await check();
+      }
+      chains += 1;
+      records += result.stored.length;
+      findings.push(...result.found);
+    }
+    for (const record of dated) {
+      const chain = typeof record.chain === 'string' ? record.chain : undefined;
+      // A record dated just before midnight may have been linked into the next day's chain.
+      if (chain && (names.has(chain) || (await headsOf(dayOfChain(chain))).some((h) => h.chain === chain)))
+        continue;
+      findings.push({
+        problem: 'unchained',
+        record: { stream: String(record.stream), eventId: String(record.eventId) },
+        message: `Record ${record.eventId} is not part of any known chain (its link fields were removed or forged)`,
+      });
+    }
+  }
+  return {
+    intact: findings.length === 0,
+    verifiedAt: options.now.toISOString(),
+    days,
+    chains,
+    records,
+    checkpoints: checkpoints.length,
+    findings,
+  };
+}

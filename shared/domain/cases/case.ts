@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { auditEvent } from '../audit.js';
+import type { AuditEvent, AuditOutcome } from '../ports.js';
+import { toErrorDetails } from '../validation.js';
+
+/**
+ * Compliance cases: the unit of work a segment policy or a feedback signal creates for a human.
+ * A case moves open → in_review → closed, each move audited; closing records a result and,
+ * when asked, an audit outcome that predictive scoring learns from. Cases hold pseudonyms and
+ * codes only: no notes field, because free text is where names and account numbers slip in.
+ */
+export const caseKinds = ['kyc_review', 'enhanced_due_diligence', 'compliance_review'] as const;
+export type CaseKind = (typeof caseKinds)[number];
+export const caseStatuses = ['open', 'in_review', 'closed'] as const;
+export type CaseStatus = (typeof caseStatuses)[number];
+
+const code = z.string().regex(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/, 'UPPER_SNAKE code');
+const pseudonym = z.string().regex(/^k\d+\.[A-Za-z0-9_-]{43}$/, 'a customer pseudonym');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+
+export interface CaseOutcome {
+  result: 'no_issue' | 'issue_found';
+  reasonCode: string;
+  /** true when the result was also recorded as an audit outcome (a label for predictive scoring). */
+  auditOutcomeRecorded: boolean;
+}
+
+export interface ComplianceCase {
+  caseId: string;
+  kind: CaseKind;
+  subject: string;
+  segment: string | null;
+  status: CaseStatus;
+  reasonCode: string;
+  dueAt: string | null;
+  openedAt: string;
+  openedBy: string;
+  updatedAt: string;
+  /** Who took the case into review / closed it. */
+  assignee?: string;
+  closedAt?: string;
+  outcome?: CaseOutcome;
+  /** The workflow event this case answers, if any (e.g. the KycReviewDue event id). */
+  triggerEventId?: string;
+  /** Scheduler bookkeeping: its workflow event went out. */
+  eventPublished?: boolean;
+  revision: number;
+}
+
+export interface CaseStore {
+  get(caseId: string): Promise<ComplianceCase | undefined>;
+  list(filter: { status: CaseStatus; kind?: CaseKind; limit: number }): Promise<ComplianceCase[]>;
+  /** Creates the case with its audit record; false when a case with that id exists. */
+  create(c: ComplianceCase, audit: AuditEvent): Promise<boolean>;
+  /**
+   * Replaces the case if its revision is still `c.revision - 1`, together with its audit record
+   * and the effects of the move, in one transaction; false when the case moved meanwhile.
+   */
+  update(c: ComplianceCase, audit: AuditEvent | undefined, effects?: CaseEffects): Promise<boolean>;
+}
+
+/** What closing a case changes elsewhere, written atomically with the case. */
+export interface CaseEffects {
+  /** A label for predictive scoring. */
+  outcome?: AuditOutcome;
+  /** A completed KYC review restarts the customer's review interval. */
+  review?: { pseudonym: string; at: string; caseId: string };
+}
+
+/** When a KYC review last happened per customer (or when the first review cycle started). */
+export interface KycReviewLog {
+  getMany(pseudonyms: readonly string[]): Promise<Map<string, { lastReviewAt: string }>>;
+  /** Records a review (or a baseline) unless a later one is already recorded. */
+  record(pseudonym: string, at: string, basis: 'review' | 'baseline', caseId: string | null): Promise<void>;
+}
+
+export const openCaseRequest = z
+  .object({
+    kind: z.enum(caseKinds),
+    subject: pseudonym,
+    reasonCode: code,
+    dueAt: isoDate.optional(),
+    segment: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .optional(),
+    triggerEventId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+  })
+  .strict();
+
+export const transitionRequest = z
+  .object({
+    to: z.enum(['in_review', 'closed']),
+    outcome: z
+      .object({
+        result: z.enum(['no_issue', 'issue_found']),
+        reasonCode: code,
+        /** Also record the result as an audit outcome, a label for predictive scoring. */
+        recordAuditOutcome: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((r) => (r.to === 'closed') === (r.outcome !== undefined), {
+    message: 'closing a case needs an outcome; only closing takes one',
+    path: ['outcome'],
+  });
+
+const allowed: Record<CaseStatus, readonly CaseStatus[]> = {
+  open: ['in_review'],
+  in_review: ['closed'],
+  closed: [],
+};
+
+/** Case ids are derived from what caused the case, so a retried open lands on the same case. */
+export function caseIdOf(kind: CaseKind, subject: string, cause: string): string {
+  return `case_${createHash('sha256').update(`${kind}\u001f${subject}\u001f${cause}`).digest('base64url').slice(0, 22)}`;
+}
+
+export interface CaseActor {
+  principalId: string;
+  role: string;
+  requestId: string;
+  now: Date;
+}
+
+export interface CaseDeps {
+  cases: CaseStore;
+}
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, what: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`Invalid ${what}`, toErrorDetails(parsed.error.issues));
+  return parsed.data;
+}
+
+const caseAudit = (
+  c: ComplianceCase,
+  action: AuditEvent['action'],
+  actor: CaseActor,
+  reasonCodes: string[],
+) =>
+  auditEvent({
+    eventId: `case:${c.caseId}:r${c.revision}`,
+    subject: c.subject,
+    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    action,
+    reasonCodes,
+    requestId: actor.requestId,
+    at: actor.now,
+    details: {
+      caseId: c.caseId,
+      kind: c.kind,
+      status: c.status,
+      ...(c.outcome ? { outcome: c.outcome } : {}),
+    },
+  });
+
+/** Opens a case (idempotent: the same kind, subject and cause is the same case). */
+export async function openCase(
+  input: unknown,
+  deps: Pick<CaseDeps, 'cases'>,
+  actor: CaseActor | { system: string; requestId: string; now: Date },
+): Promise<{ created: boolean; case: ComplianceCase }> {
+  const req = parse(openCaseRequest, input, 'case');
+  const at = actor.now.toISOString();
+  const c: ComplianceCase = {
+    caseId: caseIdOf(req.kind, req.subject, req.triggerEventId ?? req.dueAt ?? at),
+    kind: req.kind,
+    subject: req.subject,
+    segment: req.segment ?? null,
+    status: 'open',
+    reasonCode: req.reasonCode,
+    dueAt: req.dueAt ?? null,
+    openedAt: at,
+    openedBy: 'system' in actor ? actor.system : actor.principalId,
+    updatedAt: at,
+    ...(req.triggerEventId ? { triggerEventId: req.triggerEventId } : {}),
+    revision: 1,
+  };
+  const audit = auditEvent({
+    eventId: `case:${c.caseId}:r1`,
+    subject: c.subject,
+    actor:
+      'system' in actor
+        ? { type: 'system', id: actor.system }
+        : { type: 'principal', id: actor.principalId, role: actor.role },
+    action: 'case.opened',
+    reasonCodes: [c.reasonCode],
+    requestId: actor.requestId,
+    at: actor.now,
+    details: { caseId: c.caseId, kind: c.kind, status: c.status, dueAt: c.dueAt },
+  });
+  if (await deps.cases.create(c, audit)) return { created: true, case: c };
+  const existing = await deps.cases.get(c.caseId);
+  if (!existing) throw new ConflictError('CASE_CONFLICT', 'The case could not be opened; retry');
+  return { created: false, case: existing };
+}
+
+/** Moves a case one step; closing records the result (and, if asked, an audit outcome). */
+export async function transitionCase(
+  caseId: string,
+  input: unknown,
+  deps: CaseDeps,
+  actor: CaseActor,
+): Promise<ComplianceCase> {
+  const req = parse(transitionRequest, input, 'transition');
+  const current = await deps.cases.get(caseId);
+  if (!current) throw new NotFoundError('No such case');
+  if (!allowed[current.status].includes(req.to)) {
+    throw new ConflictError(
+      'INVALID_TRANSITION',
+      `A case that is ${current.status} cannot move to ${req.to}; allowed: ${allowed[current.status].join(', ') || 'none'}`,
+    );
+  }
+  const at = actor.now.toISOString();
+  const next: ComplianceCase = {
+    ...current,
+    status: req.to,
+    updatedAt: at,
+    assignee: actor.principalId,
+    revision: current.revision + 1,
+    ...(req.to === 'closed' && req.outcome
+      ? {
+          closedAt: at,
+          outcome: {
+            result: req.outcome.result,
+            reasonCode: req.outcome.reasonCode,
+            auditOutcomeRecorded: req.outcome.recordAuditOutcome,
+          },
+        }
+      : {}),
+  };
+  const action = req.to === 'closed' ? 'case.closed' : 'case.in-review';
+  const reasonCodes = req.outcome ? [req.outcome.reasonCode] : [current.reasonCode];
+  const effects: CaseEffects = {};
+  if (next.outcome?.auditOutcomeRecorded) {
+    const outcome = next.outcome.result === 'issue_found' ? 'issue' : 'no_issue';
+    const date = at.slice(0, 10);
+    const source = `case:${caseId}`;
+    effects.outcome = {
+      pseudonym: next.subject,
+      // One outcome per case: its id only has to be unique, and holds nothing but pseudonym and codes.
+      outcomeId: createHash('sha256')
+        .update(`${next.subject}|${outcome}|${date}|${source}`)
+        .digest('base64url'),
+      outcome,
+      date,
+      source,
+      recordedBy: actor.principalId,
+      recordedAt: at,
+    };
+  }
+  if (next.status === 'closed' && next.kind === 'kyc_review') {
+    effects.review = { pseudonym: next.subject, at, caseId };
+  }
+  if (!(await deps.cases.update(next, caseAudit(next, action, actor, reasonCodes), effects))) {
+    throw new ConflictError('CASE_CHANGED', 'The case changed meanwhile; read it again and retry');
+  }
+  return next;
+}

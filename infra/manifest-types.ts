@@ -96,10 +96,11 @@ export interface HttpRoute {
   roles: readonly Role[];
   /**
    * `token` (default): the API key authoriser, then the roles. `signature`: no API credentials; the
-   * function itself verifies the sender's signature over the raw body (survey webhooks). Such a
-   * route must declare no roles.
+   * function itself verifies the sender's signature over the raw body (survey webhooks). `public`:
+   * no credentials at all, for content that holds no data (the API reference, the dashboard's page
+   * and scripts, which then call the API with the user's key). Both must declare no roles.
    */
-  auth?: 'token' | 'signature';
+  auth?: 'token' | 'signature' | 'public';
   /** Upper bound on the request body, enforced before parsing (413 above it). */
   maxBodyBytes?: number;
 }

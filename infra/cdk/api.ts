@@ -126,17 +126,16 @@ export class RiskloopApi extends Construct {
         (m) => `method.request.path.${m[1]}`,
       );
       const signed = route.auth === 'signature';
+      // Signed and public routes have no authoriser; the function or the content makes that safe.
+      const open = signed || route.auth === 'public';
       const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
-        ...(signed
+        ...(open
           ? { authorizationType: AuthorizationType.NONE }
           : { authorizationType: AuthorizationType.CUSTOM, authorizer }),
         requestValidator: hasBody ? bodyValidator : paramsValidator,
         requestModels: hasBody ? { 'application/json': jsonObject } : undefined,
         requestParameters: Object.fromEntries(
-          [...(signed ? [] : ['method.request.header.Authorization']), ...pathParameters].map((p) => [
-            p,
-            true,
-          ]),
+          [...(open ? [] : ['method.request.header.Authorization']), ...pathParameters].map((p) => [p, true]),
         ),
       });
       if (signed) {
@@ -144,6 +143,14 @@ export class RiskloopApi extends Construct {
         const reason =
           'Authenticated inside the function by a Standard Webhooks signature (HMAC-SHA256 over id, timestamp ' +
           'and raw body; rotating secrets; 5-minute tolerance), as survey tools cannot hold riskloop API keys.';
+        acknowledge(method, 'AwsSolutions-APIG4', reason);
+        acknowledge(method, 'AwsSolutions-COG4', reason);
+        continue;
+      }
+      if (open) {
+        const reason =
+          'Serves static content with no customer data (API reference, dashboard page and scripts); every data ' +
+          'request those pages make goes to authorised routes with the caller’s API key.';
         acknowledge(method, 'AwsSolutions-APIG4', reason);
         acknowledge(method, 'AwsSolutions-COG4', reason);
         continue;

@@ -23,6 +23,8 @@ export type RouteHandler = (
 const routeKey = (method: string, path: string) => `${method} ${path}`;
 /** The caller of a signature-authenticated route, until the handler has verified who signed. */
 const signedSender: Caller = { principalId: 'unverified-sender', role: 'webhook' };
+/** The caller of a public route: nobody in particular, and the route serves no data. */
+const anonymous: Caller = { principalId: 'anonymous', role: 'public' };
 
 /**
  * Builds the Lambda handler of an HTTP function from its manifest routes: one middy chain with
@@ -39,6 +41,12 @@ export function httpFunction(
       const handler = handlers[routeKey(route.method, route.path)];
       if (!handler) throw new Error(`No handler for route ${route.method} ${route.path}`);
       const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult>();
+      if (route.auth === 'public') {
+        return [
+          routeKey(route.method, route.path),
+          chain.handler((event, context) => handler(event, anonymous, context)),
+        ] as const;
+      }
       if (route.auth === 'signature') {
         // No API credentials and no JSON parsing before the handler has verified the signature over
         // the raw body: an unsigned request learns nothing but 401 (or 413 above the size limit).

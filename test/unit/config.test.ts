@@ -115,13 +115,13 @@ describe('infra manifest', () => {
     );
   });
 
-  it('gives every API-key route at least one known role, and signature routes none', () => {
+  it('gives every API-key route at least one known role, and signature and public routes none', () => {
     const routes = httpRoutes();
 
     expect(routes.length).toBeGreaterThan(0);
     for (const { route } of routes) {
       const label = `${route.method} ${route.path}`;
-      if (route.auth === 'signature') expect(route.roles, label).toEqual([]);
+      if (route.auth === 'signature' || route.auth === 'public') expect(route.roles, label).toEqual([]);
       else expect(route.roles.length, label).toBeGreaterThan(0);
       for (const role of route.roles) expect(roles).toContain(role);
     }

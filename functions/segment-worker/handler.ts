@@ -21,6 +21,7 @@ const logger = createLogger('segmentWorker');
 const processor = new BatchProcessor(EventType.SQS);
 const runs = adapters.runs(settings);
 const maxReceiveCount = queues.segmentation.maxReceiveCount;
+const auditTrail = adapters.auditTrail(settings);
 const deps = {
   profiles: adapters.profiles(settings),
   transactions: adapters.transactions(settings),
@@ -29,6 +30,7 @@ const deps = {
   feedback: adapters.feedback(settings),
   // Published after the assignment commits; a failed publication fails the record (see segmentBatch).
   events: { publisher: adapters.workflowEvents(settings), outbox: adapters.eventOutbox(settings) },
+  wasErased: (pseudonym: string) => auditTrail.wasErased(pseudonym),
   now: () => new Date(),
 };
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {

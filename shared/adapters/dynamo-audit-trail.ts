@@ -46,6 +46,19 @@ export class DynamoAuditTrail implements AuditTrailStore {
     });
   }
 
+  /** Does the subject's audit stream record an erasure? (Read only when a queued job finds no profile.) */
+  async wasErased(pseudonym: string): Promise<boolean> {
+    const found = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#s = :s',
+      FilterExpression: '#a = :erased',
+      ExpressionAttributeNames: { '#s': 'stream', '#a': 'action' },
+      ExpressionAttributeValues: { ':s': pseudonym, ':erased': 'subject.erased' },
+      ProjectionExpression: 'eventId',
+    });
+    return found.length > 0;
+  }
+
   async checkpoints(): Promise<Checkpoint[]> {
     const items = await queryAll<Checkpoint & { stream: string; eventId: string }>(this.doc, {
       TableName: this.tableName,

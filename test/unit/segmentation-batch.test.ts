@@ -172,6 +172,21 @@ describe('segmentBatch', () => {
     expect([...f.assignments.keys()]).toEqual([pseudonym(1)]);
   });
 
+  it('acknowledges a job whose subject was erased after it was queued, and still fails an orphan', async () => {
+    // Prepare: pseudonym 2 was erased (the audit trail says so); pseudonym 3 never existed.
+    const f = fakes([profile(1)]);
+    const wasErased = async (p: string) => p === pseudonym(2);
+
+    // Act
+    const outcomes = await segmentBatch([job(1), job(2), job(3)], { ...f.deps, wasErased });
+
+    // Assess
+    expect(outcomes.get(pseudonym(1))).toBe('assigned');
+    expect(outcomes.get(pseudonym(2))).toBe('erased');
+    expect(outcomes.get(pseudonym(3))).toBeInstanceOf(ProfileNotFoundError);
+    expect([...f.assignments.keys()]).toEqual([pseudonym(1)]);
+  });
+
   it('keeps a pinned segment in force, records the model view, and lets the model decide after expiry', async () => {
     // Prepare: the model says high (IR), an officer pinned low until 1 December.
     const pin: Override = {

@@ -3,6 +3,7 @@ import type { WorkflowEvent } from '../events/schemas.js';
 import type { Assignment, AssignmentStore, Override, SegmentationJob, StoredProfile } from '../ports.js';
 import {
   ConcurrentAssignmentError,
+  ProfileNotFoundError,
   planSegmentation,
   type SegmentationDeps,
   type SegmentationOutcome,
@@ -48,7 +49,8 @@ export async function segmentBatch(
       try {
         return { job, plan: await planSegmentation(job, prefetched) };
       } catch (error) {
-        results.set(job.pseudonym, error as Error);
+        const erased = error instanceof ProfileNotFoundError && (await deps.wasErased?.(job.pseudonym));
+        results.set(job.pseudonym, erased ? 'erased' : (error as Error));
         return undefined;
       }
     }),

@@ -57,6 +57,12 @@ export interface SegmentationDeps {
    * it no events are planned, so nothing accumulates in an outbox nobody empties (simulations, tests).
    */
   events?: { publisher: WorkflowEventPublisher; outbox: EventOutbox };
+  /**
+   * Whether the audit trail records the erasure of a pseudonym. A job queued before its subject was
+   * erased finds no profile; that is the expected end of the job, not a failure for the DLQ. A
+   * pseudonym that never had a profile still fails.
+   */
+  wasErased?: (pseudonym: string) => Promise<boolean>;
 }
 
 /** An assignment as stored, with the events it still owes the bus (cleared once they are published). */
@@ -76,7 +82,8 @@ export class ConcurrentAssignmentError extends Error {
   }
 }
 
-export type SegmentationOutcome = 'assigned' | 'changed' | 'confirmed' | 'unchanged';
+/** `erased`: the subject was erased after the job was queued; there is nothing left to segment. */
+export type SegmentationOutcome = 'assigned' | 'changed' | 'confirmed' | 'unchanged' | 'erased';
 
 /**
  * A decision ready to commit, or nothing to do because the inputs did not change. `events` are what

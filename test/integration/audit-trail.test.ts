@@ -64,29 +64,17 @@ beforeAll(async () => {
       })
     ).find((i) => i.action === 'segment.assigned'),
   );
-  const neighbours = await query({
-    IndexName: 'byChain',
-    KeyConditionExpression: 'chain = :c',
-    ExpressionAttributeValues: { ':c': mine.chain },
-  });
-  const at = neighbours.findIndex((i) => i.eventId === mine.eventId);
+  // Our record and its neighbour in the chain, by position (event ids repeat across streams).
+  const at = (seq: number) =>
+    query({
+      IndexName: 'byChain',
+      KeyConditionExpression: 'chain = :c AND chainSeq = :s',
+      ExpressionAttributeValues: { ':c': mine.chain, ':s': String(seq).padStart(12, '0') },
+    }).then((items) => items[0]);
+  const seq = Number(mine.chainSeq);
   // The record before ours when there is one, else the one after (which may still be coming).
   [first, second] =
-    at > 0
-      ? [neighbours[at - 1] as Item, mine]
-      : [
-          mine,
-          await eventually(
-            async () =>
-              (
-                await query({
-                  IndexName: 'byChain',
-                  KeyConditionExpression: 'chain = :c AND chainSeq > :s',
-                  ExpressionAttributeValues: { ':c': mine.chain, ':s': mine.chainSeq },
-                })
-              )[0],
-          ),
-        ];
+    seq > 1 ? [(await at(seq - 1)) as Item, mine] : [mine, await eventually(() => at(seq + 1))];
 }, 60_000);
 
 describe('tamper-evident audit trail', () => {

@@ -134,6 +134,8 @@ export const tables = {
       byStatus: { partitionKey: 'status', sortKey: 'openedAt' },
       // Erasure finds a subject's cases through this index.
       bySubject: { partitionKey: 'subject', sortKey: 'openedAt' },
+      // Sparse: only cases whose events are not published yet (outbox = 'pending').
+      byOutbox: { partitionKey: 'outbox', sortKey: 'updatedAt' },
     },
     description:
       'Compliance cases (KYC review, enhanced due diligence, compliance review): subject pseudonym, status, outcome codes. No free text.',
@@ -377,7 +379,14 @@ export const functions = {
         { method: 'POST', path: '/v1/cases/{caseId}/transitions', roles: ['compliance'], maxBodyBytes: 4096 },
       ],
     },
-    tables: { cases: 'readwrite', audit: 'readwrite', outcomes: 'readwrite', kycReviews: 'readwrite' },
+    tables: {
+      cases: 'readwrite',
+      audit: 'readwrite',
+      outcomes: 'readwrite',
+      kycReviews: 'readwrite',
+      profiles: 'read',
+    },
+    events: { compliance: 'publish' },
   },
   kycReviewScheduler: {
     entry: 'functions/kyc-review-scheduler/handler.ts',

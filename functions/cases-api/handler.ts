@@ -8,7 +8,14 @@
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { caseKinds, caseStatuses, openCase, transitionCase } from '../../shared/domain/cases/case.js';
+import {
+  caseKinds,
+  caseStatuses,
+  openCase,
+  publishCaseEvents,
+  transitionCase,
+} from '../../shared/domain/cases/case.js';
+import { checkLawfulBasis } from '../../shared/domain/lawful-basis.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
@@ -18,7 +25,16 @@ import { createLogger } from '../../shared/observability/logger.js';
 const spec = functions.casesApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('casesApi');
-const deps = { cases: adapters.cases(settings) };
+const profiles = adapters.profiles(settings);
+const events = adapters.workflowEvents(settings);
+const deps = {
+  cases: adapters.cases(settings),
+  // A survey after a completed review is only requested when the customer's basis for feedback holds.
+  feedbackAllowed: async (subject: string) => {
+    const profile = (await profiles.getMany([subject])).get(subject);
+    return profile !== undefined && checkLawfulBasis(profile.lawfulBasis, 'feedback', new Date()).ok;
+  },
+};
 
 const CASE_ID = /^case_[A-Za-z0-9_-]{22}$/;
 
@@ -70,8 +86,21 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     return jsonResponse(200, found);
   },
   'POST /v1/cases/{caseId}/transitions': async (event, caller) => {
-    const moved = await transitionCase(caseIdOf(event), event.jsonBody, deps, actorOf(event, caller));
+    let moved = await transitionCase(caseIdOf(event), event.jsonBody, deps, actorOf(event, caller));
     logger.info('case moved', { caseId: moved.caseId, status: moved.status, result: moved.outcome?.result });
+    if (moved.pendingEvents) {
+      // The move is committed; if publishing fails now, the daily sweep publishes from the outbox.
+      try {
+        await publishCaseEvents([moved], { cases: deps.cases, events });
+        const { pendingEvents: _sent, outbox: _flag, ...rest } = moved;
+        moved = { ...rest, revision: moved.revision + 1 };
+      } catch (error) {
+        logger.warn('case events left in the outbox', {
+          caseId: moved.caseId,
+          errorName: (error as Error).name,
+        });
+      }
+    }
     return jsonResponse(200, moved);
   },
 });

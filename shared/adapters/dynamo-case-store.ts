@@ -38,6 +38,27 @@ export class DynamoCaseStore implements CaseStore {
     return items.slice(0, filter.limit);
   }
 
+  async pendingOutbox(limit: number): Promise<ComplianceCase[]> {
+    const keys = await queryAll<{ caseId: string }>(this.doc, {
+      TableName: this.tables.cases,
+      IndexName: 'byOutbox',
+      KeyConditionExpression: '#o = :pending',
+      ExpressionAttributeNames: { '#o': 'outbox' },
+      ExpressionAttributeValues: { ':pending': 'pending' },
+      ProjectionExpression: 'caseId',
+      Limit: limit,
+    });
+    // The index is eventually consistent: read the cases themselves before publishing anything.
+    const cases = await batchGet<ComplianceCase>(
+      this.doc,
+      this.tables.cases,
+      'caseId',
+      keys.slice(0, limit).map((k) => k.caseId),
+      true,
+    );
+    return cases.filter((c) => c.outbox === 'pending');
+  }
+
   async create(c: ComplianceCase, audit: AuditEvent): Promise<boolean> {
     return this.write([
       { TableName: this.tables.cases, Item: { ...c }, ConditionExpression: 'attribute_not_exists(caseId)' },

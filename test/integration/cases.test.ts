@@ -42,7 +42,8 @@ const customer = (extra: Record<string, unknown> = {}) => ({
   externalId,
   type: 'individual',
   jurisdictions: ['DE'],
-  lawfulBasis,
+  // Consent to feedback: closing a review then requests a survey.
+  lawfulBasis: { ...lawfulBasis, feedback: { ...lawfulBasis.risk_assessment, basis: 'consent' } },
   ...extra,
 });
 const sevenYearsAgo = new Date(Date.now() - 7 * 365 * 86_400_000).toISOString();
@@ -111,6 +112,11 @@ describe('KYC review scheduler and compliance cases', () => {
       status: 'closed',
       outcome: { result: 'issue_found', auditOutcomeRecorded: true },
     });
+    expect(closed.body.pendingEvents).toBeUndefined();
+    const surveys = (await events('SurveyRequested')).filter((e) => e.detail.subject === pseudonym);
+    expect(surveys.map((e) => parseDetail('SurveyRequested', e.detail).touchpoint)).toContain(
+      'kyc_review_completed',
+    );
     expect((await api('compliance', 'POST', path, close)).status).toBe(409);
   });
 

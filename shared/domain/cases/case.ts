@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
+import { surveyAfterCase } from '../events/builders.js';
+import type { WorkflowEventPublisher } from '../events/ports.js';
+import type { WorkflowEvent } from '../events/schemas.js';
 import type { AuditEvent, AuditOutcome } from '../ports.js';
 import { toErrorDetails } from '../validation.js';
 
@@ -46,12 +49,20 @@ export interface ComplianceCase {
   triggerEventId?: string;
   /** Scheduler bookkeeping: its workflow event went out. */
   eventPublished?: boolean;
+  /**
+   * Events the case still owes the bus (an outbox written with the move that caused them);
+   * `outbox: 'pending'` puts the case in a sparse index the daily sweep reads.
+   */
+  pendingEvents?: WorkflowEvent[];
+  outbox?: 'pending';
   revision: number;
 }
 
 export interface CaseStore {
   get(caseId: string): Promise<ComplianceCase | undefined>;
   list(filter: { status: CaseStatus; kind?: CaseKind; limit: number }): Promise<ComplianceCase[]>;
+  /** Cases whose events are still pending (the sparse outbox index). */
+  pendingOutbox(limit: number): Promise<ComplianceCase[]>;
   /** Creates the case with its audit record; false when a case with that id exists. */
   create(c: ComplianceCase, audit: AuditEvent): Promise<boolean>;
   /**
@@ -132,7 +143,16 @@ export interface CaseActor {
 
 export interface CaseDeps {
   cases: CaseStore;
+  /** Whether the subject's lawful basis allows asking for feedback now (no survey without it). */
+  feedbackAllowed?: (subject: string) => Promise<boolean>;
 }
+
+const surveyTouchpoints: Partial<
+  Record<CaseKind, 'kyc_review_completed' | 'enhanced_due_diligence_completed'>
+> = {
+  kyc_review: 'kyc_review_completed',
+  enhanced_due_diligence: 'enhanced_due_diligence_completed',
+};
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, what: string): T {
   const parsed = schema.safeParse(input);
@@ -260,8 +280,34 @@ export async function transitionCase(
   if (next.status === 'closed' && next.kind === 'kyc_review') {
     effects.review = { pseudonym: next.subject, at, caseId };
   }
+  const touchpoint = next.status === 'closed' ? surveyTouchpoints[next.kind] : undefined;
+  if (touchpoint && next.segment && (await deps.feedbackAllowed?.(next.subject))) {
+    next.pendingEvents = [
+      surveyAfterCase({ caseId, subject: next.subject, segment: next.segment, touchpoint, now: actor.now }),
+    ];
+    next.outbox = 'pending';
+  }
   if (!(await deps.cases.update(next, caseAudit(next, action, actor, reasonCodes), effects))) {
     throw new ConflictError('CASE_CHANGED', 'The case changed meanwhile; read it again and retry');
   }
   return next;
+}
+
+/**
+ * Publishes what cases owe the bus and empties their outbox. Called right after a move that queued
+ * events, and by the daily sweep for anything a failed publication left behind. Clearing is
+ * conditional on the revision: a case that moved meanwhile keeps its outbox for the next sweep.
+ */
+export async function publishCaseEvents(
+  cases: readonly ComplianceCase[],
+  deps: { cases: CaseStore; events: WorkflowEventPublisher },
+): Promise<number> {
+  const owing = cases.filter((c) => c.pendingEvents && c.pendingEvents.length > 0);
+  if (owing.length === 0) return 0;
+  await deps.events.publish(owing.flatMap((c) => c.pendingEvents ?? []));
+  for (const c of owing) {
+    const { pendingEvents: _sent, outbox: _flag, ...rest } = c;
+    await deps.cases.update({ ...rest, revision: c.revision + 1 }, undefined);
+  }
+  return owing.reduce((n, c) => n + (c.pendingEvents?.length ?? 0), 0);
 }

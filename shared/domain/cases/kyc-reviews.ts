@@ -2,7 +2,13 @@ import { addMonths, kycReviewDue, type SegmentFacts } from '../events/builders.j
 import type { WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
 import type { Assignment } from '../ports.js';
-import { type CaseStore, type ComplianceCase, type KycReviewLog, openCase } from './case.js';
+import {
+  type CaseStore,
+  type ComplianceCase,
+  type KycReviewLog,
+  openCase,
+  publishCaseEvents,
+} from './case.js';
 
 export interface KycSchedulerDeps {
   assignments: () => AsyncIterable<Assignment[]>;
@@ -88,5 +94,7 @@ export async function runKycReviews(deps: KycSchedulerDeps, now: Date): Promise<
       await deps.cases.update({ ...c, eventPublished: true, revision: c.revision + 1 }, undefined);
     }
   }
+  // Events cases still owe the bus (a publication that failed after a case was closed).
+  report.eventsPublished += await publishCaseEvents(await deps.cases.pendingOutbox(500), deps);
   return report;
 }

@@ -49,7 +49,38 @@ const addDays = (iso: string, days: number) =>
   new Date(Date.parse(iso) + days * 86_400_000).toISOString().slice(0, 10);
 
 /** How long after the touchpoint a survey may be sent (docs/events.md, SurveyRequested). */
-export const surveyDelayDays = { segment_changed: 14, enhanced_due_diligence: 30 } as const;
+export const surveyDelayDays = {
+  segment_changed: 14,
+  enhanced_due_diligence: 30,
+  kyc_review_completed: 7,
+  enhanced_due_diligence_completed: 7,
+} as const;
+
+/**
+ * A survey after a compliance case was closed (a periodic KYC review or enhanced due diligence
+ * completed): the moment that tells whether the measure itself hurt the customer experience.
+ */
+export function surveyAfterCase(input: {
+  caseId: string;
+  subject: string;
+  segment: string;
+  touchpoint: 'kyc_review_completed' | 'enhanced_due_diligence_completed';
+  now: Date;
+}): WorkflowEvent {
+  const occurredAt = input.now.toISOString();
+  return workflowEvent('SurveyRequested', {
+    schemaVersion: 1,
+    eventId: eventIdOf('SurveyRequested', 'case', input.caseId),
+    occurredAt,
+    subject: input.subject,
+    touchpoint: input.touchpoint,
+    segment: input.segment,
+    previousSegment: null,
+    survey: 'nps',
+    notBefore: addDays(occurredAt, surveyDelayDays[input.touchpoint]),
+    purpose: 'feedback',
+  });
+}
 
 export interface SegmentDecision {
   /** The committed assignment (its `previousSegment`, `revision` and `inputDigest` name the decision). */

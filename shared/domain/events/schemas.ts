@@ -152,7 +152,12 @@ export const surveyRequestedDetail = z
     ...base,
     subject: pseudonym,
     /** The compliance moment the survey should follow. */
-    touchpoint: z.enum(['segment_changed', 'enhanced_due_diligence']),
+    touchpoint: z.enum([
+      'segment_changed',
+      'enhanced_due_diligence',
+      'kyc_review_completed',
+      'enhanced_due_diligence_completed',
+    ]),
     segment: segmentName,
     previousSegment: segmentName.nullable(),
     survey: z.literal('nps'),

@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> =
   'end-to-end': () => import('./e2e.bench.js'),
   population: () => import('./population.bench.js'),
   'json-rules': () => import('./json-rules.bench.js'),
+  audit: () => import('./audit.bench.js'),
 };
 
 const only = process.argv.slice(2);

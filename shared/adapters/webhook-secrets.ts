@@ -16,6 +16,7 @@ interface SecretsItem {
   revision: number;
 }
 
+const minRefreshIntervalMs = 5_000;
 const context = (provider: string, id: string) => `riskloop:webhook-secret:${provider}:${id}`;
 
 /**
@@ -33,9 +34,12 @@ export class WebhookSecrets {
     private readonly cacheTtlMs = 60_000,
   ) {}
 
-  async active(provider: string): Promise<string[]> {
+  async active(provider: string, options: { refresh?: boolean } = {}): Promise<string[]> {
     const cached = this.cache.get(provider);
-    if (cached && cached.expiresAt > Date.now()) return cached.secrets;
+    // A refresh is honoured at most once per few seconds: bad signatures must not turn into a
+    // DynamoDB and KMS request each (a cheap amplification for anyone posting garbage).
+    const fresh = cached && Date.now() - (cached.expiresAt - this.cacheTtlMs) < minRefreshIntervalMs;
+    if (cached && cached.expiresAt > Date.now() && (!options.refresh || fresh)) return cached.secrets;
     const item = await this.read(provider);
     const secrets = await Promise.all(
       (item?.secrets ?? []).map(async (s) => {

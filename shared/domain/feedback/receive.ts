@@ -12,7 +12,11 @@ import { deriveThemes } from './themes.js';
 
 export interface ReceiveDeps {
   providers: Record<string, ProviderConfig>;
-  secrets: { active(provider: string): Promise<string[]> };
+  /**
+   * The provider's active secrets. `refresh` asks for a fresh read past any cache (the adapter may
+   * refuse if it refreshed moments ago), so a rotation is honoured at once, not after a cache TTL.
+   */
+  secrets: { active(provider: string, options?: { refresh?: boolean }): Promise<string[]> };
   deliveries: DeliveryLog;
   feedback: Pick<FeedbackStore, 'put'>;
   counters: Pick<FeedbackCounters, 'add'>;
@@ -59,13 +63,21 @@ export async function receiveDelivery(
 ): Promise<ReceiveOutcome> {
   const config = resolveProvider(deps.providers, provider);
   let verified: { id: string; timestamp: Date };
-  try {
-    verified = verifyWebhook({
+  const verify = async (refresh: boolean) =>
+    verifyWebhook({
       headers: request.headers,
       rawBody: request.rawBody,
-      secrets: await deps.secrets.active(provider),
+      secrets: await deps.secrets.active(provider, { refresh }),
       now: request.now,
     });
+  try {
+    try {
+      verified = await verify(false);
+    } catch (error) {
+      // A secret rotated after this container cached the list: check once more with fresh secrets.
+      if (!(error instanceof WebhookVerificationError && error.code === 'SIGNATURE_INVALID')) throw error;
+      verified = await verify(true);
+    }
   } catch (error) {
     if (error instanceof WebhookVerificationError) {
       await deps.audit.append([

@@ -30,7 +30,8 @@ export type TableName =
   | 'subjectIndex'
   | 'erasureRequests'
   | 'cases'
-  | 'kycReviews';
+  | 'kycReviews'
+  | 'segmentSnapshots';
 export type QueueName = 'segmentation';
 export type EventBusName = 'compliance';
 /** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */

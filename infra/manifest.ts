@@ -145,6 +145,11 @@ export const tables = {
     description:
       'When each customer’s last KYC review closed (or their first review cycle started), by pseudonym.',
   },
+  segmentSnapshots: {
+    partitionKey: 'period',
+    description:
+      'Monthly segment distribution: customers per segment and per reason code, overwritten daily. Counts only, no pseudonyms.',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {
@@ -276,9 +281,18 @@ export const functions = {
           roles: ['analyst', 'compliance', 'admin'],
         },
         { method: 'GET', path: '/v1/segments', roles: ['analyst', 'compliance', 'admin'] },
+        // External id in the body, never in a URL; resolves only, never creates a subject.
+        {
+          method: 'POST',
+          path: '/v1/customers/lookup',
+          roles: ['analyst', 'compliance', 'admin'],
+          maxBodyBytes: 1024,
+        },
       ],
     },
-    tables: { assignments: 'read', riskModels: 'read' },
+    // The MAC secret only (no data keys, no subject keys): this function can still decrypt no personal data.
+    tables: { assignments: 'read', riskModels: 'read', subjectIndex: 'read', keyring: 'read' },
+    keys: { pseudonymisation: 'decrypt' },
   },
   riskModelsApi: {
     entry: 'functions/risk-models-api/handler.ts',
@@ -329,6 +343,9 @@ export const functions = {
           roles: ['admin'],
           maxBodyBytes: 4096,
         },
+        // Re-segmentation by hand over HTTP (the CLI); this function already starts runs on publication.
+        { method: 'POST', path: '/v1/resegmentation-runs', roles: ['admin'], maxBodyBytes: 1024 },
+        { method: 'GET', path: '/v1/resegmentation-runs/{runId}', roles: ['admin'] },
       ],
     },
     tables: {
@@ -620,6 +637,89 @@ export const functions = {
       audit: 'readwrite',
     },
     deletes: erasure.deletes,
+    reservedConcurrency: 1,
+  },
+  apiDocs: {
+    entry: 'functions/api-docs/handler.ts',
+    description:
+      'The OpenAPI 3.1 document of this API and its reference page, generated from this manifest and the handlers’ zod schemas.',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        // Public: the API's shape is no secret and holds no data; no table, key or queue either.
+        { method: 'GET', path: '/openapi.json', roles: [], auth: 'public' },
+        { method: 'GET', path: '/docs', roles: [], auth: 'public' },
+      ],
+    },
+  },
+  dashboard: {
+    entry: 'functions/dashboard/handler.ts',
+    description:
+      'The dashboard page with its bundled chart script and stylesheet; the page reads the insights API with the user’s API key.',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        // Public: the shell and its assets hold no data; every number comes from authorised insights routes.
+        { method: 'GET', path: '/dashboard', roles: [], auth: 'public' },
+        { method: 'GET', path: '/dashboard/dashboard.js', roles: [], auth: 'public' },
+        { method: 'GET', path: '/dashboard/styles.css', roles: [], auth: 'public' },
+      ],
+    },
+  },
+  insightsApi: {
+    entry: 'functions/insights-api/handler.ts',
+    description:
+      'KPIs and query API: segment summary and trend, capture curve, incidents, cases, NPS, model timeline, customers per segment, a customer’s history.',
+    // Population-wide KPIs hold every current assignment (segment, score, codes) in memory for 60 s.
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    trigger: {
+      kind: 'http',
+      routes: [
+        ...[
+          '/v1/insights/summary',
+          '/v1/insights/capture-curve',
+          '/v1/insights/incidents',
+          '/v1/insights/cases',
+          '/v1/insights/feedback',
+          '/v1/insights/model-timeline',
+          '/v1/insights/segments/{segment}/customers',
+          '/v1/customers/{pseudonym}/history',
+        ].map((path) => ({
+          method: 'GET' as const,
+          path,
+          roles: ['analyst', 'compliance', 'admin'] as const,
+        })),
+      ],
+    },
+    // Read only: reports change nothing.
+    tables: {
+      assignments: 'read',
+      outcomes: 'read',
+      cases: 'read',
+      audit: 'read',
+      riskModels: 'read',
+      scoringModels: 'read',
+      feedbackAggregates: 'read',
+      segmentSnapshots: 'read',
+    },
+  },
+  segmentSnapshotScheduler: {
+    entry: 'functions/segment-snapshot-scheduler/handler.ts',
+    description: 'Counts customers per segment and reason code once a day into the month’s snapshot (trend).',
+    memoryMb: 1024,
+    // Scans assignments.
+    timeoutSeconds: 300,
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(1 day)',
+      description: 'Daily segment distribution snapshot',
+    },
+    tables: { assignments: 'read', riskModels: 'read', segmentSnapshots: 'readwrite' },
     reservedConcurrency: 1,
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -179,4 +179,11 @@ export const retention: Record<TableName, TableRetention> = {
     legalBasis: 'Art. 6(1)(c) GDPR: Art. 17 obligation, deferred under Art. 17(3)(b)',
     deletion: 'deleted by the scheduler once the subject is erased',
   },
+  segmentSnapshots: {
+    what: 'customers per segment and per reason code, one item per month (counts only, no customer data)',
+    keptFor: 'indefinitely',
+    why: 'the segment distribution over time; the assignments table keeps only the current state',
+    legalBasis: 'not personal data',
+    deletion: 'none',
+  },
 };

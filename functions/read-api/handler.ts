@@ -1,13 +1,17 @@
 /**
  * Read path for analysts: one customer's current segment with its explanation, and the number
  * of customers per segment. Customers are addressed by pseudonym only: identifiers never appear
- * in URLs, which end up in access logs.
+ * in URLs, which end up in access logs; `POST /v1/customers/lookup` turns an external id sent in
+ * the body into its pseudonym (resolving only: it never creates a subject).
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
+import { lookupRequest, resolveSubjects } from '../../shared/domain/privacy/subject-directory.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import type { AssignmentWithOutbox } from '../../shared/domain/segmentation/segment-customer.js';
+import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -20,6 +24,8 @@ const assignments = adapters.assignments(settings);
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
+const keys = adapters.keys(settings);
+const subjects = adapters.subjects(settings);
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /v1/customers/{pseudonym}/segment': async (event) => {
@@ -33,8 +39,10 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         },
       ]);
     }
-    const assignment = await assignments.get(pseudonym);
-    if (!assignment) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
+    const stored = await assignments.get(pseudonym);
+    if (!stored) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
+    // The event outbox is the worker's bookkeeping, not part of the decision.
+    const { pendingEvents: _outbox, ...assignment } = stored as AssignmentWithOutbox;
     const { compiled } = await activeModel();
     const ruleText = new Map(compiled.model.rules.map((r) => [r.id, r.description]));
     const sameModel = assignment.modelId === compiled.modelId && assignment.modelVersion === compiled.version;
@@ -46,6 +54,20 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         description: sameModel ? (ruleText.get(r.ruleId) ?? null) : null,
       })),
     });
+  },
+  'POST /v1/customers/lookup': async (event) => {
+    const parsed = lookupRequest.safeParse(event.jsonBody);
+    if (!parsed.success)
+      throw new ValidationError('Body must be { "externalId": "..." }', toErrorDetails(parsed.error.issues));
+    const { externalId } = parsed.data;
+    const resolved = await resolveSubjects([externalId], await keys.pseudonymiser(), subjects, {
+      create: false,
+      now: new Date(),
+    });
+    const subject = resolved.get(externalId);
+    // Same answer for "never ingested" and "erased": the directory entry is gone either way.
+    if (!subject) throw new NotFoundError('No customer with this external id');
+    return jsonResponse(200, { pseudonym: subject.pseudonym });
   },
   'GET /v1/segments': async () => {
     const { compiled } = await activeModel();

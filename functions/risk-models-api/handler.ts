@@ -3,6 +3,7 @@
  * simulated against the stored population, then published (exactly one at a time, audited), which
  * re-segments everyone. Admins change models; analysts read and simulate.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import { adapters } from '../../shared/adapters/compose.js';
@@ -23,8 +24,14 @@ import {
   publishVersion,
   retireDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
-import { startResegmentation } from '../../shared/domain/segmentation/runs.js';
-import { scenarioShift, simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
+import {
+  resegmentationRequest,
+  runFinished,
+  runIdSchema,
+  startResegmentation,
+} from '../../shared/domain/segmentation/runs.js';
+import { simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
+import { simulationRequest } from '../../shared/domain/segmentation/simulation-request.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
@@ -50,17 +57,6 @@ const versionParams = z.object({
   modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
   version: z.coerce.number().int().min(1),
 });
-
-const simulationRequest = z
-  .object({
-    modelId: z.string().optional(),
-    version: z.number().int().min(1).optional(),
-    model: z.unknown().optional(),
-    scenario: z.array(scenarioShift).max(20).default([]),
-    sampleSize: z.number().int().min(0).max(100).default(20),
-  })
-  .strict()
-  .refine((r) => !(r.model !== undefined && r.version !== undefined), 'Give either model or modelId+version');
 
 function params(event: JsonEvent) {
   const parsed = versionParams.safeParse(event.pathParameters ?? {});
@@ -146,7 +142,10 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         { path: 'scenario', code: 'UNKNOWN_LIST', message: `The model has no list ${unknownList.list}` },
       ]);
     }
-    const candidate = compileModel(withListShifts(document, request.scenario));
+    // An unsaved draft is reported as version 0, but the model schema wants a version of at least 1.
+    const candidate = compileModel(
+      withListShifts({ ...document, version: Math.max(1, document.version) }, request.scenario),
+    );
     const report = await simulate(candidate, assignments.scanAll(), request.scenario, {
       sampleSize: request.sampleSize,
     });
@@ -209,6 +208,36 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
       resegmentation: { runId: run.runId, enqueued: run.enqueued },
     });
+  },
+
+  'POST /v1/resegmentation-runs': async (event) => {
+    const parsed = resegmentationRequest.safeParse(event.jsonBody ?? {});
+    if (!parsed.success)
+      throw new ValidationError(
+        'Body must be {} or { "olderThanDays": N }',
+        toErrorDetails(parsed.error.issues),
+      );
+    const { olderThanDays } = parsed.data;
+    const run = await startResegmentation(runDeps, {
+      runId: `run-${event.requestContext.requestId || randomUUID()}`,
+      cause: 'manual',
+      ...(olderThanDays === undefined ? {} : { filter: { olderThanDays } }),
+      now: new Date(),
+    });
+    logger.info('re-segmentation started by hand', { runId: run.runId, enqueued: run.enqueued });
+    return jsonResponse(202, { runId: run.runId, enqueued: run.enqueued, filter: run.filter });
+  },
+
+  'GET /v1/resegmentation-runs/{runId}': async (event) => {
+    const runId = event.pathParameters?.runId ?? '';
+    if (!runIdSchema.safeParse(runId).success) {
+      throw new ValidationError('Not a run id', [
+        { path: 'runId', code: 'INVALID_RUN_ID', message: 'Expected run-<letters, digits, - or _>' },
+      ]);
+    }
+    const run = await runDeps.runs.get(runId);
+    if (!run) throw new NotFoundError('No such run');
+    return jsonResponse(200, { ...run, finished: runFinished(run) });
   },
 
   'POST /v1/risk-models/{modelId}/versions/{version}/retire': async (event, caller) => {

@@ -18,6 +18,7 @@ import {
   type TableName,
 } from '../manifest.js';
 import { type DeployConfig, names } from './config.js';
+import { dashboardAssetsHooks } from './dashboard-assets.js';
 import { acknowledge, inPacks } from './nag.js';
 import {
   eventStatements,
@@ -119,6 +120,8 @@ export class ManifestFunction extends Construct {
         tsconfig: join(repoRoot, 'tsconfig.json'),
         logLevel: LogLevel.WARNING,
         forceDockerBundling: false,
+        // The dashboard's browser assets are built beside its bundle (infra/cdk/dashboard-assets.ts).
+        commandHooks: name === 'dashboard' ? dashboardAssetsHooks : undefined,
       },
     });
     // The function (and its event source mapping) must not exist before its permissions do.

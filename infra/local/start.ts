@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intSetting } from '../../shared/config.js';
+import { loadDemo, storeIsEmpty } from './demo/load.js';
 import { startRuntime } from './runtime.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -77,12 +78,48 @@ async function main() {
       `    privacy     ${c.privacy}`,
       `  (also in ${join(dataDir, 'credentials.json')})`,
       '',
+      ...(demo
+        ? [
+            `  Demo data:      requested (--demo): seed ${demoSeed}, ${demoCustomers} customers, loaded only into an empty store`,
+          ]
+        : []),
+      '  Command line:               npx riskloop --help',
       '  Invoke a function by hand:  npm run invoke -- <function> [event.json]',
       '  Verify the audit trail:     npm run audit:verify',
       '  Stop: Ctrl-C',
       '',
     ].join('\n'),
   );
+  if (demo) await offerDemo(runtime.apiUrl, runtime.credentials);
+}
+
+/** `npm start -- --demo`: a seeded demo population, through the API, when nobody has a segment yet. */
+const demo = process.argv.includes('--demo');
+const demoSeed = intSetting('RISKLOOP_DEMO_SEED', 42);
+const demoCustomers = intSetting('RISKLOOP_DEMO_CUSTOMERS', 500);
+
+async function offerDemo(apiUrl: string, credentials: Parameters<typeof loadDemo>[1]): Promise<void> {
+  try {
+    if (!(await storeIsEmpty(apiUrl, credentials))) {
+      process.stderr.write('  Demo data: not loaded, the store already has segmented customers\n');
+      return;
+    }
+    process.stderr.write(
+      `  Demo data: loading ${demoCustomers} customers (seed ${demoSeed}) through the API…\n`,
+    );
+    const started = Date.now();
+    const loaded = await loadDemo(apiUrl, credentials, {
+      seed: demoSeed,
+      customers: demoCustomers,
+      log: (line) => process.stderr.write(`    ${line}\n`),
+    });
+    process.stderr.write(
+      `  Demo data loaded in ${Math.round((Date.now() - started) / 1000)} s: ${loaded.customers} customers, ${loaded.transactions} transactions, ${loaded.surveys} survey deliveries, ${loaded.outcomes} audit outcomes, ${loaded.cases} cases\n`,
+    );
+  } catch (error) {
+    // The system keeps running: demo data is a convenience, not a condition of start-up.
+    process.stderr.write(`  Demo data could not be loaded: ${(error as Error).message}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -7,6 +7,7 @@ import { DynamoAuditTrail } from './dynamo-audit-trail.js';
 import { DynamoCaseStore, DynamoKycReviewLog } from './dynamo-case-store.js';
 import { DynamoEventOutbox } from './dynamo-event-outbox.js';
 import { DynamoDeliveryLog, DynamoFeedbackCounters, DynamoFeedbackStore } from './dynamo-feedback.js';
+import { DynamoInsightsReader } from './dynamo-insights.js';
 import { DynamoOutcomeStore } from './dynamo-outcome-store.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
 import { DynamoPrivacyStore } from './dynamo-privacy.js';
@@ -15,6 +16,7 @@ import { DynamoRetentionStore } from './dynamo-retention.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
 import { DynamoRunStore } from './dynamo-run-store.js';
 import { DynamoScoringModelStore } from './dynamo-scoring-model-store.js';
+import { DynamoSegmentSnapshotStore } from './dynamo-segment-snapshots.js';
 import { DynamoSubjectDirectory } from './dynamo-subject-directory.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
@@ -80,6 +82,16 @@ export const adapters = {
     new DynamoFeedbackCounters(dynamoClient(), need(s, 'TABLE_FEEDBACK_AGGREGATES')),
   deliveries: (s: Settings) => new DynamoDeliveryLog(dynamoClient(), need(s, 'TABLE_WEBHOOK_DELIVERIES')),
   outcomes: (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES')),
+  /** The insights API's reads (whole-table scans among them; the service caches them briefly). */
+  insights: (s: Settings) =>
+    new DynamoInsightsReader(dynamoClient(), {
+      assignments: need(s, 'TABLE_ASSIGNMENTS'),
+      outcomes: need(s, 'TABLE_OUTCOMES'),
+      cases: need(s, 'TABLE_CASES'),
+      audit: need(s, 'TABLE_AUDIT'),
+    }),
+  segmentSnapshots: (s: Settings) =>
+    new DynamoSegmentSnapshotStore(dynamoClient(), need(s, 'TABLE_SEGMENT_SNAPSHOTS')),
   scoringModels: (s: Settings) =>
     new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), auditChain(s)),
   runs: (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS')),

@@ -8,6 +8,7 @@ import {
   type FiredRule,
   loadDefaultModel,
 } from '../../shared/domain/risk-model/index.js';
+import { seededRandom } from '../../shared/domain/scoring/random.js';
 import { type BenchResult, compare, throughput } from './measure.js';
 
 export interface SyntheticProfile {
@@ -36,18 +37,6 @@ export interface SyntheticCustomer {
   transactions?: SyntheticTransactions;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const COUNTRIES = [
   'DE',
   'FR',
@@ -68,7 +57,7 @@ const COUNTRIES = [
 ];
 
 export function syntheticCustomers(count = 20_000, seed = 42): SyntheticCustomer[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const customers: SyntheticCustomer[] = [];
   for (let i = 0; i < count; i++) {

@@ -94,14 +94,29 @@ describe('allowedResources', () => {
     `${stageArn}/GET/v1/feedback/nps`,
     `${stageArn}/GET/v1/feedback/blind-spots`,
   ];
+  // KPIs and query API (issue 7): every reading role.
+  const insights = [
+    `${stageArn}/GET/v1/insights/summary`,
+    `${stageArn}/GET/v1/insights/capture-curve`,
+    `${stageArn}/GET/v1/insights/incidents`,
+    `${stageArn}/GET/v1/insights/cases`,
+    `${stageArn}/GET/v1/insights/feedback`,
+    `${stageArn}/GET/v1/insights/model-timeline`,
+    `${stageArn}/GET/v1/insights/segments/*/customers`,
+    `${stageArn}/GET/v1/customers/*/history`,
+  ];
   // Every reading role may ask; the segment policy of the customer then decides (and it is audited).
   const personalData = `${stageArn}/POST/v1/customers/personal-data`;
+  // External id → pseudonym (the CLI's `explain`), for every reading role.
+  const lookup = `${stageArn}/POST/v1/customers/lookup`;
   const expected: Record<Role, string[]> = {
     analyst: [
       `${stageArn}/GET/v1/customers/*/segment`,
       `${stageArn}/GET/v1/segments`,
       ...modelReads,
+      ...insights,
       personalData,
+      lookup,
     ],
     ingest: [`${stageArn}/POST/v1/customers`, `${stageArn}/POST/v1/transactions`],
     compliance: [
@@ -116,7 +131,9 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/cases`,
       `${stageArn}/GET/v1/cases/*`,
       `${stageArn}/POST/v1/cases/*/transitions`,
+      ...insights,
       personalData,
+      lookup,
     ],
     admin: [
       `${stageArn}/POST/v1/customers`,
@@ -134,7 +151,11 @@ describe('allowedResources', () => {
       `${stageArn}/GET/v1/audit/verification`,
       `${stageArn}/GET/v1/cases`,
       `${stageArn}/GET/v1/cases/*`,
+      `${stageArn}/POST/v1/resegmentation-runs`,
+      `${stageArn}/GET/v1/resegmentation-runs/*`,
+      ...insights,
       personalData,
+      lookup,
     ],
     // The privacy officer: data subject rights only, nothing else (not even segment reads).
     privacy: [`${stageArn}/POST/v1/subjects/erasure`, `${stageArn}/POST/v1/subjects/export`, personalData],
@@ -148,12 +169,12 @@ describe('allowedResources', () => {
 
   it('covers every manifest route for some role; admin all but officer actions and data subject rights', () => {
     const resources = allowedResources(stageArn, 'admin', routes);
-    const signed = routes.filter((r) => r.auth === 'signature');
-    const notAdmin = routes.filter((r) => r.auth !== 'signature' && !r.roles.includes('admin'));
+    // Signed webhooks and public content have no authoriser, so they are in no role's policy.
+    const open = routes.filter((r) => r.auth === 'signature' || r.auth === 'public');
+    const notAdmin = routes.filter((r) => !open.includes(r) && !r.roles.includes('admin'));
 
     expect(new Set(resources).size).toBe(resources.length);
-    // Signed webhook routes are in no policy: API Gateway runs no authoriser for them.
-    expect(resources).toHaveLength(routes.length - signed.length - notAdmin.length);
+    expect(resources).toHaveLength(routes.length - open.length - notAdmin.length);
     // Deliberately not admin's: decisions that belong to a named officer.
     expect(notAdmin.map((r) => `${r.method} ${r.path} ${r.roles.join('+')}`).sort()).toEqual([
       'DELETE /v1/customers/{pseudonym}/pin compliance',

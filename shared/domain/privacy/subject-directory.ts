@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 
 /**
@@ -68,3 +69,6 @@ export async function resolveSubjects(
 export function newSalt(): string {
   return randomBytes(32).toString('base64url');
 }
+
+/** POST /v1/customers/lookup: the external id travels in the body, never in a URL. */
+export const lookupRequest = z.object({ externalId: z.string().trim().min(1).max(128) }).strict();

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { ScoringModel } from './logistic.js';
 
 const finite = z.number().finite();
-const validationMetrics = z
+/** Validation figures of a trained model (hold-out AUC and capture rates). */
+export const validationMetrics = z
   .object({
     rows: z.number().int(),
     positives: z.number().int(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type {
   Assignment,
   ResegmentationRun,
@@ -74,3 +75,11 @@ async function* olderThan(
 export function runFinished(run: ResegmentationRun): boolean {
   return run.status === 'enqueued' && run.done + run.failed >= run.enqueued;
 }
+
+/** A run started by hand over HTTP: everyone, or only decisions older than N days. */
+export const resegmentationRequest = z
+  .object({ olderThanDays: z.number().int().min(0).max(3650).optional() })
+  .strict();
+
+/** Run ids as they appear in URLs: run-<letters, digits, - or _>. */
+export const runIdSchema = z.string().regex(/^run-[A-Za-z0-9_-]{1,100}$/);

@@ -1,0 +1,247 @@
+/**
+ * The read and operate commands of `riskloop`: each calls the API and returns a JSON document (what
+ * `--json` prints) plus the lines a person reads, and an exit code. No identifier goes into a URL:
+ * `explain` sends the external id in a POST body to get the pseudonym first.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { type ApiClient, CliError, exitCodes, usageError } from './client.js';
+import { bar } from './progress.js';
+
+export interface Outcome {
+  json: unknown;
+  text: string[];
+  exitCode: number;
+}
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)} %`;
+const num = (x: number | null | undefined) => (x === null || x === undefined ? '–' : String(x));
+
+/** Left-aligned columns, for small tables on a terminal. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export async function segments(client: ApiClient): Promise<Outcome> {
+  const { body } = await client.ok('GET', '/v1/segments');
+  const total = body.total as number;
+  const rows = (body.segments as { name: string; policyRef: string; count: number }[]).map((s) => [
+    s.name,
+    s.policyRef,
+    String(s.count),
+    total === 0 ? '–' : pct(s.count / total),
+  ]);
+  return {
+    json: body,
+    text: [
+      `Model ${body.modelId} v${body.modelVersion}: ${total} customers`,
+      ...table([['segment', 'policy', 'customers', 'share'], ...rows]),
+    ],
+    exitCode: exitCodes.ok,
+  };
+}
+
+export async function explain(client: ApiClient, externalId: string): Promise<Outcome> {
+  const lookup = await client.request('POST', '/v1/customers/lookup', { externalId });
+  if (lookup.status === 404) throw new CliError('No customer with this external id', exitCodes.problem);
+  if (lookup.status !== 200)
+    throw new CliError(`lookup: ${lookup.status} ${lookup.body?.error?.message ?? ''}`, exitCodes.problem);
+  const pseudonym = lookup.body.pseudonym as string;
+  const res = await client.request('GET', `/v1/customers/${pseudonym}/segment`);
+  if (res.status === 404) {
+    return {
+      json: { pseudonym, segment: null },
+      text: [`${pseudonym}: no segment assigned yet (segmentation may still be running)`],
+      exitCode: exitCodes.problem,
+    };
+  }
+  if (res.status !== 200) throw new CliError(`segment: ${res.status}`, exitCodes.problem, res.body);
+  const a = res.body;
+  const explanation = (a.explanation ?? []) as {
+    ruleId: string;
+    reasonCode: string;
+    points: number;
+    description: string | null;
+  }[];
+  return {
+    json: a,
+    text: [
+      `Pseudonym  ${a.pseudonym}`,
+      `Segment    ${a.segment}${a.pinned ? ` (pinned: ${a.pinned.reason}, until ${a.pinned.expiresAt})` : ''}${a.segment !== a.modelSegment ? ` (model says ${a.modelSegment})` : ''}`,
+      `Score      ${a.score}   policy ${a.policyRef}   model ${a.modelId} v${a.modelVersion}`,
+      `Assigned   ${a.assignedAt}${a.previousSegment ? `   previously ${a.previousSegment}` : ''}`,
+      ...(explanation.length === 0
+        ? ['Rules      none fired']
+        : [
+            'Rules that fired:',
+            ...table(
+              explanation.map((r) => [
+                `  +${r.points}`,
+                r.reasonCode,
+                r.ruleId,
+                r.description ?? '(rule of another model version)',
+              ]),
+            ),
+          ]),
+      ...(a.missingVariables?.length ? [`Missing    ${a.missingVariables.join(', ')}`] : []),
+    ],
+    exitCode: exitCodes.ok,
+  };
+}
+
+export async function resegment(
+  client: ApiClient,
+  options: { olderThanDays?: number; wait: boolean; timeoutSeconds: number; quiet: boolean },
+): Promise<Outcome> {
+  const started = await client.ok(
+    'POST',
+    '/v1/resegmentation-runs',
+    options.olderThanDays === undefined ? {} : { olderThanDays: options.olderThanDays },
+  );
+  const { runId, enqueued } = started.body as { runId: string; enqueued: number };
+  if (!options.wait) {
+    return {
+      json: started.body,
+      text: [`Run ${runId}: ${enqueued} customers enqueued`],
+      exitCode: exitCodes.ok,
+    };
+  }
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const tty = process.stderr.isTTY && !options.quiet;
+  for (;;) {
+    const { body: run } = await client.ok('GET', `/v1/resegmentation-runs/${runId}`);
+    const handled = run.done + run.failed;
+    if (tty) {
+      const share = run.enqueued === 0 ? 1 : handled / run.enqueued;
+      process.stderr.write(
+        `\r${runId}  ${bar(share)} ${Math.round(share * 100)}%  ${handled}/${run.enqueued}  (${run.failed} failed)`,
+      );
+    }
+    if (run.finished) {
+      if (tty) process.stderr.write('\n');
+      return {
+        json: run,
+        text: [`Run ${runId}: ${run.done} re-segmented, ${run.failed} failed, of ${run.enqueued}`],
+        exitCode: run.failed > 0 ? exitCodes.problem : exitCodes.ok,
+      };
+    }
+    if (Date.now() > deadline) {
+      if (tty) process.stderr.write('\n');
+      return {
+        json: run,
+        text: [
+          `Run ${runId} still running after ${options.timeoutSeconds} s; it continues in the background`,
+        ],
+        exitCode: exitCodes.problem,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const requestKeys = new Set(['modelId', 'version', 'model', 'scenario', 'sampleSize']);
+
+export async function simulate(client: ApiClient, file: string, sampleSize?: number): Promise<Outcome> {
+  if (!existsSync(file)) throw usageError(`${file}: no such file`);
+  let draft: unknown;
+  try {
+    draft = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw usageError(`${file}: not valid JSON`);
+  }
+  if (typeof draft !== 'object' || draft === null || Array.isArray(draft)) {
+    throw usageError(`${file}: expected a JSON object (a model draft or a simulation request)`);
+  }
+  // A file of request fields only is a whole simulation request (model, scenario…); anything else is a draft.
+  const isRequest = Object.keys(draft).every((k) => requestKeys.has(k));
+  const body: Record<string, unknown> = isRequest ? { ...draft } : { model: draft };
+  if (sampleSize !== undefined) body.sampleSize = sampleSize;
+  const res = await client.request('POST', '/v1/risk-models/simulate', body);
+  if (res.status !== 200) {
+    const error = res.body?.error;
+    const details = (error?.details ?? []) as { path?: string; message?: string }[];
+    throw new CliError(
+      [
+        `simulate: ${res.status} ${error?.code ?? ''}: ${error?.message ?? ''}`,
+        ...details.map((d) => `  ${d.path ?? ''}: ${d.message ?? ''}`),
+      ].join('\n'),
+      exitCodes.problem,
+      res.body,
+    );
+  }
+  const r = res.body;
+  const names = [...new Set([...Object.keys(r.segmentsBefore ?? {}), ...Object.keys(r.segmentsAfter ?? {})])];
+  return {
+    json: r,
+    text: [
+      `Candidate ${r.candidate.modelId} v${r.candidate.version} over ${r.population} customers (${r.evaluated} evaluated, ${r.skippedWithoutInputs} without stored inputs, ${r.failed} failed)`,
+      `Moved ${r.moved}: ${r.upgraded} up, ${r.downgraded} down`,
+      ...table([
+        ['segment', 'before', 'after'],
+        ...names.map((n) => [n, num(r.segmentsBefore?.[n] ?? 0), num(r.segmentsAfter?.[n] ?? 0)]),
+      ]),
+      ...((r.drivers ?? []) as { reasonCode: string; customers: number; direction: string }[])
+        .slice(0, 10)
+        .map((d) => `  ${d.direction === 'up' ? '↑' : '↓'} ${d.reasonCode}: ${d.customers}`),
+    ],
+    exitCode: exitCodes.ok,
+  };
+}
+
+export async function kpis(client: ApiClient, months?: number): Promise<Outcome> {
+  const { body } = await client.ok('GET', `/v1/insights/summary${months ? `?months=${months}` : ''}`);
+  const k = body.kpis ?? {};
+  const segmentsList = (body.segments ?? []) as { segment: string; count: number; share: number }[];
+  const reasons = (body.reasonCodes ?? []) as { reasonCode: string; count: number }[];
+  return {
+    json: body,
+    text: [
+      `As of ${body.asOf}, model ${body.model?.modelId ?? '?'} v${body.model?.version ?? '?'}`,
+      ...table([
+        ['customers', num(k.customers)],
+        ['high-risk share', pct(k.highRiskShare)],
+        ['capture rate', pct(k.captureRate)],
+        ['precision', pct(k.precision)],
+        ['recall', pct(k.recall)],
+        ['open cases', num(k.openCases)],
+        ['median days to close', num(k.medianDaysToClose)],
+        ['NPS', num(k.nps)],
+        ['participation', pct(k.participation)],
+      ]),
+      '',
+      ...table([
+        ['segment', 'customers', 'share'],
+        ...segmentsList.map((s) => [s.segment, String(s.count), pct(s.share)]),
+      ]),
+      ...(reasons.length > 0
+        ? ['', 'Most frequent reasons:', ...reasons.slice(0, 8).map((r) => `  ${r.reasonCode}: ${r.count}`)]
+        : []),
+    ],
+    exitCode: exitCodes.ok,
+  };
+}
+
+export async function auditVerify(client: ApiClient, day?: string): Promise<Outcome> {
+  const { body } = await client.ok('GET', `/v1/audit/verification${day ? `?day=${day}` : ''}`);
+  const findings = (body.findings ?? []) as {
+    problem: string;
+    message: string;
+    record?: { stream: string; eventId: string };
+  }[];
+  return {
+    json: body,
+    text: [
+      ...findings.map(
+        (f) => `✗ ${f.problem}${f.record ? ` ${f.record.stream} / ${f.record.eventId}` : ''}: ${f.message}`,
+      ),
+      `${body.intact ? '✓ intact' : '✗ NOT intact'}: ${body.days?.length ?? 0} day(s), ${body.chains} chain(s), ${body.records} record(s), ${body.checkpoints} checkpoint(s)`,
+    ],
+    exitCode: body.intact ? exitCodes.ok : exitCodes.problem,
+  };
+}

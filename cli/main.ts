@@ -1,0 +1,207 @@
+/**
+ * `riskloop`: the command line of the riskloop API (docs/cli.md). It speaks HTTP only, so it works
+ * the same against `npm start` and a deployed stage. Exit codes: 0 ok, 1 the operation found a
+ * problem (rows rejected, audit trail not intact, API refused the request), 2 usage error,
+ * 3 connection or authentication failure; 130 an import stopped by Ctrl-C (resumable).
+ */
+import { parseArgs } from 'node:util';
+import { ApiClient, type ApiRole, CliError, exitCodes, resolveKey, usageError } from './client.js';
+import { auditVerify, explain, kpis, type Outcome, resegment, segments, simulate } from './commands.js';
+import { type ImportSummary, runImport } from './import.js';
+import type { Kind } from './records.js';
+
+const help = `riskloop <command> [options]
+
+Commands
+  import <file.csv|file.jsonl>   bulk ingestion (customers or transactions), resumable
+      --kind customers|transactions   (default: from the header / first record)
+      --restart                       ignore the saved position and start from the top
+      --batch-size N                  records per request (max and default: 100 customers, 500 transactions)
+      --report FILE                   where rejected rows go (default: <file>.errors.jsonl)
+  segments                       customers per segment
+  explain <externalId>           a customer's segment, score and the rules that fired
+  resegment                      re-segment everyone and follow the run
+      --older-than-days N             only decisions older than N days
+      --detach                        start the run and return at once
+      --timeout SECONDS               stop following after this long (default 600)
+  simulate <draft.json>          simulate a risk-model draft (or a simulation request) on the population
+      --sample-size N                 customers listed in the sample (0-100)
+  kpis                           KPI summary (capture rate, precision, recall, cases, NPS)
+      --months N                      trend window
+  audit verify                   verify the hash-chained audit trail (exit 1 when not intact)
+      --day YYYY-MM-DD                one day only
+
+Global options
+  --url URL     API base URL (default $RISKLOOP_URL or http://127.0.0.1:3000)
+  --key KEY     API key (default $RISKLOOP_API_KEY, else the local system's key for the command's role)
+  --json        one JSON document on stdout, nothing else there
+  --quiet       no progress output
+  --help        this text
+
+Exit codes: 0 ok, 1 problem found (rows rejected, trail not intact, request refused),
+2 usage error, 3 connection or authentication failure, 130 import interrupted (run again to resume).
+`;
+
+const options = {
+  url: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  kind: { type: 'string' },
+  restart: { type: 'boolean' },
+  'batch-size': { type: 'string' },
+  report: { type: 'string' },
+  'older-than-days': { type: 'string' },
+  detach: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'sample-size': { type: 'string' },
+  months: { type: 'string' },
+  day: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+/** The role whose local key a command uses when no key is given. */
+const roleOf: Record<string, ApiRole> = {
+  import: 'ingest',
+  segments: 'analyst',
+  explain: 'analyst',
+  simulate: 'analyst',
+  kpis: 'analyst',
+  resegment: 'admin',
+  audit: 'compliance',
+};
+
+function wholeNumber(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw usageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function expectArgs(command: string, args: string[], count: number, what: string): void {
+  if (args.length !== count) throw usageError(`${command} expects ${what}`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help) {
+    process.stdout.write(help);
+    return exitCodes.ok;
+  }
+  if (!command) throw usageError('no command given');
+  const role = roleOf[command];
+  if (!role) throw usageError(`unknown command "${command}"`);
+  // Arguments are checked before any key or network use: a usage error is a usage error, whatever the setup.
+  const check: Record<string, () => void> = {
+    import: () => {
+      expectArgs('import', args, 1, 'one file');
+      if (values.kind !== undefined && values.kind !== 'customers' && values.kind !== 'transactions')
+        throw usageError('--kind must be customers or transactions');
+    },
+    segments: () => expectArgs('segments', args, 0, 'no arguments'),
+    explain: () => expectArgs('explain', args, 1, 'one external id'),
+    resegment: () => expectArgs('resegment', args, 0, 'no arguments'),
+    simulate: () => expectArgs('simulate', args, 1, 'one draft file'),
+    kpis: () => expectArgs('kpis', args, 0, 'no arguments'),
+    audit: () => {
+      if (args.length !== 1 || args[0] !== 'verify')
+        throw usageError('usage: riskloop audit verify [--day YYYY-MM-DD]');
+      if (values.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
+        throw usageError('--day must be YYYY-MM-DD');
+    },
+  };
+  check[command]?.();
+  const batchSize = wholeNumber('batch-size', values['batch-size'], 1, 500);
+  const olderThanDays = wholeNumber('older-than-days', values['older-than-days'], 0, 3650);
+  const timeoutSeconds = wholeNumber('timeout', values.timeout, 1, 86_400) ?? 600;
+  const sampleSize = wholeNumber('sample-size', values['sample-size'], 0, 100);
+  const months = wholeNumber('months', values.months, 1, 60);
+
+  const url = values.url ?? process.env.RISKLOOP_URL ?? 'http://127.0.0.1:3000';
+  const client = new ApiClient(url, resolveKey(values.key, role));
+  const quiet = values.quiet === true;
+
+  if (command === 'import') {
+    const { summary, exitCode } = await runImport(client, {
+      file: args[0] as string,
+      ...(values.kind ? { kind: values.kind as Kind } : {}),
+      restart: values.restart === true,
+      ...(batchSize ? { batchSize } : {}),
+      ...(values.report ? { reportFile: values.report } : {}),
+      quiet,
+    });
+    print(values.json === true, { json: summary, text: importText(summary), exitCode }, true);
+    return exitCode;
+  }
+  const outcome: Outcome =
+    command === 'segments'
+      ? await segments(client)
+      : command === 'explain'
+        ? await explain(client, args[0] as string)
+        : command === 'resegment'
+          ? await resegment(client, {
+              ...(olderThanDays === undefined ? {} : { olderThanDays }),
+              wait: values.detach !== true,
+              timeoutSeconds,
+              quiet,
+            })
+          : command === 'simulate'
+            ? await simulate(client, args[0] as string, sampleSize)
+            : command === 'kpis'
+              ? await kpis(client, months)
+              : await auditVerify(client, values.day);
+  print(values.json === true, outcome, false);
+  return outcome.exitCode;
+}
+
+function importText(s: ImportSummary): string[] {
+  const t = s.totals;
+  return [
+    s.complete
+      ? `Imported ${s.kind} from ${s.file}${s.resumedAfterLine !== null ? ` (resumed after line ${s.resumedAfterLine})` : ''}`
+      : `Stopped after line ${s.lastAcknowledgedLine}: run the same command again to resume`,
+    `  this run: ${s.thisRun.sent} sent, ${s.thisRun.accepted} accepted, ${s.thisRun.duplicates} duplicate, ${s.thisRun.rejected} rejected`,
+    `  in total: ${t.sent} sent, ${t.accepted} accepted, ${t.duplicates} duplicate, ${t.rejected} rejected`,
+    ...(t.rejected > 0 ? [`  rejected rows (line numbers, codes): ${s.reportFile}`] : []),
+  ];
+}
+
+/** Human text on stdout (import summaries on stderr, beside the progress), or one JSON document. */
+function print(json: boolean, outcome: Outcome, toStderr: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
+    return;
+  }
+  (toStderr ? process.stderr : process.stdout).write(`${outcome.text.join('\n')}\n`);
+}
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+run(argv).then(
+  // Exit explicitly: kept-alive HTTP sockets must not hold a finished command open (stdout and
+  // stderr are synchronous for files and pipes on Linux and macOS, so nothing written is lost).
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const cliError =
+      error instanceof CliError
+        ? error
+        : new CliError(`unexpected failure: ${(error as Error).message}`, exitCodes.problem);
+    process.stderr.write(`riskloop: ${cliError.message}\n`);
+    if (cliError.exitCode === exitCodes.usage) process.stderr.write('Try: riskloop --help\n');
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ error: { message: cliError.message, exitCode: cliError.exitCode } })}\n`,
+      );
+    process.exit(cliError.exitCode);
+  },
+);

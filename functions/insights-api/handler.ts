@@ -1,0 +1,72 @@
+/**
+ * Insights for analysts and officers: the KPIs of docs/insights.md (segment summary and trend,
+ * capture curve, precision and recall of the high-risk segments, incidents, cases, NPS), the
+ * model timeline, the customers of a segment page by page, and one customer's segment history.
+ * Read only; pseudonyms, segment names, codes, counts and dates only.
+ */
+import { functions, settingsOf } from '../../infra/manifest.js';
+import { adapters } from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
+import { insightsService } from '../../shared/domain/insights/service.js';
+import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { ValidationError } from '../../shared/errors.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const spec = functions.insightsApi;
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('insightsApi');
+const riskModels = adapters.riskModels(settings);
+const activeModel = publishedModelProvider(riskModels, { ttlMs: adapters.modelCacheTtlMs() });
+const insights = insightsService(
+  {
+    reader: adapters.insights(settings),
+    snapshots: adapters.segmentSnapshots(settings),
+    feedback: adapters.feedbackCounters(settings),
+    model: async () => {
+      const { compiled } = await activeModel();
+      return {
+        modelId: compiled.modelId,
+        version: compiled.version,
+        segments: compiled.model.segments,
+        rules: compiled.model.rules,
+      };
+    },
+    riskModels,
+    scoringModels: adapters.scoringModels(settings),
+    assignments: adapters.assignments(settings),
+  },
+  { ttlMs: adapters.modelCacheTtlMs() },
+);
+
+const ok = (body: unknown) => jsonResponse(200, body);
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'GET /v1/insights/summary': async (event) => ok(await insights.summary(event.queryStringParameters ?? {})),
+  'GET /v1/insights/capture-curve': async () => ok(await insights.captureCurve()),
+  'GET /v1/insights/incidents': async (event) =>
+    ok(await insights.incidents(event.queryStringParameters ?? {})),
+  'GET /v1/insights/cases': async () => ok(await insights.cases()),
+  'GET /v1/insights/feedback': async (event) =>
+    ok(await insights.feedback(event.queryStringParameters ?? {})),
+  'GET /v1/insights/model-timeline': async () => ok(await insights.modelTimeline()),
+  'GET /v1/insights/segments/{segment}/customers': async (event) =>
+    ok(
+      await insights.segmentCustomers(event.pathParameters?.segment ?? '', event.queryStringParameters ?? {}),
+    ),
+  'GET /v1/customers/{pseudonym}/history': async (event) => {
+    const pseudonym = event.pathParameters?.pseudonym ?? '';
+    if (!isPseudonym(pseudonym)) {
+      throw new ValidationError('Not a pseudonym', [
+        {
+          path: 'pseudonym',
+          code: 'INVALID_PSEUDONYM',
+          message: 'Expected <keyVersion>.<43 base64url characters>',
+        },
+      ]);
+    }
+    return ok(await insights.history(pseudonym));
+  },
+});

@@ -1,0 +1,156 @@
+/**
+ * Response schemas of the segment read, pin and simulation routes. Inputs the model saw are
+ * pseudonymised features and aggregates; they stay open objects because a model decides their keys.
+ */
+import { z } from 'zod';
+
+const isoDateTime = z.string().datetime({ offset: true });
+const counts = z.record(z.number().int().min(0));
+
+const firedRule = z.object({ ruleId: z.string(), points: z.number(), reasonCode: z.string() }).strict();
+
+export const assignmentSchema = z
+  .object({
+    pseudonym: z.string(),
+    segment: z.string().describe('The segment in force (a pin or a downgrade cooldown may hold it).'),
+    modelSegment: z.string().describe('What the model decided.'),
+    pinned: z
+      .object({ segment: z.string(), reason: z.string(), expiresAt: z.string(), pinnedBy: z.string() })
+      .strict()
+      .optional(),
+    downgradePendingSince: z.string().optional(),
+    score: z.number(),
+    firedRules: z.array(firedRule),
+    reasonCodes: z.array(z.string()),
+    overrideBy: z.string().optional(),
+    missingVariables: z.array(z.string()),
+    modelId: z.string(),
+    modelVersion: z.number().int(),
+    policyRef: z.string(),
+    listsAsOf: z.record(z.string()),
+    inputDigest: z.string(),
+    inputs: z
+      .object({
+        profile: z.object({}).passthrough(),
+        transactions: z.record(z.number()),
+        counterparties90d: z.record(z.number()),
+        feedback: z.record(z.unknown()).optional(),
+      })
+      .strict(),
+    prediction: z
+      .object({
+        model: z.string(),
+        probability: z.number(),
+        score: z.number(),
+        topContributions: z.array(z.object({ feature: z.string(), contribution: z.number() }).strict()),
+      })
+      .strict()
+      .optional(),
+    assignedAt: isoDateTime,
+    previousSegment: z.string().nullable(),
+    revision: z.number().int(),
+  })
+  .strict();
+
+/** GET /v1/customers/{pseudonym}/segment: the assignment with each fired rule explained. */
+export const segmentViewSchema = assignmentSchema
+  .extend({
+    explanation: z.array(
+      firedRule
+        .extend({
+          description: z
+            .string()
+            .nullable()
+            .describe('From the running model; null when another model version assigned the segment.'),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const segmentCountsSchema = z
+  .object({
+    modelId: z.string(),
+    modelVersion: z.number().int(),
+    total: z.number().int().min(0),
+    segments: z.array(
+      z.object({ name: z.string(), policyRef: z.string(), count: z.number().int().min(0) }).strict(),
+    ),
+  })
+  .strict();
+
+export const pinSchema = z
+  .object({
+    pseudonym: z.string(),
+    segment: z.string(),
+    reason: z.string(),
+    expiresAt: isoDateTime,
+    pinnedBy: z.string(),
+    pinnedAt: isoDateTime,
+  })
+  .strict();
+
+export const unpinSchema = z.object({ pseudonym: z.string(), pinned: z.literal(false) }).strict();
+
+export const simulationResponseSchema = z
+  .object({
+    candidate: z.object({ modelId: z.string(), version: z.number().int().min(0) }).strict(),
+    population: z.number().int().min(0),
+    evaluated: z.number().int().min(0),
+    skippedWithoutInputs: z.number().int().min(0),
+    failed: z.number().int().min(0),
+    moved: z.number().int().min(0),
+    upgraded: z.number().int().min(0),
+    downgraded: z.number().int().min(0),
+    transitions: z.record(counts).describe('from → to → customers, for customers who would move.'),
+    segmentsBefore: counts,
+    segmentsAfter: counts,
+    drivers: z.array(
+      z
+        .object({
+          reasonCode: z.string(),
+          customers: z.number().int().min(0),
+          direction: z.enum(['up', 'down']),
+        })
+        .strict(),
+    ),
+    sample: z.array(
+      z
+        .object({
+          pseudonym: z.string(),
+          from: z.string(),
+          to: z.string(),
+          scoreBefore: z.number(),
+          scoreAfter: z.number(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+/** POST /v1/customers/lookup: an external id (sent in the body) resolved to its pseudonym. */
+export const lookupResultSchema = z.object({ pseudonym: z.string() }).strict();
+
+export const runStartedSchema = z
+  .object({
+    runId: z.string(),
+    enqueued: z.number().int().min(0),
+    filter: z.object({ olderThanDays: z.number().int().optional() }).strict(),
+  })
+  .strict();
+
+export const resegmentationRunSchema = z
+  .object({
+    runId: z.string(),
+    cause: z.enum(['profile', 'transactions', 'schedule', 'manual', 'model', 'feedback']),
+    filter: z.object({ olderThanDays: z.number().int().optional() }).strict(),
+    status: z.enum(['enqueuing', 'enqueued']),
+    startedAt: isoDateTime,
+    enqueuedAt: isoDateTime.optional(),
+    enqueued: z.number().int().min(0),
+    done: z.number().int().min(0),
+    failed: z.number().int().min(0),
+    expiresAt: z.number().int().describe('Unix seconds: the run record expires (400 days).'),
+    finished: z.boolean(),
+  })
+  .strict();

@@ -28,6 +28,17 @@ export default defineConfig({
           globalSetup: ['test/global-setup-models.ts'],
         },
       },
+      // Load and fault injection: a system of their own (faults would break the shared one's tests,
+      // and load figures need a quiet system); files one after the other, never beside each other.
+      {
+        extends: true,
+        test: {
+          name: 'integration-stress',
+          include: ['test/stress/**/*.test.ts'],
+          globalSetup: ['test/global-setup-stress.ts'],
+          fileParallelism: false,
+        },
+      },
       // CDK stacks: synthesized offline (esbuild bundles, cdk-nag packs); no local system needed.
       {
         extends: true,

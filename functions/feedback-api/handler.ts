@@ -79,12 +79,22 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       counters.read(period, segments),
       counters.read(previousMonth(period), segments),
     ]);
-    const threshold = z.coerce
-      .number()
-      .min(-100)
-      .max(100)
-      .default(0)
-      .parse(event.queryStringParameters?.npsThreshold);
+    // safeParse: a bad query parameter is the caller's 400, not a 500 (a ZodError is no AppError).
+    // The documented pattern first: z.coerce alone would take '' (or ' ') for 0.
+    const parsedThreshold = z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/)
+      .transform(Number)
+      .pipe(z.number().min(-100).max(100))
+      .optional()
+      .transform((n) => n ?? 0)
+      .safeParse(event.queryStringParameters?.npsThreshold);
+    if (!parsedThreshold.success)
+      throw new ValidationError(
+        'npsThreshold must be a number from -100 to 100',
+        toErrorDetails(parsedThreshold.error.issues, 'npsThreshold'),
+      );
+    const threshold = parsedThreshold.data;
     return jsonResponse(200, {
       period,
       previousPeriod: previousMonth(period),

@@ -211,7 +211,8 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   },
 
   'POST /v1/resegmentation-runs': async (event) => {
-    const parsed = resegmentationRequest.safeParse(event.jsonBody ?? {});
+    // No `?? {}`: a JSON null is not "{}" and must not start a run over everyone.
+    const parsed = resegmentationRequest.safeParse(event.jsonBody);
     if (!parsed.success)
       throw new ValidationError(
         'Body must be {} or { "olderThanDays": N }',

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { Charset, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -17,6 +16,7 @@ import {
   settingsOf,
   type TableName,
 } from '../manifest.js';
+import { bundling, repoRoot } from './bundling.js';
 import { type DeployConfig, names } from './config.js';
 import { dashboardAssetsHooks } from './dashboard-assets.js';
 import { acknowledge, inPacks } from './nag.js';
@@ -30,10 +30,7 @@ import {
 } from './permissions.js';
 import { deadLetterQueue } from './queues.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Lets CommonJS dependencies inside the ESM bundle call `require` for Node built-ins. */
-const requireShim = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export { repoRoot } from './bundling.js';
 
 export interface ManifestFunctionProps {
   name: FunctionName;
@@ -107,19 +104,9 @@ export class ManifestFunction extends Construct {
       deadLetterQueue: this.asyncDlq,
       retryAttempts: isAsync ? 2 : undefined,
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: [],
-        bundleAwsSDK: true,
-        banner: requireShim,
-        charset: Charset.UTF8,
-        tsconfig: join(repoRoot, 'tsconfig.json'),
-        logLevel: LogLevel.WARNING,
-        forceDockerBundling: false,
+        ...bundling,
+        externalModules: [...bundling.externalModules],
+        mainFields: [...bundling.mainFields],
         // The dashboard's browser assets are built beside its bundle (infra/cdk/dashboard-assets.ts).
         commandHooks: name === 'dashboard' ? dashboardAssetsHooks : undefined,
       },

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type FunctionName, type FunctionSpec, functions } from '../manifest.js';
+import { localFaults, SimulatedCrashError, takeWorkerCrash } from './faults.js';
 import type { LocalLambdas } from './lambda.js';
 import { dlqUrlOf, localCredentials, localRegion } from './provision.js';
 
@@ -91,6 +92,14 @@ export function startSqsPoller(
     };
     let failed: Set<string>;
     try {
+      if (name === 'segmentWorker' && localFaults.workerDown) throw new SimulatedCrashError();
+      if (name === 'segmentWorker' && takeWorkerCrash()) {
+        // Fault injection (faults.ts): the container dies after committing the first half of the
+        // batch; as on AWS, the whole batch stays on the queue and comes back after the visibility timeout.
+        const half = event.Records.slice(0, Math.ceil(event.Records.length / 2));
+        await lambdas.invoke(name, { Records: half }, container);
+        throw new SimulatedCrashError();
+      }
       const response = (await lambdas.invoke(name, event, container)) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {

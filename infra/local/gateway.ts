@@ -101,6 +101,12 @@ async function handle(
   }
   const { r: compiled, m } = hit;
   const { route } = compiled;
+  // A malformed percent-encoding (e.g. %E0%A4%A) is the client's error, not an integration failure.
+  if (compiled.params.some((_p, i) => !decodable(m[i + 1] ?? ''))) {
+    send(res, 400, errorBody('BAD_REQUEST', 'Malformed path parameter'), requestId);
+    log(400, route.path);
+    return;
+  }
 
   const body = await readBody(req, apiGatewayMaxBody);
   if (body === undefined) {
@@ -204,13 +210,17 @@ function toProxyEvent(
     const name = req.rawHeaders[i] as string;
     const value = req.rawHeaders[i + 1] as string;
     headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    // Object.hasOwn: a header or query key named like an Object.prototype member (toString) is data.
+    multiValueHeaders[name] = [
+      ...(Object.hasOwn(multiValueHeaders, name) ? (multiValueHeaders[name] ?? []) : []),
+      value,
+    ];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of url.searchParams) {
     query[k] = v;
-    multiQuery[k] = [...(multiQuery[k] ?? []), v];
+    multiQuery[k] = [...(Object.hasOwn(multiQuery, k) ? (multiQuery[k] ?? []) : []), v];
   }
   const pathParameters = Object.fromEntries(
     paramNames.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]),
@@ -263,6 +273,15 @@ function toProxyEvent(
       stage,
     },
   };
+}
+
+function decodable(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

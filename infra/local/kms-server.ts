@@ -25,6 +25,8 @@ export type KmsOptions = {
   host?: string;
   region?: string;
   accountId?: string;
+  /** Local fault injection (infra/local/faults.ts): read per request; absent means always healthy. */
+  fault?: () => 'none' | 'error500' | 'reset';
 };
 
 // material: base64 of 32 random bytes (symmetric) or of the PKCS#8 DER private key (ECC_NIST_P256); dates are
@@ -368,6 +370,19 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
 
   const counts = new Map<string, number>();
   const server = createServer(async (req, res) => {
+    const fault = opts.fault?.() ?? 'none';
+    // An outage as the SDK meets it: a dropped connection, or AWS's own 500 for an internal failure.
+    if (fault === 'reset') return void req.socket.destroy();
+    if (fault === 'error500') {
+      const headers = {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': 'KMSInternalException',
+      };
+      res
+        .writeHead(500, headers)
+        .end(JSON.stringify({ __type: 'KMSInternalException', message: 'injected' }));
+      return;
+    }
     let status = 200;
     let body: Body;
     try {

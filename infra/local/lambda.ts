@@ -24,6 +24,8 @@ export class LocalLambdas {
   constructor(
     private readonly root: string,
     private readonly stage: string,
+    /** Told of every invocation's duration and outcome (local request metering). */
+    private readonly observe?: (name: FunctionName, durationMs: number, failed: boolean) => void,
   ) {}
 
   /**
@@ -36,8 +38,10 @@ export class LocalLambdas {
     const handler = await this.load(name, container);
     const context = lambdaContext(resourceName(this.stage, name), spec);
     let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
+    let failed = true;
     try {
-      return await Promise.race([
+      const result = await Promise.race([
         handler(event, context),
         new Promise((_, reject) => {
           timer = setTimeout(
@@ -46,8 +50,11 @@ export class LocalLambdas {
           );
         }),
       ]);
+      failed = false;
+      return result;
     } finally {
       clearTimeout(timer);
+      this.observe?.(name, performance.now() - started, failed);
     }
   }
 

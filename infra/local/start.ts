@@ -4,6 +4,7 @@
  * (.data), RISKLOOP_DYNAMODB_PORT (8000), RISKLOOP_SQS_PORT (9324), RISKLOOP_KMS_PORT (4599),
  * RISKLOOP_VISIBILITY_TIMEOUT (queue visibility override, seconds) and RISKLOOP_SPY_QUEUES (record
  * queue bodies for inspection): tests only. RISKLOOP_DYNAMODB_IN_MEMORY=true keeps no data on disk.
+ * RISKLOOP_COUNT_REQUESTS=true meters AWS requests per service (admin endpoint `/usage`, docs/cost-model.md).
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -38,6 +39,7 @@ async function main() {
       : {}),
     spyQueues: process.env.RISKLOOP_SPY_QUEUES === 'true',
     dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
+    countRequests: process.env.RISKLOOP_COUNT_REQUESTS === 'true',
     log,
   });
 

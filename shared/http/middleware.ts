@@ -69,15 +69,39 @@ export function jsonBody(options: { maxBytes: number }): HttpMiddleware {
       ? Buffer.from(event.body ?? '', 'base64')
       : Buffer.from(event.body ?? '', 'utf8');
     if (raw.length > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
+    let parsed: unknown;
     try {
-      (event as JsonEvent).jsonBody = JSON.parse(raw.toString('utf8'));
+      parsed = JSON.parse(raw.toString('utf8'));
     } catch {
       throw new ValidationError('Body is not valid JSON', [
         { code: 'MALFORMED_JSON', message: 'Unparseable JSON' },
       ]);
     }
+    // Recursive code downstream (canonical JSON digests, schema checks) would overflow the stack
+    // on a body nested thousands deep: a 500 where the caller deserves a 400.
+    if (nestsDeeperThan(parsed, maxJsonDepth)) {
+      throw new ValidationError('Body is nested too deeply', [
+        { code: 'TOO_DEEP', message: `At most ${maxJsonDepth} levels of nesting` },
+      ]);
+    }
+    (event as JsonEvent).jsonBody = parsed;
   };
   return { before: jsonBodyBefore };
+}
+
+/** Far beyond the nesting of any request schema of the API. */
+const maxJsonDepth = 64;
+
+/** Iterative, so the check itself cannot overflow. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** An API Gateway event after jsonBody() ran: the parsed body sits beside the raw one. */

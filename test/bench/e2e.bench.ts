@@ -38,8 +38,8 @@ export async function run(): Promise<BenchResult[]> {
       },
       {
         name: 'KMS calls per 10,000 records (steady state, after warm-up)',
-        baseline: { label: 'records', opsPerSec: customers },
-        subject: { label: 'KMS calls', opsPerSec: kmsSteady },
+        baseline: { label: 'records', opsPerSec: customers, unit: 'records' },
+        subject: { label: 'KMS calls', opsPerSec: kmsSteady, unit: 'calls' },
         ratio: perTenThousand,
         target: 0,
         budget: 1,

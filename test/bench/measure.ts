@@ -5,6 +5,11 @@
 export interface Throughput {
   label: string;
   opsPerSec: number;
+  /**
+   * For figures that are not rates (bundle bytes, start-up milliseconds): the unit of the value,
+   * which `opsPerSec` then holds. Absent means operations per second.
+   */
+  unit?: string;
 }
 
 export interface BenchResult {
@@ -49,4 +54,10 @@ export function compare(
   notes?: string,
 ): BenchResult {
   return { name, baseline, subject, ratio: subject.opsPerSec / baseline.opsPerSec, target, notes };
+}
+
+/** Whether a result meets its goal; undefined for figures that are only reported (no target, no budget). */
+export function met(r: BenchResult): boolean | undefined {
+  if (r.budget !== undefined) return r.ratio <= r.budget;
+  return r.target > 0 ? r.ratio >= r.target : undefined;
 }

@@ -1,0 +1,238 @@
+/**
+ * Fault injection on the write path, in unit scope: DynamoDB throttling and 5xx on the adapters the
+ * segment worker commits through (transactUnits, the audit chain writer, the assignment store).
+ * Retries must happen, nothing may be half-written or half-linked, an unknown outcome must make the
+ * chain writer re-read its head, and refused decisions must be reported one by one.
+ */
+import { Readable } from 'node:stream';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AuditChainWriter, CHAIN_HEADS_STREAM } from '../../shared/adapters/audit-chain-writer.js';
+import { DynamoAssignmentStore } from '../../shared/adapters/dynamo-assignment-store.js';
+import { transactUnits, type UnitItem } from '../../shared/adapters/dynamo-transact.js';
+import type { Assignment, AuditEvent } from '../../shared/domain/ports.js';
+
+const docMock = mockClient(DynamoDBDocumentClient);
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+beforeEach(() => docMock.reset());
+
+const cancelled = (...codes: string[]) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+const serverError = () =>
+  Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server' });
+
+const put = (table: string, id: string): UnitItem => ({
+  TableName: table,
+  Item: { id },
+  ConditionExpression: 'attribute_not_exists(id)',
+});
+const written = () =>
+  docMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+
+describe('transactUnits under throttling and 5xx', () => {
+  it('retries the units of a transaction cancelled by throttling, and writes each unit once', async () => {
+    // Prepare: the first transaction is cancelled for throttling (nothing of it was written).
+    docMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'ThrottlingError', 'None', 'None'))
+      .resolves({});
+    const units = [
+      [put('a', '1'), put('b', '1')],
+      [put('a', '2'), put('b', '2')],
+    ];
+
+    // Act
+    const outcomes = await transactUnits(doc, units);
+
+    // Assess: two calls carrying the same four items; both units written.
+    expect(outcomes).toEqual([{ written: true }, { written: true }]);
+    expect(written()).toHaveLength(2);
+    expect(written()[1]).toEqual(written()[0]);
+  });
+
+  it('reports a unit refused by its condition and retries only the throttled rest', async () => {
+    // Prepare
+    docMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'TransactionConflict', 'None'))
+      .resolves({});
+
+    // Act
+    const outcomes = await transactUnits(doc, [
+      [put('a', '1'), put('b', '1')],
+      [put('a', '2'), put('b', '2')],
+    ]);
+
+    // Assess: unit 0 refused (reported), unit 1 alone in the second call.
+    expect(outcomes[0]).toMatchObject({ written: false });
+    expect(outcomes[1]).toEqual({ written: true });
+    expect(written()[1]).toHaveLength(2);
+    expect(JSON.stringify(written()[1])).toContain('"2"');
+    expect(JSON.stringify(written()[1])).not.toContain('"1"');
+  });
+
+  it('gives up after bounded attempts when throttling persists, reporting no unit as written', async () => {
+    // Prepare
+    docMock.on(TransactWriteCommand).rejects(cancelled('ThrottlingError', 'None'));
+
+    // Act
+    const attempt = transactUnits(doc, [[put('a', '1'), put('b', '1')]]);
+
+    // Assess: the caller (the worker) fails and the queue redelivers; each call was all-or-nothing.
+    await expect(attempt).rejects.toThrow(/kept failing/);
+    expect(written()).toHaveLength(6);
+  });
+
+  it('passes a 5xx through: the outcome is unknown, so the caller must not count it as written', async () => {
+    // Prepare
+    docMock.on(TransactWriteCommand).rejects(serverError());
+
+    // Act and Assess
+    await expect(transactUnits(doc, [[put('a', '1')]])).rejects.toThrow('Internal server error');
+  });
+});
+
+describe('the SDK client as the functions configure it (maxAttempts 5)', () => {
+  it('retries throttling and 5xx answers itself before transactUnits sees an error', async () => {
+    // Prepare: a fake HTTP layer answering like DynamoDB: two throttles, one 500, then success.
+    const answers = [
+      [400, 'ProvisionedThroughputExceededException'],
+      [400, 'ThrottlingException'],
+      [500, 'InternalServerError'],
+      [200, ''],
+    ] as const;
+    let calls = 0;
+    const requestHandler = {
+      handle: async () => {
+        const [statusCode, type] = answers[Math.min(calls++, answers.length - 1)] ?? [200, ''];
+        const body = type ? { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'injected' } : {};
+        return {
+          response: {
+            statusCode,
+            reason: '',
+            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `r${calls}` },
+            body: Readable.from([Buffer.from(JSON.stringify(body))]),
+          },
+        };
+      },
+    };
+    docMock.restore();
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        endpoint: 'http://127.0.0.1:1',
+        maxAttempts: 5,
+        // biome-ignore lint/suspicious/noExplicitAny: a minimal fake of the smithy HttpHandler.
+        requestHandler: requestHandler as any,
+      }),
+    );
+
+    // Act
+    const outcomes = await transactUnits(client, [[put('a', '1')]]);
+
+    // Assess
+    expect(outcomes).toEqual([{ written: true }]);
+    expect(calls).toBe(4);
+  }, 20_000);
+});
+
+describe('audit chain writer under faults', () => {
+  const auditTable = 'audit';
+  const record = (n: number): UnitItem => ({
+    TableName: auditTable,
+    Item: { stream: 's', eventId: `e${n}` },
+    ConditionExpression: 'attribute_not_exists(eventId)',
+  });
+  const clock = () => new Date('2026-11-25T12:00:00Z');
+  const headCondition = (call: number) => {
+    const items = written()[call] ?? [];
+    return items[items.length - 1]?.Put?.ExpressionAttributeValues?.[':previous'];
+  };
+  const seqOf = (call: number, item = 0) => Number(written()[call]?.[item]?.Put?.Item?.chainSeq);
+
+  it('relinks from the same head after a cancelled (throttled) transaction, without reading it', async () => {
+    // Prepare
+    docMock.on(TransactWriteCommand).rejectsOnce(cancelled('ThrottlingError', 'None')).resolves({});
+    const chain = new AuditChainWriter(doc, auditTable, clock);
+
+    // Act
+    await transactUnits(doc, [[record(1)]], chain);
+    await transactUnits(doc, [[record(2)]], chain);
+
+    // Assess: attempt 1 and its retry both link at seq 1; the next record at seq 2; no head read.
+    expect([seqOf(0), seqOf(1), seqOf(2)]).toEqual([1, 1, 2]);
+    expect(docMock.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('re-reads the chain head after an unknown outcome (5xx) before linking again', async () => {
+    // Prepare: the first transaction fails with a 5xx; in fact it was written, so the head is at 1.
+    docMock.on(TransactWriteCommand).rejectsOnce(serverError()).resolves({});
+    docMock.on(GetCommand).resolves({ Item: { headSeq: 1, headHash: 'h1' } });
+    const chain = new AuditChainWriter(doc, auditTable, clock);
+
+    // Act
+    await expect(transactUnits(doc, [[record(1)]], chain)).rejects.toThrow();
+    await transactUnits(doc, [[record(2)]], chain);
+
+    // Assess: one consistent read of this writer's head, then a link after it, conditioned on it.
+    const reads = docMock.commandCalls(GetCommand).map((c) => c.args[0].input);
+    expect(reads).toEqual([
+      expect.objectContaining({
+        ConsistentRead: true,
+        Key: expect.objectContaining({ stream: CHAIN_HEADS_STREAM }),
+      }),
+    ]);
+    expect(seqOf(1)).toBe(2);
+    expect(headCondition(1)).toBe(1);
+  });
+});
+
+describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', () => {
+  const decision = (n: number): { assignment: Assignment; audit: AuditEvent } => ({
+    assignment: { pseudonym: `p${n}`, revision: 1, segment: 'low' } as unknown as Assignment,
+    audit: { stream: `p${n}`, eventId: `e${n}`, action: 'segment.assigned' } as unknown as AuditEvent,
+  });
+
+  it('commits after throttling and reports a decision refused by a concurrent writer as a conflict', async () => {
+    // Prepare: throttled once; then decision 0's assignment condition fails (someone else wrote it).
+    docMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'ThrottlingError', 'None', 'None'))
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'))
+      .resolves({});
+    const store = new DynamoAssignmentStore(doc, 'assignments', new AuditChainWriter(doc, 'audit'));
+
+    // Act
+    const outcomes = await store.commitMany([decision(0), decision(1)]);
+
+    // Assess: the worker turns 'conflict' into a failed record; the other decision was written once.
+    expect(outcomes).toEqual(['conflict', 'committed']);
+    const last = written().at(-1) ?? [];
+    expect(last.filter((i) => i.Put?.TableName === 'assignments').map((i) => i.Put?.Item?.pseudonym)).toEqual(
+      ['p1'],
+    );
+    // Each transaction carries an assignment together with its own audit record, never one without the other.
+    for (const call of written()) {
+      const tables = call.map((i) => i.Put?.TableName);
+      expect(tables.filter((t) => t === 'assignments').length).toBe(
+        call.filter((i) => i.Put?.TableName === 'audit' && i.Put.Item?.action === 'segment.assigned').length,
+      );
+    }
+  });
+
+  it('rejects the whole commit on a 5xx, so the worker sends the batch back to the queue', async () => {
+    // Prepare
+    docMock.on(TransactWriteCommand).rejects(serverError());
+    const store = new DynamoAssignmentStore(doc, 'assignments', new AuditChainWriter(doc, 'audit'));
+
+    // Act and Assess
+    await expect(store.commitMany([decision(0), decision(1)])).rejects.toThrow('Internal server error');
+  });
+});

@@ -104,11 +104,11 @@ export async function resegment(
     '/v1/resegmentation-runs',
     options.olderThanDays === undefined ? {} : { olderThanDays: options.olderThanDays },
   );
-  const { runId, enqueued } = started.body as { runId: string; enqueued: number };
+  const { runId, shards } = started.body as { runId: string; shards: number };
   if (!options.wait) {
     return {
       json: started.body,
-      text: [`Run ${runId}: ${enqueued} customers enqueued`],
+      text: [`Run ${runId}: started over ${shards} scan shards`],
       exitCode: exitCodes.ok,
     };
   }
@@ -118,7 +118,8 @@ export async function resegment(
     const { body: run } = await client.ok('GET', `/v1/resegmentation-runs/${runId}`);
     const handled = run.done + run.failed;
     if (tty) {
-      const share = run.enqueued === 0 ? 1 : handled / run.enqueued;
+      // Shards report their counts as they finish scanning, so handled can run ahead for a while.
+      const share = run.enqueued === 0 ? 0 : Math.min(1, handled / run.enqueued);
       process.stderr.write(
         `\r${runId}  ${bar(share)} ${Math.round(share * 100)}%  ${handled}/${run.enqueued}  (${run.failed} failed)`,
       );

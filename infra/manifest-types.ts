@@ -32,7 +32,7 @@ export type TableName =
   | 'cases'
   | 'kycReviews'
   | 'segmentSnapshots';
-export type QueueName = 'segmentation';
+export type QueueName = 'segmentation' | 'resegmentationShards';
 export type EventBusName = 'compliance';
 /** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */
 export type EncryptionKeyPurpose = 'pseudonymisation' | 'dataKeys';

@@ -159,6 +159,14 @@ export const queues = {
     retentionDays: 14,
     description: 'Segmentation work: one message per customer pseudonym. Bodies hold pseudonyms only.',
   },
+  resegmentationShards: {
+    // 6x the shard worker's 900 s timeout (AWS guidance for SQS event sources).
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 3,
+    retentionDays: 4,
+    description:
+      'Re-segmentation fan-out: one message per parallel-scan shard of a run (run id, segment, cutoff; no pseudonyms).',
+  },
 } as const satisfies Record<QueueName, QueueSpec>;
 
 export const eventBuses = {
@@ -352,10 +360,10 @@ export const functions = {
       riskModels: 'readwrite',
       audit: 'readwrite',
       assignments: 'read',
-      profiles: 'read',
       runs: 'readwrite',
     },
-    queues: { segmentation: 'send' },
+    // Publication and POST /v1/resegmentation-runs start runs: shard messages only, no scan here.
+    queues: { resegmentationShards: 'send' },
   },
   auditCheckpoint: {
     entry: 'functions/audit-checkpoint/handler.ts',
@@ -459,7 +467,9 @@ export const functions = {
     },
     queues: { segmentation: 'consume' },
     events: { compliance: 'publish' },
-    reservedConcurrency: 20,
+    // Sized by docs/cost-model.md's scale model: 64 containers re-segment 10 million customers within
+    // its target while leaving DynamoDB and Lambda headroom; the worker makes no KMS call per customer.
+    reservedConcurrency: 64,
   },
   scoringApi: {
     entry: 'functions/scoring-api/handler.ts',
@@ -555,12 +565,23 @@ export const functions = {
   },
   resegmentScheduler: {
     entry: 'functions/resegment-scheduler/handler.ts',
-    description: 'Queues every customer for re-segmentation so time-based aggregates and list updates apply.',
+    description: 'Starts re-segmentation runs (one message per scan shard) so time-based aggregates apply.',
     memoryMb: 512,
     timeoutSeconds: 300,
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
+    // Records the run and queues one message per scan shard; resegmentShardWorker does the scanning.
+    tables: { runs: 'readwrite' },
+    queues: { resegmentationShards: 'send' },
+  },
+  resegmentShardWorker: {
+    entry: 'functions/resegment-shard-worker/handler.ts',
+    description: 'Scans one parallel-scan shard of a re-segmentation run and queues its customers.',
+    memoryMb: 512,
+    // A shard of 10 million / 32 customers takes minutes; one message per invocation (batch size 1).
+    timeoutSeconds: 900,
+    trigger: { kind: 'sqs', queue: 'resegmentationShards', batchSize: 1, maxBatchingWindowSeconds: 0 },
     tables: { profiles: 'read', assignments: 'read', runs: 'readwrite' },
-    queues: { segmentation: 'send' },
+    queues: { resegmentationShards: 'consume', segmentation: 'send' },
   },
   feedbackReviewScheduler: {
     entry: 'functions/feedback-review-scheduler/handler.ts',

@@ -2,8 +2,10 @@
  * Re-segmentation runs. EventBridge calls this daily, so sliding 30/90-day aggregates and updated
  * high-risk lists reach customers who sent nothing new; operators call it by hand (`npm run
  * resegment`, or an event `{ "filter": { "olderThanDays": 30 } }`) to restrict a run to decisions
- * older than N days. Unchanged inputs cost a read in the worker and write nothing, so a run is
- * safe to repeat.
+ * older than N days. It only records the run and queues one message per scan shard
+ * (RESEGMENT_SHARDS, default 32): resegmentShardWorker scans, so no single invocation has to read
+ * the whole population before its timeout. Unchanged inputs cost a read in the worker and write
+ * nothing, so a run is safe to repeat.
  */
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -15,14 +17,8 @@ import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.resegmentScheduler));
 const logger = createLogger('resegmentScheduler');
-const profiles = adapters.profiles(settings);
-const assignments = adapters.assignments(settings);
-const deps = {
-  runs: adapters.runs(settings),
-  queue: adapters.segmentationQueue(settings),
-  allCustomers: () => profiles.scanPseudonyms(),
-  allAssignments: () => assignments.scanAll(),
-};
+const deps = { runs: adapters.runs(settings), shards: adapters.resegmentationShards(settings) };
+const shards = adapters.resegmentationShardCount();
 
 const invocation = z
   .object({
@@ -43,8 +39,9 @@ export const handler = async (event: unknown, context: Context) => {
     runId: `run-${(scheduled && parsed.id) || context.awsRequestId}`,
     cause: scheduled ? 'schedule' : 'manual',
     ...(parsed.filter ? { filter: parsed.filter } : {}),
+    shards,
     now: new Date(),
   });
-  logger.info('re-segmentation enqueued', { runId: run.runId, enqueued: run.enqueued, filter: run.filter });
-  return { runId: run.runId, enqueued: run.enqueued };
+  logger.info('re-segmentation started', { runId: run.runId, shards, filter: run.filter });
+  return { runId: run.runId, shards };
 };

@@ -44,13 +44,8 @@ const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('riskModelsApi');
 const store = adapters.riskModels(settings);
 const assignments = adapters.assignments(settings);
-const profiles = adapters.profiles(settings);
-const runDeps = {
-  runs: adapters.runs(settings),
-  queue: adapters.segmentationQueue(settings),
-  allCustomers: () => profiles.scanPseudonyms(),
-  allAssignments: () => assignments.scanAll(),
-};
+const runDeps = { runs: adapters.runs(settings), shards: adapters.resegmentationShards(settings) };
+const resegmentShards = adapters.resegmentationShardCount();
 
 // Not strict: some routes carry further path parameters (e.g. otherVersion).
 const versionParams = z.object({
@@ -196,9 +191,10 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     const run = await startResegmentation(runDeps, {
       runId: `run-publish-${modelId}-${version}`,
       cause: 'model',
+      shards: resegmentShards,
       now: actor.now,
     });
-    logger.info('model published', { modelId, version, runId: run.runId, enqueued: run.enqueued });
+    logger.info('model published', { modelId, version, runId: run.runId, shards: run.shards });
     return jsonResponse(200, {
       published: {
         modelId: published.modelId,
@@ -206,7 +202,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         publishedAt: published.publishedAt,
       },
       retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
-      resegmentation: { runId: run.runId, enqueued: run.enqueued },
+      resegmentation: { runId: run.runId, shards: resegmentShards },
     });
   },
 
@@ -223,10 +219,11 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       runId: `run-${event.requestContext.requestId || randomUUID()}`,
       cause: 'manual',
       ...(olderThanDays === undefined ? {} : { filter: { olderThanDays } }),
+      shards: resegmentShards,
       now: new Date(),
     });
-    logger.info('re-segmentation started by hand', { runId: run.runId, enqueued: run.enqueued });
-    return jsonResponse(202, { runId: run.runId, enqueued: run.enqueued, filter: run.filter });
+    logger.info('re-segmentation started by hand', { runId: run.runId, shards: resegmentShards });
+    return jsonResponse(202, { runId: run.runId, shards: resegmentShards, filter: run.filter });
   },
 
   'GET /v1/resegmentation-runs/{runId}': async (event) => {

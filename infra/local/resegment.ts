@@ -1,12 +1,13 @@
 /**
  * `npm run resegment -- [--older-than-days N]`: starts a re-segmentation run on the running local
- * system (the same function EventBridge triggers daily) and shows its progress until every
- * enqueued customer is done or has finally failed.
+ * system (the same function EventBridge triggers daily) and shows its progress until every scan
+ * shard has reported and every enqueued customer is done or has finally failed.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
+import type { ResegmentationRun } from '../../shared/domain/ports.js';
 import { runFinished } from '../../shared/domain/segmentation/runs.js';
 import { LocalLambdas } from './lambda.js';
 import { localCredentials, localRegion } from './provision.js';
@@ -23,10 +24,10 @@ if (olderThanDays !== undefined && !(Number.isInteger(olderThanDays) && olderTha
 const timeoutMs = Number(values.timeout ?? 600) * 1000;
 
 const state = attachToRunningSystem();
-const { runId, enqueued } = (await new LocalLambdas(repoRoot, state.stage).invoke('resegmentScheduler', {
+const { runId } = (await new LocalLambdas(repoRoot, state.stage).invoke('resegmentScheduler', {
   source: 'riskloop.cli',
   ...(olderThanDays === undefined ? {} : { filter: { olderThanDays } }),
-})) as { runId: string; enqueued: number };
+})) as { runId: string; shards: number };
 
 const doc = DynamoDBDocumentClient.from(
   new DynamoDBClient({
@@ -36,20 +37,24 @@ const doc = DynamoDBDocumentClient.from(
   }),
 );
 const runs = new DynamoRunStore(doc, state.env.TABLE_RUNS as string);
-const bar = (done: number, failed: number, total: number) => {
+const bar = (run: ResegmentationRun) => {
   const width = 30;
-  const share = total === 0 ? 1 : (done + failed) / total;
+  const { done, failed, enqueued: total } = run;
+  // Until every shard has reported, the total is still growing: never show 100 % before the end.
+  const share = runFinished(run) ? 1 : total === 0 ? 0 : Math.min(0.99, (done + failed) / total);
   const filled = Math.round(share * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(share * 100)}%  ${done + failed}/${total}  (${failed} failed)`;
+  const shards = run.shards === undefined ? '' : `  shards ${run.shardsReported ?? 0}/${run.shards}`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(share * 100)}%  ${done + failed}/${total}  (${failed} failed)${shards}`;
 };
 
 const deadline = Date.now() + timeoutMs;
 for (;;) {
   const run = await runs.get(runId);
-  if (run) process.stderr.write(`\r${runId}  ${bar(run.done, run.failed, run.enqueued)}`);
+  if (run) process.stderr.write(`\r${runId}  ${bar(run)}`);
   if (run && runFinished(run)) {
     process.stderr.write('\n');
-    process.stdout.write(`${JSON.stringify({ runId, enqueued, done: run.done, failed: run.failed })}\n`);
+    const summary = { runId, enqueued: run.enqueued, done: run.done, failed: run.failed, shards: run.shards };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
     process.exit(run.failed > 0 ? 1 : 0);
   }
   if (Date.now() > deadline) {

@@ -110,7 +110,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     stoppers.push(() => gateway.close());
 
-    let dlqDepth = 0;
+    // Depth per DLQ (segmentation, re-segmentation shards): the stats report their sum.
+    const dlqDepths = new Map<string, number>();
     for (const name of Object.keys(functions) as FunctionName[]) {
       const trigger = functions[name].trigger;
       if (trigger.kind === 'sqs') {
@@ -120,7 +121,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           startSqsPoller(name, queueUrl, handlerEndpoints.sqs, lambdas, options.log, container),
         );
         const monitor = startDlqMonitor(queueUrl, services.endpoints.sqs, options.log, (n) => {
-          dlqDepth = n;
+          dlqDepths.set(queueUrl, n);
         });
         stoppers.push(
           () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined),
@@ -151,7 +152,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           ? services.queueMessages()
           : url.pathname === '/events'
             ? services.events(detailType === undefined ? {} : { detailType })
-            : { kms: services.kmsStats(), dlqDepth };
+            : { kms: services.kmsStats(), dlqDepth: [...dlqDepths.values()].reduce((a, b) => a + b, 0) };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     });

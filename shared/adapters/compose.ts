@@ -1,4 +1,5 @@
 import { intSetting } from '../config.js';
+import { defaultShards } from '../domain/segmentation/runs.js';
 import { AuditChainWriter } from './audit-chain-writer.js';
 import { dynamoClient, eventBridgeClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
@@ -23,7 +24,7 @@ import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { idempotentRunner } from './idempotency.js';
 import { KmsCheckpointSigner } from './kms-checkpoint-signer.js';
 import { KmsKeyService } from './kms-key-service.js';
-import { SqsSegmentationQueue } from './sqs-segmentation-queue.js';
+import { SqsSegmentationQueue, SqsShardQueue } from './sqs-segmentation-queue.js';
 import { WebhookSecrets } from './webhook-secrets.js';
 
 /**
@@ -121,6 +122,11 @@ export const adapters = {
   kycReviews: (s: Settings) => new DynamoKycReviewLog(dynamoClient(), need(s, 'TABLE_KYC_REVIEWS')),
   segmentationQueue: (s: Settings) =>
     new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL')),
+  /** Scan shards of re-segmentation runs (manifest queue `resegmentationShards`). */
+  resegmentationShards: (s: Settings) =>
+    new SqsShardQueue(sqsClient(), need(s, 'QUEUE_RESEGMENTATIONSHARDS_URL')),
+  /** Parallel-scan segments per re-segmentation run (docs/cost-model.md, scale model). */
+  resegmentationShardCount: () => intSetting('RESEGMENT_SHARDS', defaultShards),
   /** Workflow events on the compliance bus (manifest grant `events: { compliance: 'publish' }`). */
   workflowEvents: (s: Settings) =>
     new EventBridgePublisher(eventBridgeClient(), need(s, 'EVENT_BUS_COMPLIANCE_NAME')),

@@ -75,7 +75,8 @@ export class DynamoAssignmentStore implements AssignmentStore {
     return Object.fromEntries(counts);
   }
 
-  scanAll(): AsyncIterable<Assignment[]> {
-    return parallelScan<Assignment>(this.doc, this.tableName);
+  /** Every assignment, or only those of one parallel-scan segment (a re-segmentation shard). */
+  scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
+    return parallelScan<Assignment>(this.doc, this.tableName, shard ? { shard } : {});
   }
 }

@@ -79,11 +79,14 @@ export async function* parallelScan<T>(
     /** A server-side filter: only matching items travel (the scan still reads, and pays for, every item). */
     filter?: string;
     names?: Record<string, string>;
+    /** Read only this one segment of `of` (a re-segmentation shard); `segments` is then ignored. */
+    shard?: { segment: number; of: number };
   } = {},
 ): AsyncIterable<T[]> {
-  const segments = options.segments ?? 4;
+  const segments = options.shard?.of ?? options.segments ?? 4;
+  const mine = options.shard ? [options.shard.segment] : Array.from({ length: segments }, (_, s) => s);
   const queue: T[][] = [];
-  let active = segments;
+  let active = mine.length;
   let wake: (() => void) | undefined;
   let failure: unknown;
   const worker = async (segment: number) => {
@@ -112,7 +115,7 @@ export async function* parallelScan<T>(
       wake?.();
     }
   };
-  for (let s = 0; s < segments; s++) void worker(s);
+  for (const s of mine) void worker(s);
   while (active > 0 || queue.length > 0) {
     if (failure !== undefined) throw failure;
     const page = queue.shift();

@@ -47,9 +47,11 @@ export class DynamoProfileStore implements ProfileStore {
     );
   }
 
-  async *scanPseudonyms(): AsyncIterable<string[]> {
+  /** Every pseudonym, or only those of one parallel-scan segment (a re-segmentation shard). */
+  async *scanPseudonyms(shard?: { segment: number; of: number }): AsyncIterable<string[]> {
     for await (const page of parallelScan<{ pseudonym: string }>(this.doc, this.tableName, {
       projection: 'pseudonym',
+      ...(shard ? { shard } : {}),
     })) {
       yield page.map((i) => i.pseudonym);
     }

@@ -1,19 +1,19 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SegmentationJob, SegmentationQueue } from '../domain/ports.js';
+import type { SegmentationJob, SegmentationQueue, ShardJob, ShardQueue } from '../domain/ports.js';
 import { chunk } from './dynamo-batch.js';
 
 /** SendMessageBatch in groups of 10 (the SQS limit); partial failures are retried, then raised. */
-export class SqsSegmentationQueue implements SegmentationQueue {
+export class SqsJobQueue<Job> {
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(jobs: readonly SegmentationJob[]): Promise<void> {
+  async enqueue(jobs: readonly Job[]): Promise<void> {
     await Promise.all(chunk(jobs, 10).map((group) => this.sendGroup(group)));
   }
 
-  private async sendGroup(group: SegmentationJob[]): Promise<void> {
+  private async sendGroup(group: Job[]): Promise<void> {
     let pending = group.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job) }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= 4) throw new Error(`SendMessageBatch failed for ${pending.length} message(s)`);
@@ -26,3 +26,8 @@ export class SqsSegmentationQueue implements SegmentationQueue {
     }
   }
 }
+
+export class SqsSegmentationQueue extends SqsJobQueue<SegmentationJob> implements SegmentationQueue {}
+
+/** The shards of re-segmentation runs, one message per parallel-scan segment. */
+export class SqsShardQueue extends SqsJobQueue<ShardJob> implements ShardQueue {}

@@ -85,18 +85,44 @@ export interface ResegmentationRun {
   runId: string;
   cause: SegmentationCause;
   filter: { olderThanDays?: number };
+  /** `enqueued` once every scan shard has reported its count. */
   status: 'enqueuing' | 'enqueued';
   startedAt: string;
   enqueuedAt?: string;
+  /** Sum of the counts the shards reported so far. */
   enqueued: number;
   done: number;
   failed: number;
   expiresAt: number;
+  /** Scan shards the fan-out was split into (absent on runs started before sharding). */
+  shards?: number;
+  /** Shards that have scanned and enqueued their share. */
+  shardsReported?: number;
+}
+
+/**
+ * One scan shard of a run (parallel-scan Segment `segment` of `of`): a queue body with no
+ * personal data. `assignedBefore` is fixed when the run starts, so every shard filters alike.
+ */
+export interface ShardJob {
+  runId: string;
+  cause: SegmentationCause;
+  segment: number;
+  of: number;
+  assignedBefore?: string;
+}
+
+export interface ShardQueue {
+  enqueue(jobs: readonly ShardJob[]): Promise<void>;
 }
 
 export interface RunStore {
   start(run: ResegmentationRun): Promise<void>;
-  enqueued(runId: string, count: number, at: string): Promise<void>;
+  /**
+   * Adds one shard's count to `enqueued`, once per shard: a redelivered shard finds itself
+   * recorded and adds nothing (returns false). The last shard marks the run `enqueued`.
+   */
+  shardEnqueued(runId: string, segment: number, count: number, at: string): Promise<boolean>;
   /** Adds to the done/failed counters of several runs at once. */
   progress(deltas: ReadonlyMap<string, { done: number; failed: number }>): Promise<void>;
   get(runId: string): Promise<ResegmentationRun | undefined>;

@@ -6,6 +6,7 @@
  */
 import type { Usage } from '../../infra/local/metering.js';
 import { functions } from '../../infra/manifest.js';
+import { defaultShards } from '../../shared/domain/segmentation/runs.js';
 
 /**
  * AWS list prices, us-east-1, on-demand, as published on the AWS pricing pages (DynamoDB on-demand
@@ -125,9 +126,11 @@ export interface ScaleInput {
   perCustomer: PerCustomer;
   /** Milliseconds of worker time per customer (from the measured segmentWorker durations). */
   workerMsPerCustomer: number;
-  /** Customers the single fan-out invocation enqueues per second (re-segmentation only). */
+  /** Customers one shard invocation (resegmentShardWorker) enqueues per second (re-segmentation only). */
   fanOutPerSecond?: number;
-  /** Timeout of the function that fans out, seconds (re-segmentation only). */
+  /** Scan shards of a run, scanned by as many concurrent invocations (re-segmentation only). */
+  fanOutShards?: number;
+  /** Timeout of the shard worker, seconds (re-segmentation only). */
   fanOutTimeoutSeconds?: number;
   /** For ingestion: milliseconds of ingest function time per customer and API requests per customer. */
   ingestMsPerCustomer?: number;
@@ -149,7 +152,7 @@ export interface ScaleResult {
   binding: Limit;
   rampSeconds: number;
   seconds: number;
-  /** Set when the single fan-out invocation times out before it has enqueued everyone. */
+  /** Set when the shards time out before they have enqueued everyone. */
   fanOutStopsAfter?: number;
 }
 
@@ -225,24 +228,27 @@ export function scale(input: ScaleInput): ScaleResult {
       customersPerSecond: quotas.dynamoPartitionWriteUnitsPerSecond / input.hotPartitionWriteUnits,
       note: `${input.hotPartitionWriteUnits.toFixed(2)} WRU per decision into an index partition keyed by day or segment, time-ordered sort key: no split for heat`,
     });
+  // Sharded fan-out: each shard is one invocation scanning 1/N of the table, all N at once.
+  const shards = input.fanOutShards ?? 1;
+  const fanOutReach =
+    input.fanOutPerSecond !== undefined && input.fanOutTimeoutSeconds !== undefined
+      ? shards * input.fanOutPerSecond * input.fanOutTimeoutSeconds
+      : Number.POSITIVE_INFINITY;
   if (input.fanOutPerSecond !== undefined && input.fanOutTimeoutSeconds !== undefined)
     limits.push({
-      name: `fan-out: one invocation, ${input.fanOutTimeoutSeconds} s timeout`,
-      customersPerSecond: Math.min(input.fanOutPerSecond, input.customers / input.fanOutTimeoutSeconds),
+      name: `fan-out: ${shards} shard invocation(s), ${input.fanOutTimeoutSeconds} s timeout each`,
+      customersPerSecond: shards * input.fanOutPerSecond,
       note:
-        input.fanOutPerSecond * input.fanOutTimeoutSeconds < input.customers
-          ? `enqueues ~${Math.round(input.fanOutPerSecond)}/s: times out after ${Math.round(input.fanOutPerSecond * input.fanOutTimeoutSeconds).toLocaleString('en')} customers`
-          : `enqueues ~${Math.round(input.fanOutPerSecond)}/s`,
+        fanOutReach < input.customers
+          ? `~${Math.round(input.fanOutPerSecond)}/s per shard: the shards time out after ${Math.round(fanOutReach).toLocaleString('en')} customers`
+          : `~${Math.round(input.fanOutPerSecond)}/s per shard, ${Math.round(input.customers / shards).toLocaleString('en')} customers each`,
     });
   const binding = limits.reduce((a, b) => (b.customersPerSecond < a.customersPerSecond ? b : a));
   // Ramp of the SQS event source from 5 to the worker's concurrency, +300 per minute.
   const rampSeconds =
     (Math.max(0, workerConcurrency - quotas.sqsStartConcurrency) / quotas.sqsConcurrencyPerMinute) * 60;
   const seconds = input.customers / binding.customersPerSecond + rampSeconds / 2;
-  const reach =
-    input.fanOutPerSecond !== undefined && input.fanOutTimeoutSeconds !== undefined
-      ? input.fanOutPerSecond * input.fanOutTimeoutSeconds
-      : Number.POSITIVE_INFINITY;
+  const reach = fanOutReach;
   return {
     limits: limits.sort((a, b) => a.customersPerSecond - b.customersPerSecond),
     binding,
@@ -254,6 +260,9 @@ export function scale(input: ScaleInput): ScaleResult {
 
 export const reservedWorkerConcurrency =
   functions.segmentWorker.reservedConcurrency ?? quotas.lambdaConcurrency;
+
+/** Scan shards per re-segmentation run as deployed (RESEGMENT_SHARDS unset). */
+export const deployedShards = defaultShards;
 
 function shortTable(table: string): string {
   return table.replace(/^riskloop-[a-z0-9]+-/, '');

@@ -44,6 +44,7 @@ const overBudget: Record<string, { ceilingBytes: number; reason: string }> = {
     reason: 'scoring and clustering domain, every client via compose.ts',
   },
   resegmentScheduler: { ceilingBytes: 640 * 1024, reason: 'every client via adapters/compose.ts' },
+  resegmentShardWorker: { ceilingBytes: 640 * 1024, reason: 'every client via adapters/compose.ts' },
   feedbackReviewScheduler: {
     ceilingBytes: 740 * 1024,
     reason: 'CEL engine (segments of the published model), every client via compose.ts',

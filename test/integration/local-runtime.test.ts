@@ -33,7 +33,7 @@ describe('local runtime tooling', () => {
     // Assess
     expect(JSON.parse(stdout.slice(stdout.indexOf('{\n')))).toEqual({
       runId: expect.stringMatching(/^run-/),
-      enqueued: expect.any(Number),
+      shards: expect.any(Number),
     });
     expect((await get())?.revision).toBe(1);
   });
@@ -52,6 +52,7 @@ describe('local runtime tooling', () => {
     expect(summary.enqueued).toBeGreaterThan(0);
     expect(summary.done + summary.failed).toBe(summary.enqueued);
     expect(summary.failed).toBe(0);
+    expect(summary.shards).toBeGreaterThan(1);
     expect(stderr).toContain('100%');
   }, 90_000);
 

@@ -137,7 +137,7 @@ describe('fault injection', () => {
     await faults({ workerDown: false });
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'infra/local/redrive.ts'],
+      ['--import', 'tsx', 'infra/local/redrive.ts', '--queue', 'segmentation'],
       { env: { ...process.env, RISKLOOP_DATA_DIR: inject('runtime').dataDir } },
     );
 

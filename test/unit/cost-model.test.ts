@@ -158,4 +158,21 @@ describe('cost and scale model', () => {
     expect(result.binding.customersPerSecond).toBe(400);
     expect(result.fanOutStopsAfter).toBe(1_500_000);
   });
+
+  it('spreads the fan-out over its shards: 32 shards of 900 s reach 10 million', () => {
+    // Act
+    const result = scale({
+      customers: 10_000_000,
+      perCustomer: perCustomer(usage, 100, 0),
+      workerMsPerCustomer: 5,
+      fanOutPerSecond: 5_000,
+      fanOutShards: 32,
+      fanOutTimeoutSeconds: 900,
+      workerConcurrency: 20,
+    });
+
+    // Assess: 32 × 5,000/s × 900 s = 144 million reachable; the fan-out ceiling is 160,000/s.
+    expect(result.fanOutStopsAfter).toBeUndefined();
+    expect(result.limits.find((l) => l.name.startsWith('fan-out'))?.customersPerSecond).toBe(160_000);
+  });
 });

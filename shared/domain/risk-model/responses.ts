@@ -93,7 +93,7 @@ export const modelPublishedSchema = z
   .object({
     published: pointer.extend({ publishedAt: isoDateTime.optional() }).strict(),
     retired: pointer.nullable(),
-    resegmentation: z.object({ runId: z.string(), enqueued: z.number().int().min(0) }).strict(),
+    resegmentation: z.object({ runId: z.string(), shards: z.number().int().min(1) }).strict(),
   })
   .strict();
 

@@ -134,7 +134,7 @@ export const lookupResultSchema = z.object({ pseudonym: z.string() }).strict();
 export const runStartedSchema = z
   .object({
     runId: z.string(),
-    enqueued: z.number().int().min(0),
+    shards: z.number().int().min(1).describe('Scan shards queued; shards count their customers.'),
     filter: z.object({ olderThanDays: z.number().int().optional() }).strict(),
   })
   .strict();
@@ -151,6 +151,13 @@ export const resegmentationRunSchema = z
     done: z.number().int().min(0),
     failed: z.number().int().min(0),
     expiresAt: z.number().int().describe('Unix seconds: the run record expires (400 days).'),
+    shards: z.number().int().min(1).optional().describe('Scan shards of the fan-out.'),
+    shardsReported: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Shards that scanned and added their count to `enqueued`.'),
     finished: z.boolean(),
   })
   .strict();

@@ -95,7 +95,7 @@ describe('risk model lifecycle', () => {
     expect(published.body).toMatchObject({
       published: { modelId: 'aml-default', version: 2 },
       retired: { modelId: 'aml-default', version: 1 },
-      resegmentation: { runId: 'run-publish-aml-default-2', enqueued: 3 },
+      resegmentation: { runId: 'run-publish-aml-default-2', shards: expect.any(Number) },
     });
     const moved = await eventually(async () => {
       const a = await assignmentOf(pseudonyms[0] as string);
@@ -103,6 +103,13 @@ describe('risk model lifecycle', () => {
     });
     expect(moved).toMatchObject({ segment: 'medium', previousSegment: 'low' });
     expect(moved.reasonCodes).toContain('LUXEMBOURG_REVIEW');
+    // The shards report their counts: the run ends with the 3 customers enqueued and done.
+    const run = await eventually(async () => {
+      const got = await api('admin', 'GET', '/v1/resegmentation-runs/run-publish-aml-default-2');
+      return got.body.finished ? got.body : undefined;
+    });
+    expect(run).toMatchObject({ enqueued: 3, done: 3, failed: 0, status: 'enqueued' });
+    expect(run.shardsReported).toBe(run.shards);
     expect((await api('admin', 'POST', '/v1/risk-models/aml-default/versions/2/publish', {})).status).toBe(
       409,
     );

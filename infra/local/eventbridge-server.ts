@@ -2,12 +2,10 @@
 // @aws-sdk/client-eventbridge publishes offline. There are no rules or targets: every accepted event is appended
 // to an event log (memory and `events.jsonl` under `dataDir`) that the runtime's admin endpoint serves at /events.
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { type Body, fail, serveAwsJson } from './aws-json-server.js';
 
 /** An accepted event as EventBridge hands it to targets, plus the bus it was put on. */
 export interface LoggedEvent {
@@ -40,20 +38,10 @@ export type EventBridgeOptions = {
   accountId?: string;
 };
 
-type Body = Record<string, unknown>;
-
-class EventsError extends Error {
-  type = '';
-}
-function fail(type: string, message: string): never {
-  throw Object.assign(new EventsError(message), { type });
-}
-
 /** PutEvents limits (EventBridge quotas): 10 entries per call, 256 KB per request. */
 export const maxEntriesPerCall = 10;
 export const maxRequestBytes = 256 * 1024;
 
-const own = <T>(rec: Record<string, T>, k: string) => (Object.hasOwn(rec, k) ? rec[k] : undefined);
 const busNamePattern = /^[/.\-_A-Za-z0-9]{1,256}$/;
 
 /**
@@ -117,17 +105,6 @@ function busNameOf(raw: unknown): string {
 function timeOf(raw: unknown): string {
   const ms = typeof raw === 'number' ? raw * 1000 : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
   return new Date(Number.isFinite(ms) ? ms : Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-async function readBody(req: IncomingMessage): Promise<Body> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    const parsed: unknown = text ? JSON.parse(text) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Body;
-  } catch {}
-  return fail('SerializationException', 'Request body must be a JSON object');
 }
 
 export async function startEventBridgeServer(opts: EventBridgeOptions): Promise<EventBridgeServer> {
@@ -211,42 +188,21 @@ export async function startEventBridgeServer(opts: EventBridgeOptions): Promise<
     },
   };
 
-  const counts = new Map<string, number>();
-  const server = createServer(async (req, res) => {
-    let status = 200;
-    let body: Body;
-    try {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const op = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : target;
-      if (op) counts.set(op, (counts.get(op) ?? 0) + 1);
-      const handler = own(ops, op);
-      if (req.method !== 'POST' || !handler)
-        fail('UnknownOperationException', `${op} is not supported locally`);
-      // SigV4 Authorization is accepted unverified: a local emulator with fake credentials.
-      body = await handler(await readBody(req));
-    } catch (e) {
-      status = e instanceof EventsError ? 400 : 500;
-      const type = e instanceof EventsError ? e.type : 'InternalException';
-      body = { __type: type, message: (e as Error).message };
-    }
-    const errorType = status === 200 ? {} : { 'x-amzn-errortype': String(body.__type) };
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() };
-    res.writeHead(status, { ...headers, ...errorType }).end(JSON.stringify(body));
+  const server = await serveAwsJson({
+    targetPrefix: 'AWSEvents',
+    ops,
+    unknownOperation: 'UnknownOperationException',
+    internalError: 'InternalException',
+    host,
+    ...(opts.port === undefined ? {} : { port: opts.port }),
   });
-  server.listen(opts.port ?? 0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-
   return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    endpoint: server.endpoint,
     events: (filter = {}) =>
       filter.detailType === undefined ? [...log] : log.filter((e) => e['detail-type'] === filter.detailType),
-    stats: () => Object.fromEntries(counts),
+    stats: server.stats,
     async close() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
+      await server.close();
       await appending.catch(() => {});
     },
   };

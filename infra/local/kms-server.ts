@@ -2,12 +2,10 @@
 // `endpoint`. Dev/test only: key material (AES keys and P-256 private keys alike) sits in plain JSON (mode 0600)
 // under `dataDir`. Keys are SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT or ECC_NIST_P256/SIGN_VERIFY (ECDSA_SHA_256).
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { type Body, fail, own, sendError, serveAwsJson } from './aws-json-server.js';
 import { generateP256, publicKeySpki, signDigest, verifyDigest } from './ecdsa-p256.js';
 
 export interface KmsServer {
@@ -44,15 +42,6 @@ interface KeyRecord {
   rotation?: boolean;
 }
 type Store = { keys: Record<string, KeyRecord>; aliases: Record<string, string> }; // aliases: name -> key id
-type Body = Record<string, unknown>;
-
-/** `type` becomes `__type` + x-amzn-ErrorType, from which the SDK picks its exception class. */
-class KmsError extends Error {
-  type = '';
-}
-function fail(type: string, message: string): never {
-  throw Object.assign(new KmsError(message), { type });
-}
 
 const BLOB_VERSION = 1;
 const IV_LEN = 12;
@@ -95,8 +84,6 @@ const nowSec = () => Date.now() / 1000;
 const MUTATING = new Set(['CreateKey', 'CreateAlias', 'ScheduleKeyDeletion', 'EnableKeyRotation']);
 const invalid: (message: string) => never = (message) => fail('ValidationException', message);
 const badCiphertext: () => never = () => fail('InvalidCiphertextException', 'Invalid ciphertext');
-// Own-property lookup so ids like "__proto__" or "constructor" never hit Object.prototype.
-const own = <T>(rec: Record<string, T>, k?: string) => (k && Object.hasOwn(rec, k) ? rec[k] : undefined);
 
 function need(body: Body, name: string): string {
   const v = body[name];
@@ -150,17 +137,6 @@ function open(key: KeyRecord, blob: Buffer, ctx: unknown): Buffer {
   } catch {
     return badCiphertext(); // GCM auth failure: wrong/missing context or tampered blob, same as AWS
   }
-}
-
-async function readJson(req: IncomingMessage): Promise<Body> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    const parsed: unknown = text ? JSON.parse(text) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Body;
-  } catch {}
-  return fail('SerializationException', 'Request body must be a JSON object');
 }
 
 export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
@@ -368,56 +344,30 @@ export async function startKmsServer(opts: KmsOptions): Promise<KmsServer> {
     GetKeyRotationStatus: (b) => ({ KeyRotationEnabled: findKey(need(b, 'KeyId')).rotation ?? false }),
   };
 
-  const counts = new Map<string, number>();
-  const server = createServer(async (req, res) => {
-    const fault = opts.fault?.() ?? 'none';
+  const server = await serveAwsJson({
+    targetPrefix: 'TrentService',
+    ops,
+    unknownOperation: 'UnsupportedOperationException',
+    internalError: 'KMSInternalException',
+    host,
+    ...(opts.port === undefined ? {} : { port: opts.port }),
+    // Durable before we acknowledge, like AWS; only mutations write, keeping Encrypt/Decrypt cheap.
+    afterOperation: async (op) => {
+      if (MUTATING.has(op)) await save();
+    },
     // An outage as the SDK meets it: a dropped connection, or AWS's own 500 for an internal failure.
-    if (fault === 'reset') return void req.socket.destroy();
-    if (fault === 'error500') {
-      const headers = {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amzn-errortype': 'KMSInternalException',
-      };
-      res
-        .writeHead(500, headers)
-        .end(JSON.stringify({ __type: 'KMSInternalException', message: 'injected' }));
-      return;
-    }
-    let status = 200;
-    let body: Body;
-    try {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const op = target.startsWith('TrentService.') ? target.slice('TrentService.'.length) : target;
-      if (op) counts.set(op, (counts.get(op) ?? 0) + 1);
-      const handler = own(ops, op);
-      if (req.method !== 'POST' || !handler) fail('UnsupportedOperationException', `${op} is not supported`);
-      // SigV4 Authorization is accepted unverified: this is a local emulator with fake credentials.
-      body = handler(await readJson(req));
-      if (MUTATING.has(op)) await save(); // durable before we acknowledge, like AWS
-    } catch (e) {
-      // Anything that is not a deliberate KMS error is a bug here: a 500 lets the SDK treat it as a server fault.
-      status = e instanceof KmsError ? 400 : 500;
-      const type = e instanceof KmsError ? e.type : 'KMSInternalException';
-      body = { __type: type, message: (e as Error).message };
-    }
-    const errorType = status === 200 ? {} : { 'x-amzn-errortype': String(body.__type) };
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() };
-    res.writeHead(status, { ...headers, ...errorType }).end(JSON.stringify(body));
+    intercept: (req, res) => {
+      const fault = opts.fault?.() ?? 'none';
+      if (fault === 'reset') req.socket.destroy();
+      if (fault === 'error500') sendError(res, 500, 'KMSInternalException', 'injected');
+      return fault !== 'none';
+    },
   });
-  server.listen(opts.port ?? 0, host);
-  await once(server, 'listening'); // rejects on 'error', e.g. EADDRINUSE
-  const { port } = server.address() as AddressInfo;
-
   return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    ...server,
     async close() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections(); // SDK clients keep sockets alive; without this close() would wait for them
-      await closed;
+      await server.close();
       await saving;
     },
-    stats: () => Object.fromEntries(counts),
-    resetStats: () => counts.clear(),
   };
 }

@@ -1,0 +1,189 @@
+/**
+ * The resources of riskloop's one description: tables, queues, event buses and KMS keys. The
+ * functions that use them are in infra/manifest.ts, which re-exports everything here.
+ */
+import type {
+  EventBusName,
+  EventBusSpec,
+  KeySpecs,
+  QueueName,
+  QueueSpec,
+  TableName,
+  TableSpec,
+} from './manifest-types.js';
+
+export const tables = {
+  profiles: {
+    partitionKey: 'pseudonym',
+    // Retention backstop (relationship end + segment policy years + 30 days); the daily job erases first.
+    ttlAttribute: 'retainUntil',
+    description:
+      'One item per customer: risk features in clear, personal data only as AES-256-GCM ciphertext under the subject key.',
+  },
+  subjectKeys: {
+    partitionKey: 'pseudonym',
+    ttlAttribute: 'retainUntil',
+    description:
+      'Per-subject data keys, wrapped. Deleting an item crypto-shreds that subject. Kept apart from profiles on purpose.',
+  },
+  keyring: {
+    partitionKey: 'keyRef',
+    description:
+      'KMS-wrapped key material: pseudonymisation MAC secrets and key-encryption keys, by version.',
+  },
+  transactions: {
+    partitionKey: 'pseudonym',
+    sortKey: 'txnRef',
+    ttlAttribute: 'expiresAt',
+    description: 'Transactions by customer pseudonym; the transaction id is stored only as a keyed MAC.',
+  },
+  assignments: {
+    partitionKey: 'pseudonym',
+    globalIndexes: { bySegment: { partitionKey: 'segment', sortKey: 'assignedAt' } },
+    ttlAttribute: 'retainUntil',
+    description: 'Current risk segment per customer with score, fired rules and reason codes.',
+  },
+  audit: {
+    partitionKey: 'stream',
+    sortKey: 'eventId',
+    globalIndexes: {
+      byDay: { partitionKey: 'day', sortKey: 'at' },
+      // Hash chains (one per writer and day) in link order, for verification.
+      byChain: { partitionKey: 'chain', sortKey: 'chainSeq' },
+    },
+    description:
+      'Append-only, hash-chained audit trail: who, what, which pseudonym, why, when. Records are never updated or deleted; only the chain heads (stream "chains") move, under a condition.',
+  },
+  principals: {
+    partitionKey: 'keyHash',
+    description: 'API clients: SHA-256 of the API key, role and name. The key itself is never stored.',
+  },
+  idempotency: {
+    partitionKey: 'id',
+    ttlAttribute: 'expiration',
+    description:
+      'Powertools idempotency records for requests sent with an Idempotency-Key header: keyed digests and the 207 body (pseudonyms only).',
+  },
+  riskModels: {
+    partitionKey: 'modelId',
+    sortKey: 'versionKey',
+    description:
+      'Risk model versions (documents, status, who created and published them) and the pointer to the published one.',
+  },
+  overrides: {
+    partitionKey: 'pseudonym',
+    // Not `expiresAt`: that is the pin's expiry (an ISO date) on these items.
+    ttlAttribute: 'retainUntil',
+    description:
+      'Segments pinned by a compliance officer: segment, reason, expiry, who. One item per pinned customer.',
+  },
+  runs: {
+    partitionKey: 'runId',
+    ttlAttribute: 'expiresAt',
+    description: 'Re-segmentation runs: cause, filter, and counters (enqueued, done, failed). Kept 400 days.',
+  },
+  outcomes: {
+    partitionKey: 'pseudonym',
+    sortKey: 'outcomeId',
+    ttlAttribute: 'retainUntil',
+    description:
+      'Audit outcomes (issue / no issue, date, source) by customer pseudonym: the labels of predictive scoring.',
+  },
+  scoringModels: {
+    partitionKey: 'modelId',
+    sortKey: 'versionKey',
+    description:
+      'Predictive scoring models (weights, feature specs, validation metrics) by version, and the one in use.',
+  },
+  webhookDeliveries: {
+    partitionKey: 'deliveryKey',
+    ttlAttribute: 'expiresAt',
+    description:
+      'Webhook ids seen in the last 4 days (provider + webhook-id): a replayed delivery changes nothing.',
+  },
+  feedback: {
+    partitionKey: 'pseudonym',
+    sortKey: 'responseKey',
+    ttlAttribute: 'expiresAt',
+    description:
+      'Linked survey responses: NPS, derived themes, segment at the time; the comment only sealed under the subject key.',
+  },
+  feedbackAggregates: {
+    partitionKey: 'bucket',
+    description:
+      'Response counters per period, segment and shard (promoters, passives, detractors, skipped, surveyed): sharded so no item is hot.',
+  },
+  subjectIndex: {
+    partitionKey: 'lookup',
+    ttlAttribute: 'retainUntil',
+    description:
+      'Subject directory: a lookup MAC of the external id and a random salt the pseudonym is derived from. Erasure deletes the entry, so the old pseudonym can no longer be recomputed. Never holds an id in clear.',
+  },
+  erasureRequests: {
+    partitionKey: 'pseudonym',
+    description:
+      'Erasures deferred by a legal hold: pseudonym, directory lookup MAC, hold reason and end date. Never holds an id or personal data in clear.',
+  },
+  cases: {
+    partitionKey: 'caseId',
+    globalIndexes: {
+      byStatus: { partitionKey: 'status', sortKey: 'openedAt' },
+      // Erasure finds a subject's cases through this index.
+      bySubject: { partitionKey: 'subject', sortKey: 'openedAt' },
+      // Sparse: only cases whose events are not published yet (outbox = 'pending').
+      byOutbox: { partitionKey: 'outbox', sortKey: 'updatedAt' },
+    },
+    description:
+      'Compliance cases (KYC review, enhanced due diligence, compliance review): subject pseudonym, status, outcome codes. No free text.',
+  },
+  kycReviews: {
+    partitionKey: 'pseudonym',
+    description:
+      'When each customer’s last KYC review closed (or their first review cycle started), by pseudonym.',
+  },
+  segmentSnapshots: {
+    partitionKey: 'period',
+    description:
+      'Monthly segment distribution: customers per segment and per reason code, overwritten daily. Counts only, no pseudonyms.',
+  },
+} as const satisfies Record<TableName, TableSpec>;
+
+export const queues = {
+  segmentation: {
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    description: 'Segmentation work: one message per customer pseudonym. Bodies hold pseudonyms only.',
+  },
+  resegmentationShards: {
+    // 6x the shard worker's 900 s timeout (AWS guidance for SQS event sources).
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 3,
+    retentionDays: 4,
+    description:
+      'Re-segmentation fan-out: one message per parallel-scan shard of a run (run id, segment, cutoff; no pseudonyms).',
+  },
+} as const satisfies Record<QueueName, QueueSpec>;
+
+export const eventBuses = {
+  compliance: {
+    archiveRetentionDays: 400,
+    description:
+      'Workflow events (segment changes, due diligence, reviews, survey requests): pseudonyms, codes and dates only.',
+  },
+} as const satisfies Record<EventBusName, EventBusSpec>;
+
+export const keys = {
+  pseudonymisation: {
+    kind: 'symmetric',
+    description: 'Wraps the HMAC-SHA-256 secrets that turn identifiers into pseudonyms.',
+  },
+  dataKeys: {
+    kind: 'symmetric',
+    description: 'Wraps the key-encryption keys that wrap per-subject data keys.',
+  },
+  auditSigning: {
+    kind: 'sign',
+    description: 'ECC_NIST_P256 SIGN_VERIFY key (ECDSA_SHA_256) that signs audit-trail checkpoints.',
+  },
+} as const satisfies KeySpecs;

@@ -282,9 +282,10 @@ export const functions = {
     },
     queues: { segmentation: 'consume' },
     events: { compliance: 'publish' },
-    // Sized by docs/cost-model.md's scale model: 64 containers re-segment 10 million customers within
-    // its target while leaving DynamoDB and Lambda headroom; the worker makes no KMS call per customer.
-    reservedConcurrency: 64,
+    // Sized by docs/cost-model.md's scale model: 80 containers re-segment 10 million customers within
+    // its 15 minutes even at the slower measured rate, until reads of a new on-demand table bind; far
+    // inside the default 1,000. The worker makes no KMS call per customer.
+    reservedConcurrency: 80,
   },
   scoringApi: {
     entry: 'functions/scoring-api/handler.ts',

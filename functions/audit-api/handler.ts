@@ -4,7 +4,7 @@
  * that was edited, deleted or reordered. `npm run audit:verify` runs the same check over all days.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { verifyAuditTrail } from '../../shared/domain/audit-trail/verify.js';
 import { ValidationError } from '../../shared/errors.js';

@@ -5,7 +5,7 @@
  * checkpoint makes everything it saw permanent evidence.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { takeCheckpoint } from '../../shared/domain/audit-trail/verify.js';
 import { createLogger } from '../../shared/observability/logger.js';

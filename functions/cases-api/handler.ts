@@ -6,7 +6,7 @@
  * restarts the customer's review interval.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import {
   caseKinds,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { auditEvent } from '../../shared/domain/audit.js';
 import {

@@ -5,7 +5,7 @@
  * pushed to the compliance workflow instead of waiting for someone to look.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { publishBlindSpotReviews } from '../../shared/domain/feedback/blind-spot-review.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';

@@ -5,7 +5,8 @@
  * retried request return the first answer.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
+import { idempotencyFor } from '../../shared/adapters/idempotency.js';
 import { requireSettings } from '../../shared/config.js';
 import { ingestCustomers } from '../../shared/domain/ingestion/customers.js';
 import type { BatchOutcome } from '../../shared/domain/ingestion/results.js';
@@ -32,7 +33,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     shapeHint: 'Body must be { "records": [1..100 items] }',
     ingest: (items, ctx) => ingestCustomers(items, deps, ctx),
     keys: deps.keys,
-    idempotent: adapters.idempotency<BatchOutcome>(settings),
+    idempotent: idempotencyFor<BatchOutcome>(settings),
     logger,
   }),
 });

@@ -5,7 +5,8 @@
  * a retried request return the first answer.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
+import { idempotencyFor } from '../../shared/adapters/idempotency.js';
 import { requireSettings } from '../../shared/config.js';
 import type { BatchOutcome } from '../../shared/domain/ingestion/results.js';
 import { ingestTransactions } from '../../shared/domain/ingestion/transactions.js';
@@ -32,7 +33,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     shapeHint: 'Body must be { "transactions": [1..500 items] }',
     ingest: (items, ctx) => ingestTransactions(items, deps, ctx),
     keys: deps.keys,
-    idempotent: adapters.idempotency<BatchOutcome>(settings),
+    idempotent: idempotencyFor<BatchOutcome>(settings),
     logger,
   }),
 });

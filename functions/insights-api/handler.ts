@@ -5,7 +5,7 @@
  * Read only; pseudonyms, segment names, codes, counts and dates only.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { insightsService } from '../../shared/domain/insights/service.js';

@@ -5,7 +5,7 @@
  * same day opens nothing and publishes nothing new.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { runKycReviews } from '../../shared/domain/cases/kyc-reviews.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';

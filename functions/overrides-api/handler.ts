@@ -4,7 +4,7 @@
  * the model decides again once the pin expires or is lifted. Every change is audited.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { loadDefaultModel } from '../../shared/domain/risk-model/index.js';

@@ -6,7 +6,7 @@
  * never lands in access logs, and nothing here logs it or the data.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { publishedSegments } from '../../shared/domain/privacy/legal-hold.js';
 import { readPersonalData } from '../../shared/domain/privacy/personal-data-access.js';

@@ -8,7 +8,7 @@
  * - POST /v1/subjects/export: everything held about the subject, decrypted (GDPR Art. 15 / 20).
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { requestErasure } from '../../shared/domain/privacy/erasure.js';
 import { exportSubject } from '../../shared/domain/privacy/export.js';

@@ -9,7 +9,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { runDeferredErasures } from '../../shared/domain/privacy/erasure.js';
 import { publishedSegments } from '../../shared/domain/privacy/legal-hold.js';

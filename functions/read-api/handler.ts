@@ -5,7 +5,7 @@
  * the body into its pseudonym (resolving only: it never creates a subject).
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { lookupRequest, resolveSubjects } from '../../shared/domain/privacy/subject-directory.js';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { clusterReport } from '../../shared/domain/clustering/index.js';
 import { summarise } from '../../shared/domain/ingestion/results.js';

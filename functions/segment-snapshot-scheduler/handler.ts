@@ -5,7 +5,7 @@
  * reads these. One scan of assignments per day; counts only, no pseudonyms.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { takeSnapshot } from '../../shared/domain/insights/snapshot.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';

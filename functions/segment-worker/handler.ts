@@ -6,7 +6,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { functions, queues, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
 import { publishedScorerProvider } from '../../shared/domain/scoring/published.js';

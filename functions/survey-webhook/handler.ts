@@ -5,7 +5,7 @@
  * are audited without their payload; a replayed webhook id gets 200 and changes nothing.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { loadProviderConfigs } from '../../shared/domain/feedback/index.js';
 import { receiveDelivery } from '../../shared/domain/feedback/receive.js';

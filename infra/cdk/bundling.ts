@@ -14,6 +14,16 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const requireShim = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
+ * Lambda bundles take the SDK's credential chain from the environment only (see
+ * lambda-credentials.ts for why): esbuild resolves aliases from the working directory, so the
+ * path is absolute.
+ */
+const credentialAlias = {
+  from: '@aws-sdk/credential-provider-node',
+  to: join(repoRoot, 'infra/cdk/lambda-credentials.ts'),
+} as const;
+
+/**
  * How every function is bundled (local esbuild: ESM, minified, source maps, AWS SDK included).
  * One description for `NodejsFunction` (infra/cdk/functions.ts) and for the benchmarks that build
  * the same bundles without a whole synth (test/bench/bundles.bench.ts).
@@ -32,6 +42,8 @@ export const bundling = {
   tsconfig: join(repoRoot, 'tsconfig.json'),
   logLevel: LogLevel.WARNING,
   forceDockerBundling: false,
+  // aws-cdk-lib turns this into `--alias:<from>=<to>`.
+  esbuildArgs: { '--alias': `${credentialAlias.from}=${credentialAlias.to}` },
 } as const satisfies CdkBundlingOptions;
 
 /**
@@ -56,5 +68,6 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     // buildEsbuildArgs), so deployed bundles keep esbuild's default ASCII escapes.
     tsconfig: bundling.tsconfig,
     logLevel: bundling.logLevel,
+    alias: { [credentialAlias.from]: credentialAlias.to },
   };
 }

@@ -6,7 +6,7 @@
  * schedule would).
  */
 import { parseArgs } from 'node:util';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { verifyAuditTrail } from '../../shared/domain/audit-trail/verify.js';
 import { LocalLambdas } from './lambda.js';
 import { attachToRunningSystem, repoRoot } from './running.js';

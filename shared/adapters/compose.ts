@@ -21,7 +21,6 @@ import { DynamoSegmentSnapshotStore } from './dynamo-segment-snapshots.js';
 import { DynamoSubjectDirectory } from './dynamo-subject-directory.js';
 import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
-import { idempotentRunner } from './idempotency.js';
 import { KmsCheckpointSigner } from './kms-checkpoint-signer.js';
 import { KmsKeyService } from './kms-key-service.js';
 import { SqsSegmentationQueue, SqsShardQueue } from './sqs-segmentation-queue.js';
@@ -30,6 +29,9 @@ import { WebhookSecrets } from './webhook-secrets.js';
 /**
  * Adapter factories from validated settings. Each handler composes what it needs at module
  * scope (once per container); tests compose the same adapters against the local stand-ins.
+ * Import the module as a namespace (`import * as adapters`): separate exports let esbuild drop
+ * the adapters, and the SDK clients, that a function never uses (an object of factories cannot
+ * be tree-shaken: every client would be in every bundle).
  */
 type Settings = Record<string, string>;
 
@@ -49,103 +51,134 @@ const auditChain = (s: Settings): AuditChainWriter | undefined => {
   return writer;
 };
 
-export const adapters = {
-  subjects: (s: Settings) => new DynamoSubjectDirectory(dynamoClient(), need(s, 'TABLE_SUBJECT_INDEX')),
-  /** Erasure, subject records and deferred requests: only the privacy functions compose this. */
-  privacy: (s: Settings) =>
-    new DynamoPrivacyStore(dynamoClient(), {
-      subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
-      subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
-      profiles: need(s, 'TABLE_PROFILES'),
-      transactions: need(s, 'TABLE_TRANSACTIONS'),
-      assignments: need(s, 'TABLE_ASSIGNMENTS'),
-      overrides: need(s, 'TABLE_OVERRIDES'),
-      feedback: need(s, 'TABLE_FEEDBACK'),
-      outcomes: need(s, 'TABLE_OUTCOMES'),
-      erasureRequests: need(s, 'TABLE_ERASURE_REQUESTS'),
-      cases: need(s, 'TABLE_CASES'),
-      kycReviews: need(s, 'TABLE_KYC_REVIEWS'),
-      ...(s.TABLE_AUDIT ? { audit: s.TABLE_AUDIT } : {}),
-    }),
-  /** TTL backstops of the retention job (UpdateItem only: erasure itself goes through `privacy`). */
-  retention: (s: Settings) =>
-    new DynamoRetentionStore(dynamoClient(), {
-      profiles: need(s, 'TABLE_PROFILES'),
-      subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
-      subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
-      assignments: need(s, 'TABLE_ASSIGNMENTS'),
-      overrides: need(s, 'TABLE_OVERRIDES'),
-      outcomes: need(s, 'TABLE_OUTCOMES'),
-      feedback: need(s, 'TABLE_FEEDBACK'),
-    }),
-  feedback: (s: Settings) => new DynamoFeedbackStore(dynamoClient(), need(s, 'TABLE_FEEDBACK')),
-  feedbackCounters: (s: Settings) =>
-    new DynamoFeedbackCounters(dynamoClient(), need(s, 'TABLE_FEEDBACK_AGGREGATES')),
-  deliveries: (s: Settings) => new DynamoDeliveryLog(dynamoClient(), need(s, 'TABLE_WEBHOOK_DELIVERIES')),
-  outcomes: (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES')),
-  /** The insights API's reads (whole-table scans among them; the service caches them briefly). */
-  insights: (s: Settings) =>
-    new DynamoInsightsReader(dynamoClient(), {
-      assignments: need(s, 'TABLE_ASSIGNMENTS'),
-      outcomes: need(s, 'TABLE_OUTCOMES'),
-      cases: need(s, 'TABLE_CASES'),
-      audit: need(s, 'TABLE_AUDIT'),
-    }),
-  segmentSnapshots: (s: Settings) =>
-    new DynamoSegmentSnapshotStore(dynamoClient(), need(s, 'TABLE_SEGMENT_SNAPSHOTS')),
-  scoringModels: (s: Settings) =>
-    new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), auditChain(s)),
-  runs: (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS')),
-  overrides: (s: Settings) =>
-    new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), auditChain(s)),
-  riskModels: (s: Settings) =>
-    new DynamoRiskModelStore(dynamoClient(), need(s, 'TABLE_RISK_MODELS'), auditChain(s)),
-  /** How long a warm container trusts its view of the published model (default 60 s). */
-  modelCacheTtlMs: () => intSetting('MODEL_CACHE_TTL_SECONDS', 60) * 1000,
-  idempotency: <R>(s: Settings) => idempotentRunner<R>(need(s, 'TABLE_IDEMPOTENCY')),
-  profiles: (s: Settings) => new DynamoProfileStore(dynamoClient(), need(s, 'TABLE_PROFILES')),
-  transactions: (s: Settings) => new DynamoTransactionStore(dynamoClient(), need(s, 'TABLE_TRANSACTIONS')),
-  /** Read-only functions get no audit table: commit() then refuses to run. */
-  assignments: (s: Settings) =>
-    new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), auditChain(s)),
-  audit: (s: Settings) => {
-    need(s, 'TABLE_AUDIT');
-    return new DynamoAuditLog(dynamoClient(), auditChain(s) as AuditChainWriter);
-  },
-  auditTrail: (s: Settings) => new DynamoAuditTrail(dynamoClient(), need(s, 'TABLE_AUDIT')),
-  cases: (s: Settings) =>
-    new DynamoCaseStore(
-      dynamoClient(),
-      { cases: need(s, 'TABLE_CASES'), outcomes: s.TABLE_OUTCOMES, kycReviews: s.TABLE_KYC_REVIEWS },
-      auditChain(s),
-    ),
-  kycReviews: (s: Settings) => new DynamoKycReviewLog(dynamoClient(), need(s, 'TABLE_KYC_REVIEWS')),
-  segmentationQueue: (s: Settings) =>
-    new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL')),
-  /** Scan shards of re-segmentation runs (manifest queue `resegmentationShards`). */
-  resegmentationShards: (s: Settings) =>
-    new SqsShardQueue(sqsClient(), need(s, 'QUEUE_RESEGMENTATIONSHARDS_URL')),
-  /** Parallel-scan segments per re-segmentation run (docs/cost-model.md, scale model). */
-  resegmentationShardCount: () => intSetting('RESEGMENT_SHARDS', defaultShards),
-  /** Workflow events on the compliance bus (manifest grant `events: { compliance: 'publish' }`). */
-  workflowEvents: (s: Settings) =>
-    new EventBridgePublisher(eventBridgeClient(), need(s, 'EVENT_BUS_COMPLIANCE_NAME')),
-  /** Pending events kept on assignment items until published (see EventOutbox). */
-  eventOutbox: (s: Settings) => new DynamoEventOutbox(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS')),
-  /** Signs and verifies audit-trail checkpoints (manifest grant `keys: { auditSigning: 'sign' | 'verify' }`). */
-  checkpointSigner: (s: Settings) => new KmsCheckpointSigner(kmsClient(), need(s, 'KEY_AUDIT_SIGNING_ID')),
-  webhookSecrets: (s: Settings, keys: KmsKeyService) =>
-    new WebhookSecrets(dynamoClient(), need(s, 'TABLE_KEYRING'), keys),
-  keys: (s: Settings) =>
-    new KmsKeyService(kmsClient(), dynamoClient(), {
-      keyringTable: need(s, 'TABLE_KEYRING'),
-      subjectKeysTable: s.TABLE_SUBJECT_KEYS ?? '',
-      // Functions without the pseudonymisation key may still use data keys (and vice versa).
-      macWrappingKeyId: s.KEY_PSEUDONYMISATION_ID ?? '',
-      dataWrappingKeyId: s.KEY_DATA_KEYS_ID ?? '',
-      macKeyVersion: process.env.PSEUDONYM_KEY_VERSION ?? 'k1',
-      kekVersion: process.env.KEK_VERSION ?? 'kek1',
-      cacheTtlMs: intSetting('KEY_CACHE_TTL_SECONDS', 900) * 1000,
-      maxCachedSubjectKeys: intSetting('KEY_CACHE_MAX_SUBJECTS', 10_000),
-    }),
+export const subjects = (s: Settings) =>
+  new DynamoSubjectDirectory(dynamoClient(), need(s, 'TABLE_SUBJECT_INDEX'));
+
+/** Erasure, subject records and deferred requests: only the privacy functions compose this. */
+export const privacy = (s: Settings) =>
+  new DynamoPrivacyStore(dynamoClient(), {
+    subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
+    subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
+    profiles: need(s, 'TABLE_PROFILES'),
+    transactions: need(s, 'TABLE_TRANSACTIONS'),
+    assignments: need(s, 'TABLE_ASSIGNMENTS'),
+    overrides: need(s, 'TABLE_OVERRIDES'),
+    feedback: need(s, 'TABLE_FEEDBACK'),
+    outcomes: need(s, 'TABLE_OUTCOMES'),
+    erasureRequests: need(s, 'TABLE_ERASURE_REQUESTS'),
+    cases: need(s, 'TABLE_CASES'),
+    kycReviews: need(s, 'TABLE_KYC_REVIEWS'),
+    ...(s.TABLE_AUDIT ? { audit: s.TABLE_AUDIT } : {}),
+  });
+
+/** TTL backstops of the retention job (UpdateItem only: erasure itself goes through `privacy`). */
+export const retention = (s: Settings) =>
+  new DynamoRetentionStore(dynamoClient(), {
+    profiles: need(s, 'TABLE_PROFILES'),
+    subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
+    subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
+    assignments: need(s, 'TABLE_ASSIGNMENTS'),
+    overrides: need(s, 'TABLE_OVERRIDES'),
+    outcomes: need(s, 'TABLE_OUTCOMES'),
+    feedback: need(s, 'TABLE_FEEDBACK'),
+  });
+
+export const feedback = (s: Settings) => new DynamoFeedbackStore(dynamoClient(), need(s, 'TABLE_FEEDBACK'));
+
+export const feedbackCounters = (s: Settings) =>
+  new DynamoFeedbackCounters(dynamoClient(), need(s, 'TABLE_FEEDBACK_AGGREGATES'));
+
+export const deliveries = (s: Settings) =>
+  new DynamoDeliveryLog(dynamoClient(), need(s, 'TABLE_WEBHOOK_DELIVERIES'));
+
+export const outcomes = (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES'));
+
+/** The insights API's reads (whole-table scans among them; the service caches them briefly). */
+export const insights = (s: Settings) =>
+  new DynamoInsightsReader(dynamoClient(), {
+    assignments: need(s, 'TABLE_ASSIGNMENTS'),
+    outcomes: need(s, 'TABLE_OUTCOMES'),
+    cases: need(s, 'TABLE_CASES'),
+    audit: need(s, 'TABLE_AUDIT'),
+  });
+
+export const segmentSnapshots = (s: Settings) =>
+  new DynamoSegmentSnapshotStore(dynamoClient(), need(s, 'TABLE_SEGMENT_SNAPSHOTS'));
+
+export const scoringModels = (s: Settings) =>
+  new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), auditChain(s));
+
+export const runs = (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS'));
+
+export const overrides = (s: Settings) =>
+  new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), auditChain(s));
+
+export const riskModels = (s: Settings) =>
+  new DynamoRiskModelStore(dynamoClient(), need(s, 'TABLE_RISK_MODELS'), auditChain(s));
+
+/** How long a warm container trusts its view of the published model (default 60 s). */
+export const modelCacheTtlMs = () => intSetting('MODEL_CACHE_TTL_SECONDS', 60) * 1000;
+
+export const profiles = (s: Settings) => new DynamoProfileStore(dynamoClient(), need(s, 'TABLE_PROFILES'));
+
+export const transactions = (s: Settings) =>
+  new DynamoTransactionStore(dynamoClient(), need(s, 'TABLE_TRANSACTIONS'));
+
+/** Read-only functions get no audit table: commit() then refuses to run. */
+export const assignments = (s: Settings) =>
+  new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), auditChain(s));
+
+export const audit = (s: Settings) => {
+  need(s, 'TABLE_AUDIT');
+  return new DynamoAuditLog(dynamoClient(), auditChain(s) as AuditChainWriter);
 };
+
+export const auditTrail = (s: Settings) => new DynamoAuditTrail(dynamoClient(), need(s, 'TABLE_AUDIT'));
+
+export const cases = (s: Settings) =>
+  new DynamoCaseStore(
+    dynamoClient(),
+    { cases: need(s, 'TABLE_CASES'), outcomes: s.TABLE_OUTCOMES, kycReviews: s.TABLE_KYC_REVIEWS },
+    auditChain(s),
+  );
+
+export const kycReviews = (s: Settings) =>
+  new DynamoKycReviewLog(dynamoClient(), need(s, 'TABLE_KYC_REVIEWS'));
+
+export const segmentationQueue = (s: Settings) =>
+  new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL'));
+
+/** Scan shards of re-segmentation runs (manifest queue `resegmentationShards`). */
+export const resegmentationShards = (s: Settings) =>
+  new SqsShardQueue(sqsClient(), need(s, 'QUEUE_RESEGMENTATIONSHARDS_URL'));
+
+/** Parallel-scan segments per re-segmentation run (docs/cost-model.md, scale model). */
+export const resegmentationShardCount = () => intSetting('RESEGMENT_SHARDS', defaultShards);
+
+/** Workflow events on the compliance bus (manifest grant `events: { compliance: 'publish' }`). */
+export const workflowEvents = (s: Settings) =>
+  new EventBridgePublisher(eventBridgeClient(), need(s, 'EVENT_BUS_COMPLIANCE_NAME'));
+
+/** Pending events kept on assignment items until published (see EventOutbox). */
+export const eventOutbox = (s: Settings) =>
+  new DynamoEventOutbox(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'));
+
+/** Signs and verifies audit-trail checkpoints (manifest grant `keys: { auditSigning: 'sign' | 'verify' }`). */
+export const checkpointSigner = (s: Settings) =>
+  new KmsCheckpointSigner(kmsClient(), need(s, 'KEY_AUDIT_SIGNING_ID'));
+
+export const webhookSecrets = (s: Settings, keys: KmsKeyService) =>
+  new WebhookSecrets(dynamoClient(), need(s, 'TABLE_KEYRING'), keys);
+
+export const keys = (s: Settings) =>
+  new KmsKeyService(kmsClient(), dynamoClient(), {
+    keyringTable: need(s, 'TABLE_KEYRING'),
+    subjectKeysTable: s.TABLE_SUBJECT_KEYS ?? '',
+    // Functions without the pseudonymisation key may still use data keys (and vice versa).
+    macWrappingKeyId: s.KEY_PSEUDONYMISATION_ID ?? '',
+    dataWrappingKeyId: s.KEY_DATA_KEYS_ID ?? '',
+    macKeyVersion: process.env.PSEUDONYM_KEY_VERSION ?? 'k1',
+    kekVersion: process.env.KEK_VERSION ?? 'kek1',
+    cacheTtlMs: intSetting('KEY_CACHE_TTL_SECONDS', 900) * 1000,
+    maxCachedSubjectKeys: intSetting('KEY_CACHE_MAX_SUBJECTS', 10_000),
+  });

@@ -55,3 +55,14 @@ export function idempotentRunner<R>(tableName: string) {
     }
   };
 }
+
+/**
+ * The runner of a function granted the idempotency table (setting TABLE_IDEMPOTENCY). Not in
+ * compose.ts: Powertools idempotency is not free of side effects, so esbuild would keep it in
+ * every bundle that imports compose.ts.
+ */
+export function idempotencyFor<R>(settings: Record<string, string>) {
+  const table = settings.TABLE_IDEMPOTENCY;
+  if (!table) throw new Error('Setting TABLE_IDEMPOTENCY was not validated for this function');
+  return idempotentRunner<R>(table);
+}

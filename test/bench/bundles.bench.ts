@@ -53,10 +53,16 @@ const clientCode: Record<string, { imports: string; build: string; short: string
   },
 };
 
-/** The SDK client packages a bundle pulled in, from esbuild's metafile. */
+/**
+ * The SDK client packages a bundle carries, from esbuild's metafile: inputs that put bytes into the
+ * output (esbuild reads every imported file, including clients tree-shaking then drops).
+ */
 function sdkPackages(meta: Metafile): string[] {
   const found = new Set<string>();
-  for (const input of Object.keys(meta.inputs)) {
+  const kept = Object.values(meta.outputs).flatMap((o) =>
+    Object.entries(o.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : [])),
+  );
+  for (const input of kept) {
     const m = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
     if (m?.[1]) found.add(m[1]);
   }

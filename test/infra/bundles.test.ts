@@ -14,61 +14,48 @@ const budgetBytes = 400 * 1024;
 
 /**
  * Functions measured above the 400 KB budget, each with a ceiling it must stay under and the reason.
- * An entry must be removed once its function fits the budget (the test below says so). The floor for
- * any function with a bundled AWS SDK v3 DynamoDB client is about 340 KB minified.
+ * An entry must be removed once its function fits the budget (the test below says so). A function
+ * with only the DynamoDB client and the logger is about 240 KB minified (the authorizer); what
+ * pushes the rest over is named per function: the CEL rule engine (~83 KB) wherever the risk model
+ * is compiled or read, zod (~60 KB) wherever a request body or model is validated, Powertools
+ * idempotency (~38 KB, ingestion only), and a second or third client (KMS ~28 KB, SQS ~24 KB, EventBridge
+ * ~16 KB). Ceilings: the size measured on 2026-11-25 plus 2-4 %.
  */
 const overBudget: Record<string, { ceilingBytes: number; reason: string }> = {
-  ingestCustomers: {
-    ceilingBytes: 640 * 1024,
-    reason: 'DynamoDB, KMS and SQS clients, idempotency, zod schemas',
-  },
+  ingestCustomers: { ceilingBytes: 450 * 1024, reason: 'zod, Powertools idempotency, KMS and SQS clients' },
   ingestTransactions: {
-    ceilingBytes: 640 * 1024,
-    reason: 'DynamoDB, KMS and SQS clients, idempotency, zod schemas',
+    ceilingBytes: 450 * 1024,
+    reason: 'zod, Powertools idempotency, KMS and SQS clients',
   },
-  readApi: {
-    ceilingBytes: 760 * 1024,
-    reason: 'CEL engine and risk model, every client via adapters/compose.ts',
-  },
+  readApi: { ceilingBytes: 490 * 1024, reason: 'CEL engine and risk model (explanations), zod' },
   riskModelsApi: {
-    ceilingBytes: 770 * 1024,
-    reason: 'CEL engine, model validation and simulation, every client',
+    ceilingBytes: 510 * 1024,
+    reason: 'CEL engine, model validation and simulation, zod, SQS client (re-segmentation)',
   },
-  overridesApi: { ceilingBytes: 740 * 1024, reason: 'zod schemas and every client via adapters/compose.ts' },
+  overridesApi: { ceilingBytes: 460 * 1024, reason: 'CEL engine (segments of the model), zod' },
   segmentWorker: {
-    ceilingBytes: 770 * 1024,
-    reason: 'CEL engine and risk model, every client via adapters/compose.ts',
+    ceilingBytes: 500 * 1024,
+    reason: 'CEL engine and risk model, zod, EventBridge client (workflow events)',
   },
-  scoringApi: {
-    ceilingBytes: 780 * 1024,
-    reason: 'scoring and clustering domain, every client via compose.ts',
-  },
-  resegmentScheduler: { ceilingBytes: 640 * 1024, reason: 'every client via adapters/compose.ts' },
-  resegmentShardWorker: { ceilingBytes: 640 * 1024, reason: 'every client via adapters/compose.ts' },
+  scoringApi: { ceilingBytes: 510 * 1024, reason: 'scoring and clustering domain, CEL engine, zod' },
   feedbackReviewScheduler: {
-    ceilingBytes: 740 * 1024,
-    reason: 'CEL engine (segments of the published model), every client via compose.ts',
+    ceilingBytes: 470 * 1024,
+    reason: 'CEL engine (segments of the published model), EventBridge client',
   },
   surveyWebhook: {
-    ceilingBytes: 760 * 1024,
-    reason: 'provider mappings, signature verification, every client via compose.ts',
+    ceilingBytes: 430 * 1024,
+    reason: 'provider mappings (zod), signature verification, KMS client (webhook secrets)',
   },
-  feedbackApi: { ceilingBytes: 760 * 1024, reason: 'CEL engine (segment names of the model), every client' },
-  privacyApi: { ceilingBytes: 760 * 1024, reason: 'model schema (segment policies), every client' },
-  privacyScheduler: { ceilingBytes: 700 * 1024, reason: 'model schema (segment policies), every client' },
-  personalDataApi: { ceilingBytes: 700 * 1024, reason: 'model schema (segment policies), every client' },
-  auditCheckpoint: { ceilingBytes: 700 * 1024, reason: 'every client via adapters/compose.ts' },
-  auditApi: { ceilingBytes: 720 * 1024, reason: 'HTTP middleware, every client via adapters/compose.ts' },
-  casesApi: { ceilingBytes: 720 * 1024, reason: 'HTTP middleware, zod schemas, every client via compose.ts' },
-  kycReviewScheduler: { ceilingBytes: 780 * 1024, reason: 'CEL engine (published model), every client' },
+  feedbackApi: { ceilingBytes: 505 * 1024, reason: 'CEL engine (segment names of the model), zod' },
+  kycReviewScheduler: {
+    ceilingBytes: 475 * 1024,
+    reason: 'CEL engine (published model), EventBridge client',
+  },
   insightsApi: {
-    ceilingBytes: 780 * 1024,
-    reason: 'CEL engine (segments and rule texts of the model), zod schemas, every client',
+    ceilingBytes: 470 * 1024,
+    reason: 'CEL engine (segments and rule texts of the model), zod',
   },
-  segmentSnapshotScheduler: {
-    ceilingBytes: 760 * 1024,
-    reason: 'CEL engine (published model), every client via compose.ts',
-  },
+  segmentSnapshotScheduler: { ceilingBytes: 445 * 1024, reason: 'CEL engine (published model)' },
 };
 
 /** Functions that call no AWS service (the public API reference): no SDK in their bundle at all. */
@@ -140,8 +127,10 @@ describe('function bundles', () => {
       expect(code.includes('@aws-sdk/')).toBe(false);
       return;
     }
-    // Optional signers the SDK probes for in try/catch (S3 multi-region access points only).
-    expect([...packages].sort()).toEqual(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+    // At most the optional signers the SDK probes for in try/catch (S3 multi-region access points
+    // only), in the bundles whose clients carry the multi-region signer.
+    const optionalSigners = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
+    expect([...packages].filter((p) => !optionalSigners.includes(p))).toEqual([]);
     expect(code.includes('dynamodb')).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { openJson, type SealedBox } from '../../shared/domain/crypto/envelope.js';
 import { personalDataContext } from '../../shared/domain/ingestion/customers.js';
 import { runDeferredErasures } from '../../shared/domain/privacy/erasure.js';

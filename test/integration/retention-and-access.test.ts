@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adapters } from '../../shared/adapters/compose.js';
+import * as adapters from '../../shared/adapters/compose.js';
 import { policyOfSegment, publishedSegments } from '../../shared/domain/privacy/legal-hold.js';
 import {
   type RetentionDeps,

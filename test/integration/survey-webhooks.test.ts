@@ -54,6 +54,10 @@ describe('survey webhooks', () => {
   beforeAll(async () => {
     const rotated = await api('admin', 'POST', '/v1/webhooks/surveys/riskloop/secrets', {});
     secret = rotated.body.secret;
+    // The webhook function re-reads its secrets on a bad signature at most every 5 s; if another
+    // test's hostile delivery just made it refresh, the new secret is refused until then (a real
+    // sender retries). Wait it out rather than race it.
+    await new Promise((r) => setTimeout(r, 5_100));
     const res = await api('ingest', 'POST', '/v1/customers', {
       records: [
         {

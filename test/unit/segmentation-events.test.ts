@@ -83,7 +83,7 @@ const job = (n: number): SegmentationJob => ({ pseudonym: pseudonym(n), cause: '
 const ids = (events: readonly WorkflowEvent[]) => events.map((e) => `${e.detailType}:${e.detail.eventId}`);
 
 describe('segmentBatch: workflow events', () => {
-  it('publishes SegmentChanged and EnhancedDueDiligenceRequired after the commit and clears the outbox', async () => {
+  it('publishes SegmentChanged and EnhancedDueDiligenceRequired after the commit and clears the outbox; a quiet first assignment publishes nothing', async () => {
     // Prepare
     const f = fakes([profile(1, { pep: true }), profile(2, {})]);
 
@@ -95,9 +95,11 @@ describe('segmentBatch: workflow events', () => {
     expect(f.published.map((e) => [e.detailType, e.detail.subject])).toEqual([
       ['SegmentChanged', pseudonym(1)],
       ['EnhancedDueDiligenceRequired', pseudonym(1)],
-      ['SegmentChanged', pseudonym(2)],
     ]);
     expect(f.assignments.get(pseudonym(1))?.pendingEvents).toBeUndefined();
+    // Customer 2 went into a segment without alertOnEntry: assigned, nothing owed to the bus.
+    expect(outcomes.get(pseudonym(2))).toBe('assigned');
+    expect(f.assignments.get(pseudonym(2))?.pendingEvents).toBeUndefined();
   });
 
   it('a failed publication fails the record; the redelivery publishes the same event ids', async () => {

@@ -5,8 +5,12 @@
  * chain writer re-read its head, and refused decisions must be reported one by one.
  */
 import { Readable } from 'node:stream';
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainWriter, CHAIN_HEADS_STREAM } from '../../shared/adapters/audit-chain-writer.js';
@@ -92,9 +96,42 @@ describe('transactUnits under throttling and 5xx', () => {
   it('passes a 5xx through: the outcome is unknown, so the caller must not count it as written', async () => {
     // Prepare
     docMock.on(TransactWriteCommand).rejects(serverError());
+    docMock.on(PutCommand).rejects(serverError());
 
-    // Act and Assess
+    // Act and Assess: a transaction, and a single-item unit
+    await expect(transactUnits(doc, [[put('a', '1'), put('b', '1')]])).rejects.toThrow(
+      'Internal server error',
+    );
     await expect(transactUnits(doc, [[put('a', '1')]])).rejects.toThrow('Internal server error');
+  });
+
+  it('writes single-item units as conditional PutItem (half the price of a transaction), refusals with the existing item', async () => {
+    // Prepare: item "2" exists already.
+    docMock
+      .on(PutCommand)
+      .resolves({})
+      .on(PutCommand, { Item: { id: '2' } })
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { id: { S: '2' }, owner: { S: 'winner' } },
+        }),
+      );
+
+    // Act
+    const outcomes = await transactUnits(doc, [[put('a', '1')], [put('a', '2')], [put('a', '3')]]);
+
+    // Assess: no transaction; each put once, with its condition; the refusal carries the winner.
+    expect(outcomes).toEqual([
+      { written: true },
+      { written: false, existing: [{ id: '2', owner: 'winner' }] },
+      { written: true },
+    ]);
+    expect(written()).toHaveLength(0);
+    const puts = docMock.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Item?.id).sort()).toEqual(['1', '2', '3']);
+    expect(puts.every((p) => p.ConditionExpression === 'attribute_not_exists(id)')).toBe(true);
   });
 });
 

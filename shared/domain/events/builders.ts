@@ -97,8 +97,11 @@ export interface SegmentDecision {
 
 /**
  * The events one segmentation decision causes:
- * - `SegmentChanged` when the segment in force differs from the previous one (a first assignment
- *   counts: change `assigned`), with `alert` when the new segment's policy says alertOnEntry;
+ * - `SegmentChanged` when the segment in force differs from the previous one, with `alert` when the
+ *   new segment's policy says alertOnEntry. A first assignment (change `assigned`) is announced
+ *   only into a segment whose policy says alertOnEntry: onboarding a million low-risk customers
+ *   would otherwise be a million events nobody acts on (EventBridge bills each one, and the
+ *   outbox they ride in doubles the assignment's size); the API and the segment snapshots have them;
  * - `EnhancedDueDiligenceRequired` when the new segment requires EDD and the previous did not
  *   (or there was none);
  * - `SurveyRequested` after such a compliance touchpoint, when the customer's lawful basis for
@@ -125,7 +128,7 @@ export function eventsForSegmentDecision(decision: SegmentDecision): WorkflowEve
   const alert = changed && facts.policy.alertOnEntry;
   const events: WorkflowEvent[] = [];
 
-  if (changed) {
+  if (changed && (before !== null || facts.policy.alertOnEntry)) {
     events.push(
       workflowEvent('SegmentChanged', {
         schemaVersion: 1,

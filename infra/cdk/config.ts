@@ -35,7 +35,20 @@ export interface DeployConfig {
    * new subjects use a fresh KEK; existing subject keys name their KEK and stay readable.
    */
   kekVersion: string;
+  /**
+   * DynamoDB capacity of every table and index. `onDemand` (default): pay per request, nothing to
+   * plan. `provisioned`: auto scaling from 1 to `dynamoMaxUnits` read and write units per table
+   * and index, keeping them `dynamoAutoScalingTargetPercent` used; for steady loads (bulk
+   * ingestion, the daily re-segmentation) it costs well under half (docs/cost-model.md), while a
+   * burst that outruns the scaling is throttled (and retried) for a few minutes.
+   */
+  dynamoCapacity: 'onDemand' | 'provisioned';
+  /** Upper bound of auto scaling per table and index, in provisioned mode (default: the per-table quota). */
+  dynamoMaxUnits: number;
 }
+
+/** Utilisation the auto scaling of provisioned tables keeps (and the cost model prices at). */
+export const dynamoAutoScalingTargetPercent = 70;
 
 export const contextDefaults = {
   stage: 'dev',
@@ -49,6 +62,8 @@ export const contextDefaults = {
   authorizerCacheSeconds: 300,
   apiGatewayCloudWatchRole: true,
   kekVersion: 'kek1',
+  dynamoCapacity: 'onDemand',
+  dynamoMaxUnits: 40000,
 } as const;
 
 const validRetentions = new Set<number>(
@@ -82,9 +97,14 @@ export function readConfig(scope: Construct): DeployConfig {
   const kekVersion = String(raw('kekVersion'));
   if (!/^kek[1-9][0-9]{0,3}$/.test(kekVersion))
     throw new Error('Context "kekVersion" must look like kek1, kek2, ...');
+  const dynamoCapacity = String(raw('dynamoCapacity'));
+  if (dynamoCapacity !== 'onDemand' && dynamoCapacity !== 'provisioned')
+    throw new Error('Context "dynamoCapacity" must be onDemand or provisioned');
   return {
     stage,
     kekVersion,
+    dynamoCapacity,
+    dynamoMaxUnits: int('dynamoMaxUnits', raw('dynamoMaxUnits'), 1, 40_000),
     alarmEmail: email === '' ? undefined : email,
     waf: bool('waf', raw('waf')),
     wafRateLimit: int('wafRateLimit', raw('wafRateLimit'), 10, 2_000_000_000),

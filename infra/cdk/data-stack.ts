@@ -17,7 +17,7 @@ import {
   tables,
 } from '../manifest.js';
 import { pointInTimeRecoveryDays } from '../retention.js';
-import { type DeployConfig, names } from './config.js';
+import { type DeployConfig, dynamoAutoScalingTargetPercent, names } from './config.js';
 import { acknowledge, inPacks } from './nag.js';
 import { appendOnlyTables, historyRewriteActions, keyContextApp, keyContextPurpose } from './permissions.js';
 
@@ -94,7 +94,7 @@ export class DataStack extends Stack {
     }
 
     for (const [name, spec] of Object.entries(tables) as [TableName, TableSpec][]) {
-      this.tables[name] = this.table(stage, name, spec);
+      this.tables[name] = this.table(props.config, name, spec);
     }
     for (const [name, spec] of Object.entries(eventBuses) as [EventBusName, EventBusSpec][]) {
       this.eventBuses[name] = this.eventBus(stage, name, spec);
@@ -142,14 +142,17 @@ export class DataStack extends Stack {
     });
   }
 
-  private table(stage: string, name: TableName, spec: TableSpec): Table {
-    const tableName = names.resource(stage, name);
+  private table(config: DeployConfig, name: TableName, spec: TableSpec): Table {
+    const tableName = names.resource(config.stage, name);
+    const provisioned = config.dynamoCapacity === 'provisioned';
     const appendOnly = appendOnlyTables.includes(name);
     const table = new Table(this, `${pascal(name)}Table`, {
       tableName,
       partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
       sortKey: spec.sortKey ? { name: spec.sortKey, type: AttributeType.STRING } : undefined,
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      ...(provisioned
+        ? { billingMode: BillingMode.PROVISIONED, readCapacity: 1, writeCapacity: 1 }
+        : { billingMode: BillingMode.PAY_PER_REQUEST }),
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.storageKey,
       pointInTimeRecoverySpecification: {
@@ -182,8 +185,10 @@ export class DataStack extends Stack {
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
         projectionType: ProjectionType.ALL,
+        ...(provisioned ? { readCapacity: 1, writeCapacity: 1 } : {}),
       });
     }
+    if (provisioned) this.autoScale(table, Object.keys(spec.globalIndexes ?? {}), config.dynamoMaxUnits);
     acknowledge(
       table,
       inPacks('DynamoDBInBackupPlan', 'hipaa', 'nist'),
@@ -192,6 +197,18 @@ export class DataStack extends Stack {
         'add one only with a retention that matches your erasure policy (docs/deploy.md).',
     );
     return table;
+  }
+
+  /** Provisioned mode: reads and writes of the table and of each index follow the load. */
+  private autoScale(table: Table, indexNames: readonly string[], maxCapacity: number): void {
+    const range = { minCapacity: 1, maxCapacity };
+    const target = { targetUtilizationPercent: dynamoAutoScalingTargetPercent };
+    table.autoScaleReadCapacity(range).scaleOnUtilization(target);
+    table.autoScaleWriteCapacity(range).scaleOnUtilization(target);
+    for (const indexName of indexNames) {
+      table.autoScaleGlobalSecondaryIndexReadCapacity(indexName, range).scaleOnUtilization(target);
+      table.autoScaleGlobalSecondaryIndexWriteCapacity(indexName, range).scaleOnUtilization(target);
+    }
   }
 
   /** CloudWatch Logs encrypts riskloop's own log groups with the storage key, and no others. */

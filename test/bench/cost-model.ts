@@ -25,6 +25,10 @@ export const prices = {
   apiGatewayRestRequest: 3.5 / 1e6, // https://aws.amazon.com/api-gateway/pricing/ (REST, first 333M)
   eventBridgeEvent: 1 / 1e6, // https://aws.amazon.com/eventbridge/pricing/ (custom events, 64 KB chunks)
   logsIngestedGb: 0.5, // https://aws.amazon.com/cloudwatch/pricing/ (standard log ingestion)
+  // https://aws.amazon.com/dynamodb/pricing/provisioned/ (one unit = one write of 1 KB, or one
+  // strongly consistent read of 4 KB, per second: the same units the meter counts)
+  dynamoProvisionedWriteUnitHour: 0.00065,
+  dynamoProvisionedReadUnitHour: 0.00013,
 } as const;
 
 /** Bytes of the START, END and REPORT lines Lambda writes for every invocation. */
@@ -118,6 +122,44 @@ export function dollarsPerMillion(p: PerCustomer): { lines: CostLine[]; total: n
   function line(item: string, perCustomer: number, unit: string, price: number): CostLine {
     return { item, perCustomer, unit, dollarsPerMillion: perCustomer * price * m };
   }
+}
+
+/**
+ * The same costs with DynamoDB in provisioned mode (`-c dynamoCapacity=provisioned`): a unit
+ * consumed costs the unit-hour price over 3,600 s, divided by the share of provisioned capacity
+ * actually used (auto scaling keeps ~70 %; idle hours at the 1-unit floor are not per customer).
+ * Every other line is unchanged.
+ */
+export function withProvisionedDynamo(
+  costs: { lines: CostLine[]; total: number },
+  p: PerCustomer,
+  utilisation: number,
+): { lines: CostLine[]; total: number } {
+  const m = 1e6;
+  const write = (prices.dynamoProvisionedWriteUnitHour / 3600 / utilisation) * m;
+  const read = (prices.dynamoProvisionedReadUnitHour / 3600 / utilisation) * m;
+  const lines = costs.lines
+    .map((l) =>
+      l.item === 'DynamoDB writes'
+        ? { ...l, item: 'DynamoDB writes (provisioned)', dollarsPerMillion: p.dynamoWriteUnits * write }
+        : l.item === 'DynamoDB reads'
+          ? { ...l, item: 'DynamoDB reads (provisioned)', dollarsPerMillion: p.dynamoReadUnits * read }
+          : l,
+    )
+    .sort((a, b) => b.dollarsPerMillion - a.dollarsPerMillion);
+  return { lines, total: lines.reduce((a, l) => a + l.dollarsPerMillion, 0) };
+}
+
+/** The average utilisation of provisioned capacity at which a customer costs `dollars` per million. */
+export function breakEvenUtilisation(costs: { lines: CostLine[] }, p: PerCustomer, dollars: number): number {
+  const others = costs.lines
+    .filter((l) => l.item !== 'DynamoDB writes' && l.item !== 'DynamoDB reads')
+    .reduce((a, l) => a + l.dollarsPerMillion, 0);
+  const atFullUse =
+    (p.dynamoWriteUnits * prices.dynamoProvisionedWriteUnitHour +
+      p.dynamoReadUnits * prices.dynamoProvisionedReadUnitHour) *
+    (1e6 / 3600);
+  return others >= dollars ? Number.POSITIVE_INFINITY : atFullUse / (dollars - others);
 }
 
 export interface ScaleInput {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoAutoScalingTargetPercent } from '../../infra/cdk/config.js';
 import { generateDemo } from '../../infra/local/demo/generate.js';
 import type { Usage } from '../../infra/local/metering.js';
 import { type Runtime, startRuntime } from '../../infra/local/runtime.js';
@@ -12,6 +13,7 @@ import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.j
 import { SqsSegmentationQueue } from '../../shared/adapters/sqs-segmentation-queue.js';
 import { runShard } from '../../shared/domain/segmentation/runs.js';
 import {
+  breakEvenUtilisation,
   combine,
   deployedShards,
   dollarsPerMillion,
@@ -23,6 +25,7 @@ import {
   reservedWorkerConcurrency,
   type ScaleResult,
   scale,
+  withProvisionedDynamo,
 } from './cost-model.js';
 import { postCustomers, waitForAssignments } from './local-stack.js';
 import type { BenchResult } from './measure.js';
@@ -155,6 +158,16 @@ export async function run(): Promise<BenchResult[]> {
       resegUnchanged: dollarsPerMillion(resegPer),
       resegChanged: dollarsPerMillion(resegChangedPer),
     };
+    // The same workloads with DynamoDB in provisioned mode, at the utilisation auto scaling keeps.
+    const utilisation = dynamoAutoScalingTargetPercent / 100;
+    const provisioned = {
+      customer: withProvisionedDynamo(costs.customer, customerPer, utilisation),
+      transaction: withProvisionedDynamo(costs.transaction, transactionPer, utilisation),
+      mix: withProvisionedDynamo(costs.mix, mixPer, utilisation),
+      resegUnchanged: withProvisionedDynamo(costs.resegUnchanged, resegPer, utilisation),
+      resegChanged: withProvisionedDynamo(costs.resegChanged, resegChangedPer, utilisation),
+    };
+    const breakEven = breakEvenUtilisation(costs.customer, customerPer, target.dollarsPerMillion);
     const workerMs = (u: Usage, n: number) => (u.lambda.segmentWorker?.durationMs ?? 0) / n;
     const ingestMs = (customerUsage.lambda.ingestCustomers?.durationMs ?? 0) / customers;
     const shardTimeout = functions.resegmentShardWorker.timeoutSeconds;
@@ -221,6 +234,9 @@ export async function run(): Promise<BenchResult[]> {
         resegChanged: resegChangedPer,
       },
       costs,
+      provisioned,
+      utilisation,
+      breakEven,
       scaleRuns,
       raised,
       raisedChanged,
@@ -240,6 +256,15 @@ export async function run(): Promise<BenchResult[]> {
         target: 0,
         budget: target.dollarsPerMillion,
         notes: `dominant: ${costs.customer.lines[0]?.item} ($${costs.customer.lines[0]?.dollarsPerMillion.toFixed(2)}); with the demo's ${(transactions / customers).toFixed(1)} transactions per customer: $${costs.mix.total.toFixed(2)}`,
+      },
+      {
+        name: `cost with DynamoDB provisioned (auto scaling at ${dynamoAutoScalingTargetPercent} % utilisation): $ per million customers`,
+        baseline: { label: 'target $', opsPerSec: target.dollarsPerMillion },
+        subject: { label: '$ per million customers', opsPerSec: provisioned.customer.total },
+        ratio: provisioned.customer.total,
+        target: 0,
+        budget: target.dollarsPerMillion,
+        notes: `-c dynamoCapacity=provisioned; meets $${target.dollarsPerMillion} while the tables stay at least ${(breakEven * 100).toFixed(0)} % used; with the demo's transactions: $${provisioned.mix.total.toFixed(2)}`,
       },
       {
         name: 'scale: minutes to re-segment 10 million customers under default quotas (inputs unchanged)',
@@ -393,6 +418,11 @@ interface ReportInput {
   decisions: number;
   per: Record<Workload, PerCustomer>;
   costs: Record<Workload, ReturnType<typeof dollarsPerMillion>>;
+  /** The same with DynamoDB provisioned, at `utilisation` of the provisioned capacity. */
+  provisioned: Record<Workload, ReturnType<typeof dollarsPerMillion>>;
+  utilisation: number;
+  /** Utilisation of provisioned capacity at which a customer costs the target. */
+  breakEven: number;
   scaleRuns: Record<'resegUnchanged' | 'resegChanged' | 'ingest', ScaleResult>;
   raised: ScaleResult;
   raisedChanged: ScaleResult;
@@ -471,8 +501,11 @@ function renderReport(r: ReportInput): string {
   }
   out.push(
     `| **total** | ${workloads.map((w) => `**${usd(r.costs[w].total)}**`).join(' | ')} |`,
+    `| total with DynamoDB provisioned (auto scaling, ${(r.utilisation * 100).toFixed(0)} % used) | ${workloads.map((w) => usd(r.provisioned[w].total)).join(' | ')} |`,
     '',
     `Target ≤ $${target.dollarsPerMillion} per million customers ingested and segmented: **${r.costs.customer.total <= target.dollarsPerMillion ? 'met' : 'not met'}**: ${usd(r.costs.customer.total)} per million customers without transactions (largest item: ${r.costs.customer.lines[0]?.item}, ${usd(r.costs.customer.lines[0]?.dollarsPerMillion ?? 0)}), ${usd(r.costs.mix.total)} per million demo customers with their transactions.`,
+    '',
+    `With DynamoDB provisioned (\`-c dynamoCapacity=provisioned\`: auto scaling of every table and index keeps ${(r.utilisation * 100).toFixed(0)} % of the provisioned units used; price $${prices.dynamoProvisionedWriteUnitHour} per write unit-hour, $${prices.dynamoProvisionedReadUnitHour} per read unit-hour): **${usd(r.provisioned.customer.total)}** per million customers, ${usd(r.provisioned.mix.total)} with their transactions; the target is ${r.provisioned.customer.total <= target.dollarsPerMillion ? '**met**' : '**not met**'} while average utilisation stays above ${(r.breakEven * 100).toFixed(0)} %.`,
   );
 
   const scaleTable = (title: string, s: ScaleResult) => {

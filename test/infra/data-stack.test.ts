@@ -36,6 +36,52 @@ const keyOfAlias = (alias: string) => {
   ][0];
 };
 
+describe('DynamoDB capacity', () => {
+  it('provisioned mode: every table and index auto-scales reads and writes at 70 % utilisation', () => {
+    // Prepare
+    const provisioned = synthRiskloop(
+      { dynamoCapacity: 'provisioned', dynamoMaxUnits: '20000' },
+      { bundle: false },
+    );
+    try {
+      // Assess: no table left on demand; one scalable target per table or index and direction.
+      const tablesOut = resourcesOfType(provisioned.dataJson, 'AWS::DynamoDB::Table').map(([, r]) =>
+        props(r),
+      );
+      expect(tablesOut).toHaveLength(tableEntries.length);
+      for (const t of tablesOut) {
+        expect(t.BillingMode).not.toBe('PAY_PER_REQUEST');
+        expect(t.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 1, WriteCapacityUnits: 1 });
+      }
+      const indexes = tableEntries.reduce(
+        (n, [, spec]) => n + Object.keys(spec.globalIndexes ?? {}).length,
+        0,
+      );
+      const targets = resourcesOfType(
+        provisioned.dataJson,
+        'AWS::ApplicationAutoScaling::ScalableTarget',
+      ).map(([, r]) => props(r));
+      expect(targets).toHaveLength(2 * (tableEntries.length + indexes));
+      for (const t of targets) expect(t).toMatchObject({ MinCapacity: 1, MaxCapacity: 20000 });
+      const dimensions = targets.map((t) => String(t.ScalableDimension)).sort();
+      expect(dimensions.filter((d) => d.startsWith('dynamodb:index:'))).toHaveLength(2 * indexes);
+      const policies = resourcesOfType(provisioned.dataJson, 'AWS::ApplicationAutoScaling::ScalingPolicy');
+      expect(policies).toHaveLength(targets.length);
+      for (const [, policy] of policies) {
+        expect(props(policy).TargetTrackingScalingPolicyConfiguration).toMatchObject({ TargetValue: 70 });
+      }
+    } finally {
+      provisioned.cleanup();
+    }
+  });
+
+  it('refuses an unknown capacity mode at synth, naming the setting', () => {
+    expect(() => synthRiskloop({ dynamoCapacity: 'reserved' }, { bundle: false })).toThrow(
+      /Context "dynamoCapacity" must be onDemand or provisioned/,
+    );
+  });
+});
+
 describe('DynamoDB tables', () => {
   it('creates exactly the tables of the manifest', () => {
     const names = resourcesOfType(s.dataJson, 'AWS::DynamoDB::Table').map(([, r]) => props(r).TableName);

@@ -81,6 +81,15 @@ describe('cdk-nag: AwsSolutions, HIPAA Security, NIST 800-53 R5', () => {
     }
   });
 
+  it('also passes with provisioned DynamoDB capacity (auto scaling on every table and index)', () => {
+    const provisioned = synthRiskloop({ dynamoCapacity: 'provisioned' }, { bundle: false });
+    try {
+      expect(findings(provisioned.app)).toEqual([]);
+    } finally {
+      provisioned.cleanup();
+    }
+  });
+
   it('is live: a non-compliant resource fails the synth', () => {
     const app = new App();
     const stack = new Stack(app, 'NagProbe');

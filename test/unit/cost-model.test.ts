@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { itemSize, type Usage, UsageMeter } from '../../infra/local/metering.js';
-import { dollarsPerMillion, perCustomer, scale } from '../bench/cost-model.js';
+import {
+  breakEvenUtilisation,
+  dollarsPerMillion,
+  perCustomer,
+  scale,
+  withProvisionedDynamo,
+} from '../bench/cost-model.js';
 
 let upstream: Server | undefined;
 let meter: UsageMeter | undefined;
@@ -140,6 +146,29 @@ describe('cost and scale model', () => {
     expect(p.sqsRequests).toBeCloseTo(0.3);
     expect(lines[0]).toMatchObject({ item: 'DynamoDB writes', dollarsPerMillion: 6.25 });
     expect(total).toBeGreaterThan(6.25);
+  });
+
+  it('prices DynamoDB provisioned by the unit-hour over the share of capacity used, and finds the break-even', () => {
+    // Prepare
+    const p = perCustomer(usage, 100, 0);
+    const onDemand = dollarsPerMillion(p);
+
+    // Act
+    const at70 = withProvisionedDynamo(onDemand, p, 0.7);
+    const atFull = withProvisionedDynamo(onDemand, p, 1);
+    const breakEven = breakEvenUtilisation(onDemand, p, onDemand.total - 1);
+
+    // Assess: a write unit-hour of $0.00065 is $0.1806 per million units at full use; 10 WRU per
+    // customer is $1.81 at 100 % and $2.58 at 70 %. Every other line stays as it was.
+    const writes = (c: typeof at70) => c.lines.find((l) => l.item === 'DynamoDB writes (provisioned)');
+    expect(writes(atFull)?.dollarsPerMillion).toBeCloseTo((0.00065 / 3600) * 1e6 * 10, 9);
+    expect(writes(at70)?.dollarsPerMillion).toBeCloseTo(((0.00065 / 3600) * 1e6 * 10) / 0.7, 9);
+    const others = (c: typeof at70) =>
+      c.lines.filter((l) => !l.item.startsWith('DynamoDB')).map((l) => l.dollarsPerMillion);
+    expect(others(at70)).toEqual(others(onDemand));
+    // At the break-even utilisation the provisioned total is exactly the asked price.
+    expect(withProvisionedDynamo(onDemand, p, breakEven).total).toBeCloseTo(onDemand.total - 1, 9);
+    expect(breakEvenUtilisation(onDemand, p, 0)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('names the ceiling that binds and says when one fan-out invocation cannot finish', () => {

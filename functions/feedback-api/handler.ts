@@ -15,7 +15,7 @@ import {
   participationRate,
   periodKey,
 } from '../../shared/domain/feedback/index.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
@@ -29,7 +29,7 @@ const logger = createLogger('feedbackApi');
 const counters = adapters.feedbackCounters(settings);
 const secrets = adapters.webhookSecrets(settings, adapters.keys(settings));
 const audit = adapters.audit(settings);
-const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 const providers = loadProviderConfigs();
@@ -52,8 +52,8 @@ function previousMonth(period: string): string {
 }
 
 async function segmentsReported(): Promise<string[]> {
-  const { compiled } = await activeModel();
-  return [...compiled.model.segments.map((s) => s.name), 'unsegmented', 'unlinked'];
+  const published = await activeModel();
+  return [...published.model.segments.map((s) => s.name), 'unsegmented', 'unlinked'];
 }
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

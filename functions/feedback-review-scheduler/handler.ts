@@ -8,24 +8,24 @@ import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { publishBlindSpotReviews } from '../../shared/domain/feedback/blind-spot-review.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.feedbackReviewScheduler));
 const logger = createLogger('feedbackReviewScheduler');
 const counters = adapters.feedbackCounters(settings);
 const publisher = adapters.workflowEvents(settings);
-const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 
 export const handler = async () => {
-  const { compiled } = await activeModel();
+  const published = await activeModel();
   // A failed publication throws: EventBridge retries the invocation, then its DLQ keeps it.
   const events = await publishBlindSpotReviews({
     counters,
     publisher,
-    segments: compiled.model.segments.map((s) => s.name),
+    segments: published.model.segments.map((s) => s.name),
     now: new Date(),
   });
   logger.info('feedback blind spots checked', { reviewsSuggested: events.length });

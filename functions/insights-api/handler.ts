@@ -9,7 +9,7 @@ import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { insightsService } from '../../shared/domain/insights/service.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -19,19 +19,19 @@ const spec = functions.insightsApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('insightsApi');
 const riskModels = adapters.riskModels(settings);
-const activeModel = publishedModelProvider(riskModels, { ttlMs: adapters.modelCacheTtlMs() });
+const activeModel = publishedDocumentProvider(riskModels, { ttlMs: adapters.modelCacheTtlMs() });
 const insights = insightsService(
   {
     reader: adapters.insights(settings),
     snapshots: adapters.segmentSnapshots(settings),
     feedback: adapters.feedbackCounters(settings),
     model: async () => {
-      const { compiled } = await activeModel();
+      const published = await activeModel();
       return {
-        modelId: compiled.modelId,
-        version: compiled.version,
-        segments: compiled.model.segments,
-        rules: compiled.model.rules,
+        modelId: published.modelId,
+        version: published.version,
+        segments: published.model.segments,
+        rules: published.model.rules,
       };
     },
     riskModels,

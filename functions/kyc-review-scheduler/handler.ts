@@ -8,13 +8,13 @@ import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { runKycReviews } from '../../shared/domain/cases/kyc-reviews.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.kycReviewScheduler));
 const logger = createLogger('kycReviewScheduler');
 const assignments = adapters.assignments(settings);
-const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 const deps = {
@@ -23,8 +23,8 @@ const deps = {
   cases: adapters.cases(settings),
   events: adapters.workflowEvents(settings),
   segmentFacts: async () => {
-    const { published } = await activeModel();
-    return (segment: string) => published.segmentFacts?.(segment);
+    const published = await activeModel();
+    return (segment: string) => published.segmentFacts(segment);
   },
 };
 

@@ -7,7 +7,7 @@ import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
-import { loadDefaultModel } from '../../shared/domain/risk-model/index.js';
+import { loadDefaultModel } from '../../shared/domain/risk-model/default-model.js';
 import { pinSegment, unpinSegment } from '../../shared/domain/segmentation/overrides.js';
 import { ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';

@@ -8,20 +8,20 @@ import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { takeSnapshot } from '../../shared/domain/insights/snapshot.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.segmentSnapshotScheduler));
 const logger = createLogger('segmentSnapshotScheduler');
 const assignments = adapters.assignments(settings);
 const snapshots = adapters.segmentSnapshots(settings);
-const activeModel = publishedModelProvider(adapters.riskModels(settings), { ttlMs: 0 });
+const activeModel = publishedDocumentProvider(adapters.riskModels(settings), { ttlMs: 0 });
 
 export const handler = async () => {
-  const { compiled } = await activeModel();
+  const published = await activeModel();
   const snapshot = await takeSnapshot(
     { assignments: () => assignments.scanAll(), snapshots },
-    { modelId: compiled.modelId, version: compiled.version },
+    { modelId: published.modelId, version: published.version },
     new Date(),
   );
   logger.info('segment snapshot written', { period: snapshot.period, customers: snapshot.customers });

@@ -1,20 +1,19 @@
-import { type CompiledModel, compileModel, loadDefaultModel, type RiskModel } from '../risk-model/index.js';
-import { segmentPolicyOf } from '../risk-model/model.js';
+import { type CompiledModel, compileModel, loadDefaultModel } from '../risk-model/index.js';
 import type { RiskModelStore } from '../risk-model/store.js';
+import {
+  type PublishedProviderOptions,
+  publishedDocumentOf,
+  publishedVersionProvider,
+} from './published-document.js';
 import type { PublishedModel } from './segment-customer.js';
 
 /** Adapts a compiled risk model to what segmentation needs from it. */
 export function toPublishedModel(compiled: CompiledModel): PublishedModel {
   const policies = new Map(compiled.model.segments.map((s) => [s.name, s.policyRef]));
   const severity = new Map(compiled.model.segments.map((s, i) => [s.name, i]));
-  const facts = new Map(
-    compiled.model.segments.map((s) => [
-      s.name,
-      { policyRef: s.policyRef, reviewIntervalMonths: s.reviewIntervalMonths, policy: segmentPolicyOf(s) },
-    ]),
-  );
+  const { segmentFacts } = publishedDocumentOf(compiled.model);
   return {
-    segmentFacts: (segment) => facts.get(segment),
+    segmentFacts,
     severityOf: (segment) => severity.get(segment) ?? -1,
     downgradeCooldownDays: compiled.model.stability?.downgradeCooldownDays ?? 0,
     modelId: compiled.modelId,
@@ -43,42 +42,10 @@ export function defaultPublishedModel(): ActiveModel {
  */
 export function publishedModelProvider(
   store: Pick<RiskModelStore, 'published' | 'get'>,
-  options: { ttlMs: number; fallback?: RiskModel; clock?: () => number },
+  options: PublishedProviderOptions,
 ): () => Promise<ActiveModel> {
-  const clock = options.clock ?? Date.now;
-  const compiledByVersion = new Map<string, ActiveModel>();
-  let current: { model: ActiveModel; checkedAt: number } | undefined;
-  const fallback = () => {
-    const model = options.fallback ?? loadDefaultModel();
-    const key = `${model.modelId}@${model.version}`;
-    let active = compiledByVersion.get(key);
-    if (!active) {
-      const compiled = compileModel(model);
-      active = { compiled, published: toPublishedModel(compiled) };
-      compiledByVersion.set(key, active);
-    }
-    return active;
-  };
-  return async () => {
-    if (current && clock() - current.checkedAt < options.ttlMs) return current.model;
-    const pointer = await store.published();
-    let model: ActiveModel;
-    if (!pointer) {
-      model = fallback();
-    } else {
-      const key = `${pointer.modelId}@${pointer.version}`;
-      const cached = compiledByVersion.get(key);
-      if (cached) {
-        model = cached;
-      } else {
-        const stored = await store.get(pointer.modelId, pointer.version);
-        if (!stored) throw new Error(`Published model ${key} is missing from the store`);
-        const compiled = compileModel(stored.document);
-        model = { compiled, published: toPublishedModel(compiled) };
-        compiledByVersion.set(key, model);
-      }
-    }
-    current = { model, checkedAt: clock() };
-    return model;
-  };
+  return publishedVersionProvider(store, options, (model) => {
+    const compiled = compileModel(model);
+    return { compiled, published: toPublishedModel(compiled) };
+  });
 }

@@ -1,0 +1,90 @@
+import type { SegmentFacts } from '../events/builders.js';
+import { loadDefaultModel } from '../risk-model/default-model.js';
+import { type RiskModel, segmentPolicyOf } from '../risk-model/model.js';
+import type { RiskModelStore } from '../risk-model/store.js';
+
+/**
+ * The published risk model as a document: segments, policies, rule texts. For functions that
+ * read the model but never evaluate a rule, so the rule compiler (the CEL engine, ~83 KB) stays
+ * out of their bundles. Functions that segment use publishedModelProvider (published-model.ts).
+ */
+export interface PublishedDocument {
+  modelId: string;
+  version: number;
+  model: RiskModel;
+  /** Policy and review interval of a segment; undefined for a segment the model lacks. */
+  segmentFacts(segment: string): SegmentFacts | undefined;
+}
+
+export function publishedDocumentOf(model: RiskModel): PublishedDocument {
+  const facts = new Map(
+    model.segments.map((s) => [
+      s.name,
+      { policyRef: s.policyRef, reviewIntervalMonths: s.reviewIntervalMonths, policy: segmentPolicyOf(s) },
+    ]),
+  );
+  return {
+    modelId: model.modelId,
+    version: model.version,
+    model,
+    segmentFacts: (segment) => facts.get(segment),
+  };
+}
+
+export interface PublishedProviderOptions {
+  /** How long a warm container trusts its view of which version is published. */
+  ttlMs: number;
+  /** Used until a version is published in the store (default: the shipped default model). */
+  fallback?: RiskModel;
+  clock?: () => number;
+}
+
+/**
+ * The store's published version, re-checked at most every `ttlMs` (so a publication reaches warm
+ * containers within that time, without a deploy), turned into `T` by `build` once per version.
+ * Before anything is published, the fallback model.
+ */
+export function publishedVersionProvider<T>(
+  store: Pick<RiskModelStore, 'published' | 'get'>,
+  options: PublishedProviderOptions,
+  build: (model: RiskModel) => T,
+): () => Promise<T> {
+  const clock = options.clock ?? Date.now;
+  const builtByVersion = new Map<string, T>();
+  let current: { value: T; checkedAt: number } | undefined;
+  const once = (key: string, model: () => RiskModel | Promise<RiskModel>) => {
+    const cached = builtByVersion.get(key);
+    if (cached) return cached;
+    return Promise.resolve(model()).then((m) => {
+      const value = build(m);
+      builtByVersion.set(key, value);
+      return value;
+    });
+  };
+  return async () => {
+    if (current && clock() - current.checkedAt < options.ttlMs) return current.value;
+    const pointer = await store.published();
+    let value: T;
+    if (!pointer) {
+      const model = options.fallback ?? loadDefaultModel();
+      value = await once(`${model.modelId}@${model.version}`, () => model);
+    } else {
+      const key = `${pointer.modelId}@${pointer.version}`;
+      value = await once(key, async () => {
+        const stored = await store.get(pointer.modelId, pointer.version);
+        if (!stored) throw new Error(`Published model ${key} is missing from the store`);
+        return stored.document;
+      });
+    }
+    current = { value, checkedAt: clock() };
+    return value;
+  };
+}
+
+/** The published model as a document, without compiling it. */
+export function publishedDocumentProvider(
+  store: Pick<RiskModelStore, 'published' | 'get'>,
+  options: PublishedProviderOptions,
+): () => Promise<PublishedDocument> {
+  return publishedVersionProvider(store, options, publishedDocumentOf);
+}

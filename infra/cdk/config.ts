@@ -37,12 +37,18 @@ export interface DeployConfig {
   kekVersion: string;
   /**
    * DynamoDB capacity of every table and index. `onDemand` (default): pay per request, nothing to
-   * plan. `provisioned`: auto scaling from 1 to `dynamoMaxUnits` read and write units per table
+   * plan. `provisioned`: auto scaling from `dynamoMinUnits` to `dynamoMaxUnits` units per table
    * and index, keeping them `dynamoAutoScalingTargetPercent` used; for steady loads (bulk
    * ingestion, the daily re-segmentation) it costs well under half (docs/cost-model.md), while a
    * burst that outruns the scaling is throttled (and retried) for a few minutes.
    */
   dynamoCapacity: 'onDemand' | 'provisioned';
+  /**
+   * Floor of auto scaling per table and index, in provisioned mode. Auto scaling follows consumed
+   * capacity and needs minutes to climb from a low floor: a burst from idle (a daily
+   * re-segmentation of millions) is throttled until it has. Raise the floor for such loads.
+   */
+  dynamoMinUnits: number;
   /** Upper bound of auto scaling per table and index, in provisioned mode (default: the per-table quota). */
   dynamoMaxUnits: number;
 }
@@ -63,6 +69,7 @@ export const contextDefaults = {
   apiGatewayCloudWatchRole: true,
   kekVersion: 'kek1',
   dynamoCapacity: 'onDemand',
+  dynamoMinUnits: 1,
   dynamoMaxUnits: 40000,
 } as const;
 
@@ -100,11 +107,16 @@ export function readConfig(scope: Construct): DeployConfig {
   const dynamoCapacity = String(raw('dynamoCapacity'));
   if (dynamoCapacity !== 'onDemand' && dynamoCapacity !== 'provisioned')
     throw new Error('Context "dynamoCapacity" must be onDemand or provisioned');
+  const dynamoMinUnits = int('dynamoMinUnits', raw('dynamoMinUnits'), 1, 40_000);
+  const dynamoMaxUnits = int('dynamoMaxUnits', raw('dynamoMaxUnits'), 1, 40_000);
+  if (dynamoMinUnits > dynamoMaxUnits)
+    throw new Error('Context "dynamoMinUnits" must not exceed "dynamoMaxUnits"');
   return {
     stage,
     kekVersion,
     dynamoCapacity,
-    dynamoMaxUnits: int('dynamoMaxUnits', raw('dynamoMaxUnits'), 1, 40_000),
+    dynamoMinUnits,
+    dynamoMaxUnits,
     alarmEmail: email === '' ? undefined : email,
     waf: bool('waf', raw('waf')),
     wafRateLimit: int('wafRateLimit', raw('wafRateLimit'), 10, 2_000_000_000),

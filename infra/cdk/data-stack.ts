@@ -151,7 +151,11 @@ export class DataStack extends Stack {
       partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
       sortKey: spec.sortKey ? { name: spec.sortKey, type: AttributeType.STRING } : undefined,
       ...(provisioned
-        ? { billingMode: BillingMode.PROVISIONED, readCapacity: 1, writeCapacity: 1 }
+        ? {
+            billingMode: BillingMode.PROVISIONED,
+            readCapacity: config.dynamoMinUnits,
+            writeCapacity: config.dynamoMinUnits,
+          }
         : { billingMode: BillingMode.PAY_PER_REQUEST }),
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.storageKey,
@@ -185,10 +189,10 @@ export class DataStack extends Stack {
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
         projectionType: ProjectionType.ALL,
-        ...(provisioned ? { readCapacity: 1, writeCapacity: 1 } : {}),
+        ...(provisioned ? { readCapacity: config.dynamoMinUnits, writeCapacity: config.dynamoMinUnits } : {}),
       });
     }
-    if (provisioned) this.autoScale(table, Object.keys(spec.globalIndexes ?? {}), config.dynamoMaxUnits);
+    if (provisioned) this.autoScale(table, Object.keys(spec.globalIndexes ?? {}), config);
     acknowledge(
       table,
       inPacks('DynamoDBInBackupPlan', 'hipaa', 'nist'),
@@ -200,8 +204,8 @@ export class DataStack extends Stack {
   }
 
   /** Provisioned mode: reads and writes of the table and of each index follow the load. */
-  private autoScale(table: Table, indexNames: readonly string[], maxCapacity: number): void {
-    const range = { minCapacity: 1, maxCapacity };
+  private autoScale(table: Table, indexNames: readonly string[], config: DeployConfig): void {
+    const range = { minCapacity: config.dynamoMinUnits, maxCapacity: config.dynamoMaxUnits };
     const target = { targetUtilizationPercent: dynamoAutoScalingTargetPercent };
     table.autoScaleReadCapacity(range).scaleOnUtilization(target);
     table.autoScaleWriteCapacity(range).scaleOnUtilization(target);

@@ -7,7 +7,8 @@
  * process, web identity, container and instance metadata) and the STS, SSO and sign-in clients
  * they load were still bundled into every function: about 90 KB of minified code parsed at each
  * cold start for nothing. Same exports, same behaviour in Lambda; anywhere without the variables
- * it fails with the SDK's own "could not load credentials" error instead of searching further.
+ * it fails with fromEnv's "Unable to find environment variable credentials" instead of searching
+ * further.
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 

@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -101,7 +105,13 @@ export async function transactUnits(
   return outcomes as UnitOutcome[];
 }
 
-/** Conditional single-item writes, a bounded number in flight; a refused condition returns the item. */
+/**
+ * Conditional single-item writes, a bounded number in flight; a refused condition returns the
+ * item. A write that collides with a transaction in progress on the same item is retried as the
+ * transactional path retries it. After any other failure no new write starts, and the error is
+ * thrown only once the writes in flight have settled: nothing keeps writing after the caller has
+ * been told the call failed (and may be cleaning up).
+ */
 async function writeSingles(
   doc: DynamoDBDocumentClient,
   indexes: readonly number[],
@@ -109,22 +119,39 @@ async function writeSingles(
   outcomes: (UnitOutcome | undefined)[],
 ): Promise<void> {
   let next = 0;
-  const worker = async () => {
-    while (next < indexes.length) {
-      const u = indexes[next++] as number;
-      const item = (units[u] as UnitItem[])[0] as UnitItem;
+  let failure: { error: unknown } | undefined;
+  const send = (item: UnitItem) =>
+    'Item' in item
+      ? doc.send(new PutCommand({ ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }))
+      : doc.send(new DeleteCommand({ ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+  const writeOne = async (u: number) => {
+    const item = (units[u] as UnitItem[])[0] as UnitItem;
+    for (let attempt = 1; ; attempt++) {
       try {
-        if ('Item' in item)
-          await doc.send(new PutCommand({ ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
-        else await doc.send(new DeleteCommand({ ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+        await send(item);
         outcomes[u] = { written: true };
+        return;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        outcomes[u] = { written: false, existing: [error.Item ? unmarshall(error.Item as never) : {}] };
+        if (error instanceof ConditionalCheckFailedException) {
+          outcomes[u] = { written: false, existing: [error.Item ? unmarshall(error.Item as never) : {}] };
+          return;
+        }
+        if (!(error instanceof TransactionConflictException) || attempt >= maxAttempts) throw error;
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+  };
+  const worker = async () => {
+    while (!failure && next < indexes.length) {
+      try {
+        await writeOne(indexes[next++] as number);
+      } catch (error) {
+        failure ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(singleWriteConcurrency, indexes.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 function transactItem(item: UnitItem) {

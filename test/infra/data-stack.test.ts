@@ -40,7 +40,7 @@ describe('DynamoDB capacity', () => {
   it('provisioned mode: every table and index auto-scales reads and writes at 70 % utilisation', () => {
     // Prepare
     const provisioned = synthRiskloop(
-      { dynamoCapacity: 'provisioned', dynamoMaxUnits: '20000' },
+      { dynamoCapacity: 'provisioned', dynamoMinUnits: '5', dynamoMaxUnits: '20000' },
       { bundle: false },
     );
     try {
@@ -51,7 +51,7 @@ describe('DynamoDB capacity', () => {
       expect(tablesOut).toHaveLength(tableEntries.length);
       for (const t of tablesOut) {
         expect(t.BillingMode).not.toBe('PAY_PER_REQUEST');
-        expect(t.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 1, WriteCapacityUnits: 1 });
+        expect(t.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 5, WriteCapacityUnits: 5 });
       }
       const indexes = tableEntries.reduce(
         (n, [, spec]) => n + Object.keys(spec.globalIndexes ?? {}).length,
@@ -62,7 +62,7 @@ describe('DynamoDB capacity', () => {
         'AWS::ApplicationAutoScaling::ScalableTarget',
       ).map(([, r]) => props(r));
       expect(targets).toHaveLength(2 * (tableEntries.length + indexes));
-      for (const t of targets) expect(t).toMatchObject({ MinCapacity: 1, MaxCapacity: 20000 });
+      for (const t of targets) expect(t).toMatchObject({ MinCapacity: 5, MaxCapacity: 20000 });
       const dimensions = targets.map((t) => String(t.ScalableDimension)).sort();
       expect(dimensions.filter((d) => d.startsWith('dynamodb:index:'))).toHaveLength(2 * indexes);
       const policies = resourcesOfType(provisioned.dataJson, 'AWS::ApplicationAutoScaling::ScalingPolicy');
@@ -75,10 +75,16 @@ describe('DynamoDB capacity', () => {
     }
   });
 
-  it('refuses an unknown capacity mode at synth, naming the setting', () => {
+  it('refuses an unknown capacity mode or an inverted range at synth, naming the setting', () => {
     expect(() => synthRiskloop({ dynamoCapacity: 'reserved' }, { bundle: false })).toThrow(
       /Context "dynamoCapacity" must be onDemand or provisioned/,
     );
+    expect(() =>
+      synthRiskloop(
+        { dynamoCapacity: 'provisioned', dynamoMinUnits: 500, dynamoMaxUnits: 100 },
+        { bundle: false },
+      ),
+    ).toThrow(/Context "dynamoMinUnits" must not exceed "dynamoMaxUnits"/);
   });
 });
 

@@ -388,6 +388,29 @@ describe('ingestCustomers', () => {
     expect(profiles.items.size).toBe(0);
   });
 
+  it('when the profile write fails half-way, clears the digests it wrote, so a retry segments everyone', async () => {
+    // Prepare: profiles go out one conditional put each; the second one fails after the first is stored.
+    const failure = new Error('DynamoDB 5xx');
+    profiles.putMany = async (batch) => {
+      await profiles.put(batch[0] as StoredProfile);
+      throw failure;
+    };
+
+    // Act
+    const attempt = ingest([customer('C-1'), customer('C-2')]);
+
+    // Assess: the stored one is no longer marked as ingested; the retry accepts and queues both.
+    await expect(attempt).rejects.toBe(failure);
+    expect(queue.jobs).toEqual([]);
+    expect(profiles.items.get(pseudonymOf('C-1'))?.contentDigest).toBe('');
+    profiles.putMany = FakeProfiles.prototype.putMany;
+    const retry = await ingest([customer('C-1'), customer('C-2')]);
+    expect(retry.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(queue.jobs.map((j) => j.pseudonym).sort()).toEqual(
+      [pseudonymOf('C-1'), pseudonymOf('C-2')].sort(),
+    );
+  });
+
   it('when queueing fails, clears the written digests and rethrows, so a retry is not a duplicate', async () => {
     // Prepare
     const failure = new Error('SQS unavailable');

@@ -62,6 +62,22 @@ describe('published model providers', () => {
     expect(store.gets).toEqual([2, 3]);
   });
 
+  it('never serve a stored version from the fallback built under the same id and number', async () => {
+    // Prepare: the store publishes the default model's own id and version, with another change note.
+    const same = version(base.version);
+    same.document = { ...same.document, metadata: { ...same.document.metadata, changeNote: 'stored copy' } };
+    const store = fakeStore([same]);
+    const provider = publishedDocumentProvider(store, { ttlMs: 0 });
+    await provider();
+
+    // Act
+    store.publish(base.version);
+    const served = await provider();
+
+    // Assess
+    expect(served.model.metadata.changeNote).toBe('stored copy');
+  });
+
   it('build each version once, and fail loudly when the published version is missing', async () => {
     // Prepare
     const store = fakeStore([version(2)]);

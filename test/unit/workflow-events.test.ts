@@ -61,6 +61,25 @@ const types = (events: WorkflowEvent[]) => events.map((e) => e.detailType);
 const personalLooking = /externalId|"name"|email|phone|address|birth|iban|comment|"text"/i;
 
 describe('eventsForSegmentDecision', () => {
+  it('first assignment: announced into an alert or EDD segment, silent into a quiet one', () => {
+    // Prepare: a custom model whose EDD segment raises no alert.
+    const eddWithoutAlert = (s: string): SegmentFacts | undefined => {
+      const facts = model.segmentFacts?.(s);
+      return facts && { ...facts, policy: { ...facts.policy, alertOnEntry: false } };
+    };
+
+    // Act
+    const quiet = eventsForSegmentDecision(
+      decision({ assignment: assignment({ segment: 'low', modelSegment: 'low', policyRef: 'STANDARD' }) }),
+    );
+    const edd = eventsForSegmentDecision(decision({ segmentFacts: eddWithoutAlert }));
+
+    // Assess
+    expect(types(quiet)).toEqual([]);
+    expect(types(edd)).toEqual(['SegmentChanged', 'EnhancedDueDiligenceRequired']);
+    expect(parseDetail('SegmentChanged', edd[0]?.detail).alert).toBe(false);
+  });
+
   it('first assignment into an EDD segment: SegmentChanged (assigned, alert) and EnhancedDueDiligenceRequired', () => {
     // Act
     const events = eventsForSegmentDecision(decision());

@@ -9,6 +9,7 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   TransactionCanceledException,
+  TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -103,6 +104,49 @@ describe('transactUnits under throttling and 5xx', () => {
       'Internal server error',
     );
     await expect(transactUnits(doc, [[put('a', '1')]])).rejects.toThrow('Internal server error');
+  });
+
+  it('retries a single put that collides with a transaction in progress, as the transactional path does', async () => {
+    // Prepare
+    docMock
+      .on(PutCommand)
+      .rejectsOnce(new TransactionConflictException({ message: 'Transaction is ongoing', $metadata: {} }))
+      .resolves({});
+
+    // Act
+    const outcomes = await transactUnits(doc, [[put('a', '1')]]);
+
+    // Assess
+    expect(outcomes).toEqual([{ written: true }]);
+    expect(docMock.commandCalls(PutCommand)).toHaveLength(2);
+  });
+
+  it('after a failed single put starts no other write, and rejects only once the writes in flight settled', async () => {
+    // Prepare: unit 0 fails at once; every other put takes 30 ms.
+    let inFlight = 0;
+    let settledBeforeReject = true;
+    docMock
+      .on(PutCommand)
+      .callsFake(async () => {
+        inFlight += 1;
+        await new Promise((r) => setTimeout(r, 30));
+        inFlight -= 1;
+        return {};
+      })
+      .on(PutCommand, { Item: { id: '0' } })
+      .rejects(serverError());
+    const units = Array.from({ length: 100 }, (_, i) => [put('a', String(i))]);
+
+    // Act
+    const attempt = transactUnits(doc, units).catch((error: unknown) => {
+      settledBeforeReject = inFlight === 0;
+      throw error;
+    });
+
+    // Assess: the 15 other workers finish their current put, then nobody takes a new unit.
+    await expect(attempt).rejects.toThrow('Internal server error');
+    expect(settledBeforeReject).toBe(true);
+    expect(docMock.commandCalls(PutCommand).length).toBeLessThanOrEqual(16);
   });
 
   it('writes single-item units as conditional PutItem (half the price of a transaction), refusals with the existing item', async () => {

@@ -99,7 +99,7 @@ export interface SegmentDecision {
  * The events one segmentation decision causes:
  * - `SegmentChanged` when the segment in force differs from the previous one, with `alert` when the
  *   new segment's policy says alertOnEntry. A first assignment (change `assigned`) is announced
- *   only into a segment whose policy says alertOnEntry: onboarding a million low-risk customers
+ *   only into a segment whose policy says alertOnEntry or requires EDD: onboarding a million low-risk customers
  *   would otherwise be a million events nobody acts on (EventBridge bills each one, and the
  *   outbox they ride in doubles the assignment's size); the API and the segment snapshots have them;
  * - `EnhancedDueDiligenceRequired` when the new segment requires EDD and the previous did not
@@ -128,7 +128,9 @@ export function eventsForSegmentDecision(decision: SegmentDecision): WorkflowEve
   const alert = changed && facts.policy.alertOnEntry;
   const events: WorkflowEvent[] = [];
 
-  if (changed && (before !== null || facts.policy.alertOnEntry)) {
+  // A first assignment is announced when someone must act on it: an alert, or due diligence.
+  const announced = before !== null || facts.policy.alertOnEntry || facts.policy.enhancedDueDiligence;
+  if (changed && announced) {
     events.push(
       workflowEvent('SegmentChanged', {
         schemaVersion: 1,

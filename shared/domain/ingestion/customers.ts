@@ -120,7 +120,12 @@ export async function ingestCustomers(
     if (!key) throw new Error('Subject key missing after creation');
     return toProfile(c, existing.get(c.pseudonym), key, pseudonymiser, ctx.now);
   });
-  const stored = await deps.profiles.putMany(profiles);
+  const stored = await deps.profiles.putMany(profiles).catch(async (error: unknown) => {
+    // Profiles are written one conditional put each: some may be stored although the call failed.
+    // Unmark them, or a retry of the request would take them for duplicates and never segment them.
+    await Promise.allSettled(changed.map((c) => deps.profiles.clearDigest(c.pseudonym, c.digest)));
+    throw error;
+  });
   const written = changed.filter((c, i) => {
     if (stored[i]) {
       results.push({ index: c.index, status: 'accepted', pseudonym: c.pseudonym });
@@ -137,7 +142,7 @@ export async function ingestCustomers(
       written.map((c) => ({ pseudonym: c.pseudonym, cause: 'profile' as const, requestId: ctx.requestId })),
     );
   } catch (error) {
-    // Without this, a retry of the request would be taken for a duplicate and never segmented.
+    // Same reason: a retry must see these customers as changed and enqueue them.
     await Promise.allSettled(written.map((c) => deps.profiles.clearDigest(c.pseudonym, c.digest)));
     throw error;
   }

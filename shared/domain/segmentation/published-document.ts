@@ -67,7 +67,8 @@ export function publishedVersionProvider<T>(
     let value: T;
     if (!pointer) {
       const model = options.fallback ?? loadDefaultModel();
-      value = await once(`${model.modelId}@${model.version}`, () => model);
+      // Its own key: a stored version with the same id and number must not be served from it.
+      value = await once(`fallback:${model.modelId}@${model.version}`, () => model);
     } else {
       const key = `${pointer.modelId}@${pointer.version}`;
       value = await once(key, async () => {

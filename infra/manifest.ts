@@ -1,37 +1,16 @@
 /**
  * The one description of riskloop (functions, triggers, tables, queues, schedules, KMS keys), read by
- * both the CDK stacks and `npm start`, so AWS and a laptop cannot drift apart. Add functions here only.
+ * both the CDK stacks and `npm start`, so AWS and a laptop cannot drift apart. Add functions here only
+ * (or in the group files it spreads in place: manifest-compliance.ts, manifest-privacy.ts,
+ * manifest-insights.ts); tables, queues, buses and keys are in manifest-resources.ts.
  */
-import type { FunctionSpec, HttpRoute, TableName } from './manifest-types.js';
+import { complianceFunctions } from './manifest-compliance.js';
+import { insightsFunctions } from './manifest-insights.js';
+import { privacyFunctions } from './manifest-privacy.js';
+import type { FunctionSpec, HttpRoute } from './manifest-types.js';
 
 export * from './manifest-resources.js';
 export * from './manifest-types.js';
-
-/**
- * What erasure touches, shared by the two functions that erase (privacyApi on request, privacyScheduler
- * when a hold or the retention period ends): it crypto-shreds the subject key and the directory entry,
- * then deletes everything keyed by the pseudonym. Nothing else may delete from these tables.
- */
-const erasedTables = [
-  'subjectIndex',
-  'subjectKeys',
-  'profiles',
-  'transactions',
-  'assignments',
-  'overrides',
-  'feedback',
-  'outcomes',
-  'erasureRequests',
-  'cases',
-  'kycReviews',
-] as const satisfies readonly TableName[];
-const erasure = {
-  tables: Object.fromEntries(erasedTables.map((t) => [t, 'readwrite'])) as Record<
-    (typeof erasedTables)[number],
-    'readwrite'
-  >,
-  deletes: erasedTables,
-};
 
 export const functions = {
   authorizer: {
@@ -180,71 +159,7 @@ export const functions = {
     // Publication and POST /v1/resegmentation-runs start runs: shard messages only, no scan here.
     queues: { resegmentationShards: 'send' },
   },
-  auditCheckpoint: {
-    entry: 'functions/audit-checkpoint/handler.ts',
-    description: 'Signs the heads of the audit hash chains with the asymmetric audit key (hourly).',
-    memoryMb: 256,
-    timeoutSeconds: 60,
-    trigger: { kind: 'schedule', expression: 'rate(1 hour)', description: 'Hourly audit checkpoint' },
-    tables: { audit: 'readwrite' },
-    keys: { auditSigning: 'sign' },
-    // One checkpoint at a time keeps the checkpoints a single chain.
-    reservedConcurrency: 1,
-  },
-  auditApi: {
-    entry: 'functions/audit-api/handler.ts',
-    description:
-      'Verifies the audit trail (chains, heads, signed checkpoints) and names any tampered record.',
-    memoryMb: 1024,
-    timeoutSeconds: 29,
-    trigger: {
-      kind: 'http',
-      routes: [{ method: 'GET', path: '/v1/audit/verification', roles: ['compliance', 'admin'] }],
-    },
-    tables: { audit: 'read' },
-    keys: { auditSigning: 'verify' },
-  },
-  casesApi: {
-    entry: 'functions/cases-api/handler.ts',
-    description:
-      'Compliance cases: open, list, take into review, close with an outcome (audited; outcomes feed scoring).',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        { method: 'GET', path: '/v1/cases', roles: ['compliance', 'admin'] },
-        { method: 'POST', path: '/v1/cases', roles: ['compliance'], maxBodyBytes: 4096 },
-        { method: 'GET', path: '/v1/cases/{caseId}', roles: ['compliance', 'admin'] },
-        { method: 'POST', path: '/v1/cases/{caseId}/transitions', roles: ['compliance'], maxBodyBytes: 4096 },
-      ],
-    },
-    tables: {
-      cases: 'readwrite',
-      audit: 'readwrite',
-      outcomes: 'readwrite',
-      kycReviews: 'readwrite',
-      profiles: 'read',
-    },
-    events: { compliance: 'publish' },
-  },
-  kycReviewScheduler: {
-    entry: 'functions/kyc-review-scheduler/handler.ts',
-    description:
-      'Finds customers whose periodic KYC review is overdue under their segment policy; opens cases, emits KycReviewDue.',
-    memoryMb: 1024,
-    timeoutSeconds: 900,
-    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily KYC review check' },
-    tables: {
-      assignments: 'read',
-      riskModels: 'read',
-      kycReviews: 'readwrite',
-      cases: 'readwrite',
-      audit: 'readwrite',
-    },
-    events: { compliance: 'publish' },
-    reservedConcurrency: 1,
-  },
+  ...complianceFunctions,
   overridesApi: {
     entry: 'functions/overrides-api/handler.ts',
     description:
@@ -408,157 +323,8 @@ export const functions = {
     tables: { feedbackAggregates: 'read', riskModels: 'read' },
     events: { compliance: 'publish' },
   },
-  privacyApi: {
-    entry: 'functions/privacy-api/handler.ts',
-    description:
-      'Data subject rights for the privacy officer: erasure (crypto-shred, or deferred under a legal hold) and export.',
-    memoryMb: 512,
-    timeoutSeconds: 29,
-    trigger: {
-      kind: 'http',
-      routes: [
-        // The subject is named in the body, never in the path or query: identifiers stay out of access logs.
-        { method: 'POST', path: '/v1/subjects/erasure', roles: ['privacy'], maxBodyBytes: 4096 },
-        { method: 'POST', path: '/v1/subjects/export', roles: ['privacy'], maxBodyBytes: 4096 },
-      ],
-    },
-    tables: {
-      ...erasure.tables,
-      riskModels: 'read',
-      keyring: 'readwrite',
-      audit: 'readwrite',
-    },
-    deletes: erasure.deletes,
-    keys: { pseudonymisation: 'generate', dataKeys: 'decrypt' },
-  },
-  personalDataApi: {
-    entry: 'functions/personal-data-api/handler.ts',
-    description:
-      'One customer’s personal data in clear, for a stated purpose, if the segment policy allows the caller’s role; every decryption and refusal audited.',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        // The pseudonym is in the body, never in the URL; the segment policy then narrows the roles.
-        {
-          method: 'POST',
-          path: '/v1/customers/personal-data',
-          roles: ['analyst', 'compliance', 'privacy', 'admin'],
-          maxBodyBytes: 1024,
-        },
-      ],
-    },
-    // Read-only and apart from privacyApi: the route analysts call can delete nothing.
-    tables: {
-      profiles: 'read',
-      assignments: 'read',
-      riskModels: 'read',
-      subjectKeys: 'read',
-      keyring: 'read',
-      audit: 'readwrite',
-    },
-    keys: { dataKeys: 'decrypt' },
-  },
-  privacyScheduler: {
-    entry: 'functions/privacy-scheduler/handler.ts',
-    description:
-      'Carries out deferred erasures whose legal hold has ended, erases customers whose retention ended, and keeps their TTL backstops current.',
-    memoryMb: 512,
-    // Scans profiles and subject keys: the longest run a schedule may need.
-    timeoutSeconds: 900,
-    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily erasures and retention' },
-    tables: {
-      ...erasure.tables,
-      riskModels: 'read',
-      audit: 'readwrite',
-    },
-    deletes: erasure.deletes,
-    reservedConcurrency: 1,
-  },
-  apiDocs: {
-    entry: 'functions/api-docs/handler.ts',
-    description:
-      'The OpenAPI 3.1 document of this API and its reference page, generated from this manifest and the handlers’ zod schemas.',
-    memoryMb: 256,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        // Public: the API's shape is no secret and holds no data; no table, key or queue either.
-        { method: 'GET', path: '/openapi.json', roles: [], auth: 'public' },
-        { method: 'GET', path: '/docs', roles: [], auth: 'public' },
-      ],
-    },
-  },
-  dashboard: {
-    entry: 'functions/dashboard/handler.ts',
-    description:
-      'The dashboard page with its bundled chart script and stylesheet; the page reads the insights API with the user’s API key.',
-    memoryMb: 256,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        // Public: the shell and its assets hold no data; every number comes from authorised insights routes.
-        { method: 'GET', path: '/dashboard', roles: [], auth: 'public' },
-        { method: 'GET', path: '/dashboard/dashboard.js', roles: [], auth: 'public' },
-        { method: 'GET', path: '/dashboard/styles.css', roles: [], auth: 'public' },
-      ],
-    },
-  },
-  insightsApi: {
-    entry: 'functions/insights-api/handler.ts',
-    description:
-      'KPIs and query API: segment summary and trend, capture curve, incidents, cases, NPS, model timeline, customers per segment, a customer’s history.',
-    // Population-wide KPIs hold every current assignment (segment, score, codes) in memory for 60 s.
-    memoryMb: 1024,
-    timeoutSeconds: 29,
-    trigger: {
-      kind: 'http',
-      routes: [
-        ...[
-          '/v1/insights/summary',
-          '/v1/insights/capture-curve',
-          '/v1/insights/incidents',
-          '/v1/insights/cases',
-          '/v1/insights/feedback',
-          '/v1/insights/model-timeline',
-          '/v1/insights/segments/{segment}/customers',
-          '/v1/customers/{pseudonym}/history',
-        ].map((path) => ({
-          method: 'GET' as const,
-          path,
-          roles: ['analyst', 'compliance', 'admin'] as const,
-        })),
-      ],
-    },
-    // Read only: reports change nothing.
-    tables: {
-      assignments: 'read',
-      outcomes: 'read',
-      cases: 'read',
-      audit: 'read',
-      riskModels: 'read',
-      scoringModels: 'read',
-      feedbackAggregates: 'read',
-      segmentSnapshots: 'read',
-    },
-  },
-  segmentSnapshotScheduler: {
-    entry: 'functions/segment-snapshot-scheduler/handler.ts',
-    description: 'Counts customers per segment and reason code once a day into the month’s snapshot (trend).',
-    memoryMb: 1024,
-    // Scans assignments.
-    timeoutSeconds: 300,
-    trigger: {
-      kind: 'schedule',
-      expression: 'rate(1 day)',
-      description: 'Daily segment distribution snapshot',
-    },
-    tables: { assignments: 'read', riskModels: 'read', segmentSnapshots: 'readwrite' },
-    reservedConcurrency: 1,
-  },
+  ...privacyFunctions,
+  ...insightsFunctions,
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;

@@ -7,11 +7,10 @@
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { insightsService } from '../../shared/domain/insights/service.js';
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
-import { ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
+import { pseudonymParam } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -57,16 +56,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       await insights.segmentCustomers(event.pathParameters?.segment ?? '', event.queryStringParameters ?? {}),
     ),
   'GET /v1/customers/{pseudonym}/history': async (event) => {
-    const pseudonym = event.pathParameters?.pseudonym ?? '';
-    if (!isPseudonym(pseudonym)) {
-      throw new ValidationError('Not a pseudonym', [
-        {
-          path: 'pseudonym',
-          code: 'INVALID_PSEUDONYM',
-          message: 'Expected <keyVersion>.<43 base64url characters>',
-        },
-      ]);
-    }
+    const pseudonym = pseudonymParam(event);
     return ok(await insights.history(pseudonym));
   },
 });

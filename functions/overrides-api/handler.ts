@@ -6,12 +6,10 @@
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { loadDefaultModel } from '../../shared/domain/risk-model/default-model.js';
 import { pinSegment, unpinSegment } from '../../shared/domain/segmentation/overrides.js';
-import { ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
+import { actorOf, pseudonymParam } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -27,29 +25,15 @@ const deps = {
   segments: loadDefaultModel().segments.map((s) => s.name),
 };
 
-function pseudonymOf(event: JsonEvent): string {
-  const pseudonym = event.pathParameters?.pseudonym ?? '';
-  if (!isPseudonym(pseudonym)) {
-    throw new ValidationError('Not a pseudonym', [
-      {
-        path: 'pseudonym',
-        code: 'INVALID_PSEUDONYM',
-        message: 'Expected <keyVersion>.<43 base64url characters>',
-      },
-    ]);
-  }
-  return pseudonym;
-}
-
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'PUT /v1/customers/{pseudonym}/pin': async (event, caller) => {
-    const pseudonym = pseudonymOf(event);
+    const pseudonym = pseudonymParam(event);
     const pin = await pinSegment(pseudonym, event.jsonBody, deps, actorOf(event, caller));
     logger.info('segment pinned', { pseudonym, segment: pin.segment, expiresAt: pin.expiresAt });
     return jsonResponse(200, pin);
   },
   'DELETE /v1/customers/{pseudonym}/pin': async (event, caller) => {
-    const pseudonym = pseudonymOf(event);
+    const pseudonym = pseudonymParam(event);
     await unpinSegment(pseudonym, deps, actorOf(event, caller));
     logger.info('segment unpinned', { pseudonym });
     return jsonResponse(200, { pseudonym, pinned: false });

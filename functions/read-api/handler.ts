@@ -7,13 +7,13 @@
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { isPseudonym } from '../../shared/domain/crypto/pseudonymiser.js';
 import { lookupRequest, resolveSubjects } from '../../shared/domain/privacy/subject-directory.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import type { AssignmentWithOutbox } from '../../shared/domain/segmentation/segment-customer.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
+import { pseudonymParam } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -29,16 +29,7 @@ const subjects = adapters.subjects(settings);
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /v1/customers/{pseudonym}/segment': async (event) => {
-    const pseudonym = event.pathParameters?.pseudonym ?? '';
-    if (!isPseudonym(pseudonym)) {
-      throw new ValidationError('Not a pseudonym', [
-        {
-          path: 'pseudonym',
-          code: 'INVALID_PSEUDONYM',
-          message: 'Expected <keyVersion>.<43 base64url characters>',
-        },
-      ]);
-    }
+    const pseudonym = pseudonymParam(event);
     const stored = await assignments.get(pseudonym);
     if (!stored) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
     // The event outbox is the worker's bookkeeping, not part of the decision.

@@ -39,6 +39,8 @@ export type UnitOutcome =
 
 const maxItemsPerTransaction = 100;
 const maxAttempts = 6;
+/** Exponential backoff before the next attempt, the same for transactions and single puts. */
+const backOff = (attempt: number) => new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
 /** Conditional single-item writes in flight at once per call (the SDK retries throttling itself). */
 const singleWriteConcurrency = 16;
 
@@ -69,7 +71,7 @@ export async function transactUnits(
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt >= maxAttempts)
       throw new Error(`TransactWriteItems kept failing for ${pending.length} unit(s)`);
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    if (attempt > 0) await backOff(attempt);
     const retry: number[] = [];
     for (const group of packGroups(pending, units, capacity)) {
       const items = group.flatMap((u) => (units[u] as UnitItem[]).map((put) => ({ unit: u, put })));
@@ -137,7 +139,7 @@ async function writeSingles(
           return;
         }
         if (!(error instanceof TransactionConflictException) || attempt >= maxAttempts) throw error;
-        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        await backOff(attempt);
       }
     }
   };

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { isPseudonym } from '../domain/crypto/pseudonymiser.js';
 import {
   AppError,
   ForbiddenError,
@@ -22,6 +23,21 @@ export interface Caller {
 /** The caller of a request as an actor of the domain: who, which request, and when. */
 export function actorOf(event: APIGatewayProxyEvent, caller: Caller) {
   return { ...caller, requestId: event.requestContext.requestId, now: new Date() };
+}
+
+/** The `{pseudonym}` path parameter, or a 400 naming it: anything else must not reach a table. */
+export function pseudonymParam(event: APIGatewayProxyEvent): string {
+  const pseudonym = event.pathParameters?.pseudonym ?? '';
+  if (!isPseudonym(pseudonym)) {
+    throw new ValidationError('Not a pseudonym', [
+      {
+        path: 'pseudonym',
+        code: 'INVALID_PSEUDONYM',
+        message: 'Expected <keyVersion>.<43 base64url characters>',
+      },
+    ]);
+  }
+  return pseudonym;
 }
 
 export function callerOf(event: APIGatewayProxyEvent): Caller {

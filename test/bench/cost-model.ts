@@ -104,12 +104,42 @@ export interface CostLine {
   dollarsPerMillion: number;
 }
 
+/** What a DynamoDB write and read unit cost, and how the cost lines name them. */
+export interface DynamoPricing {
+  writeUnit: number;
+  readUnit: number;
+  /** Appended to the DynamoDB line names, e.g. " (provisioned)". */
+  label: string;
+}
+
+export const onDemandDynamo: DynamoPricing = {
+  writeUnit: prices.dynamoWriteUnit,
+  readUnit: prices.dynamoReadUnit,
+  label: '',
+};
+
+/**
+ * DynamoDB in provisioned mode (`-c dynamoCapacity=provisioned`): a unit consumed costs the
+ * unit-hour price over 3,600 s, divided by the share of provisioned capacity actually used (auto
+ * scaling keeps ~70 %; idle hours at the floor are not per customer).
+ */
+export function provisionedDynamo(utilisation: number): DynamoPricing {
+  return {
+    writeUnit: prices.dynamoProvisionedWriteUnitHour / 3600 / utilisation,
+    readUnit: prices.dynamoProvisionedReadUnitHour / 3600 / utilisation,
+    label: ' (provisioned)',
+  };
+}
+
 /** Dollars per million customers, line by line, largest first. */
-export function dollarsPerMillion(p: PerCustomer): { lines: CostLine[]; total: number } {
+export function dollarsPerMillion(
+  p: PerCustomer,
+  dynamo: DynamoPricing = onDemandDynamo,
+): { lines: CostLine[]; total: number } {
   const m = 1e6;
   const lines: CostLine[] = [
-    line('DynamoDB writes', p.dynamoWriteUnits, 'WRU', prices.dynamoWriteUnit),
-    line('DynamoDB reads', p.dynamoReadUnits, 'RRU', prices.dynamoReadUnit),
+    line(`DynamoDB writes${dynamo.label}`, p.dynamoWriteUnits, 'WRU', dynamo.writeUnit),
+    line(`DynamoDB reads${dynamo.label}`, p.dynamoReadUnits, 'RRU', dynamo.readUnit),
     line('Lambda duration (arm64)', p.lambdaGbSeconds, 'GB-s', prices.lambdaArmGbSecond),
     line('Lambda requests', p.lambdaInvocations, 'invocations', prices.lambdaRequest),
     line('SQS standard', p.sqsRequests, 'requests', prices.sqsRequest),
@@ -124,41 +154,11 @@ export function dollarsPerMillion(p: PerCustomer): { lines: CostLine[]; total: n
   }
 }
 
-/**
- * The same costs with DynamoDB in provisioned mode (`-c dynamoCapacity=provisioned`): a unit
- * consumed costs the unit-hour price over 3,600 s, divided by the share of provisioned capacity
- * actually used (auto scaling keeps ~70 %; idle hours at the 1-unit floor are not per customer).
- * Every other line is unchanged.
- */
-export function withProvisionedDynamo(
-  costs: { lines: CostLine[]; total: number },
-  p: PerCustomer,
-  utilisation: number,
-): { lines: CostLine[]; total: number } {
-  const m = 1e6;
-  const write = (prices.dynamoProvisionedWriteUnitHour / 3600 / utilisation) * m;
-  const read = (prices.dynamoProvisionedReadUnitHour / 3600 / utilisation) * m;
-  const lines = costs.lines
-    .map((l) =>
-      l.item === 'DynamoDB writes'
-        ? { ...l, item: 'DynamoDB writes (provisioned)', dollarsPerMillion: p.dynamoWriteUnits * write }
-        : l.item === 'DynamoDB reads'
-          ? { ...l, item: 'DynamoDB reads (provisioned)', dollarsPerMillion: p.dynamoReadUnits * read }
-          : l,
-    )
-    .sort((a, b) => b.dollarsPerMillion - a.dollarsPerMillion);
-  return { lines, total: lines.reduce((a, l) => a + l.dollarsPerMillion, 0) };
-}
-
 /** The average utilisation of provisioned capacity at which a customer costs `dollars` per million. */
-export function breakEvenUtilisation(costs: { lines: CostLine[] }, p: PerCustomer, dollars: number): number {
-  const others = costs.lines
-    .filter((l) => l.item !== 'DynamoDB writes' && l.item !== 'DynamoDB reads')
-    .reduce((a, l) => a + l.dollarsPerMillion, 0);
-  const atFullUse =
-    (p.dynamoWriteUnits * prices.dynamoProvisionedWriteUnitHour +
-      p.dynamoReadUnits * prices.dynamoProvisionedReadUnitHour) *
-    (1e6 / 3600);
+export function breakEvenUtilisation(p: PerCustomer, dollars: number): number {
+  // Provisioned DynamoDB costs (its cost at full use) / utilisation; everything else is fixed.
+  const others = dollarsPerMillion(p, { writeUnit: 0, readUnit: 0, label: '' }).total;
+  const atFullUse = dollarsPerMillion(p, provisionedDynamo(1)).total - others;
   return others >= dollars ? Number.POSITIVE_INFINITY : atFullUse / (dollars - others);
 }
 

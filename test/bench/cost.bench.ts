@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoAutoScalingTargetPercent } from '../../infra/cdk/config.js';
 import { generateDemo } from '../../infra/local/demo/generate.js';
 import type { Usage } from '../../infra/local/metering.js';
-import { type Runtime, startRuntime } from '../../infra/local/runtime.js';
+import type { Runtime } from '../../infra/local/runtime.js';
 import { functions } from '../../infra/manifest.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { SqsSegmentationQueue } from '../../shared/adapters/sqs-segmentation-queue.js';
@@ -15,19 +13,20 @@ import { runShard } from '../../shared/domain/segmentation/runs.js';
 import {
   breakEvenUtilisation,
   combine,
+  type DynamoPricing,
   deployedShards,
   dollarsPerMillion,
   duration,
   type PerCustomer,
   perCustomer,
   prices,
+  provisionedDynamo,
   quotas,
   reservedWorkerConcurrency,
   type ScaleResult,
   scale,
-  withProvisionedDynamo,
 } from './cost-model.js';
-import { postCustomers, waitForAssignments } from './local-stack.js';
+import { postCustomers, startBenchStack, waitForAssignments } from './local-stack.js';
 import type { BenchResult } from './measure.js';
 
 const customers = Number(process.env.BENCH_COST_CUSTOMERS ?? 1000);
@@ -44,24 +43,8 @@ const docsPage = join(root, 'docs/cost-model.md');
  */
 export async function run(): Promise<BenchResult[]> {
   const logs = countLogLines();
-  const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-cost-'));
   // Production log level: what CloudWatch Logs would ingest.
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  const runtime = await startRuntime({
-    root,
-    dataDir,
-    port: 0,
-    dynamoInMemory: true,
-    countRequests: true,
-    log: () => {},
-  });
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      endpoint: runtime.endpoints.dynamodb,
-    }),
-  );
+  const { runtime, doc, stop } = await startBenchStack({ countRequests: true, logLevel: 'INFO' });
   const sqs = new SQSClient({
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
@@ -151,23 +134,22 @@ export async function run(): Promise<BenchResult[]> {
       decisionWrites(table('ASSIGNMENTS')) / (2 + 1),
     );
 
-    const costs = {
-      customer: dollarsPerMillion(customerPer),
-      transaction: dollarsPerMillion(transactionPer),
-      mix: dollarsPerMillion(mixPer),
-      resegUnchanged: dollarsPerMillion(resegPer),
-      resegChanged: dollarsPerMillion(resegChangedPer),
+    const per: Record<Workload, PerCustomer> = {
+      customer: customerPer,
+      transaction: transactionPer,
+      mix: mixPer,
+      resegUnchanged: resegPer,
+      resegChanged: resegChangedPer,
     };
+    const priced = (dynamo?: DynamoPricing) =>
+      Object.fromEntries(
+        workloads.map((w) => [w, dollarsPerMillion(per[w], dynamo)]),
+      ) as ReportInput['costs'];
+    const costs = priced();
     // The same workloads with DynamoDB in provisioned mode, at the utilisation auto scaling keeps.
     const utilisation = dynamoAutoScalingTargetPercent / 100;
-    const provisioned = {
-      customer: withProvisionedDynamo(costs.customer, customerPer, utilisation),
-      transaction: withProvisionedDynamo(costs.transaction, transactionPer, utilisation),
-      mix: withProvisionedDynamo(costs.mix, mixPer, utilisation),
-      resegUnchanged: withProvisionedDynamo(costs.resegUnchanged, resegPer, utilisation),
-      resegChanged: withProvisionedDynamo(costs.resegChanged, resegChangedPer, utilisation),
-    };
-    const breakEven = breakEvenUtilisation(costs.customer, customerPer, target.dollarsPerMillion);
+    const provisioned = priced(provisionedDynamo(utilisation));
+    const breakEven = breakEvenUtilisation(customerPer, target.dollarsPerMillion);
     const workerMs = (u: Usage, n: number) => (u.lambda.segmentWorker?.durationMs ?? 0) / n;
     const ingestMs = (customerUsage.lambda.ingestCustomers?.durationMs ?? 0) / customers;
     const shardTimeout = functions.resegmentShardWorker.timeoutSeconds;
@@ -226,13 +208,7 @@ export async function run(): Promise<BenchResult[]> {
       transactions,
       population,
       decisions,
-      per: {
-        customer: customerPer,
-        transaction: transactionPer,
-        mix: mixPer,
-        resegUnchanged: resegPer,
-        resegChanged: resegChangedPer,
-      },
+      per,
       costs,
       provisioned,
       utilisation,
@@ -278,10 +254,8 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     logs.restore();
-    doc.destroy();
     sqs.destroy();
-    await runtime.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -16,18 +16,21 @@ const lawfulBasis = {
   },
 };
 
-export async function startBenchStack(): Promise<{
+export async function startBenchStack(
+  options: { countRequests?: boolean; logLevel?: 'WARN' | 'INFO' } = {},
+): Promise<{
   runtime: Runtime;
   doc: DynamoDBDocumentClient;
   stop(): Promise<void>;
 }> {
-  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  process.env.POWERTOOLS_LOG_LEVEL = options.logLevel ?? 'WARN';
   const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-bench-'));
   const runtime = await startRuntime({
     root: resolve(import.meta.dirname, '../..'),
     dataDir,
     port: 0,
     dynamoInMemory: process.env.BENCH_DYNAMODB_ON_DISK !== 'true',
+    ...(options.countRequests ? { countRequests: true } : {}),
     log: () => {},
   });
   const doc = DynamoDBDocumentClient.from(

@@ -5,8 +5,8 @@ import {
   breakEvenUtilisation,
   dollarsPerMillion,
   perCustomer,
+  provisionedDynamo,
   scale,
-  withProvisionedDynamo,
 } from '../bench/cost-model.js';
 
 let upstream: Server | undefined;
@@ -154,9 +154,9 @@ describe('cost and scale model', () => {
     const onDemand = dollarsPerMillion(p);
 
     // Act
-    const at70 = withProvisionedDynamo(onDemand, p, 0.7);
-    const atFull = withProvisionedDynamo(onDemand, p, 1);
-    const breakEven = breakEvenUtilisation(onDemand, p, onDemand.total - 1);
+    const at70 = dollarsPerMillion(p, provisionedDynamo(0.7));
+    const atFull = dollarsPerMillion(p, provisionedDynamo(1));
+    const breakEven = breakEvenUtilisation(p, onDemand.total - 1);
 
     // Assess: a write unit-hour of $0.00065 is $0.1806 per million units at full use; 10 WRU per
     // customer is $1.81 at 100 % and $2.58 at 70 %. Every other line stays as it was.
@@ -167,8 +167,8 @@ describe('cost and scale model', () => {
       c.lines.filter((l) => !l.item.startsWith('DynamoDB')).map((l) => l.dollarsPerMillion);
     expect(others(at70)).toEqual(others(onDemand));
     // At the break-even utilisation the provisioned total is exactly the asked price.
-    expect(withProvisionedDynamo(onDemand, p, breakEven).total).toBeCloseTo(onDemand.total - 1, 9);
-    expect(breakEvenUtilisation(onDemand, p, 0)).toBe(Number.POSITIVE_INFINITY);
+    expect(dollarsPerMillion(p, provisionedDynamo(breakEven)).total).toBeCloseTo(onDemand.total - 1, 9);
+    expect(breakEvenUtilisation(p, 0)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('names the ceiling that binds and says when one fan-out invocation cannot finish', () => {

@@ -5,7 +5,7 @@
  */
 import type { CaseStatus, ComplianceCase } from '../cases/case.js';
 import { npsOf, participationRate } from '../feedback/nps.js';
-import type { ResponseCounts } from '../feedback/store.js';
+import { emptyCounts, type ResponseCounts } from '../feedback/store.js';
 import type { AuditOutcome } from '../ports.js';
 import type {
   CaptureCurve,
@@ -326,16 +326,7 @@ export function feedbackSeries(
       return orderedSegments(segments, extra).map((segment) => ({
         period,
         segment,
-        ...feedbackPoint(
-          bySegment[segment] ?? {
-            promoters: 0,
-            passives: 0,
-            detractors: 0,
-            skipped: 0,
-            surveyed: 0,
-            unlinked: 0,
-          },
-        ),
+        ...feedbackPoint(bySegment[segment] ?? emptyCounts()),
       }));
     }),
   };
@@ -343,14 +334,7 @@ export function feedbackSeries(
 
 /** Counters of all segments of a period added up (for the summary's single NPS figure). */
 export function totalCounts(bySegment: Readonly<Record<string, ResponseCounts>>): ResponseCounts {
-  const total: ResponseCounts = {
-    promoters: 0,
-    passives: 0,
-    detractors: 0,
-    skipped: 0,
-    surveyed: 0,
-    unlinked: 0,
-  };
+  const total = emptyCounts();
   for (const c of Object.values(bySegment)) {
     for (const key of Object.keys(total) as (keyof ResponseCounts)[]) total[key] += c[key];
   }

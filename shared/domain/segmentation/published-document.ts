@@ -52,14 +52,9 @@ export function publishedVersionProvider<T>(
   const clock = options.clock ?? Date.now;
   const builtByVersion = new Map<string, T>();
   let current: { value: T; checkedAt: number } | undefined;
-  const once = (key: string, model: () => RiskModel | Promise<RiskModel>) => {
-    const cached = builtByVersion.get(key);
-    if (cached) return cached;
-    return Promise.resolve(model()).then((m) => {
-      const value = build(m);
-      builtByVersion.set(key, value);
-      return value;
-    });
+  const builtFor = async (key: string, load: () => Promise<RiskModel>): Promise<T> => {
+    if (!builtByVersion.has(key)) builtByVersion.set(key, build(await load()));
+    return builtByVersion.get(key) as T;
   };
   return async () => {
     if (current && clock() - current.checkedAt < options.ttlMs) return current.value;
@@ -68,10 +63,10 @@ export function publishedVersionProvider<T>(
     if (!pointer) {
       const model = options.fallback ?? loadDefaultModel();
       // Its own key: a stored version with the same id and number must not be served from it.
-      value = await once(`fallback:${model.modelId}@${model.version}`, () => model);
+      value = await builtFor(`fallback:${model.modelId}@${model.version}`, async () => model);
     } else {
       const key = `${pointer.modelId}@${pointer.version}`;
-      value = await once(key, async () => {
+      value = await builtFor(key, async () => {
         const stored = await store.get(pointer.modelId, pointer.version);
         if (!stored) throw new Error(`Published model ${key} is missing from the store`);
         return stored.document;

@@ -4,12 +4,11 @@
  * all as the zod schemas the handlers validate with or answer by. Every manifest route must have an
  * entry here (a unit test checks), so a new route cannot ship undocumented. Error responses share
  * one schema; the statuses every route can answer (401, 403, 413, 415, 500) are added from the
- * manifest, so entries list only the route's own ones.
+ * manifest, so entries list only the route's own ones. Audit, case, override and scoring routes
+ * are in registry-compliance.ts, insights, dashboard and reference routes in registry-insights.ts
+ * (spread in place, so the document keeps its order); shared schemas in route-doc.ts.
  */
 import { z } from 'zod';
-import { verificationReportSchema } from '../../domain/audit-trail/responses.js';
-import { openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
-import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
 import { riskloopDeliverySchema } from '../../domain/feedback/provider-riskloop.js';
 import {
   blindSpotsSchema,
@@ -18,16 +17,6 @@ import {
   secretRotatedSchema,
 } from '../../domain/feedback/responses.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
-import {
-  captureCurveSchema,
-  caseStatsSchema,
-  customerHistorySchema,
-  feedbackStatsSchema,
-  incidentsSchema,
-  insightsSummarySchema,
-  modelTimelineSchema,
-  segmentCustomersSchema,
-} from '../../domain/insights/schemas.js';
 import { subjectRequest } from '../../domain/privacy/erasure.js';
 import { personalDataRequest } from '../../domain/privacy/personal-data-access.js';
 import {
@@ -48,101 +37,30 @@ import {
 } from '../../domain/risk-model/responses.js';
 import { customerRecord, transactionRecord } from '../../domain/schemas.js';
 import {
-  clusterReportSchema,
-  scoringModelListSchema,
-  scoringModelPublishedSchema,
-  scoringModelTrainedSchema,
-} from '../../domain/scoring/responses.js';
-import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
-import { pinRequest } from '../../domain/segmentation/overrides.js';
-import {
   lookupResultSchema,
-  pinSchema,
   resegmentationRunSchema,
   runStartedSchema,
   segmentCountsSchema,
   segmentViewSchema,
   simulationResponseSchema,
-  unpinSchema,
 } from '../../domain/segmentation/responses.js';
 import { resegmentationRequest, runIdSchema } from '../../domain/segmentation/runs.js';
 import { simulationRequest } from '../../domain/segmentation/simulation-request.js';
+import { complianceRouteDocs } from './registry-compliance.js';
+import { insightsRouteDocs } from './registry-insights.js';
+import {
+  conflict,
+  emptyBody,
+  idempotencyKey,
+  invalid,
+  modelVersionParams,
+  notFound,
+  period,
+  pseudonym,
+  type RouteDoc,
+} from './route-doc.js';
 
-export type Tag =
-  | 'Ingestion'
-  | 'Segments'
-  | 'Risk models'
-  | 'Overrides'
-  | 'Scoring'
-  | 'Feedback'
-  | 'Cases'
-  | 'Audit'
-  | 'Privacy'
-  | 'Insights'
-  | 'Dashboard'
-  | 'Reference';
-
-export interface ResponseDoc {
-  description: string;
-  /** Omitted for error statuses: they all answer the shared error schema. */
-  schema?: z.ZodTypeAny;
-  /** Defaults to application/json. */
-  contentType?: string;
-}
-
-export interface RouteDoc {
-  tag: Tag;
-  summary: string;
-  description?: string;
-  /** Path parameters default to a string; name a schema here to say more. */
-  params?: Record<string, z.ZodTypeAny>;
-  query?: z.AnyZodObject;
-  headers?: z.AnyZodObject;
-  body?: z.ZodTypeAny;
-  /** Success statuses with their bodies, and the route's own error statuses with a description. */
-  responses: Record<number, ResponseDoc>;
-}
-
-const pseudonym = z
-  .string()
-  .regex(/^k\d+\.[A-Za-z0-9_-]{43}$/)
-  .describe('A customer pseudonym: <keyVersion>.<43 base64url characters>.');
-const modelVersionParams = {
-  modelId: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
-  version: z.string().regex(/^[1-9]\d*$/),
-};
-const caseId = z.string().regex(/^case_[A-Za-z0-9_-]{22}$/);
-const period = z
-  .string()
-  .regex(/^\d{4}-\d{2}$/)
-  .describe('YYYY-MM; the current month by default.');
-const idempotencyKey = z
-  .object({
-    'Idempotency-Key': z
-      .string()
-      .regex(/^[\x21-\x7e]{1,255}$/)
-      .optional()
-      .describe(
-        'The first answer comes back verbatim for 24 hours; the same key with another body is a 422.',
-      ),
-  })
-  .strict();
-/** Routes that act on the path alone still take a JSON body (the body limit applies); send {}. */
-const emptyBody = z.object({}).describe('Send {}: the path says everything.');
-
-const months = z
-  .object({
-    months: z
-      .string()
-      .regex(/^\d{1,2}$/)
-      .optional()
-      .describe('How many months back, 1-36; 12 by default.'),
-  })
-  .strict();
-
-const notFound = (what: string): ResponseDoc => ({ description: `No such ${what}` });
-const invalid: ResponseDoc = { description: 'Invalid input: details name each field' };
-const conflict = (why: string): ResponseDoc => ({ description: why });
+export type { ResponseDoc, RouteDoc, Tag } from './route-doc.js';
 
 export const routeDocs: Record<string, RouteDoc> = {
   'POST /v1/customers': {
@@ -274,137 +192,7 @@ export const routeDocs: Record<string, RouteDoc> = {
       409: conflict('Not a draft'),
     },
   },
-  'GET /v1/audit/verification': {
-    tag: 'Audit',
-    summary: "Verify one day's hash-chained audit trail and its signed checkpoints",
-    query: z
-      .object({
-        day: z
-          .string()
-          .regex(/^\d{4}-\d{2}-\d{2}$/)
-          .optional()
-          .describe('YYYY-MM-DD; today by default.'),
-      })
-      .strict(),
-    responses: {
-      200: { description: 'The report, naming every tampered record', schema: verificationReportSchema },
-      400: invalid,
-    },
-  },
-  'GET /v1/cases': {
-    tag: 'Cases',
-    summary: 'Cases by status (open by default) and kind',
-    query: z
-      .object({
-        status: z.enum(['open', 'in_review', 'closed']).optional(),
-        kind: z.enum(['kyc_review', 'enhanced_due_diligence', 'compliance_review']).optional(),
-      })
-      .strict(),
-    responses: { 200: { description: 'Up to 500 cases', schema: caseListSchema }, 400: invalid },
-  },
-  'POST /v1/cases': {
-    tag: 'Cases',
-    summary: 'Open a case (the same cause opens the same case once)',
-    body: openCaseRequest,
-    responses: {
-      201: { description: 'Opened', schema: caseSchema },
-      200: { description: 'Already open for this cause', schema: caseSchema },
-      400: invalid,
-    },
-  },
-  'GET /v1/cases/{caseId}': {
-    tag: 'Cases',
-    summary: 'One case',
-    params: { caseId },
-    responses: { 200: { description: 'The case', schema: caseSchema }, 400: invalid, 404: notFound('case') },
-  },
-  'POST /v1/cases/{caseId}/transitions': {
-    tag: 'Cases',
-    summary: 'Take a case into review, or close it with an outcome',
-    params: { caseId },
-    body: transitionRequest,
-    responses: {
-      200: { description: 'The case after the move', schema: caseSchema },
-      400: invalid,
-      404: notFound('case'),
-      409: conflict('Not allowed from the current status, or the case moved meanwhile'),
-    },
-  },
-  'PUT /v1/customers/{pseudonym}/pin': {
-    tag: 'Overrides',
-    summary: "Pin a customer's segment with a reason and an expiry",
-    params: { pseudonym },
-    body: pinRequest,
-    responses: {
-      200: { description: 'The pin', schema: pinSchema },
-      400: invalid,
-      404: notFound('customer'),
-    },
-  },
-  'DELETE /v1/customers/{pseudonym}/pin': {
-    tag: 'Overrides',
-    summary: 'Lift a pin',
-    params: { pseudonym },
-    responses: {
-      200: { description: 'Lifted', schema: unpinSchema },
-      400: invalid,
-      404: notFound('pin'),
-    },
-  },
-  'POST /v1/audit-outcomes': {
-    tag: 'Scoring',
-    summary: 'Record 1-1000 audit outcomes (the labels of predictive scoring)',
-    body: z.object({ outcomes: z.array(outcomeRecord).min(1).max(1000) }).strict(),
-    responses: {
-      207: { description: 'One result per outcome, in input order', schema: batchOutcomeSchema },
-      400: invalid,
-    },
-  },
-  'POST /v1/scoring-models': {
-    tag: 'Scoring',
-    summary: 'Train an explainable scoring model on the audit outcomes',
-    body: trainingRequest,
-    responses: {
-      201: { description: 'Trained, with validation metrics', schema: scoringModelTrainedSchema },
-      400: invalid,
-      422: conflict('Too few or one-sided outcomes to train on'),
-    },
-  },
-  'GET /v1/scoring-models': {
-    tag: 'Scoring',
-    summary: 'Scoring model versions and the one in use',
-    responses: { 200: { description: 'Versions', schema: scoringModelListSchema } },
-  },
-  'POST /v1/scoring-models/{version}/publish': {
-    tag: 'Scoring',
-    summary: 'Put a scoring model version in use',
-    params: { version: modelVersionParams.version },
-    body: emptyBody,
-    responses: {
-      200: { description: 'In use', schema: scoringModelPublishedSchema },
-      400: invalid,
-      404: notFound('scoring model version'),
-      409: conflict('Another publication won'),
-    },
-  },
-  'GET /v1/reports/clusters': {
-    tag: 'Scoring',
-    summary: 'k-means discovery report beside the current segments',
-    query: z
-      .object({
-        k: z
-          .string()
-          .regex(/^([2-9]|1[0-2])$/)
-          .optional()
-          .describe('2-12; chosen by silhouette when absent.'),
-      })
-      .strict(),
-    responses: {
-      200: { description: 'Clusters with their segment mix', schema: clusterReportSchema },
-      400: invalid,
-      422: conflict('The population cannot be clustered'),
-    },
-  },
+  ...complianceRouteDocs,
   'POST /v1/webhooks/surveys/{provider}': {
     tag: 'Feedback',
     summary: 'A signed survey delivery (Standard Webhooks)',
@@ -515,90 +303,5 @@ export const routeDocs: Record<string, RouteDoc> = {
       404: notFound('run'),
     },
   },
-  'GET /v1/insights/summary': {
-    tag: 'Insights',
-    summary: 'Segment distribution, trend, reason codes and KPI tiles',
-    query: months,
-    responses: { 200: { description: 'Summary', schema: insightsSummarySchema }, 400: invalid },
-  },
-  'GET /v1/insights/capture-curve': {
-    tag: 'Insights',
-    summary: 'Share of audit issues captured by the riskiest customers (capture curve), per segment',
-    responses: { 200: { description: 'Capture curve', schema: captureCurveSchema } },
-  },
-  'GET /v1/insights/incidents': {
-    tag: 'Insights',
-    summary: 'Audit outcomes per month and current segment',
-    query: months,
-    responses: { 200: { description: 'Series', schema: incidentsSchema }, 400: invalid },
-  },
-  'GET /v1/insights/cases': {
-    tag: 'Insights',
-    summary: 'Open, in-review and closed cases and median time to close, per segment',
-    responses: { 200: { description: 'Per segment', schema: caseStatsSchema } },
-  },
-  'GET /v1/insights/feedback': {
-    tag: 'Insights',
-    summary: 'NPS and participation per segment and month',
-    query: months,
-    responses: { 200: { description: 'Series', schema: feedbackStatsSchema }, 400: invalid },
-  },
-  'GET /v1/insights/model-timeline': {
-    tag: 'Insights',
-    summary: 'Risk and scoring model versions over time',
-    responses: { 200: { description: 'Timeline', schema: modelTimelineSchema } },
-  },
-  'GET /v1/insights/segments/{segment}/customers': {
-    tag: 'Insights',
-    summary: 'Customers of a segment (pseudonyms), a page at a time',
-    params: { segment: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) },
-    query: z
-      .object({
-        limit: z.string().regex(/^\d+$/).optional().describe('1-1000; 100 by default.'),
-        cursor: z.string().optional().describe('nextCursor of the previous page.'),
-      })
-      .strict(),
-    responses: {
-      200: { description: 'A page', schema: segmentCustomersSchema },
-      400: invalid,
-      404: notFound('segment'),
-    },
-  },
-  'GET /v1/customers/{pseudonym}/history': {
-    tag: 'Insights',
-    summary: "A customer's assignment history with explanations",
-    params: { pseudonym },
-    responses: {
-      200: { description: 'Current assignment and history', schema: customerHistorySchema },
-      400: invalid,
-      404: notFound('customer'),
-    },
-  },
-  'GET /dashboard': {
-    tag: 'Dashboard',
-    summary: 'The dashboard page (it calls the insights API with your key)',
-    responses: { 200: { description: 'HTML', schema: z.string(), contentType: 'text/html' } },
-  },
-  'GET /dashboard/dashboard.js': {
-    tag: 'Dashboard',
-    summary: "The dashboard's script, with its charting library bundled",
-    responses: { 200: { description: 'JavaScript', schema: z.string(), contentType: 'text/javascript' } },
-  },
-  'GET /dashboard/styles.css': {
-    tag: 'Dashboard',
-    summary: "The dashboard's style sheet",
-    responses: { 200: { description: 'CSS', schema: z.string(), contentType: 'text/css' } },
-  },
-  'GET /openapi.json': {
-    tag: 'Reference',
-    summary: 'This OpenAPI 3.1 document',
-    responses: {
-      200: { description: 'The document', schema: z.object({ openapi: z.string() }).passthrough() },
-    },
-  },
-  'GET /docs': {
-    tag: 'Reference',
-    summary: 'The API reference, rendered as HTML from this document',
-    responses: { 200: { description: 'HTML', schema: z.string(), contentType: 'text/html' } },
-  },
+  ...insightsRouteDocs,
 };

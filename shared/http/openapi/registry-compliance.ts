@@ -1,0 +1,159 @@
+/** API documentation of the audit, case, override and scoring routes (see registry.ts). */
+import { z } from 'zod';
+import { verificationReportSchema } from '../../domain/audit-trail/responses.js';
+import { openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
+import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
+import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
+import {
+  clusterReportSchema,
+  scoringModelListSchema,
+  scoringModelPublishedSchema,
+  scoringModelTrainedSchema,
+} from '../../domain/scoring/responses.js';
+import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
+import { pinRequest } from '../../domain/segmentation/overrides.js';
+import { pinSchema, unpinSchema } from '../../domain/segmentation/responses.js';
+import {
+  caseId,
+  conflict,
+  emptyBody,
+  invalid,
+  modelVersionParams,
+  notFound,
+  pseudonym,
+  type RouteDoc,
+} from './route-doc.js';
+
+export const complianceRouteDocs: Record<string, RouteDoc> = {
+  'GET /v1/audit/verification': {
+    tag: 'Audit',
+    summary: "Verify one day's hash-chained audit trail and its signed checkpoints",
+    query: z
+      .object({
+        day: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .optional()
+          .describe('YYYY-MM-DD; today by default.'),
+      })
+      .strict(),
+    responses: {
+      200: { description: 'The report, naming every tampered record', schema: verificationReportSchema },
+      400: invalid,
+    },
+  },
+  'GET /v1/cases': {
+    tag: 'Cases',
+    summary: 'Cases by status (open by default) and kind',
+    query: z
+      .object({
+        status: z.enum(['open', 'in_review', 'closed']).optional(),
+        kind: z.enum(['kyc_review', 'enhanced_due_diligence', 'compliance_review']).optional(),
+      })
+      .strict(),
+    responses: { 200: { description: 'Up to 500 cases', schema: caseListSchema }, 400: invalid },
+  },
+  'POST /v1/cases': {
+    tag: 'Cases',
+    summary: 'Open a case (the same cause opens the same case once)',
+    body: openCaseRequest,
+    responses: {
+      201: { description: 'Opened', schema: caseSchema },
+      200: { description: 'Already open for this cause', schema: caseSchema },
+      400: invalid,
+    },
+  },
+  'GET /v1/cases/{caseId}': {
+    tag: 'Cases',
+    summary: 'One case',
+    params: { caseId },
+    responses: { 200: { description: 'The case', schema: caseSchema }, 400: invalid, 404: notFound('case') },
+  },
+  'POST /v1/cases/{caseId}/transitions': {
+    tag: 'Cases',
+    summary: 'Take a case into review, or close it with an outcome',
+    params: { caseId },
+    body: transitionRequest,
+    responses: {
+      200: { description: 'The case after the move', schema: caseSchema },
+      400: invalid,
+      404: notFound('case'),
+      409: conflict('Not allowed from the current status, or the case moved meanwhile'),
+    },
+  },
+  'PUT /v1/customers/{pseudonym}/pin': {
+    tag: 'Overrides',
+    summary: "Pin a customer's segment with a reason and an expiry",
+    params: { pseudonym },
+    body: pinRequest,
+    responses: {
+      200: { description: 'The pin', schema: pinSchema },
+      400: invalid,
+      404: notFound('customer'),
+    },
+  },
+  'DELETE /v1/customers/{pseudonym}/pin': {
+    tag: 'Overrides',
+    summary: 'Lift a pin',
+    params: { pseudonym },
+    responses: {
+      200: { description: 'Lifted', schema: unpinSchema },
+      400: invalid,
+      404: notFound('pin'),
+    },
+  },
+  'POST /v1/audit-outcomes': {
+    tag: 'Scoring',
+    summary: 'Record 1-1000 audit outcomes (the labels of predictive scoring)',
+    body: z.object({ outcomes: z.array(outcomeRecord).min(1).max(1000) }).strict(),
+    responses: {
+      207: { description: 'One result per outcome, in input order', schema: batchOutcomeSchema },
+      400: invalid,
+    },
+  },
+  'POST /v1/scoring-models': {
+    tag: 'Scoring',
+    summary: 'Train an explainable scoring model on the audit outcomes',
+    body: trainingRequest,
+    responses: {
+      201: { description: 'Trained, with validation metrics', schema: scoringModelTrainedSchema },
+      400: invalid,
+      422: conflict('Too few or one-sided outcomes to train on'),
+    },
+  },
+  'GET /v1/scoring-models': {
+    tag: 'Scoring',
+    summary: 'Scoring model versions and the one in use',
+    responses: { 200: { description: 'Versions', schema: scoringModelListSchema } },
+  },
+  'POST /v1/scoring-models/{version}/publish': {
+    tag: 'Scoring',
+    summary: 'Put a scoring model version in use',
+    params: { version: modelVersionParams.version },
+    body: emptyBody,
+    responses: {
+      200: { description: 'In use', schema: scoringModelPublishedSchema },
+      400: invalid,
+      404: notFound('scoring model version'),
+      409: conflict('Another publication won'),
+    },
+  },
+  'GET /v1/reports/clusters': {
+    tag: 'Scoring',
+    summary: 'k-means discovery report beside the current segments',
+    query: z
+      .object({
+        k: z
+          .string()
+          .regex(/^([2-9]|1[0-2])$/)
+          .optional()
+          .describe('2-12; chosen by silhouette when absent.'),
+      })
+      .strict(),
+    responses: {
+      200: { description: 'Clusters with their segment mix', schema: clusterReportSchema },
+      400: invalid,
+      422: conflict('The population cannot be clustered'),
+    },
+  },
+};

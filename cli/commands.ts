@@ -97,13 +97,18 @@ export async function explain(client: ApiClient, externalId: string): Promise<Ou
 
 export async function resegment(
   client: ApiClient,
-  options: { olderThanDays?: number; wait: boolean; timeoutSeconds: number; quiet: boolean },
+  options: {
+    olderThanDays?: number;
+    scope?: 'all' | 'due';
+    wait: boolean;
+    timeoutSeconds: number;
+    quiet: boolean;
+  },
 ): Promise<Outcome> {
-  const started = await client.ok(
-    'POST',
-    '/v1/resegmentation-runs',
-    options.olderThanDays === undefined ? {} : { olderThanDays: options.olderThanDays },
-  );
+  const started = await client.ok('POST', '/v1/resegmentation-runs', {
+    ...(options.olderThanDays === undefined ? {} : { olderThanDays: options.olderThanDays }),
+    ...(options.scope ? { scope: options.scope } : {}),
+  });
   const { runId, shards } = started.body as { runId: string; shards: number };
   if (!options.wait) {
     return {
@@ -128,7 +133,10 @@ export async function resegment(
       if (tty) process.stderr.write('\n');
       return {
         json: run,
-        text: [`Run ${runId}: ${run.done} re-segmented, ${run.failed} failed, of ${run.enqueued}`],
+        text: [
+          `Run ${runId}: ${run.done} re-segmented, ${run.failed} failed, of ${run.enqueued}` +
+            (run.upToDate ? ` (${run.upToDate} up to date, not queued)` : ''),
+        ],
         exitCode: run.failed > 0 ? exitCodes.problem : exitCodes.ok,
       };
     }

@@ -22,6 +22,7 @@ Commands
   explain <externalId>           a customer's segment, score and the rules that fired
   resegment                      re-segment everyone and follow the run
       --older-than-days N             only decisions older than N days
+      --scope all|due                 everyone (default) or only due decisions, as the daily run
       --detach                        start the run and return at once
       --timeout SECONDS               stop following after this long (default 600)
   simulate <draft.json>          simulate a risk-model draft (or a simulation request) on the population
@@ -53,6 +54,7 @@ const options = {
   'batch-size': { type: 'string' },
   report: { type: 'string' },
   'older-than-days': { type: 'string' },
+  scope: { type: 'string' },
   detach: { type: 'boolean' },
   timeout: { type: 'string' },
   'sample-size': { type: 'string' },
@@ -110,7 +112,11 @@ async function run(argv: string[]): Promise<number> {
     },
     segments: () => expectArgs('segments', args, 0, 'no arguments'),
     explain: () => expectArgs('explain', args, 1, 'one external id'),
-    resegment: () => expectArgs('resegment', args, 0, 'no arguments'),
+    resegment: () => {
+      expectArgs('resegment', args, 0, 'no arguments');
+      if (values.scope !== undefined && values.scope !== 'all' && values.scope !== 'due')
+        throw usageError('--scope must be all or due');
+    },
     simulate: () => expectArgs('simulate', args, 1, 'one draft file'),
     kpis: () => expectArgs('kpis', args, 0, 'no arguments'),
     audit: () => {
@@ -151,6 +157,7 @@ async function run(argv: string[]): Promise<number> {
         : command === 'resegment'
           ? await resegment(client, {
               ...(olderThanDays === undefined ? {} : { olderThanDays }),
+              ...(values.scope ? { scope: values.scope as 'all' | 'due' } : {}),
               wait: values.detach !== true,
               timeoutSeconds,
               quiet,

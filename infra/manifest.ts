@@ -152,6 +152,8 @@ export const functions = {
     },
     tables: {
       riskModels: 'readwrite',
+      // The versions in use, which a run over due decisions compares with.
+      scoringModels: 'read',
       audit: 'readwrite',
       assignments: 'read',
       runs: 'readwrite',
@@ -301,7 +303,8 @@ export const functions = {
     timeoutSeconds: 300,
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
     // Records the run and queues one message per scan shard; resegmentShardWorker does the scanning.
-    tables: { runs: 'readwrite' },
+    // Reads the versions in use once, which the shards of a run over due decisions compare with.
+    tables: { runs: 'readwrite', riskModels: 'read', scoringModels: 'read' },
     queues: { resegmentationShards: 'send' },
   },
   resegmentShardWorker: {

@@ -4,20 +4,27 @@
  * resegment`, or an event `{ "filter": { "olderThanDays": 30 } }`) to restrict a run to decisions
  * older than N days. It only records the run and queues one message per scan shard
  * (RESEGMENT_SHARDS, default 32): resegmentShardWorker scans, so no single invocation has to read
- * the whole population before its timeout. Unchanged inputs cost a read in the worker and write
- * nothing, so a run is safe to repeat.
+ * the whole population before its timeout. The scheduled run covers only due decisions (no
+ * decision yet, another model version, inputs changed with time); `{ "filter": { "scope": "all" } }`
+ * covers everyone. Unchanged inputs write nothing, so a run is safe to repeat.
  */
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { startResegmentation } from '../../shared/domain/segmentation/runs.js';
+import { currentVersions } from '../../shared/domain/segmentation/freshness.js';
+import { runFilter, startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.resegmentScheduler));
 const logger = createLogger('resegmentScheduler');
-const deps = { runs: adapters.runs(settings), shards: adapters.resegmentationShards(settings) };
+const stores = { riskModels: adapters.riskModels(settings), scoringModels: adapters.scoringModels(settings) };
+const deps = {
+  runs: adapters.runs(settings),
+  shards: adapters.resegmentationShards(settings),
+  currentVersions: (now: Date) => currentVersions(stores, now),
+};
 const shards = adapters.resegmentationShardCount();
 
 const invocation = z
@@ -25,10 +32,7 @@ const invocation = z
     /** EventBridge's event id: a retried delivery of the same event names the same run. */
     id: z.string().optional(),
     source: z.string().optional(),
-    filter: z
-      .object({ olderThanDays: z.number().int().min(0).max(3650).optional() })
-      .strict()
-      .optional(),
+    filter: runFilter.optional(),
   })
   .passthrough();
 

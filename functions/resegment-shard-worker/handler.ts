@@ -22,6 +22,7 @@ const deps = {
   queue: adapters.segmentationQueue(settings),
   customers: (segment: number, of: number) => profiles.scanPseudonyms({ segment, of }),
   assignments: (segment: number, of: number) => assignments.scanAll({ segment, of }),
+  decisions: (pseudonyms: readonly string[]) => assignments.freshness(pseudonyms),
 };
 
 const recordHandler = async (record: SQSRecord): Promise<void> => {
@@ -37,12 +38,13 @@ const recordHandler = async (record: SQSRecord): Promise<void> => {
     logger.error('invalid shard message', { messageId: record.messageId });
     throw new Error('Invalid shard message');
   }
-  const { enqueued, counted } = await runShard(deps, job.data);
+  const { enqueued, upToDate, counted } = await runShard(deps, job.data);
   logger.info('shard enqueued', {
     runId: job.data.runId,
     segment: job.data.segment,
     of: job.data.of,
     enqueued,
+    upToDate,
     counted,
   });
 };

@@ -24,6 +24,7 @@ import {
   publishVersion,
   retireDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
+import { currentVersions } from '../../shared/domain/segmentation/freshness.js';
 import {
   resegmentationRequest,
   runFinished,
@@ -44,7 +45,12 @@ const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('riskModelsApi');
 const store = adapters.riskModels(settings);
 const assignments = adapters.assignments(settings);
-const runDeps = { runs: adapters.runs(settings), shards: adapters.resegmentationShards(settings) };
+const versionStores = { riskModels: store, scoringModels: adapters.scoringModels(settings) };
+const runDeps = {
+  runs: adapters.runs(settings),
+  shards: adapters.resegmentationShards(settings),
+  currentVersions: (now: Date) => currentVersions(versionStores, now),
+};
 const resegmentShards = adapters.resegmentationShardCount();
 
 // Not strict: some routes carry further path parameters (e.g. otherVersion).
@@ -211,14 +217,13 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     const parsed = resegmentationRequest.safeParse(event.jsonBody);
     if (!parsed.success)
       throw new ValidationError(
-        'Body must be {} or { "olderThanDays": N }',
+        'Body must be {}, or set "olderThanDays": N and/or "scope": "all" | "due"',
         toErrorDetails(parsed.error.issues),
       );
-    const { olderThanDays } = parsed.data;
     const run = await startResegmentation(runDeps, {
       runId: `run-${event.requestContext.requestId || randomUUID()}`,
       cause: 'manual',
-      ...(olderThanDays === undefined ? {} : { filter: { olderThanDays } }),
+      filter: parsed.data,
       shards: resegmentShards,
       now: new Date(),
     });

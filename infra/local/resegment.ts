@@ -1,7 +1,8 @@
 /**
- * `npm run resegment -- [--older-than-days N]`: starts a re-segmentation run on the running local
- * system (the same function EventBridge triggers daily) and shows its progress until every scan
- * shard has reported and every enqueued customer is done or has finally failed.
+ * `npm run resegment -- [--older-than-days N] [--scope all|due]`: starts a re-segmentation run on
+ * the running local system (the same function EventBridge triggers daily) and shows its progress
+ * until every scan shard has reported and every enqueued customer is done or has finally failed.
+ * By hand the run covers everyone; `--scope due` only the decisions the daily run would re-evaluate.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,11 +15,16 @@ import { localCredentials, localRegion } from './provision.js';
 import { attachToRunningSystem, repoRoot } from './running.js';
 
 const { values } = parseArgs({
-  options: { 'older-than-days': { type: 'string' }, timeout: { type: 'string' } },
+  options: { 'older-than-days': { type: 'string' }, scope: { type: 'string' }, timeout: { type: 'string' } },
 });
 const olderThanDays = values['older-than-days'] === undefined ? undefined : Number(values['older-than-days']);
 if (olderThanDays !== undefined && !(Number.isInteger(olderThanDays) && olderThanDays >= 0)) {
   process.stderr.write('--older-than-days must be a whole number of days\n');
+  process.exit(2);
+}
+const scope = values.scope;
+if (scope !== undefined && scope !== 'all' && scope !== 'due') {
+  process.stderr.write('--scope must be all or due\n');
   process.exit(2);
 }
 const timeoutMs = Number(values.timeout ?? 600) * 1000;
@@ -26,7 +32,7 @@ const timeoutMs = Number(values.timeout ?? 600) * 1000;
 const state = attachToRunningSystem();
 const { runId } = (await new LocalLambdas(repoRoot, state.stage).invoke('resegmentScheduler', {
   source: 'riskloop.cli',
-  ...(olderThanDays === undefined ? {} : { filter: { olderThanDays } }),
+  filter: { ...(olderThanDays === undefined ? {} : { olderThanDays }), ...(scope ? { scope } : {}) },
 })) as { runId: string; shards: number };
 
 const doc = DynamoDBDocumentClient.from(
@@ -53,7 +59,14 @@ for (;;) {
   if (run) process.stderr.write(`\r${runId}  ${bar(run)}`);
   if (run && runFinished(run)) {
     process.stderr.write('\n');
-    const summary = { runId, enqueued: run.enqueued, done: run.done, failed: run.failed, shards: run.shards };
+    const summary = {
+      runId,
+      enqueued: run.enqueued,
+      upToDate: run.upToDate ?? 0,
+      done: run.done,
+      failed: run.failed,
+      shards: run.shards,
+    };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     process.exit(run.failed > 0 ? 1 : 0);
   }

@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Assignment, AssignmentStore, AuditEvent } from '../domain/ports.js';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Assignment, AssignmentStore, AuditEvent, DecisionFreshness } from '../domain/ports.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
@@ -47,6 +48,45 @@ export class DynamoAssignmentStore implements AssignmentStore {
       this.audit,
     );
     return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
+  }
+
+  async refreshRecheckAt(
+    updates: readonly { pseudonym: string; revision: number; recheckAt: string | null }[],
+  ): Promise<void> {
+    await Promise.all(
+      updates.map((u) =>
+        this.doc
+          .send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pseudonym: u.pseudonym },
+              UpdateExpression: 'SET recheckAt = :at',
+              ConditionExpression: 'revision = :revision',
+              ExpressionAttributeValues: { ':at': u.recheckAt, ':revision': u.revision },
+            }),
+          )
+          .catch((error: unknown) => {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }),
+      ),
+    );
+  }
+
+  async freshness(
+    pseudonyms: readonly string[],
+  ): Promise<Map<string, DecisionFreshness & { pseudonym: string }>> {
+    const items = await batchGet<DecisionFreshness & { pseudonym: string }>(
+      this.doc,
+      this.tableName,
+      'pseudonym',
+      pseudonyms,
+      false,
+      {
+        expression: 'pseudonym, modelId, modelVersion, recheckAt, #prediction.#model',
+        names: { '#prediction': 'prediction', '#model': 'model' },
+      },
+    );
+    return new Map(items.map((a) => [a.pseudonym, a]));
   }
 
   async countBySegment(segments: readonly string[]): Promise<Record<string, number>> {

@@ -21,7 +21,13 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async shardEnqueued(runId: string, segment: number, count: number, at: string): Promise<boolean> {
+  async shardEnqueued(
+    runId: string,
+    segment: number,
+    count: number,
+    at: string,
+    upToDate = 0,
+  ): Promise<boolean> {
     let after: Record<string, unknown> | undefined;
     try {
       // The shard joins a number set under a condition, so a redelivered shard adds nothing twice.
@@ -29,10 +35,11 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { runId },
-          UpdateExpression: 'ADD enqueued :n, shardsReported :one, reportedShards :shard',
+          UpdateExpression: 'ADD enqueued :n, upToDate :u, shardsReported :one, reportedShards :shard',
           ConditionExpression: 'attribute_exists(runId) AND NOT contains(reportedShards, :segment)',
           ExpressionAttributeValues: {
             ':n': count,
+            ':u': upToDate,
             ':one': 1,
             ':shard': new Set([segment]),
             ':segment': segment,

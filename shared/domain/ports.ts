@@ -81,16 +81,24 @@ export interface SegmentationJob {
 }
 
 /** A re-segmentation run: safe to re-run; each run counts its own jobs. */
+/**
+ * Which customers a run re-evaluates: `all`, or only those whose decision is `due` (no decision,
+ * another model version, or inputs that changed with time; see segmentation/freshness.ts).
+ */
+export type RunScope = 'all' | 'due';
+
 export interface ResegmentationRun {
   runId: string;
   cause: SegmentationCause;
-  filter: { olderThanDays?: number };
+  filter: { olderThanDays?: number; scope?: RunScope };
   /** `enqueued` once every scan shard has reported its count. */
   status: 'enqueuing' | 'enqueued';
   startedAt: string;
   enqueuedAt?: string;
   /** Sum of the counts the shards reported so far. */
   enqueued: number;
+  /** Customers the shards found up to date and did not queue (runs over `due` decisions only). */
+  upToDate?: number;
   done: number;
   failed: number;
   expiresAt: number;
@@ -110,6 +118,8 @@ export interface ShardJob {
   segment: number;
   of: number;
   assignedBefore?: string;
+  /** Set on runs over due decisions: the versions every shard compares decisions with. */
+  due?: CurrentVersions;
 }
 
 export interface ShardQueue {
@@ -122,7 +132,13 @@ export interface RunStore {
    * Adds one shard's count to `enqueued`, once per shard: a redelivered shard finds itself
    * recorded and adds nothing (returns false). The last shard marks the run `enqueued`.
    */
-  shardEnqueued(runId: string, segment: number, count: number, at: string): Promise<boolean>;
+  shardEnqueued(
+    runId: string,
+    segment: number,
+    count: number,
+    at: string,
+    upToDate?: number,
+  ): Promise<boolean>;
   /** Adds to the done/failed counters of several runs at once. */
   progress(deltas: ReadonlyMap<string, { done: number; failed: number }>): Promise<void>;
   get(runId: string): Promise<ResegmentationRun | undefined>;
@@ -222,6 +238,11 @@ export interface Assignment {
     topContributions: { feature: string; contribution: number }[];
   };
   assignedAt: string;
+  /**
+   * When the inputs change by themselves (a transaction leaves a window, a pin expires...): a
+   * scheduled run skips the customer until then. Null: never; absent on decisions stored before it.
+   */
+  recheckAt?: string | null;
   previousSegment: string | null;
   revision: number;
 }
@@ -275,6 +296,21 @@ export interface AssessmentInputs {
   feedback?: Record<string, unknown>;
 }
 
+/** The versions a run compares decisions with, read once when the run starts. */
+export interface CurrentVersions {
+  /** `modelId@version` of the risk model in use. */
+  model: string;
+  /** `modelId@version` of the predictive model in use, or null while none is. */
+  scoringModel: string | null;
+  /** The run's start: decisions whose inputs change with time before it are due. */
+  asOf: string;
+}
+
+/** What a run reads of a stored decision to tell whether it is due (see segmentation/freshness.ts). */
+export type DecisionFreshness = Pick<Assignment, 'modelId' | 'modelVersion' | 'recheckAt'> & {
+  prediction?: Pick<NonNullable<Assignment['prediction']>, 'model'>;
+};
+
 export interface AssignmentStore {
   get(pseudonym: string): Promise<Assignment | undefined>;
   getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>>;
@@ -282,6 +318,15 @@ export interface AssignmentStore {
   commitMany(
     decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
   ): Promise<('committed' | 'conflict')[]>;
+  /**
+   * Stores a decision's `recheckAt` where an unchanged re-evaluation found it missing, if the
+   * revision did not move (a newer decision carries its own).
+   */
+  refreshRecheckAt(
+    updates: readonly { pseudonym: string; revision: number; recheckAt: string | null }[],
+  ): Promise<void>;
+  /** What a run needs to tell whether each decision is due (a projected, eventually consistent read). */
+  freshness(pseudonyms: readonly string[]): Promise<Map<string, DecisionFreshness & { pseudonym: string }>>;
   countBySegment(segments: readonly string[]): Promise<Record<string, number>>;
   /** Streams every assignment (parallel scan), for simulations and reports. */
   scanAll(): AsyncIterable<Assignment[]>;

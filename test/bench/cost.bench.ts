@@ -99,6 +99,9 @@ export async function run(): Promise<BenchResult[]> {
         assignments: () => {
           throw new Error('the probe covers everyone');
         },
+        decisions: () => {
+          throw new Error('the probe covers everyone');
+        },
       },
       { runId: 'run-bench-shard-probe', cause: 'manual', segment: 0, of: 1 },
     );

@@ -232,9 +232,18 @@ describe('riskloop CLI', () => {
       role: 'admin',
     });
 
-    // Assess
+    const due = await cli(['resegment', '--json', '--scope', 'due', '--timeout', '60'], { role: 'admin' });
+
+    // Assess: the second run covers only due decisions, and says how many were up to date.
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ finished: true, failed: 0 });
+    expect(due.code).toBe(0);
+    expect(JSON.parse(due.stdout)).toMatchObject({
+      finished: true,
+      failed: 0,
+      filter: { scope: 'due' },
+      upToDate: expect.any(Number),
+    });
   });
 
   it('exits 2 on usage errors and 3 on a refused key or an unreachable API', async () => {
@@ -244,12 +253,15 @@ describe('riskloop CLI', () => {
     const badOption = await cli(['segments', '--colour'], { role: 'analyst' });
     const noFile = await cli(['import'], { role: 'ingest' });
     const badKind = await cli(['import', file, '--kind', 'accounts'], { role: 'ingest' });
+    const badScope = await cli(['resegment', '--scope', 'some'], { role: 'admin' });
     const wrongKey = await cli(['segments', '--key', `rl_analyst_${'x'.repeat(43)}`]);
     const wrongRole = await cli(['segments'], { role: 'ingest' });
     const unreachable = await cli(['segments', '--json', '--url', 'http://127.0.0.1:9'], { role: 'analyst' });
 
     // Assess
-    expect([none.code, unknown.code, badOption.code, noFile.code, badKind.code]).toEqual([2, 2, 2, 2, 2]);
+    expect([none.code, unknown.code, badOption.code, noFile.code, badKind.code, badScope.code]).toEqual([
+      2, 2, 2, 2, 2, 2,
+    ]);
     expect(wrongKey.code).toBe(3);
     expect(wrongRole.code).toBe(3);
     expect(unreachable.code).toBe(3);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ResegmentationRun, SegmentationJob, ShardJob } from '../../shared/domain/ports.js';
+import type {
+  CurrentVersions,
+  DecisionFreshness,
+  ResegmentationRun,
+  SegmentationJob,
+  ShardJob,
+} from '../../shared/domain/ports.js';
 import {
   runFinished,
   runShard,
@@ -16,10 +22,11 @@ function memoryRuns(run: ResegmentationRun) {
   const reported = new Set<number>();
   return {
     run,
-    shardEnqueued: async (_runId: string, segment: number, count: number, at: string) => {
+    shardEnqueued: async (_runId: string, segment: number, count: number, at: string, upToDate = 0) => {
       if (reported.has(segment)) return false;
       reported.add(segment);
       run.enqueued += count;
+      run.upToDate = (run.upToDate ?? 0) + upToDate;
       run.shardsReported = reported.size;
       if (reported.size >= (run.shards ?? 0)) Object.assign(run, { status: 'enqueued', enqueuedAt: at });
       return true;
@@ -31,6 +38,10 @@ async function* pages<T>(...all: T[][]): AsyncIterable<T[]> {
   for (const page of all) yield page;
 }
 
+const decidedBy: DecisionFreshness = { modelId: 'aml', modelVersion: 2, recheckAt: null };
+const current: CurrentVersions = { model: 'aml@2', scoringModel: null, asOf: now.toISOString() };
+
+/** Per shard: `a` is up to date, `b`'s inputs changed with time, `c` has no decision yet. */
 function shardDeps(runs: ShardDeps['runs'], sent: SegmentationJob[]): ShardDeps {
   return {
     runs,
@@ -38,9 +49,17 @@ function shardDeps(runs: ShardDeps['runs'], sent: SegmentationJob[]): ShardDeps 
     customers: (segment) => pages([`p${segment}a`, `p${segment}b`], [`p${segment}c`]),
     assignments: (segment) =>
       pages([
-        { pseudonym: `old${segment}`, assignedAt: '2026-10-01T00:00:00.000Z' },
-        { pseudonym: `new${segment}`, assignedAt: '2026-11-24T00:00:00.000Z' },
+        { pseudonym: `old${segment}`, assignedAt: '2026-10-01T00:00:00.000Z', ...decidedBy },
+        { pseudonym: `new${segment}`, assignedAt: '2026-11-24T00:00:00.000Z', ...decidedBy },
       ]),
+    decisions: async (pseudonyms) =>
+      new Map(
+        pseudonyms.flatMap((p): [string, DecisionFreshness][] => {
+          if (p.endsWith('a')) return [[p, decidedBy]];
+          if (p.endsWith('b')) return [[p, { ...decidedBy, recheckAt: '2026-11-25T00:00:00.000Z' }]];
+          return [];
+        }),
+      ),
   };
 }
 
@@ -89,7 +108,43 @@ describe('shard plan', () => {
     // Assess
     expect(started).toEqual([run]);
     expect(run).toMatchObject({ status: 'enqueuing', enqueued: 0, shards: 8, shardsReported: 0 });
+    expect(run.filter).toEqual({ scope: 'all' });
     expect(queued).toHaveLength(8);
+    expect(queued.some((j) => j.due)).toBe(false);
+  });
+
+  it('runs over due decisions on the schedule, with the versions in use read once for every shard', async () => {
+    // Prepare
+    const queued: ShardJob[] = [];
+    let reads = 0;
+    const deps = {
+      runs: { start: async () => {} },
+      shards: { enqueue: async (j: readonly ShardJob[]) => void queued.push(...j) },
+      currentVersions: async () => {
+        reads++;
+        return current;
+      },
+    };
+
+    // Act
+    const run = await startResegmentation(deps, { runId: 'run-4', cause: 'schedule', shards: 4, now });
+
+    // Assess
+    expect(run.filter).toEqual({ scope: 'due' });
+    expect(reads).toBe(1);
+    expect(queued.map((j) => j.due)).toEqual([current, current, current, current]);
+    for (const job of queued) expect(shardJobSchema.safeParse(job).success).toBe(true);
+  });
+
+  it('refuses to start a run over due decisions without the versions in use, recording nothing', async () => {
+    const started: ResegmentationRun[] = [];
+    await expect(
+      startResegmentation(
+        { runs: { start: async (r) => void started.push(r) }, shards: { enqueue: async () => {} } },
+        { runId: 'run-5', cause: 'manual', filter: { scope: 'due' }, shards: 1, now },
+      ),
+    ).rejects.toThrow(/versions in use/);
+    expect(started).toEqual([]);
   });
 });
 
@@ -119,8 +174,8 @@ describe('shard accounting', () => {
     const again = await runShard(deps, { runId: 'run-3', cause: 'manual', segment: 0, of: 2 });
 
     // Assess
-    expect(first).toEqual({ enqueued: 3, counted: true });
-    expect(again).toEqual({ enqueued: 3, counted: false });
+    expect(first).toEqual({ enqueued: 3, upToDate: 0, counted: true });
+    expect(again).toEqual({ enqueued: 3, upToDate: 0, counted: false });
     expect(runs.run).toMatchObject({ enqueued: 3, shardsReported: 1, status: 'enqueuing' });
     expect(sent[0]).toEqual({ pseudonym: 'p0a', cause: 'manual', requestId: 'run-3', runId: 'run-3' });
   });
@@ -142,6 +197,50 @@ describe('shard accounting', () => {
     // Assess
     expect(out.enqueued).toBe(1);
     expect(sent.map((j) => j.pseudonym)).toEqual(['old1']);
+  });
+
+  it('queues only due customers on a run over due decisions, and counts the others as up to date', async () => {
+    // Prepare
+    const runs = memoryRuns(fresh());
+    const sent: SegmentationJob[] = [];
+
+    // Act
+    const out = await runShard(shardDeps(runs, sent), {
+      runId: 'run-3',
+      cause: 'schedule',
+      segment: 0,
+      of: 2,
+      due: current,
+    });
+
+    // Assess
+    expect(out).toEqual({ enqueued: 2, upToDate: 1, counted: true });
+    expect(sent.map((j) => j.pseudonym)).toEqual(['p0b', 'p0c']);
+    expect(runs.run).toMatchObject({ enqueued: 2, upToDate: 1 });
+  });
+
+  it('combines the cutoff with due decisions: old and up to date is skipped', async () => {
+    // Prepare: both scanned decisions are up to date; only the cutoff would select old1.
+    const runs = memoryRuns(fresh());
+    const sent: SegmentationJob[] = [];
+    const job = { runId: 'run-3', cause: 'manual' as const, segment: 1, of: 2 };
+
+    // Act
+    const out = await runShard(shardDeps(runs, sent), {
+      ...job,
+      assignedBefore: '2026-10-26T12:00:00.000Z',
+      due: { ...current, model: 'aml@3' },
+    });
+    const skipped = await runShard(shardDeps(memoryRuns(fresh()), []), {
+      ...job,
+      assignedBefore: '2026-10-26T12:00:00.000Z',
+      due: current,
+    });
+
+    // Assess: under a new model version the old decision is due; under the same one it is not.
+    expect(sent.map((j) => j.pseudonym)).toEqual(['old1']);
+    expect(out).toMatchObject({ enqueued: 1, upToDate: 0 });
+    expect(skipped).toMatchObject({ enqueued: 0, upToDate: 1 });
   });
 
   it('is not finished until every shard has reported, even when done has caught up', async () => {

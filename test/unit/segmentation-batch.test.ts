@@ -5,6 +5,7 @@ import type {
   Override,
   SegmentationJob,
   StoredProfile,
+  StoredTransaction,
 } from '../../shared/domain/ports.js';
 import { type BatchSegmentationDeps, segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import {
@@ -35,6 +36,8 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
   const assignments = new Map<string, Assignment>();
   const audit: AuditEvent[] = [];
   const calls = { evaluate: 0, commitMany: 0, getManyProfiles: 0 };
+  const refreshed: { pseudonym: string; revision: number; recheckAt: string | null }[] = [];
+  const txns: StoredTransaction[] = [];
   let conflictFor: string | undefined;
   let now = new Date('2026-11-25T12:00:00Z');
   const deps: BatchSegmentationDeps = {
@@ -44,7 +47,7 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
         return new Map(profiles.filter((p) => keys.includes(p.pseudonym)).map((p) => [p.pseudonym, p]));
       },
     },
-    transactions: { listSince: async () => [] },
+    transactions: { listSince: async (p) => txns.filter((t) => t.pseudonym === p) },
     overrides: {
       getMany: async (keys) =>
         new Map(pins.filter((p) => keys.includes(p.pseudonym)).map((p) => [p.pseudonym, p])),
@@ -61,6 +64,13 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
           audit.push(d.audit);
           return 'committed';
         });
+      },
+      refreshRecheckAt: async (updates) => {
+        refreshed.push(...updates);
+        for (const u of updates) {
+          const stored = assignments.get(u.pseudonym);
+          if (stored?.revision === u.revision) stored.recheckAt = u.recheckAt;
+        }
       },
     },
     model: {
@@ -89,6 +99,8 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
     assignments,
     audit,
     calls,
+    refreshed,
+    txns,
     conflictOn: (p: string) => (conflictFor = p),
     at: (iso: string) => (now = new Date(iso)),
   };
@@ -134,6 +146,52 @@ describe('segmentBatch', () => {
     expect(outcomes.get(pseudonym(1))).toBe('unchanged');
     expect(f.audit).toHaveLength(1);
     expect(f.calls.commitMany).toBe(1);
+  });
+
+  it('records when the inputs next change with time alone: a window boundary, a pin expiry, or never', async () => {
+    // Prepare: customer 1 paid 6 days ago (leaves the 30-day window on 20 Dec); customer 2 is
+    // pinned until 1 Dec and paid too; customer 3 has nothing that ages.
+    const pin: Override = {
+      pseudonym: pseudonym(2),
+      segment: 'high',
+      reason: 'Adverse media under review',
+      expiresAt: '2026-12-01T00:00:00.000Z',
+      pinnedBy: 'officer-1',
+      pinnedAt: '2026-11-24T00:00:00.000Z',
+    };
+    const f = fakes([profile(1), profile(2), profile(3)], [pin]);
+    for (const n of [1, 2]) {
+      f.txns.push({
+        pseudonym: pseudonym(n),
+        timestamp: '2026-11-20T00:00:00.000Z',
+        amountEur: 100,
+        paymentMethod: 'card',
+      } as StoredTransaction);
+    }
+
+    // Act
+    await segmentBatch([job(1), job(2), job(3)], f.deps);
+
+    // Assess
+    expect(f.assignments.get(pseudonym(1))?.recheckAt).toBe('2026-12-20T00:00:00.001Z');
+    expect(f.assignments.get(pseudonym(2))?.recheckAt).toBe('2026-12-01T00:00:00.001Z');
+    expect(f.assignments.get(pseudonym(3))?.recheckAt).toBeNull();
+  });
+
+  it('stores a missing recheckAt once on a decision that is otherwise unchanged', async () => {
+    // Prepare: a decision stored before decisions carried recheckAt.
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    delete f.assignments.get(pseudonym(1))?.recheckAt;
+
+    // Act
+    const first = await segmentBatch([job(1)], f.deps);
+    const second = await segmentBatch([job(1)], f.deps);
+
+    // Assess: one small update, no new decision or audit record.
+    expect([first.get(pseudonym(1)), second.get(pseudonym(1))]).toEqual(['unchanged', 'unchanged']);
+    expect(f.refreshed).toEqual([{ pseudonym: pseudonym(1), revision: 1, recheckAt: null }]);
+    expect(f.audit).toHaveLength(1);
   });
 
   it('records a change with the previous segment and a new revision', async () => {

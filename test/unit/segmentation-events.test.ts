@@ -49,6 +49,7 @@ function fakes(profiles: StoredProfile[]) {
           assignments.set(d.assignment.pseudonym, structuredClone(d.assignment));
           return 'committed';
         }),
+      refreshRecheckAt: async () => {},
     },
     model: defaultPublishedModel().published,
     now: () => new Date('2026-11-25T12:00:00Z'),

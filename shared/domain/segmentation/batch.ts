@@ -11,7 +11,7 @@ import {
 } from './segment-customer.js';
 
 export interface BatchSegmentationDeps extends SegmentationDeps {
-  assignments: Pick<AssignmentStore, 'get' | 'getMany' | 'commitMany'>;
+  assignments: Pick<AssignmentStore, 'get' | 'getMany' | 'commitMany' | 'refreshRecheckAt'>;
 }
 
 /**
@@ -57,14 +57,19 @@ export async function segmentBatch(
   );
   const toCommit: { pseudonym: string; plan: Exclude<SegmentationPlan, { outcome: 'unchanged' }> }[] = [];
   const owed: Owed[] = [];
+  const refreshes: { pseudonym: string; revision: number; recheckAt: string | null }[] = [];
   for (const entry of plans) {
     if (!entry) continue;
     if (entry.plan.outcome === 'unchanged') {
       results.set(entry.job.pseudonym, 'unchanged');
-      const { events, revision } = entry.plan;
+      const { events, revision, refreshRecheckAt } = entry.plan;
       if (events.length > 0) owed.push({ pseudonym: entry.job.pseudonym, revision, events });
+      if (refreshRecheckAt !== undefined)
+        refreshes.push({ pseudonym: entry.job.pseudonym, revision, recheckAt: refreshRecheckAt });
     } else toCommit.push({ pseudonym: entry.job.pseudonym, plan: entry.plan });
   }
+  // Without it, a decision stored before `recheckAt` existed would be due in every scheduled run.
+  if (refreshes.length > 0) await deps.assignments.refreshRecheckAt(refreshes);
   if (toCommit.length > 0) {
     const committed = await deps.assignments.commitMany(toCommit.map((c) => c.plan));
     toCommit.forEach((c, i) => {

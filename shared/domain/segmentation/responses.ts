@@ -47,6 +47,12 @@ export const assignmentSchema = z
       .strict()
       .optional(),
     assignedAt: isoDateTime,
+    recheckAt: isoDateTime
+      .nullable()
+      .optional()
+      .describe(
+        'When the inputs change with time alone (a transaction leaves a window, a pin expires); null: never. Scheduled runs skip the customer until then.',
+      ),
     previousSegment: z.string().nullable(),
     revision: z.number().int(),
   })
@@ -135,7 +141,9 @@ export const runStartedSchema = z
   .object({
     runId: z.string(),
     shards: z.number().int().min(1).describe('Scan shards queued; shards count their customers.'),
-    filter: z.object({ olderThanDays: z.number().int().optional() }).strict(),
+    filter: z
+      .object({ olderThanDays: z.number().int().optional(), scope: z.enum(['all', 'due']).optional() })
+      .strict(),
   })
   .strict();
 
@@ -143,11 +151,19 @@ export const resegmentationRunSchema = z
   .object({
     runId: z.string(),
     cause: z.enum(['profile', 'transactions', 'schedule', 'manual', 'model', 'feedback']),
-    filter: z.object({ olderThanDays: z.number().int().optional() }).strict(),
+    filter: z
+      .object({ olderThanDays: z.number().int().optional(), scope: z.enum(['all', 'due']).optional() })
+      .strict(),
     status: z.enum(['enqueuing', 'enqueued']),
     startedAt: isoDateTime,
     enqueuedAt: isoDateTime.optional(),
     enqueued: z.number().int().min(0),
+    upToDate: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Customers the shards found up to date and did not queue (runs over due decisions).'),
     done: z.number().int().min(0),
     failed: z.number().int().min(0),
     expiresAt: z.number().int().describe('Unix seconds: the run record expires (400 days).'),

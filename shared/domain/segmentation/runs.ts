@@ -1,18 +1,26 @@
 import { z } from 'zod';
 import type {
   Assignment,
+  CurrentVersions,
+  DecisionFreshness,
   ResegmentationRun,
+  RunScope,
   RunStore,
   SegmentationCause,
   SegmentationQueue,
   ShardJob,
   ShardQueue,
 } from '../ports.js';
+import { isDue } from './freshness.js';
 
 export interface RunStartDeps {
   runs: Pick<RunStore, 'start'>;
   shards: ShardQueue;
+  /** The versions in use; read once per run over due decisions, so every shard compares alike. */
+  currentVersions?: (now: Date) => Promise<CurrentVersions>;
 }
+
+type ScannedDecision = Pick<Assignment, 'pseudonym' | 'assignedAt'> & DecisionFreshness;
 
 export interface ShardDeps {
   runs: Pick<RunStore, 'shardEnqueued'>;
@@ -20,7 +28,9 @@ export interface ShardDeps {
   /** The customer pseudonyms of one parallel-scan segment of profiles, page by page. */
   customers: (segment: number, of: number) => AsyncIterable<string[]>;
   /** The assignments of one parallel-scan segment, page by page, for filters on the current decision. */
-  assignments: (segment: number, of: number) => AsyncIterable<Pick<Assignment, 'pseudonym' | 'assignedAt'>[]>;
+  assignments: (segment: number, of: number) => AsyncIterable<ScannedDecision[]>;
+  /** The stored decisions of a page of customers, to tell which are due. */
+  decisions: (pseudonyms: readonly string[]) => Promise<ReadonlyMap<string, DecisionFreshness>>;
 }
 
 const runRetentionSeconds = 400 * 86_400;
@@ -37,6 +47,7 @@ export function shardPlan(
   run: Pick<ResegmentationRun, 'runId' | 'cause' | 'filter'>,
   shards: number,
   now: Date,
+  due?: CurrentVersions,
 ): ShardJob[] {
   if (!Number.isInteger(shards) || shards < 1 || shards > maxShards)
     throw new RangeError(`shards must be a whole number from 1 to ${maxShards}`);
@@ -51,26 +62,36 @@ export function shardPlan(
     segment,
     of: shards,
     ...(assignedBefore === undefined ? {} : { assignedBefore }),
+    ...(due ? { due } : {}),
   }));
 }
+
+/** Runs over due decisions by default on the schedule; everyone by hand and on publication. */
+export const defaultScope = (cause: SegmentationCause): RunScope => (cause === 'schedule' ? 'due' : 'all');
 
 /**
  * Starts a re-segmentation: records the run, then queues one message per scan shard. The
  * scanning itself happens in the shard worker, so no single invocation has to read the whole
  * population before its timeout (docs/cost-model.md, scale model). Re-running is safe:
- * customers whose inputs did not change cost a read and write nothing.
+ * customers whose inputs did not change cost a read and write nothing, and a run over `due`
+ * decisions does not even queue them.
  */
 export async function startResegmentation(
   deps: RunStartDeps,
   request: {
     runId: string;
     cause: SegmentationCause;
-    filter?: { olderThanDays?: number };
+    filter?: { olderThanDays?: number; scope?: RunScope };
     shards: number;
     now: Date;
   },
 ): Promise<ResegmentationRun> {
-  const filter = request.filter ?? {};
+  const filter = { ...request.filter, scope: request.filter?.scope ?? defaultScope(request.cause) };
+  let due: CurrentVersions | undefined;
+  if (filter.scope === 'due') {
+    if (!deps.currentVersions) throw new Error('A run over due decisions needs the versions in use');
+    due = await deps.currentVersions(request.now);
+  }
   const run: ResegmentationRun = {
     runId: request.runId,
     cause: request.cause,
@@ -84,7 +105,7 @@ export async function startResegmentation(
     shards: request.shards,
     shardsReported: 0,
   };
-  const plan = shardPlan(run, request.shards, request.now);
+  const plan = shardPlan(run, request.shards, request.now, due);
   await deps.runs.start(run);
   await deps.shards.enqueue(plan);
   return run;
@@ -96,28 +117,48 @@ export async function startResegmentation(
  * lands in the shard DLQ (the run then never finishes, which its alarm and status show).
  */
 export async function runShard(deps: ShardDeps, job: ShardJob, now: () => Date = () => new Date()) {
-  const pages =
-    job.assignedBefore === undefined
-      ? deps.customers(job.segment, job.of)
-      : olderThan(deps.assignments(job.segment, job.of), job.assignedBefore);
+  const { due } = job;
   let enqueued = 0;
-  for await (const page of pages) {
+  let upToDate = 0;
+  for await (const { pseudonyms, decisions } of candidates(deps, job)) {
+    const queued = due ? pseudonyms.filter((p) => isDue(decisions.get(p), due)) : pseudonyms;
+    upToDate += pseudonyms.length - queued.length;
+    if (queued.length === 0) continue;
     await deps.queue.enqueue(
-      page.map((pseudonym) => ({ pseudonym, cause: job.cause, requestId: job.runId, runId: job.runId })),
+      queued.map((pseudonym) => ({ pseudonym, cause: job.cause, requestId: job.runId, runId: job.runId })),
     );
-    enqueued += page.length;
+    enqueued += queued.length;
   }
-  const counted = await deps.runs.shardEnqueued(job.runId, job.segment, enqueued, now().toISOString());
-  return { enqueued, counted };
+  const counted = await deps.runs.shardEnqueued(
+    job.runId,
+    job.segment,
+    enqueued,
+    now().toISOString(),
+    upToDate,
+  );
+  return { enqueued, upToDate, counted };
 }
 
-async function* olderThan(
-  pages: AsyncIterable<Pick<Assignment, 'pseudonym' | 'assignedAt'>[]>,
-  iso: string,
-): AsyncIterable<string[]> {
-  for await (const page of pages) {
-    const old = page.filter((a) => a.assignedAt < iso).map((a) => a.pseudonym);
-    if (old.length > 0) yield old;
+/**
+ * The shard's customers page by page, with their stored decisions where a filter needs them:
+ * every profile (a customer may have no decision yet), or the decisions older than the cutoff.
+ */
+async function* candidates(
+  deps: ShardDeps,
+  job: ShardJob,
+): AsyncIterable<{ pseudonyms: string[]; decisions: ReadonlyMap<string, DecisionFreshness> }> {
+  const { assignedBefore } = job;
+  if (assignedBefore === undefined) {
+    for await (const page of deps.customers(job.segment, job.of)) {
+      // Profiles carry no decision: only a run over due decisions reads them.
+      yield { pseudonyms: page, decisions: job.due ? await deps.decisions(page) : new Map() };
+    }
+    return;
+  }
+  for await (const page of deps.assignments(job.segment, job.of)) {
+    const old = page.filter((a) => a.assignedAt < assignedBefore);
+    if (old.length > 0)
+      yield { pseudonyms: old.map((a) => a.pseudonym), decisions: new Map(old.map((a) => [a.pseudonym, a])) };
   }
 }
 
@@ -138,14 +179,33 @@ export const shardJobSchema = z
     segment: z.number().int().min(0),
     of: z.number().int().min(1).max(maxShards),
     assignedBefore: z.string().datetime().optional(),
+    due: z
+      .object({
+        model: z.string().min(1).max(300),
+        scoringModel: z.string().min(1).max(300).nullable(),
+        asOf: z.string().datetime(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((j) => j.segment < j.of, { message: 'segment must be below of' });
 
-/** A run started by hand over HTTP: everyone, or only decisions older than N days. */
-export const resegmentationRequest = z
-  .object({ olderThanDays: z.number().int().min(0).max(3650).optional() })
+/** A run's filter as operators send it (HTTP, the scheduler's event): see ResegmentationRun. */
+export const runFilter = z
+  .object({
+    olderThanDays: z.number().int().min(0).max(3650).optional(),
+    scope: z
+      .enum(['all', 'due'])
+      .optional()
+      .describe(
+        'all: everyone; due: only customers without a decision, decided by another model version, or whose inputs changed with time. Default: due on the schedule, all otherwise.',
+      ),
+  })
   .strict();
+
+/** A run started by hand over HTTP: everyone, or only decisions older than N days. */
+export const resegmentationRequest = runFilter;
 
 /** Run ids as they appear in URLs: run-<letters, digits, - or _>. */
 export const runIdSchema = z.string().regex(/^run-[A-Za-z0-9_-]{1,100}$/);

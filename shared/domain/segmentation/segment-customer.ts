@@ -20,6 +20,7 @@ import type {
 import type { Assessment } from '../risk-model/index.js';
 import type { Scorer } from '../scoring/published.js';
 import { aggregateTransactions, counterpartyCounts } from './aggregates.js';
+import { nextInputChange } from './freshness.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
 export interface PublishedModel {
@@ -91,7 +92,13 @@ export type SegmentationOutcome = 'assigned' | 'changed' | 'confirmed' | 'unchan
  * predecessor still owes (for `unchanged`, only those: a redelivery after a failed publication).
  */
 export type SegmentationPlan =
-  | { outcome: 'unchanged'; events: WorkflowEvent[]; revision: number }
+  | {
+      outcome: 'unchanged';
+      events: WorkflowEvent[];
+      revision: number;
+      /** Set when the stored decision lacks the current `recheckAt` (stored before decisions had one). */
+      refreshRecheckAt?: string | null;
+    }
   | {
       outcome: Exclude<SegmentationOutcome, 'unchanged'>;
       assignment: AssignmentWithOutbox;
@@ -157,8 +164,22 @@ export async function planSegmentation(
     )
     .digest('base64url');
   const owed = (previous as AssignmentWithOutbox | undefined)?.pendingEvents ?? [];
+  const recheckAt = nextInputChange({
+    now,
+    transactionTimes: txns.map((t) => t.timestamp),
+    responseTimes: (responses ?? []).map((r) => r.submittedAt),
+    pinExpiresAt: inForce.pinned?.expiresAt,
+    held: inForce.downgradePendingSince
+      ? { since: inForce.downgradePendingSince, cooldownDays: deps.model.downgradeCooldownDays }
+      : undefined,
+  });
   if (previous?.inputDigest === inputDigest) {
-    return { outcome: 'unchanged', events: owed, revision: previous.revision };
+    return {
+      outcome: 'unchanged',
+      events: owed,
+      revision: previous.revision,
+      ...(previous.recheckAt === recheckAt ? {} : { refreshRecheckAt: recheckAt }),
+    };
   }
 
   const reasonCodes = [...new Set(result.firedRules.map((r) => r.reasonCode))];
@@ -186,6 +207,7 @@ export async function planSegmentation(
     },
     ...(scored ? { prediction: scored.prediction } : {}),
     assignedAt: now.toISOString(),
+    recheckAt,
     previousSegment: previous?.segment ?? null,
     revision: (previous?.revision ?? 0) + 1,
   };

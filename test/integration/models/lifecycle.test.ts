@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import defaultModel from '../../../shared/data/risk-models/default.json' with { type: 'json' };
 import { loadGermanCredit, PROTECTED_ATTRIBUTES } from '../../helpers/german-credit.js';
@@ -148,6 +148,43 @@ describe('risk model lifecycle', () => {
       'model.published aml-default@1 by system:seed',
       'model.published aml-default@2 by local-admin',
     ]);
+  });
+});
+
+// Runs after the lifecycle test: its three customers were all decided by the publication run.
+describe('runs over due decisions', () => {
+  it('queues only customers whose decision could change, counts the others, and refuses a bad scope', async () => {
+    // Prepare: one decision made due, as if one of its transactions had just left a window.
+    const decided = (await doc.send(new ScanCommand({ TableName: env().TABLE_ASSIGNMENTS }))).Items ?? [];
+    expect(decided.map((a) => a.modelVersion)).toEqual([2, 2, 2]);
+    const due = decided[0] as { pseudonym: string; revision: number };
+    const past = '2026-01-01T00:00:00.000Z';
+    await doc.send(
+      new UpdateCommand({
+        TableName: env().TABLE_ASSIGNMENTS,
+        Key: { pseudonym: due.pseudonym },
+        UpdateExpression: 'SET recheckAt = :past',
+        ExpressionAttributeValues: { ':past': past },
+      }),
+    );
+
+    // Act
+    const started = await api('admin', 'POST', '/v1/resegmentation-runs', { scope: 'due' });
+    const run = await eventually(async () => {
+      const got = await api('admin', 'GET', `/v1/resegmentation-runs/${started.body.runId}`);
+      return got.body.finished ? got.body : undefined;
+    });
+    const bad = await api('admin', 'POST', '/v1/resegmentation-runs', { scope: 'sometimes' });
+
+    // Assess: one queued and re-evaluated (same inputs: no new decision, its recheckAt restored).
+    expect(started.status).toBe(202);
+    expect(started.body.filter).toEqual({ scope: 'due' });
+    expect(run).toMatchObject({ enqueued: 1, upToDate: 2, done: 1, failed: 0 });
+    const after = await assignmentOf(due.pseudonym);
+    expect(after?.revision).toBe(due.revision);
+    expect(after?.recheckAt).not.toBe(past);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]).toMatchObject({ path: 'scope' });
   });
 });
 

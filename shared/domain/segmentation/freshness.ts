@@ -1,0 +1,76 @@
+import type { CurrentVersions, DecisionFreshness } from '../ports.js';
+import { loadDefaultModel } from '../risk-model/default-model.js';
+import type { RiskModel } from '../risk-model/model.js';
+import type { RiskModelStore } from '../risk-model/store.js';
+import type { ScoringModelStore } from '../scoring/store.js';
+
+const day = 86_400_000;
+/** Transactions dated up to this far ahead already count (clock skew between systems). */
+const futureTolerance = 5 * 60_000;
+
+/**
+ * When a decision's inputs change by themselves, with nothing new arriving: the earliest moment a
+ * transaction enters or leaves the 30- or 90-day window, a survey response leaves the 90-day window,
+ * a pin expires or a downgrade cooldown ends. Everything that arrives (profiles, transactions,
+ * responses, pins) queues the customer itself, so until then a re-evaluation can only confirm the
+ * stored decision. Null: the inputs never change by themselves.
+ */
+export function nextInputChange(inputs: {
+  now: Date;
+  transactionTimes: readonly string[];
+  responseTimes: readonly string[];
+  pinExpiresAt?: string | undefined;
+  /** Since when a downgrade has been held, and how long the cooldown lasts. */
+  held?: { since: string; cooldownDays: number } | undefined;
+}): string | null {
+  const now = inputs.now.getTime();
+  let next = Number.POSITIVE_INFINITY;
+  const consider = (t: number) => {
+    if (t > now && t < next) next = t;
+  };
+  for (const iso of inputs.transactionTimes) {
+    const t = Date.parse(iso);
+    consider(t - futureTolerance);
+    consider(t + 30 * day);
+    consider(t + 90 * day);
+  }
+  for (const iso of inputs.responseTimes) consider(Date.parse(iso) + 90 * day);
+  if (inputs.pinExpiresAt) consider(Date.parse(inputs.pinExpiresAt));
+  if (inputs.held) consider(Date.parse(inputs.held.since) + inputs.held.cooldownDays * day);
+  // A millisecond later: the windows compare with <=, so the change shows just after the boundary.
+  return Number.isFinite(next) ? new Date(next + 1).toISOString() : null;
+}
+
+/**
+ * Whether re-evaluating a customer could change its decision: there is none yet, it was made by
+ * another risk or predictive model, or its inputs have changed with time since (`recheckAt`).
+ */
+export function isDue(decision: DecisionFreshness | undefined, current: CurrentVersions): boolean {
+  if (!decision) return true;
+  if (`${decision.modelId}@${decision.modelVersion}` !== current.model) return true;
+  if ((decision.prediction?.model ?? null) !== current.scoringModel) return true;
+  // Absent: stored before decisions carried it. Null: the inputs never change by themselves.
+  if (decision.recheckAt === undefined) return true;
+  return decision.recheckAt !== null && decision.recheckAt <= current.asOf;
+}
+
+/** The risk model (or, before any publication, the fallback) and predictive model in use now. */
+export async function currentVersions(
+  stores: {
+    riskModels: Pick<RiskModelStore, 'published'>;
+    scoringModels: Pick<ScoringModelStore, 'published'>;
+  },
+  now: Date,
+  fallback: Pick<RiskModel, 'modelId' | 'version'> = loadDefaultModel(),
+): Promise<CurrentVersions> {
+  const [model, scoring] = await Promise.all([
+    stores.riskModels.published(),
+    stores.scoringModels.published(),
+  ]);
+  const { modelId, version } = model ?? fallback;
+  return {
+    model: `${modelId}@${version}`,
+    scoringModel: scoring ? `${scoring.modelId}@${scoring.version}` : null,
+    asOf: now.toISOString(),
+  };
+}

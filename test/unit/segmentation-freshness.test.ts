@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { CurrentVersions, DecisionFreshness } from '../../shared/domain/ports.js';
+import { currentVersions, isDue, nextInputChange } from '../../shared/domain/segmentation/freshness.js';
+
+const now = new Date('2026-11-25T12:00:00.000Z');
+
+describe('nextInputChange', () => {
+  it('is the first window boundary a transaction crosses: entering, leaving 30 days, leaving 90 days', () => {
+    // A payment 40 days old leaves the 90-day window in 50 days; one 10 days old leaves 30 days in 20.
+    expect(
+      nextInputChange({
+        now,
+        transactionTimes: ['2026-10-16T12:00:00.000Z', '2026-11-15T12:00:00.000Z'],
+        responseTimes: [],
+      }),
+    ).toBe('2026-12-15T12:00:00.001Z');
+    // Dated tomorrow: it counts five minutes before its timestamp (clock skew tolerance).
+    expect(nextInputChange({ now, transactionTimes: ['2026-11-26T12:00:00.000Z'], responseTimes: [] })).toBe(
+      '2026-11-26T11:55:00.001Z',
+    );
+  });
+
+  it('counts survey responses leaving the 90-day window, pin expiries and cooldown ends', () => {
+    const base = { now, transactionTimes: [] };
+    expect(nextInputChange({ ...base, responseTimes: ['2026-09-01T00:00:00.000Z'] })).toBe(
+      '2026-11-30T00:00:00.001Z',
+    );
+    expect(nextInputChange({ ...base, responseTimes: [], pinExpiresAt: '2026-11-27T00:00:00.000Z' })).toBe(
+      '2026-11-27T00:00:00.001Z',
+    );
+    expect(
+      nextInputChange({
+        ...base,
+        responseTimes: [],
+        held: { since: '2026-11-20T00:00:00.000Z', cooldownDays: 30 },
+      }),
+    ).toBe('2026-12-20T00:00:00.001Z');
+  });
+
+  it('is null when nothing ages: no transactions, responses, pin or cooldown in the windows', () => {
+    expect(nextInputChange({ now, transactionTimes: [], responseTimes: [] })).toBeNull();
+    // A boundary already behind us is not a future change.
+    expect(
+      nextInputChange({ now, transactionTimes: ['2026-01-01T00:00:00.000Z'], responseTimes: [] }),
+    ).toBeNull();
+  });
+});
+
+describe('isDue', () => {
+  const current: CurrentVersions = { model: 'aml@2', scoringModel: 'pred@1', asOf: now.toISOString() };
+  const decided: DecisionFreshness = {
+    modelId: 'aml',
+    modelVersion: 2,
+    recheckAt: '2026-12-01T00:00:00.000Z',
+    prediction: { model: 'pred@1' },
+  };
+
+  it('skips a decision made by the models in use whose inputs have not changed with time', () => {
+    expect(isDue(decided, current)).toBe(false);
+    expect(isDue({ ...decided, recheckAt: null }, current)).toBe(false);
+  });
+
+  it.each<[string, DecisionFreshness | undefined]>([
+    ['no decision yet', undefined],
+    ['another risk model version', { ...decided, modelVersion: 1 }],
+    ['another predictive model', { ...decided, prediction: { model: 'pred@0' } }],
+    [
+      'no prediction while a predictive model is in use',
+      { modelId: 'aml', modelVersion: 2, recheckAt: null },
+    ],
+    ['inputs changed with time', { ...decided, recheckAt: '2026-11-25T11:59:59.999Z' }],
+    [
+      'stored before decisions carried recheckAt',
+      { modelId: 'aml', modelVersion: 2, prediction: { model: 'pred@1' } },
+    ],
+  ])('re-evaluates a customer with %s', (_, decision) => {
+    expect(isDue(decision, current)).toBe(true);
+  });
+});
+
+describe('currentVersions', () => {
+  it('names the published models, or the fallback model and no predictive model before any publication', async () => {
+    // Act
+    const published = await currentVersions(
+      {
+        riskModels: { published: async () => ({ modelId: 'aml', version: 4 }) as never },
+        scoringModels: { published: async () => ({ modelId: 'pred', version: 2 }) },
+      },
+      now,
+    );
+    const none = await currentVersions(
+      {
+        riskModels: { published: async () => undefined },
+        scoringModels: { published: async () => undefined },
+      },
+      now,
+      { modelId: 'aml-default', version: 1 },
+    );
+
+    // Assess
+    expect(published).toEqual({ model: 'aml@4', scoringModel: 'pred@2', asOf: now.toISOString() });
+    expect(none).toEqual({ model: 'aml-default@1', scoringModel: null, asOf: now.toISOString() });
+  });
+});

@@ -10,7 +10,7 @@ import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
 import { publishedScorerProvider } from '../../shared/domain/scoring/published.js';
-import { segmentBatch } from '../../shared/domain/segmentation/batch.js';
+import { expectsOtherVersions, segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import { segmentationJob } from '../../shared/domain/segmentation/job.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import type { SegmentationOutcome } from '../../shared/domain/segmentation/segment-customer.js';
@@ -74,11 +74,21 @@ async function countRunProgress(
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   const jobs = new Map(event.Records.map((r) => [r.messageId, parseJob(r)]));
-  const [{ published: model }, scorer] = await Promise.all([activeModel(), activeScorer()]);
-  const outcomes = await segmentBatch(
-    [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined),
-    { ...deps, model, ...(scorer ? { scorer } : {}) },
-  );
+  const valid = [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined);
+  let [{ published: model }, scorer] = await Promise.all([activeModel(), activeScorer()]);
+  if (
+    expectsOtherVersions(valid, {
+      model: `${model.modelId}@${model.version}`,
+      scoringModel: scorer?.model ?? null,
+    })
+  ) {
+    // A run started after a publication this container has not seen yet: read the versions now.
+    [{ published: model }, scorer] = await Promise.all([
+      activeModel({ fresh: true }),
+      activeScorer({ fresh: true }),
+    ]);
+  }
+  const outcomes = await segmentBatch(valid, { ...deps, model, ...(scorer ? { scorer } : {}) });
   const counts: Record<string, number> = {};
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {

@@ -78,6 +78,12 @@ export interface SegmentationJob {
   requestId: string;
   /** Set when the job belongs to a re-segmentation run, whose counters the worker advances. */
   runId?: string;
+  /**
+   * Set by runs over due decisions: the models in use when the run started. A worker that still
+   * caches other versions re-reads them, and a customer queued only because a model changed is
+   * decided from the inputs kept with its previous decision (see decision-inputs.ts).
+   */
+  expects?: Omit<CurrentVersions, 'asOf'>;
 }
 
 /** A re-segmentation run: safe to re-run; each run counts its own jobs. */

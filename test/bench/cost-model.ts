@@ -166,7 +166,7 @@ export interface ScaleInput {
   customers: number;
   /** Requests per customer of this workload. */
   perCustomer: PerCustomer;
-  /** Milliseconds of worker time per customer (from the measured segmentWorker durations). */
+  /** Milliseconds of worker time per customer (from the measured segmentWorker durations); 0: none queued. */
   workerMsPerCustomer: number;
   /** Customers one shard invocation (resegmentShardWorker) enqueues per second (re-segmentation only). */
   fanOutPerSecond?: number;
@@ -212,11 +212,13 @@ export function scale(input: ScaleInput): ScaleResult {
     quotas.sqsMaxConcurrency,
     quotas.lambdaConcurrency,
   );
-  limits.push({
-    name: `segmentWorker concurrency ${workerConcurrency}`,
-    customersPerSecond: workerConcurrency * perContainer,
-    note: `${perContainer.toFixed(0)} customers/s per container (measured ${input.workerMsPerCustomer.toFixed(2)} ms each)`,
-  });
+  // No worker time: nobody is queued (a daily run with everyone up to date).
+  if (input.workerMsPerCustomer > 0)
+    limits.push({
+      name: `segmentWorker concurrency ${workerConcurrency}`,
+      customersPerSecond: workerConcurrency * perContainer,
+      note: `${perContainer.toFixed(0)} customers/s per container (measured ${input.workerMsPerCustomer.toFixed(2)} ms each)`,
+    });
   if (input.ingestMsPerCustomer !== undefined) {
     const free = quotas.lambdaConcurrency - input.workerConcurrency;
     limits.push({
@@ -288,7 +290,9 @@ export function scale(input: ScaleInput): ScaleResult {
   const binding = limits.reduce((a, b) => (b.customersPerSecond < a.customersPerSecond ? b : a));
   // Ramp of the SQS event source from 5 to the worker's concurrency, +300 per minute.
   const rampSeconds =
-    (Math.max(0, workerConcurrency - quotas.sqsStartConcurrency) / quotas.sqsConcurrencyPerMinute) * 60;
+    input.workerMsPerCustomer > 0
+      ? (Math.max(0, workerConcurrency - quotas.sqsStartConcurrency) / quotas.sqsConcurrencyPerMinute) * 60
+      : 0;
   const seconds = input.customers / binding.customersPerSecond + rampSeconds / 2;
   const reach = fanOutReach;
   return {

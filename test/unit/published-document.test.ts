@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefaultModel } from '../../shared/domain/risk-model/default-model.js';
 import type { PublishedPointer, StoredModelVersion } from '../../shared/domain/risk-model/store.js';
+import { publishedScorerProvider } from '../../shared/domain/scoring/published.js';
+import type { StoredScoringModel } from '../../shared/domain/scoring/store.js';
 import {
   publishedDocumentProvider,
   publishedVersionProvider,
@@ -60,6 +62,38 @@ describe('published model providers', () => {
     now = 3_000;
     expect((await provider()).version).toBe(3);
     expect(store.gets).toEqual([2, 3]);
+  });
+
+  it('read the store at once when asked for a fresh read, within the ttl', async () => {
+    // Prepare
+    const store = fakeStore([version(2)]);
+    const provider = publishedDocumentProvider(store, { ttlMs: 60_000, clock: () => 0 });
+    await provider();
+    store.publish(2);
+
+    // Act and Assess
+    expect((await provider()).version).toBe(base.version);
+    expect((await provider({ fresh: true })).version).toBe(2);
+  });
+
+  it('name the predictive model a scorer was built from, and read it fresh on request', async () => {
+    // Prepare
+    let pointer: { modelId: string; version: number } | undefined;
+    const stored = { modelId: 'pred', version: 1 } as StoredScoringModel;
+    const provider = publishedScorerProvider(
+      { published: async () => pointer, get: async () => stored },
+      { ttlMs: 60_000, clock: () => 0 },
+    );
+    expect(await provider()).toBeUndefined();
+    pointer = { modelId: 'pred', version: 1 };
+
+    // Act
+    const cached = await provider();
+    const fresh = await provider({ fresh: true });
+
+    // Assess
+    expect(cached).toBeUndefined();
+    expect(fresh?.model).toBe('pred@1');
   });
 
   it('never serve a stored version from the fallback built under the same id and number', async () => {

@@ -38,6 +38,7 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
   const calls = { evaluate: 0, commitMany: 0, getManyProfiles: 0 };
   const refreshed: { pseudonym: string; revision: number; recheckAt: string | null }[] = [];
   const txns: StoredTransaction[] = [];
+  const reads = { transactions: 0 };
   let conflictFor: string | undefined;
   let now = new Date('2026-11-25T12:00:00Z');
   const deps: BatchSegmentationDeps = {
@@ -47,7 +48,12 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
         return new Map(profiles.filter((p) => keys.includes(p.pseudonym)).map((p) => [p.pseudonym, p]));
       },
     },
-    transactions: { listSince: async (p) => txns.filter((t) => t.pseudonym === p) },
+    transactions: {
+      listSince: async (p) => {
+        reads.transactions++;
+        return txns.filter((t) => t.pseudonym === p);
+      },
+    },
     overrides: {
       getMany: async (keys) =>
         new Map(pins.filter((p) => keys.includes(p.pseudonym)).map((p) => [p.pseudonym, p])),
@@ -101,6 +107,7 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
     calls,
     refreshed,
     txns,
+    reads,
     conflictOn: (p: string) => (conflictFor = p),
     at: (iso: string) => (now = new Date(iso)),
   };
@@ -192,6 +199,58 @@ describe('segmentBatch', () => {
     expect([first.get(pseudonym(1)), second.get(pseudonym(1))]).toEqual(['unchanged', 'unchanged']);
     expect(f.refreshed).toEqual([{ pseudonym: pseudonym(1), revision: 1, recheckAt: null }]);
     expect(f.audit).toHaveLength(1);
+  });
+
+  it('decides a customer queued because a model changed from the inputs kept with its decision', async () => {
+    // Prepare: decided under version 3 with one payment to Luxembourg; version 4 lists LU as high risk.
+    const f = fakes([profile(1)]);
+    f.txns.push({
+      pseudonym: pseudonym(1),
+      timestamp: '2026-11-20T00:00:00.000Z',
+      amountEur: 100,
+      paymentMethod: 'card',
+      counterpartyCountry: 'LU',
+    } as StoredTransaction);
+    await segmentBatch([job(1)], f.deps);
+    const v4 = { ...f.deps.model, version: 4, highRiskCountries: new Set(['IR', 'LU']) };
+    const queuedByRun: SegmentationJob = {
+      ...job(1),
+      cause: 'model',
+      runId: 'run-publish',
+      expects: { model: 'test-model@4', scoringModel: null },
+    };
+    f.reads.transactions = 0;
+
+    // Act
+    const outcomes = await segmentBatch([queuedByRun], { ...f.deps, model: v4 });
+
+    // Assess: no transaction read; the high-risk count re-counted under the new list.
+    expect(outcomes.get(pseudonym(1))).toBe('confirmed');
+    expect(f.reads.transactions).toBe(0);
+    expect(f.assignments.get(pseudonym(1))).toMatchObject({
+      modelVersion: 4,
+      recheckAt: '2026-12-20T00:00:00.001Z',
+      inputs: { counterparties90d: { LU: 1 }, transactions: { count30d: 1, highRiskCountryCount90d: 1 } },
+    });
+  });
+
+  it('reads the inputs afresh for a trigger, and for a run once the kept inputs have aged', async () => {
+    // Prepare
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    const stored = f.assignments.get(pseudonym(1)) as Assignment;
+    const v4 = { ...f.deps.model, version: 4 };
+    const byRun = { ...job(1), runId: 'run-1', expects: { model: 'test-model@4', scoringModel: null } };
+    f.reads.transactions = 0;
+
+    // Act: a trigger (no expectations); then a run after the kept inputs changed with time.
+    await segmentBatch([job(1)], { ...f.deps, model: v4 });
+    stored.recheckAt = '2026-11-01T00:00:00.000Z';
+    f.assignments.set(pseudonym(1), { ...stored, modelVersion: 3, inputDigest: 'older' });
+    await segmentBatch([byRun], { ...f.deps, model: v4 });
+
+    // Assess
+    expect(f.reads.transactions).toBe(2);
   });
 
   it('records a change with the previous segment and a new revision', async () => {

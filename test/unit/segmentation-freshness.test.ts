@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CurrentVersions, DecisionFreshness } from '../../shared/domain/ports.js';
+import type {
+  Assignment,
+  CurrentVersions,
+  DecisionFreshness,
+  SegmentationJob,
+} from '../../shared/domain/ports.js';
+import { aggregateTransactions } from '../../shared/domain/segmentation/aggregates.js';
+import { expectsOtherVersions } from '../../shared/domain/segmentation/batch.js';
+import { storedDecisionInputs } from '../../shared/domain/segmentation/decision-inputs.js';
 import { currentVersions, isDue, nextInputChange } from '../../shared/domain/segmentation/freshness.js';
 
 const now = new Date('2026-11-25T12:00:00.000Z');
@@ -100,5 +108,53 @@ describe('currentVersions', () => {
     // Assess
     expect(published).toEqual({ model: 'aml@4', scoringModel: 'pred@2', asOf: now.toISOString() });
     expect(none).toEqual({ model: 'aml-default@1', scoringModel: null, asOf: now.toISOString() });
+  });
+});
+
+describe('expectsOtherVersions', () => {
+  const cached = { model: 'aml@2', scoringModel: null };
+  const job = (expects?: SegmentationJob['expects']): SegmentationJob => ({
+    pseudonym: 'k1.x',
+    cause: 'model',
+    requestId: 'run-1',
+    ...(expects ? { expects } : {}),
+  });
+
+  it('asks for a fresh read only when a run found other versions than the worker caches', () => {
+    expect(expectsOtherVersions([job(), job(cached)], cached)).toBe(false);
+    expect(expectsOtherVersions([job(), job({ model: 'aml@3', scoringModel: null })], cached)).toBe(true);
+    expect(expectsOtherVersions([job({ model: 'aml@2', scoringModel: 'pred@1' })], cached)).toBe(true);
+  });
+});
+
+describe('storedDecisionInputs', () => {
+  const features = { customerType: 'individual', jurisdictions: ['DE'], attributes: {}, flags: {} };
+  const aggregates = aggregateTransactions([], { now, homeCountries: ['DE'], highRiskCountries: new Set() });
+  const previous = {
+    recheckAt: null,
+    inputs: { profile: features, transactions: { ...aggregates }, counterparties90d: { IR: 2, LU: 1 } },
+  } as unknown as Assignment;
+  const reuse = (p: Assignment, f: object = features, withFeedback = false) =>
+    storedDecisionInputs(p, f, new Set(['IR', 'LU']), withFeedback, now);
+
+  it('reuses the kept aggregates with the high-risk count re-counted under the current list', () => {
+    expect(reuse(previous)).toEqual({
+      transactions: { ...aggregates, highRiskCountryCount90d: 3 },
+      counterparties90d: { IR: 2, LU: 1 },
+      changesAt: null,
+    });
+  });
+
+  it.each<[string, Assignment, object?, boolean?]>([
+    ['the kept inputs have aged', { ...previous, recheckAt: '2026-11-25T11:00:00.000Z' }],
+    ['the decision predates recheckAt', { ...previous, recheckAt: undefined } as unknown as Assignment],
+    ['the profile changed', previous, { ...features, jurisdictions: ['FR'] }],
+    ['feedback is read now but was not then', previous, features, true],
+    [
+      'an aggregate is missing (an older release)',
+      { ...previous, inputs: { ...previous.inputs, transactions: { volume30d: 0 } } },
+    ],
+  ])('reads afresh when %s', (_, p, f, withFeedback) => {
+    expect(reuse(p, f, withFeedback)).toBeUndefined();
   });
 });

@@ -27,9 +27,27 @@ export interface AggregationOptions {
 }
 
 const day = 86_400_000;
+/** Transactions dated up to this far ahead already count (clock skew between systems). */
+export const futureTolerance = 5 * 60_000;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const ratio = (part: number, whole: number) =>
   whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
+
+/**
+ * The aggregates with `highRiskCountryCount90d` re-counted from the counterparty countries of the
+ * 90-day window under another high-risk list (a new model version, a scenario).
+ */
+export function withHighRiskRecount<T extends Record<string, number> | TransactionAggregates>(
+  transactions: T,
+  counterparties90d: Record<string, number>,
+  highRiskCountries: ReadonlySet<string>,
+): T {
+  const highRiskCountryCount90d = Object.entries(counterparties90d).reduce(
+    (n, [country, c]) => n + (highRiskCountries.has(country) ? c : 0),
+    0,
+  );
+  return { ...transactions, highRiskCountryCount90d };
+}
 
 /** Counterparty countries of the 90-day window with their transaction counts. */
 export function counterpartyCounts(
@@ -39,7 +57,8 @@ export function counterpartyCounts(
   const counts: Record<string, number> = {};
   for (const t of txns) {
     const age = now.getTime() - Date.parse(t.timestamp);
-    if (!t.counterpartyCountry || age > 90 * day) continue;
+    // The window of aggregateTransactions, so a re-count under another list matches a fresh one.
+    if (!t.counterpartyCountry || age < -futureTolerance || age > 90 * day) continue;
     counts[t.counterpartyCountry] = (counts[t.counterpartyCountry] ?? 0) + 1;
   }
   return counts;
@@ -71,7 +90,7 @@ export function aggregateTransactions(
   };
   for (const t of txns) {
     const age = now - Date.parse(t.timestamp);
-    if (age < 0 - 5 * 60_000 || age > 90 * day) continue;
+    if (age < -futureTolerance || age > 90 * day) continue;
     a.volume90d += t.amountEur;
     a.count90d += 1;
     a.max = Math.max(a.max, t.amountEur);

@@ -88,6 +88,16 @@ export async function segmentBatch(
   return results;
 }
 
+/** Whether a job was queued by a run that found other models in use than the worker has cached. */
+export function expectsOtherVersions(
+  jobs: readonly SegmentationJob[],
+  cached: NonNullable<SegmentationJob['expects']>,
+): boolean {
+  return jobs.some(
+    (j) => j.expects && (j.expects.model !== cached.model || j.expects.scoringModel !== cached.scoringModel),
+  );
+}
+
 interface Owed {
   pseudonym: string;
   revision: number;

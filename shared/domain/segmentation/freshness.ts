@@ -3,10 +3,9 @@ import { loadDefaultModel } from '../risk-model/default-model.js';
 import type { RiskModel } from '../risk-model/model.js';
 import type { RiskModelStore } from '../risk-model/store.js';
 import type { ScoringModelStore } from '../scoring/store.js';
+import { futureTolerance } from './aggregates.js';
 
 const day = 86_400_000;
-/** Transactions dated up to this far ahead already count (clock skew between systems). */
-const futureTolerance = 5 * 60_000;
 
 /**
  * When a decision's inputs change by themselves, with nothing new arriving: the earliest moment a
@@ -52,6 +51,13 @@ export function isDue(decision: DecisionFreshness | undefined, current: CurrentV
   // Absent: stored before decisions carried it. Null: the inputs never change by themselves.
   if (decision.recheckAt === undefined) return true;
   return decision.recheckAt !== null && decision.recheckAt <= current.asOf;
+}
+
+/** The earlier of two `recheckAt` values (null: never). */
+export function earliest(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
 }
 
 /** The risk model (or, before any publication, the fallback) and predictive model in use now. */

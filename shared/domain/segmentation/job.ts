@@ -10,5 +10,9 @@ export const segmentationJob = z
       .string()
       .regex(/^run-[A-Za-z0-9-]{1,80}$/)
       .optional(),
+    expects: z
+      .object({ model: z.string().min(1).max(300), scoringModel: z.string().min(1).max(300).nullable() })
+      .strict()
+      .optional(),
   })
   .strict();

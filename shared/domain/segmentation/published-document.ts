@@ -41,14 +41,15 @@ export interface PublishedProviderOptions {
 
 /**
  * The store's published version, re-checked at most every `ttlMs` (so a publication reaches warm
- * containers within that time, without a deploy), turned into `T` by `build` once per version.
+ * containers within that time, without a deploy), or at once when read `fresh`; turned into `T` by
+ * `build` once per version.
  * Before anything is published, the fallback model.
  */
 export function publishedVersionProvider<T>(
   store: Pick<RiskModelStore, 'published' | 'get'>,
   options: PublishedProviderOptions,
   build: (model: RiskModel) => T,
-): () => Promise<T> {
+): (read?: { fresh?: boolean }) => Promise<T> {
   const clock = options.clock ?? Date.now;
   const builtByVersion = new Map<string, T>();
   let current: { value: T; checkedAt: number } | undefined;
@@ -56,8 +57,8 @@ export function publishedVersionProvider<T>(
     if (!builtByVersion.has(key)) builtByVersion.set(key, build(await load()));
     return builtByVersion.get(key) as T;
   };
-  return async () => {
-    if (current && clock() - current.checkedAt < options.ttlMs) return current.value;
+  return async (read) => {
+    if (current && !read?.fresh && clock() - current.checkedAt < options.ttlMs) return current.value;
     const pointer = await store.published();
     let value: T;
     if (!pointer) {
@@ -81,6 +82,6 @@ export function publishedVersionProvider<T>(
 export function publishedDocumentProvider(
   store: Pick<RiskModelStore, 'published' | 'get'>,
   options: PublishedProviderOptions,
-): () => Promise<PublishedDocument> {
+): (read?: { fresh?: boolean }) => Promise<PublishedDocument> {
   return publishedVersionProvider(store, options, publishedDocumentOf);
 }

@@ -43,7 +43,7 @@ export function defaultPublishedModel(): ActiveModel {
 export function publishedModelProvider(
   store: Pick<RiskModelStore, 'published' | 'get'>,
   options: PublishedProviderOptions,
-): () => Promise<ActiveModel> {
+): (read?: { fresh?: boolean }) => Promise<ActiveModel> {
   return publishedVersionProvider(store, options, (model) => {
     const compiled = compileModel(model);
     return { compiled, published: toPublishedModel(compiled) };

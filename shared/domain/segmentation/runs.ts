@@ -66,8 +66,12 @@ export function shardPlan(
   }));
 }
 
-/** Runs over due decisions by default on the schedule; everyone by hand and on publication. */
-export const defaultScope = (cause: SegmentationCause): RunScope => (cause === 'schedule' ? 'due' : 'all');
+/**
+ * Runs over due decisions by default on the schedule and on publication (every decision made under
+ * the previous version is due); everyone, with every input read afresh, by hand.
+ */
+export const defaultScope = (cause: SegmentationCause): RunScope =>
+  cause === 'schedule' || cause === 'model' ? 'due' : 'all';
 
 /**
  * Starts a re-segmentation: records the run, then queues one message per scan shard. The
@@ -124,8 +128,15 @@ export async function runShard(deps: ShardDeps, job: ShardJob, now: () => Date =
     const queued = due ? pseudonyms.filter((p) => isDue(decisions.get(p), due)) : pseudonyms;
     upToDate += pseudonyms.length - queued.length;
     if (queued.length === 0) continue;
+    const expects = due ? { model: due.model, scoringModel: due.scoringModel } : undefined;
     await deps.queue.enqueue(
-      queued.map((pseudonym) => ({ pseudonym, cause: job.cause, requestId: job.runId, runId: job.runId })),
+      queued.map((pseudonym) => ({
+        pseudonym,
+        cause: job.cause,
+        requestId: job.runId,
+        runId: job.runId,
+        ...(expects ? { expects } : {}),
+      })),
     );
     enqueued += queued.length;
   }

@@ -4,7 +4,6 @@ import { canonicalJson } from '../canonical.js';
 import { eventsForSegmentDecision, type SegmentFacts } from '../events/builders.js';
 import type { EventOutbox, WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
-import { feedbackSignals } from '../feedback/signals.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { checkLawfulBasis } from '../lawful-basis.js';
 import type {
@@ -19,8 +18,8 @@ import type {
 } from '../ports.js';
 import type { Assessment } from '../risk-model/index.js';
 import type { Scorer } from '../scoring/published.js';
-import { aggregateTransactions, counterpartyCounts } from './aggregates.js';
-import { nextInputChange } from './freshness.js';
+import { readDecisionInputs, storedDecisionInputs } from './decision-inputs.js';
+import { earliest, nextInputChange } from './freshness.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
 export interface PublishedModel {
@@ -119,24 +118,29 @@ export async function planSegmentation(
   const profile = (await deps.profiles.getMany([job.pseudonym])).get(job.pseudonym);
   if (!profile) throw new ProfileNotFoundError();
   const now = deps.now();
-  const since = new Date(now.getTime() - 90 * 86_400_000).toISOString();
-  // Both reads at once: one round trip of latency per customer instead of two.
-  const [txns, responses] = await Promise.all([
-    deps.transactions.listSince(job.pseudonym, since),
-    deps.feedback?.listSince(job.pseudonym, since),
-  ]);
-  const transactions = aggregateTransactions(txns, {
-    now,
-    homeCountries: profile.jurisdictions,
-    highRiskCountries: deps.model.highRiskCountries,
-  });
   const features = {
     customerType: profile.customerType,
     jurisdictions: profile.jurisdictions,
     attributes: profile.attributes,
     flags: profile.flags,
   };
-  const feedback = responses ? feedbackSignals(responses) : undefined;
+  const [previous, pins] = await Promise.all([
+    deps.assignments.get(job.pseudonym),
+    deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
+  ]);
+  // Queued by a run because a model changed: the inputs kept with the decision, when still exact.
+  const stored =
+    job.expects && previous
+      ? storedDecisionInputs(
+          previous,
+          features,
+          deps.model.highRiskCountries,
+          deps.feedback !== undefined,
+          now,
+        )
+      : undefined;
+  const { transactions, counterparties90d, feedback, changesAt } =
+    stored ?? (await readDecisionInputs(profile, deps, now));
   const scored = deps.scorer?.({ profile: features, transactions: { ...transactions } });
   const result = deps.model.evaluate({
     profile: features,
@@ -145,10 +149,6 @@ export async function planSegmentation(
     ...(scored ? { score: scored.source } : {}),
   });
   const modelVersion = `${deps.model.modelId}@${deps.model.version}`;
-  const [previous, pins] = await Promise.all([
-    deps.assignments.get(job.pseudonym),
-    deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
-  ]);
   const inForce = decideInForce(result.segment, previous, pins.get(job.pseudonym), deps.model, now);
   // The decision state (pin, cooldown due or not) is part of the inputs: when it changes, so does the decision.
   const inputDigest = createHash('sha256')
@@ -164,15 +164,18 @@ export async function planSegmentation(
     )
     .digest('base64url');
   const owed = (previous as AssignmentWithOutbox | undefined)?.pendingEvents ?? [];
-  const recheckAt = nextInputChange({
-    now,
-    transactionTimes: txns.map((t) => t.timestamp),
-    responseTimes: (responses ?? []).map((r) => r.submittedAt),
-    pinExpiresAt: inForce.pinned?.expiresAt,
-    held: inForce.downgradePendingSince
-      ? { since: inForce.downgradePendingSince, cooldownDays: deps.model.downgradeCooldownDays }
-      : undefined,
-  });
+  const recheckAt = earliest(
+    changesAt,
+    nextInputChange({
+      now,
+      transactionTimes: [],
+      responseTimes: [],
+      pinExpiresAt: inForce.pinned?.expiresAt,
+      held: inForce.downgradePendingSince
+        ? { since: inForce.downgradePendingSince, cooldownDays: deps.model.downgradeCooldownDays }
+        : undefined,
+    }),
+  );
   if (previous?.inputDigest === inputDigest) {
     return {
       outcome: 'unchanged',
@@ -202,7 +205,7 @@ export async function planSegmentation(
     inputs: {
       profile: features,
       transactions: { ...transactions },
-      counterparties90d: counterpartyCounts(txns, now),
+      counterparties90d,
       ...(feedback ? { feedback: { ...feedback } } : {}),
     },
     ...(scored ? { prediction: scored.prediction } : {}),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Assignment } from '../ports.js';
 import type { CompiledModel, RiskModel } from '../risk-model/index.js';
+import { withHighRiskRecount } from './aggregates.js';
 
 /**
  * Scenario shifts change the population (or the model's lists) instead of the rules, so compliance
@@ -159,13 +160,7 @@ function shifted(
     if (value === undefined) continue;
     t[s.aggregate] = /Share/.test(s.aggregate) ? Math.min(1, value * s.factor) : value * s.factor;
   }
-  if (a.inputs.counterparties90d) {
-    t.highRiskCountryCount90d = Object.entries(a.inputs.counterparties90d).reduce(
-      (n, [country, c]) => n + (highRisk.has(country) ? c : 0),
-      0,
-    );
-  }
-  return t;
+  return a.inputs.counterparties90d ? withHighRiskRecount(t, a.inputs.counterparties90d, highRisk) : t;
 }
 
 function count(map: Record<string, number>, key: string) {

@@ -5,8 +5,9 @@
  * older than N days. It only records the run and queues one message per scan shard
  * (RESEGMENT_SHARDS, default 32): resegmentShardWorker scans, so no single invocation has to read
  * the whole population before its timeout. The scheduled run covers only due decisions (no
- * decision yet, another model version, inputs changed with time); `{ "filter": { "scope": "all" } }`
- * covers everyone. Unchanged inputs write nothing, so a run is safe to repeat.
+ * decision yet, another model version, inputs changed with time), except one day in
+ * RESEGMENT_FULL_EVERY_DAYS (default 7) when it re-evaluates everyone; `{ "filter": { "scope":
+ * "all" } }` covers everyone on any day. Unchanged inputs write nothing, so a run is safe to repeat.
  */
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -14,7 +15,7 @@ import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { currentVersions } from '../../shared/domain/segmentation/freshness.js';
-import { runFilter, startResegmentation } from '../../shared/domain/segmentation/runs.js';
+import { runFilter, scheduledScope, startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.resegmentScheduler));
@@ -26,6 +27,7 @@ const deps = {
   currentVersions: (now: Date) => currentVersions(stores, now),
 };
 const shards = adapters.resegmentationShardCount();
+const fullEveryDays = adapters.fullResegmentationEveryDays();
 
 const invocation = z
   .object({
@@ -39,12 +41,17 @@ const invocation = z
 export const handler = async (event: unknown, context: Context) => {
   const parsed = invocation.parse(event ?? {});
   const scheduled = parsed.source === 'aws.events';
+  const now = new Date();
+  const filter = {
+    ...(scheduled ? { scope: scheduledScope(now, fullEveryDays) } : {}),
+    ...parsed.filter,
+  };
   const run = await startResegmentation(deps, {
     runId: `run-${(scheduled && parsed.id) || context.awsRequestId}`,
     cause: scheduled ? 'schedule' : 'manual',
-    ...(parsed.filter ? { filter: parsed.filter } : {}),
+    filter,
     shards,
-    now: new Date(),
+    now,
   });
   logger.info('re-segmentation started', { runId: run.runId, shards, filter: run.filter });
   return { runId: run.runId, shards };

@@ -13,7 +13,10 @@ import { publishedScorerProvider } from '../../shared/domain/scoring/published.j
 import { expectsOtherVersions, segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import { segmentationJob } from '../../shared/domain/segmentation/job.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
-import type { SegmentationOutcome } from '../../shared/domain/segmentation/segment-customer.js';
+import {
+  type SegmentationOutcome,
+  StaleModelError,
+} from '../../shared/domain/segmentation/segment-customer.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.segmentWorker));
@@ -71,24 +74,37 @@ async function countRunProgress(
     .catch((error: unknown) => logger.warn('run counters not updated', { errorName: (error as Error).name }));
 }
 
+/** The models in use, re-read at once when `fresh` (a publication this container may not have seen). */
+async function models(fresh = false) {
+  const [{ published: model }, scorer] = await Promise.all([activeModel({ fresh }), activeScorer({ fresh })]);
+  return { model, ...(scorer ? { scorer } : {}) };
+}
+
+/**
+ * Decides the batch with the cached models, unless a run expects other versions; customers whose
+ * stored decision is newer than the cached model are decided again once the models are re-read.
+ */
+async function decide(jobs: SegmentationJob[]) {
+  let current = await models();
+  const cached = {
+    model: `${current.model.modelId}@${current.model.version}`,
+    scoringModel: current.scorer?.model ?? null,
+  };
+  if (expectsOtherVersions(jobs, cached)) current = await models(true);
+  const outcomes = await segmentBatch(jobs, { ...deps, ...current });
+  const stale = jobs.filter((j) => outcomes.get(j.pseudonym) instanceof StaleModelError);
+  if (stale.length === 0) return outcomes;
+  const fresh = await models(true);
+  for (const [pseudonym, outcome] of await segmentBatch(stale, { ...deps, ...fresh }))
+    outcomes.set(pseudonym, outcome);
+  return outcomes;
+}
+
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   const jobs = new Map(event.Records.map((r) => [r.messageId, parseJob(r)]));
   const valid = [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined);
-  let [{ published: model }, scorer] = await Promise.all([activeModel(), activeScorer()]);
-  if (
-    expectsOtherVersions(valid, {
-      model: `${model.modelId}@${model.version}`,
-      scoringModel: scorer?.model ?? null,
-    })
-  ) {
-    // A run started after a publication this container has not seen yet: read the versions now.
-    [{ published: model }, scorer] = await Promise.all([
-      activeModel({ fresh: true }),
-      activeScorer({ fresh: true }),
-    ]);
-  }
-  const outcomes = await segmentBatch(valid, { ...deps, model, ...(scorer ? { scorer } : {}) });
+  const outcomes = await decide(valid);
   const counts: Record<string, number> = {};
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {

@@ -155,6 +155,9 @@ export const resegmentationShards = (s: Settings) =>
 /** Parallel-scan segments per re-segmentation run (docs/cost-model.md, scale model). */
 export const resegmentationShardCount = () => intSetting('RESEGMENT_SHARDS', defaultShards);
 
+/** The scheduled run re-evaluates everyone one day in this many (default 7), only due decisions otherwise. */
+export const fullResegmentationEveryDays = () => intSetting('RESEGMENT_FULL_EVERY_DAYS', 7);
+
 /** Workflow events on the compliance bus (manifest grant `events: { compliance: 'publish' }`). */
 export const workflowEvents = (s: Settings) =>
   new EventBridgePublisher(eventBridgeClient(), need(s, 'EVENT_BUS_COMPLIANCE_NAME'));

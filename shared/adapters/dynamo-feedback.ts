@@ -26,6 +26,8 @@ export class DynamoFeedbackStore implements FeedbackStore {
         TableName: this.tableName,
         KeyConditionExpression: 'pseudonym = :p AND responseKey >= :since',
         ExpressionAttributeValues: { ':p': pseudonym, ':since': sinceIso },
+        // Strongly consistent: a decision's recheckAt must account for the response that queued it.
+        ConsistentRead: true,
       }),
     );
     return (out.Items ?? []) as FeedbackItem[];

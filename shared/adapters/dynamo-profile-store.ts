@@ -10,7 +10,8 @@ export class DynamoProfileStore implements ProfileStore {
   ) {}
 
   async getMany(pseudonyms: readonly string[]): Promise<Map<string, StoredProfile>> {
-    const items = await batchGet<StoredProfile>(this.doc, this.tableName, 'pseudonym', pseudonyms);
+    // Strongly consistent: the worker decides on the profile version whose write queued it.
+    const items = await batchGet<StoredProfile>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
     return new Map(items.map((p) => [p.pseudonym, p]));
   }
 

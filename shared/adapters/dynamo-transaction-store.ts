@@ -38,6 +38,8 @@ export class DynamoTransactionStore implements TransactionStore {
           FilterExpression: '#ts >= :since',
           ExpressionAttributeNames: { '#ts': 'timestamp' },
           ExpressionAttributeValues: { ':p': pseudonym, ':since': sinceIso },
+          // Strongly consistent: a decision's recheckAt must account for the write that queued it.
+          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );

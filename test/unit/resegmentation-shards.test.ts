@@ -7,9 +7,11 @@ import type {
   ShardJob,
 } from '../../shared/domain/ports.js';
 import {
+  readAhead,
   runFinished,
   runShard,
   type ShardDeps,
+  scheduledScope,
   shardJobSchema,
   shardPlan,
   startResegmentation,
@@ -136,6 +138,18 @@ describe('shard plan', () => {
     for (const job of queued) expect(shardJobSchema.safeParse(job).success).toBe(true);
   });
 
+  it('makes one scheduled run in N over everyone, counted in days since the epoch', () => {
+    const day = (n: number) => new Date(n * 86_400_000 + 3_600_000);
+    expect([0, 1, 6, 7, 14].map((n) => scheduledScope(day(n), 7))).toEqual([
+      'all',
+      'due',
+      'due',
+      'all',
+      'all',
+    ]);
+    expect([3, 4].map((n) => scheduledScope(day(n), 1))).toEqual(['all', 'all']);
+  });
+
   it('refuses to start a run over due decisions without the versions in use, recording nothing', async () => {
     const started: ResegmentationRun[] = [];
     await expect(
@@ -145,6 +159,56 @@ describe('shard plan', () => {
       ),
     ).rejects.toThrow(/versions in use/);
     expect(started).toEqual([]);
+  });
+});
+
+describe('readAhead', () => {
+  it('hands out every page in order, reading the next one while the current is in use', async () => {
+    // Prepare
+    const requested: number[] = [];
+    async function* source() {
+      for (const n of [1, 2, 3]) {
+        requested.push(n);
+        yield n;
+      }
+    }
+    const seen: [number, number[]][] = [];
+
+    // Act
+    for await (const n of readAhead(source())) seen.push([n, [...requested]]);
+
+    // Assess: while page 1 was in use, page 2 had been requested already.
+    expect(seen).toEqual([
+      [1, [1, 2]],
+      [2, [1, 2, 3]],
+      [3, [1, 2, 3]],
+    ]);
+  });
+
+  it('passes a failed read on to the consumer, and closes the source when the consumer stops', async () => {
+    // Prepare
+    let closed = false;
+    async function* failing() {
+      yield 1;
+      throw new Error('scan failed');
+    }
+    async function* endless() {
+      try {
+        for (let n = 0; ; n++) yield n;
+      } finally {
+        closed = true;
+      }
+    }
+    const drain = async () => {
+      for await (const _ of readAhead(failing())) {
+        // consume
+      }
+    };
+
+    // Act and Assess
+    await expect(drain()).rejects.toThrow('scan failed');
+    for await (const n of readAhead(endless())) if (n === 2) break;
+    expect(closed).toBe(true);
   });
 });
 

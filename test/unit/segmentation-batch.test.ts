@@ -11,6 +11,7 @@ import { type BatchSegmentationDeps, segmentBatch } from '../../shared/domain/se
 import {
   ConcurrentAssignmentError,
   ProfileNotFoundError,
+  StaleModelError,
 } from '../../shared/domain/segmentation/segment-customer.js';
 
 const pseudonym = (n: number) => `k1.${String(n).padStart(43, 'A')}`;
@@ -251,6 +252,52 @@ describe('segmentBatch', () => {
 
     // Assess
     expect(f.reads.transactions).toBe(2);
+  });
+
+  it('reads afresh when a trigger and a run queued the same customer in one batch', async () => {
+    // Prepare: decided under version 3; a new payment arrives while the run for version 4 is queued.
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    f.txns.push({
+      pseudonym: pseudonym(1),
+      timestamp: '2026-11-25T11:00:00.000Z',
+      amountEur: 9_500,
+      paymentMethod: 'cash',
+    } as StoredTransaction);
+    const byRun = { ...job(1), runId: 'run-1', expects: { model: 'test-model@4', scoringModel: null } };
+    const byTrigger = { ...job(1), cause: 'transactions' as const };
+    f.reads.transactions = 0;
+
+    // Act: the run's job comes last in the batch.
+    await segmentBatch([byTrigger, byRun], { ...f.deps, model: { ...f.deps.model, version: 4 } });
+
+    // Assess: the new payment is in the decision.
+    expect(f.reads.transactions).toBe(1);
+    expect(f.assignments.get(pseudonym(1))?.inputs.transactions).toMatchObject({
+      count30d: 1,
+      nearThresholdCashCount30d: 1,
+    });
+  });
+
+  it('refuses to decide under an older version than the stored decision, and survives a failed recheckAt write', async () => {
+    // Prepare: customer 1 decided under version 3; this container still caches version 2.
+    const f = fakes([profile(1), profile(2)]);
+    await segmentBatch([job(1), job(2)], f.deps);
+    delete f.assignments.get(pseudonym(2))?.recheckAt;
+    const failing = {
+      ...f.deps.assignments,
+      refreshRecheckAt: async () => {
+        throw new Error('throttled');
+      },
+    };
+    f.assignments.set(pseudonym(1), { ...(f.assignments.get(pseudonym(1)) as Assignment), modelVersion: 5 });
+
+    // Act
+    const outcomes = await segmentBatch([job(1), job(2)], { ...f.deps, assignments: failing });
+
+    // Assess
+    expect(outcomes.get(pseudonym(1))).toBeInstanceOf(StaleModelError);
+    expect(outcomes.get(pseudonym(2))).toBe('unchanged');
   });
 
   it('records a change with the previous segment and a new revision', async () => {

@@ -26,7 +26,13 @@ export async function segmentBatch(
   jobs: readonly SegmentationJob[],
   deps: BatchSegmentationDeps,
 ): Promise<Map<string, SegmentationOutcome | Error>> {
-  const byPseudonym = new Map(jobs.map((j) => [j.pseudonym, j]));
+  const byPseudonym = new Map<string, SegmentationJob>();
+  for (const job of jobs) {
+    const seen = byPseudonym.get(job.pseudonym);
+    // A trigger's job among a run's means new data: the inputs must be read afresh, not reused.
+    const { expects: _, ...fresh } = job;
+    byPseudonym.set(job.pseudonym, seen && (!seen.expects || !job.expects) ? fresh : job);
+  }
   const pseudonyms = [...byPseudonym.keys()];
   const [profiles, assignments, overrides] = await Promise.all([
     deps.profiles.getMany(pseudonyms),
@@ -68,8 +74,6 @@ export async function segmentBatch(
         refreshes.push({ pseudonym: entry.job.pseudonym, revision, recheckAt: refreshRecheckAt });
     } else toCommit.push({ pseudonym: entry.job.pseudonym, plan: entry.plan });
   }
-  // Without it, a decision stored before `recheckAt` existed would be due in every scheduled run.
-  if (refreshes.length > 0) await deps.assignments.refreshRecheckAt(refreshes);
   if (toCommit.length > 0) {
     const committed = await deps.assignments.commitMany(toCommit.map((c) => c.plan));
     toCommit.forEach((c, i) => {
@@ -85,6 +89,9 @@ export async function segmentBatch(
   if (deps.events && owed.length > 0) {
     for (const [pseudonym, error] of await publishOwed(owed, deps.events)) results.set(pseudonym, error);
   }
+  // Without it, a decision stored before `recheckAt` existed is due in every scheduled run. Best
+  // effort: if it fails, the next run re-evaluates the customer and tries again.
+  if (refreshes.length > 0) await deps.assignments.refreshRecheckAt(refreshes).catch(() => undefined);
   return results;
 }
 

@@ -70,7 +70,12 @@ export function storedDecisionInputs(
   if (withFeedback !== (inputs.feedback !== undefined)) return undefined;
   if (canonicalJson(inputs.profile) !== canonicalJson(features)) return undefined;
   // Decisions stored by an older release may lack an aggregate or the counterparty countries.
-  if (!inputs.counterparties90d || !aggregateNames.every((k) => typeof inputs.transactions[k] === 'number'))
+  const kept = inputs.transactions;
+  if (
+    !inputs.counterparties90d ||
+    Object.keys(kept).length !== aggregateNames.length ||
+    !aggregateNames.every((k) => typeof kept[k] === 'number')
+  )
     return undefined;
   return {
     transactions: withHighRiskRecount(

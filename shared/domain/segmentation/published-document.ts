@@ -31,6 +31,9 @@ export function publishedDocumentOf(model: RiskModel): PublishedDocument {
   };
 }
 
+/** A fresh read trusts a check this recent: a batch of jobs asking for it costs one read, not one each. */
+export const freshMs = 1_000;
+
 export interface PublishedProviderOptions {
   /** How long a warm container trusts its view of which version is published. */
   ttlMs: number;
@@ -58,7 +61,8 @@ export function publishedVersionProvider<T>(
     return builtByVersion.get(key) as T;
   };
   return async (read) => {
-    if (current && !read?.fresh && clock() - current.checkedAt < options.ttlMs) return current.value;
+    if (current && clock() - current.checkedAt < (read?.fresh ? freshMs : options.ttlMs))
+      return current.value;
     const pointer = await store.published();
     let value: T;
     if (!pointer) {

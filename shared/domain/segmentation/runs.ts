@@ -67,6 +67,15 @@ export function shardPlan(
 }
 
 /**
+ * The scheduled run's scope: everyone (inputs read afresh) one day in `everyDays`, counted from the
+ * Unix epoch, only due decisions on the others. The full day is the safety net for a change whose
+ * trigger never queued its customer (a client that gave up on a failed request, a DLQ not replayed).
+ */
+export function scheduledScope(now: Date, everyDays: number): RunScope {
+  return Math.floor(now.getTime() / 86_400_000) % everyDays === 0 ? 'all' : 'due';
+}
+
+/**
  * Runs over due decisions by default on the schedule and on publication (every decision made under
  * the previous version is due); everyone, with every input read afresh, by hand.
  */
@@ -124,7 +133,8 @@ export async function runShard(deps: ShardDeps, job: ShardJob, now: () => Date =
   const { due } = job;
   let enqueued = 0;
   let upToDate = 0;
-  for await (const { pseudonyms, decisions } of candidates(deps, job)) {
+  // The next page is read while this one is queued: a shard's time is its reads, not their sum.
+  for await (const { pseudonyms, decisions } of readAhead(candidates(deps, job))) {
     const queued = due ? pseudonyms.filter((p) => isDue(decisions.get(p), due)) : pseudonyms;
     upToDate += pseudonyms.length - queued.length;
     if (queued.length === 0) continue;
@@ -160,7 +170,7 @@ async function* candidates(
 ): AsyncIterable<{ pseudonyms: string[]; decisions: ReadonlyMap<string, DecisionFreshness> }> {
   const { assignedBefore } = job;
   if (assignedBefore === undefined) {
-    for await (const page of deps.customers(job.segment, job.of)) {
+    for await (const page of readAhead(deps.customers(job.segment, job.of))) {
       // Profiles carry no decision: only a run over due decisions reads them.
       yield { pseudonyms: page, decisions: job.due ? await deps.decisions(page) : new Map() };
     }
@@ -170,6 +180,25 @@ async function* candidates(
     const old = page.filter((a) => a.assignedAt < assignedBefore);
     if (old.length > 0)
       yield { pseudonyms: old.map((a) => a.pseudonym), decisions: new Map(old.map((a) => [a.pseudonym, a])) };
+  }
+}
+
+/** Starts reading the next item of `source` as soon as the current one is handed out. */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    // Abandoned early (the consumer failed): let the source close its own resources.
+    await iterator.return?.();
   }
 }
 
@@ -210,7 +239,7 @@ export const runFilter = z
       .enum(['all', 'due'])
       .optional()
       .describe(
-        'all: everyone; due: only customers without a decision, decided by another model version, or whose inputs changed with time. Default: due on the schedule, all otherwise.',
+        'all: everyone; due: only customers without a decision, decided by another model version, or whose inputs changed with time. Default: due on the schedule and on publication, all by hand.',
       ),
   })
   .strict();

@@ -75,6 +75,18 @@ export class ProfileNotFoundError extends Error {
   }
 }
 
+/**
+ * The stored decision was made by a later version of the model than the one this container still
+ * caches (a publication it has not seen yet): deciding now would undo the publication. The record
+ * is retried once the cache is fresh.
+ */
+export class StaleModelError extends Error {
+  constructor() {
+    super('The stored decision comes from a newer model version than the cached one');
+    this.name = 'StaleModelError';
+  }
+}
+
 export class ConcurrentAssignmentError extends Error {
   constructor() {
     super('Assignment changed concurrently; the record will be retried');
@@ -128,6 +140,8 @@ export async function planSegmentation(
     deps.assignments.get(job.pseudonym),
     deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
   ]);
+  if (previous && previous.modelId === deps.model.modelId && previous.modelVersion > deps.model.version)
+    throw new StaleModelError();
   // Queued by a run because a model changed: the inputs kept with the decision, when still exact.
   const stored =
     job.expects && previous

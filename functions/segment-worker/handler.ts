@@ -81,8 +81,9 @@ async function models(fresh = false) {
 }
 
 /**
- * Decides the batch with the cached models, unless a run expects other versions; customers whose
- * stored decision is newer than the cached model are decided again once the models are re-read.
+ * Decides the batch with the cached models, read afresh first when a run expects other versions.
+ * Customers whose stored decision was made by other models than the cached ones (perhaps a
+ * publication this container has not seen) are decided again after one fresh read.
  */
 async function decide(jobs: SegmentationJob[]) {
   let current = await models();
@@ -90,13 +91,19 @@ async function decide(jobs: SegmentationJob[]) {
     model: `${current.model.modelId}@${current.model.version}`,
     scoringModel: current.scorer?.model ?? null,
   };
-  if (expectsOtherVersions(jobs, cached)) current = await models(true);
-  const outcomes = await segmentBatch(jobs, { ...deps, ...current });
+  const fresh = expectsOtherVersions(jobs, cached);
+  if (fresh) current = await models(true);
+  const outcomes = await segmentBatch(jobs, { ...deps, ...current, modelsCached: !fresh });
   const stale = jobs.filter((j) => outcomes.get(j.pseudonym) instanceof StaleModelError);
   if (stale.length === 0) return outcomes;
-  const fresh = await models(true);
-  for (const [pseudonym, outcome] of await segmentBatch(stale, { ...deps, ...fresh }))
-    outcomes.set(pseudonym, outcome);
+  try {
+    const again = await segmentBatch(stale, { ...deps, ...(await models(true)) });
+    for (const [pseudonym, outcome] of again) outcomes.set(pseudonym, outcome);
+  } catch (error) {
+    // Only these customers fail (and come back from the queue); the rest of the batch is done.
+    for (const job of stale)
+      outcomes.set(job.pseudonym, error instanceof Error ? error : new Error('Failed'));
+  }
   return outcomes;
 }
 

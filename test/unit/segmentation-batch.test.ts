@@ -279,8 +279,9 @@ describe('segmentBatch', () => {
     });
   });
 
-  it('refuses to decide under an older version than the stored decision, and survives a failed recheckAt write', async () => {
-    // Prepare: customer 1 decided under version 3; this container still caches version 2.
+  it("refuses to decide with cached models other than the stored decision's, and survives a failed recheckAt write", async () => {
+    // Prepare: customer 1's stored decision names version 5 (a publication this container's cache
+    // has not seen); customer 2's was made by the cached models.
     const f = fakes([profile(1), profile(2)]);
     await segmentBatch([job(1), job(2)], f.deps);
     delete f.assignments.get(pseudonym(2))?.recheckAt;
@@ -293,11 +294,17 @@ describe('segmentBatch', () => {
     f.assignments.set(pseudonym(1), { ...(f.assignments.get(pseudonym(1)) as Assignment), modelVersion: 5 });
 
     // Act
-    const outcomes = await segmentBatch([job(1), job(2)], { ...f.deps, assignments: failing });
+    const cached = await segmentBatch([job(1), job(2)], {
+      ...f.deps,
+      assignments: failing,
+      modelsCached: true,
+    });
+    const readAfresh = await segmentBatch([job(1)], f.deps);
 
-    // Assess
-    expect(outcomes.get(pseudonym(1))).toBeInstanceOf(StaleModelError);
-    expect(outcomes.get(pseudonym(2))).toBe('unchanged');
+    // Assess: with models read afresh (not cached), the customer is decided (same inputs: unchanged).
+    expect(cached.get(pseudonym(1))).toBeInstanceOf(StaleModelError);
+    expect(cached.get(pseudonym(2))).toBe('unchanged');
+    expect(readAfresh.get(pseudonym(1))).toBe('unchanged');
   });
 
   it('records a change with the previous segment and a new revision', async () => {

@@ -1,4 +1,3 @@
-import { freshMs } from '../segmentation/published-document.js';
 import type { FeatureSource } from './features.js';
 import { scoreInputs } from './service.js';
 import type { ScoringModelStore, StoredScoringModel } from './store.js';
@@ -18,8 +17,7 @@ export function publishedScorerProvider(
   const clock = options.clock ?? Date.now;
   let current: { scorer: Scorer | undefined; key: string; checkedAt: number } | undefined;
   return async (read) => {
-    if (current && clock() - current.checkedAt < (read?.fresh ? freshMs : options.ttlMs))
-      return current.scorer;
+    if (current && !read?.fresh && clock() - current.checkedAt < options.ttlMs) return current.scorer;
     const pointer = await store.published();
     const key = pointer ? `${pointer.modelId}@${pointer.version}` : '';
     if (current?.key !== key) {

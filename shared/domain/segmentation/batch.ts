@@ -29,9 +29,9 @@ export async function segmentBatch(
   const byPseudonym = new Map<string, SegmentationJob>();
   for (const job of jobs) {
     const seen = byPseudonym.get(job.pseudonym);
-    // A trigger's job among a run's means new data: the inputs must be read afresh, not reused.
-    const { expects: _, ...fresh } = job;
-    byPseudonym.set(job.pseudonym, seen && (!seen.expects || !job.expects) ? fresh : job);
+    // A trigger's job (no `expects`) wins over a run's: its data is new, so the inputs are read
+    // afresh rather than reused, and the decision's audit record names the trigger's request.
+    byPseudonym.set(job.pseudonym, seen && !seen.expects && job.expects ? seen : job);
   }
   const pseudonyms = [...byPseudonym.keys()];
   const [profiles, assignments, overrides] = await Promise.all([

@@ -31,9 +31,6 @@ export function publishedDocumentOf(model: RiskModel): PublishedDocument {
   };
 }
 
-/** A fresh read trusts a check this recent: a batch of jobs asking for it costs one read, not one each. */
-export const freshMs = 1_000;
-
 export interface PublishedProviderOptions {
   /** How long a warm container trusts its view of which version is published. */
   ttlMs: number;
@@ -61,8 +58,7 @@ export function publishedVersionProvider<T>(
     return builtByVersion.get(key) as T;
   };
   return async (read) => {
-    if (current && clock() - current.checkedAt < (read?.fresh ? freshMs : options.ttlMs))
-      return current.value;
+    if (current && !read?.fresh && clock() - current.checkedAt < options.ttlMs) return current.value;
     const pointer = await store.published();
     let value: T;
     if (!pointer) {

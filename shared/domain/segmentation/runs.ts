@@ -176,7 +176,7 @@ async function* candidates(
     }
     return;
   }
-  for await (const page of deps.assignments(job.segment, job.of)) {
+  for await (const page of readAhead(deps.assignments(job.segment, job.of))) {
     const old = page.filter((a) => a.assignedAt < assignedBefore);
     if (old.length > 0)
       yield { pseudonyms: old.map((a) => a.pseudonym), decisions: new Map(old.map((a) => [a.pseudonym, a])) };
@@ -198,7 +198,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncIterable<T> 
     }
   } finally {
     // Abandoned early (the consumer failed): let the source close its own resources.
-    await iterator.return?.();
+    // Its own failure must not hide the consumer's.
+    await iterator.return?.().catch(() => undefined);
   }
 }
 

@@ -45,6 +45,11 @@ export interface SegmentationDeps {
   feedback?: Pick<FeedbackStore, 'listSince'>;
   /** The predictive model in use, if any: its score is the `score` source of the rules. */
   scorer?: Scorer;
+  /**
+   * The models come from a cache that may predate a publication: a stored decision made by other
+   * models then fails with StaleModelError, to be decided again once they are read afresh.
+   */
+  modelsCached?: boolean;
   /** Active or expired pins of the customers at hand (expired ones are ignored). */
   overrides?: Pick<OverrideStore, 'getMany'>;
   profiles: Pick<ProfileStore, 'getMany'>;
@@ -76,13 +81,13 @@ export class ProfileNotFoundError extends Error {
 }
 
 /**
- * The stored decision was made by a later version of the model than the one this container still
- * caches (a publication it has not seen yet): deciding now would undo the publication. The record
- * is retried once the cache is fresh.
+ * The stored decision was made by other models than the ones this container caches, which may be
+ * a publication it has not seen yet: deciding now could undo it. The caller re-reads the models
+ * (see `modelsCached`) and decides again.
  */
 export class StaleModelError extends Error {
   constructor() {
-    super('The stored decision comes from a newer model version than the cached one');
+    super('The stored decision comes from other models than the cached ones');
     this.name = 'StaleModelError';
   }
 }
@@ -140,8 +145,7 @@ export async function planSegmentation(
     deps.assignments.get(job.pseudonym),
     deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
   ]);
-  if (previous && previous.modelId === deps.model.modelId && previous.modelVersion > deps.model.version)
-    throw new StaleModelError();
+  if (deps.modelsCached && previous && !decidedBy(previous, deps)) throw new StaleModelError();
   // Queued by a run because a model changed: the inputs kept with the decision, when still exact.
   const stored =
     job.expects && previous
@@ -271,6 +275,12 @@ export async function planSegmentation(
   // Written with the decision, in the same transaction: committed means the events cannot be lost.
   if (events.length > 0) assignment.pendingEvents = events;
   return { outcome, assignment, audit, events };
+}
+
+/** Whether the stored decision was made by the models at hand. */
+function decidedBy(previous: Assignment, deps: Pick<SegmentationDeps, 'model' | 'scorer'>): boolean {
+  const sameModel = previous.modelId === deps.model.modelId && previous.modelVersion === deps.model.version;
+  return sameModel && (previous.prediction?.model ?? null) === (deps.scorer?.model ?? null);
 }
 
 function mergeEvents(owed: readonly WorkflowEvent[], fresh: readonly WorkflowEvent[]): WorkflowEvent[] {

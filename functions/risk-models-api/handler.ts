@@ -29,6 +29,7 @@ import {
   resegmentationRequest,
   runFinished,
   runIdSchema,
+  startPublicationRun,
   startResegmentation,
 } from '../../shared/domain/segmentation/runs.js';
 import { simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
@@ -194,13 +195,13 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     await seeded(actor);
     const { published, retired } = await publishVersion(modelId, version, store, actor);
     // Everyone is re-segmented under the new model (a new model version is a new input for everyone).
-    const run = await startResegmentation(runDeps, {
-      runId: `run-publish-${modelId}-${version}`,
-      cause: 'model',
-      shards: resegmentShards,
-      now: actor.now,
-    });
-    logger.info('model published', { modelId, version, runId: run.runId, shards: run.shards });
+    const run = await startPublicationRun(
+      runDeps,
+      { modelId, version, shards: resegmentShards, now: actor.now },
+      (error) =>
+        logger.error('publication run not started', { modelId, version, errorName: (error as Error).name }),
+    );
+    logger.info('model published', { modelId, version, runId: run?.runId ?? null, shards: run?.shards });
     return jsonResponse(200, {
       published: {
         modelId: published.modelId,
@@ -208,7 +209,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         publishedAt: published.publishedAt,
       },
       retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
-      resegmentation: { runId: run.runId, shards: resegmentShards },
+      resegmentation: run ? { runId: run.runId, shards: resegmentShards } : null,
     });
   },
 

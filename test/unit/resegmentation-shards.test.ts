@@ -14,6 +14,7 @@ import {
   scheduledScope,
   shardJobSchema,
   shardPlan,
+  startPublicationRun,
   startResegmentation,
 } from '../../shared/domain/segmentation/runs.js';
 
@@ -136,6 +137,42 @@ describe('shard plan', () => {
     expect(reads).toBe(1);
     expect(queued.map((j) => j.due)).toEqual([current, current, current, current]);
     for (const job of queued) expect(shardJobSchema.safeParse(job).success).toBe(true);
+  });
+
+  it('starts a publication run over due decisions, and reports a failed start instead of throwing', async () => {
+    // Prepare
+    const queued: ShardJob[] = [];
+    const failures: unknown[] = [];
+    const request = { modelId: 'aml', version: 3, shards: 2, now };
+    const versions = async () => ({ ...current, model: 'aml@3' });
+
+    // Act
+    const run = await startPublicationRun(
+      {
+        runs: { start: async () => {} },
+        shards: { enqueue: async (j) => void queued.push(...j) },
+        currentVersions: versions,
+      },
+      request,
+      (e) => failures.push(e),
+    );
+    const none = await startPublicationRun(
+      {
+        runs: { start: async () => {} },
+        shards: { enqueue: async () => {} },
+        currentVersions: async () => {
+          throw new Error('DynamoDB unavailable');
+        },
+      },
+      request,
+      (e) => failures.push(e),
+    );
+
+    // Assess
+    expect(run).toMatchObject({ runId: 'run-publish-aml-3', cause: 'model', filter: { scope: 'due' } });
+    expect(queued.map((j) => j.due?.model)).toEqual(['aml@3', 'aml@3']);
+    expect(none).toBeUndefined();
+    expect(failures).toEqual([new Error('DynamoDB unavailable')]);
   });
 
   it('makes one scheduled run in N over everyone, counted in days since the epoch', () => {

@@ -93,7 +93,13 @@ export const modelPublishedSchema = z
   .object({
     published: pointer.extend({ publishedAt: isoDateTime.optional() }).strict(),
     retired: pointer.nullable(),
-    resegmentation: z.object({ runId: z.string(), shards: z.number().int().min(1) }).strict(),
+    resegmentation: z
+      .object({ runId: z.string(), shards: z.number().int().min(1) })
+      .strict()
+      .nullable()
+      .describe(
+        'The re-segmentation run under the new version; null if it could not be started (the publication stands, and the next scheduled run re-segments everyone: every decision is due).',
+      ),
   })
   .strict();
 

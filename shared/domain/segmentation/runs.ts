@@ -125,6 +125,29 @@ export async function startResegmentation(
 }
 
 /**
+ * Starts the run a publication owes. The publication is committed whatever happens here: if the
+ * run cannot be started, `onFailure` hears of it and the answer says so (no run); the next
+ * scheduled run covers everyone anyway, since every decision made under the previous version is due.
+ */
+export async function startPublicationRun(
+  deps: RunStartDeps,
+  request: { modelId: string; version: number; shards: number; now: Date },
+  onFailure: (error: unknown) => void,
+): Promise<ResegmentationRun | undefined> {
+  try {
+    return await startResegmentation(deps, {
+      runId: `run-publish-${request.modelId}-${request.version}`,
+      cause: 'model',
+      shards: request.shards,
+      now: request.now,
+    });
+  } catch (error) {
+    onFailure(error);
+    return undefined;
+  }
+}
+
+/**
  * Scans one shard and queues its customers on the segmentation queue, then adds its count to
  * the run once. A failed scan throws: SQS redelivers the shard, and after maxReceiveCount it
  * lands in the shard DLQ (the run then never finishes, which its alarm and status show).

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { currentVersions } from '../../shared/domain/segmentation/freshness.js';
+import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 import { runFilter, scheduledScope, startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 

@@ -24,7 +24,7 @@ import {
   publishVersion,
   retireDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
-import { currentVersions } from '../../shared/domain/segmentation/freshness.js';
+import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 import {
   resegmentationRequest,
   runFinished,

@@ -11,6 +11,7 @@ import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
 import { publishedScorerProvider } from '../../shared/domain/scoring/published.js';
 import { expectsOtherVersions, segmentBatch } from '../../shared/domain/segmentation/batch.js';
+import { modelsInUse } from '../../shared/domain/segmentation/freshness.js';
 import { segmentationJob } from '../../shared/domain/segmentation/job.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import {
@@ -87,10 +88,7 @@ async function models(fresh = false) {
  */
 async function decide(jobs: SegmentationJob[]) {
   let current = await models();
-  const cached = {
-    model: `${current.model.modelId}@${current.model.version}`,
-    scoringModel: current.scorer?.model ?? null,
-  };
+  const cached = modelsInUse(current.model, current.scorer);
   const fresh = expectsOtherVersions(jobs, cached);
   if (fresh) current = await models(true);
   const outcomes = await segmentBatch(jobs, { ...deps, ...current, modelsCached: !fresh });

@@ -83,7 +83,7 @@ export interface SegmentationJob {
    * caches other versions re-reads them, and a customer queued only because a model changed is
    * decided from the inputs kept with its previous decision (see decision-inputs.ts).
    */
-  expects?: Omit<CurrentVersions, 'asOf'>;
+  expects?: ModelVersions;
 }
 
 /** A re-segmentation run: safe to re-run; each run counts its own jobs. */
@@ -302,12 +302,16 @@ export interface AssessmentInputs {
   feedback?: Record<string, unknown>;
 }
 
-/** The versions a run compares decisions with, read once when the run starts. */
-export interface CurrentVersions {
-  /** `modelId@version` of the risk model in use. */
+/** The risk and predictive models that made a decision, or are in use. */
+export interface ModelVersions {
+  /** `modelId@version` of the risk model. */
   model: string;
-  /** `modelId@version` of the predictive model in use, or null while none is. */
+  /** `modelId@version` of the predictive model, or null when there was none. */
   scoringModel: string | null;
+}
+
+/** The versions a run compares decisions with, read once when the run starts. */
+export interface CurrentVersions extends ModelVersions {
   /** The run's start: decisions whose inputs change with time before it are due. */
   asOf: string;
 }

@@ -12,8 +12,9 @@ import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.j
 import { DynamoRiskModelStore } from '../../shared/adapters/dynamo-risk-model-store.js';
 import { DynamoScoringModelStore } from '../../shared/adapters/dynamo-scoring-model-store.js';
 import { SqsSegmentationQueue } from '../../shared/adapters/sqs-segmentation-queue.js';
-import { currentVersions } from '../../shared/domain/segmentation/freshness.js';
-import { runShard } from '../../shared/domain/segmentation/runs.js';
+import type { ShardJob } from '../../shared/domain/ports.js';
+import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
+import { runShard, type ShardDeps } from '../../shared/domain/segmentation/runs.js';
 import {
   breakEvenUtilisation,
   combine,
@@ -101,54 +102,41 @@ export async function run(): Promise<BenchResult[]> {
     // What one shard invocation enqueues per second at scale: with ~35 customers per shard here,
     // the run's shards are mostly fixed cost, so one shard over the whole population (segment 0
     // of 1) is timed instead, with the shard worker's own code (its counts go to no run).
-    const probeStarted = performance.now();
-    const probe = await runShard(
-      {
-        runs: { shardEnqueued: async () => true },
-        queue: new SqsSegmentationQueue(sqs, runtime.env.QUEUE_SEGMENTATION_URL as string),
-        customers: (segment, of) =>
-          new DynamoProfileStore(doc, runtime.env.TABLE_PROFILES as string).scanPseudonyms({ segment, of }),
-        assignments: () => {
-          throw new Error('the probe covers everyone');
-        },
-        decisions: () => {
-          throw new Error('the probe covers everyone');
-        },
+    const assignmentStore = new DynamoAssignmentStore(doc, table('ASSIGNMENTS'), undefined);
+    const probeDeps: ShardDeps = {
+      runs: { shardEnqueued: async () => true },
+      queue: new SqsSegmentationQueue(sqs, runtime.env.QUEUE_SEGMENTATION_URL as string),
+      customers: (segment, of) =>
+        new DynamoProfileStore(doc, table('PROFILES')).scanPseudonyms({ segment, of }),
+      assignments: () => {
+        throw new Error('the probes have no cutoff');
       },
-      { runId: 'run-bench-shard-probe', cause: 'manual', segment: 0, of: 1 },
-    );
-    const fanOutPerSecond = probe.enqueued / ((performance.now() - probeStarted) / 1000);
+      decisions: (pseudonyms) => assignmentStore.freshness(pseudonyms),
+    };
+    const timedShard = async (job: ShardJob) => {
+      const started = performance.now();
+      const out = await runShard(probeDeps, job);
+      return { ...out, seconds: (performance.now() - started) / 1000 };
+    };
+    const probe = await timedShard({ runId: 'run-bench-shard-probe', cause: 'manual', segment: 0, of: 1 });
+    const fanOutPerSecond = probe.enqueued / probe.seconds;
     await idle(sqs, runtime);
     // The same shard over due decisions only: with everyone up to date it queues nobody.
-    const assignmentStore = new DynamoAssignmentStore(doc, table('ASSIGNMENTS'), undefined);
-    const dueProbeStarted = performance.now();
-    const dueProbe = await runShard(
-      {
-        runs: { shardEnqueued: async () => true },
-        queue: new SqsSegmentationQueue(sqs, runtime.env.QUEUE_SEGMENTATION_URL as string),
-        customers: (segment, of) =>
-          new DynamoProfileStore(doc, table('PROFILES')).scanPseudonyms({ segment, of }),
-        assignments: () => {
-          throw new Error('the probe has no cutoff');
+    const dueProbe = await timedShard({
+      runId: 'run-bench-due-probe',
+      cause: 'schedule',
+      segment: 0,
+      of: 1,
+      due: await currentVersions(
+        {
+          riskModels: new DynamoRiskModelStore(doc, table('RISK_MODELS'), undefined),
+          scoringModels: new DynamoScoringModelStore(doc, table('SCORING_MODELS'), undefined),
         },
-        decisions: (pseudonyms) => assignmentStore.freshness(pseudonyms),
-      },
-      {
-        runId: 'run-bench-due-probe',
-        cause: 'schedule',
-        segment: 0,
-        of: 1,
-        due: await currentVersions(
-          {
-            riskModels: new DynamoRiskModelStore(doc, table('RISK_MODELS'), undefined),
-            scoringModels: new DynamoScoringModelStore(doc, table('SCORING_MODELS'), undefined),
-          },
-          new Date(),
-        ),
-      },
-    );
+        new Date(),
+      ),
+    });
     if (dueProbe.enqueued !== 0) throw new Error(`the due probe queued ${dueProbe.enqueued}; expected none`);
-    const dueFanOutPerSecond = dueProbe.upToDate / ((performance.now() - dueProbeStarted) / 1000);
+    const dueFanOutPerSecond = dueProbe.upToDate / dueProbe.seconds;
 
     // A re-segmentation that changes every decision (new model version) also writes what a first
     // decision writes: the assignment and the audit record (with its chain head), as in step 1.

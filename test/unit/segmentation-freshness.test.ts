@@ -8,7 +8,8 @@ import type {
 import { aggregateTransactions } from '../../shared/domain/segmentation/aggregates.js';
 import { expectsOtherVersions } from '../../shared/domain/segmentation/batch.js';
 import { storedDecisionInputs } from '../../shared/domain/segmentation/decision-inputs.js';
-import { currentVersions, isDue, nextInputChange } from '../../shared/domain/segmentation/freshness.js';
+import { isDue, nextInputChange } from '../../shared/domain/segmentation/freshness.js';
+import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 
 const now = new Date('2026-11-25T12:00:00.000Z');
 

@@ -1,3 +1,5 @@
+import { versionKey } from '../segmentation/freshness.js';
+import type { ProviderRead } from '../segmentation/published-document.js';
 import type { FeatureSource } from './features.js';
 import { scoreInputs } from './service.js';
 import type { ScoringModelStore, StoredScoringModel } from './store.js';
@@ -13,13 +15,13 @@ export type Scorer = ((inputs: FeatureSource) => ReturnType<typeof scoreInputs>)
 export function publishedScorerProvider(
   store: Pick<ScoringModelStore, 'published' | 'get'>,
   options: { ttlMs: number; clock?: () => number },
-): (read?: { fresh?: boolean }) => Promise<Scorer | undefined> {
+): (read?: ProviderRead) => Promise<Scorer | undefined> {
   const clock = options.clock ?? Date.now;
   let current: { scorer: Scorer | undefined; key: string; checkedAt: number } | undefined;
   return async (read) => {
     if (current && !read?.fresh && clock() - current.checkedAt < options.ttlMs) return current.scorer;
     const pointer = await store.published();
-    const key = pointer ? `${pointer.modelId}@${pointer.version}` : '';
+    const key = pointer ? versionKey(pointer) : '';
     if (current?.key !== key) {
       const stored: StoredScoringModel | undefined = pointer
         ? await store.get(pointer.modelId, pointer.version)

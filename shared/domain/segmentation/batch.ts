@@ -1,6 +1,14 @@
 import { EventPublishError } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
-import type { Assignment, AssignmentStore, Override, SegmentationJob, StoredProfile } from '../ports.js';
+import type {
+  Assignment,
+  AssignmentStore,
+  ModelVersions,
+  Override,
+  SegmentationJob,
+  StoredProfile,
+} from '../ports.js';
+import { sameVersions } from './freshness.js';
 import {
   ConcurrentAssignmentError,
   ProfileNotFoundError,
@@ -96,13 +104,8 @@ export async function segmentBatch(
 }
 
 /** Whether a job was queued by a run that found other models in use than the worker has cached. */
-export function expectsOtherVersions(
-  jobs: readonly SegmentationJob[],
-  cached: NonNullable<SegmentationJob['expects']>,
-): boolean {
-  return jobs.some(
-    (j) => j.expects && (j.expects.model !== cached.model || j.expects.scoringModel !== cached.scoringModel),
-  );
+export function expectsOtherVersions(jobs: readonly SegmentationJob[], cached: ModelVersions): boolean {
+  return jobs.some((j) => j.expects && !sameVersions(j.expects, cached));
 }
 
 interface Owed {

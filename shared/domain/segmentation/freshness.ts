@@ -1,8 +1,4 @@
-import type { CurrentVersions, DecisionFreshness } from '../ports.js';
-import { loadDefaultModel } from '../risk-model/default-model.js';
-import type { RiskModel } from '../risk-model/model.js';
-import type { RiskModelStore } from '../risk-model/store.js';
-import type { ScoringModelStore } from '../scoring/store.js';
+import type { CurrentVersions, DecisionFreshness, ModelVersions } from '../ports.js';
 import { futureTolerance } from './aggregates.js';
 
 const day = 86_400_000;
@@ -16,8 +12,8 @@ const day = 86_400_000;
  */
 export function nextInputChange(inputs: {
   now: Date;
-  transactionTimes: readonly string[];
-  responseTimes: readonly string[];
+  transactionTimes?: readonly string[];
+  responseTimes?: readonly string[];
   pinExpiresAt?: string | undefined;
   /** Since when a downgrade has been held, and how long the cooldown lasts. */
   held?: { since: string; cooldownDays: number } | undefined;
@@ -27,18 +23,35 @@ export function nextInputChange(inputs: {
   const consider = (t: number) => {
     if (t > now && t < next) next = t;
   };
-  for (const iso of inputs.transactionTimes) {
+  for (const iso of inputs.transactionTimes ?? []) {
     const t = Date.parse(iso);
     consider(t - futureTolerance);
     consider(t + 30 * day);
     consider(t + 90 * day);
   }
-  for (const iso of inputs.responseTimes) consider(Date.parse(iso) + 90 * day);
+  for (const iso of inputs.responseTimes ?? []) consider(Date.parse(iso) + 90 * day);
   if (inputs.pinExpiresAt) consider(Date.parse(inputs.pinExpiresAt));
   if (inputs.held) consider(Date.parse(inputs.held.since) + inputs.held.cooldownDays * day);
   // A millisecond later: the windows compare with <=, so the change shows just after the boundary.
   return Number.isFinite(next) ? new Date(next + 1).toISOString() : null;
 }
+
+export const versionKey = (m: { modelId: string; version: number }) => `${m.modelId}@${m.version}`;
+
+/** The models in use: a risk model, and the predictive model's scorer if there is one. */
+export const modelsInUse = (
+  model: { modelId: string; version: number },
+  scorer?: { model: string },
+): ModelVersions => ({ model: versionKey(model), scoringModel: scorer?.model ?? null });
+
+/** The models that made a stored decision. */
+export const decidedBy = (d: DecisionFreshness): ModelVersions => ({
+  model: versionKey({ modelId: d.modelId, version: d.modelVersion }),
+  scoringModel: d.prediction?.model ?? null,
+});
+
+export const sameVersions = (a: ModelVersions, b: ModelVersions): boolean =>
+  a.model === b.model && a.scoringModel === b.scoringModel;
 
 /**
  * Whether re-evaluating a customer could change its decision: there is none yet, it was made by
@@ -46,8 +59,7 @@ export function nextInputChange(inputs: {
  */
 export function isDue(decision: DecisionFreshness | undefined, current: CurrentVersions): boolean {
   if (!decision) return true;
-  if (`${decision.modelId}@${decision.modelVersion}` !== current.model) return true;
-  if ((decision.prediction?.model ?? null) !== current.scoringModel) return true;
+  if (!sameVersions(decidedBy(decision), current)) return true;
   // Absent: stored before decisions carried it. Null: the inputs never change by themselves.
   if (decision.recheckAt === undefined) return true;
   return decision.recheckAt !== null && decision.recheckAt <= current.asOf;
@@ -58,25 +70,4 @@ export function earliest(a: string | null, b: string | null): string | null {
   if (a === null) return b;
   if (b === null) return a;
   return a < b ? a : b;
-}
-
-/** The risk model (or, before any publication, the fallback) and predictive model in use now. */
-export async function currentVersions(
-  stores: {
-    riskModels: Pick<RiskModelStore, 'published'>;
-    scoringModels: Pick<ScoringModelStore, 'published'>;
-  },
-  now: Date,
-  fallback: Pick<RiskModel, 'modelId' | 'version'> = loadDefaultModel(),
-): Promise<CurrentVersions> {
-  const [model, scoring] = await Promise.all([
-    stores.riskModels.published(),
-    stores.scoringModels.published(),
-  ]);
-  const { modelId, version } = model ?? fallback;
-  return {
-    model: `${modelId}@${version}`,
-    scoringModel: scoring ? `${scoring.modelId}@${scoring.version}` : null,
-    asOf: now.toISOString(),
-  };
 }

@@ -1,7 +1,10 @@
 import type { SegmentFacts } from '../events/builders.js';
+import type { CurrentVersions } from '../ports.js';
 import { loadDefaultModel } from '../risk-model/default-model.js';
 import { type RiskModel, segmentPolicyOf } from '../risk-model/model.js';
 import type { RiskModelStore } from '../risk-model/store.js';
+import type { ScoringModelStore } from '../scoring/store.js';
+import { modelsInUse, versionKey } from './freshness.js';
 
 /**
  * The published risk model as a document: segments, policies, rule texts. For functions that
@@ -31,6 +34,11 @@ export function publishedDocumentOf(model: RiskModel): PublishedDocument {
   };
 }
 
+/** `fresh`: read the store now, whatever the cache's age (a publication may not be seen yet). */
+export interface ProviderRead {
+  fresh?: boolean;
+}
+
 export interface PublishedProviderOptions {
   /** How long a warm container trusts its view of which version is published. */
   ttlMs: number;
@@ -49,7 +57,7 @@ export function publishedVersionProvider<T>(
   store: Pick<RiskModelStore, 'published' | 'get'>,
   options: PublishedProviderOptions,
   build: (model: RiskModel) => T,
-): (read?: { fresh?: boolean }) => Promise<T> {
+): (read?: ProviderRead) => Promise<T> {
   const clock = options.clock ?? Date.now;
   const builtByVersion = new Map<string, T>();
   let current: { value: T; checkedAt: number } | undefined;
@@ -64,9 +72,9 @@ export function publishedVersionProvider<T>(
     if (!pointer) {
       const model = options.fallback ?? loadDefaultModel();
       // Its own key: a stored version with the same id and number must not be served from it.
-      value = await builtFor(`fallback:${model.modelId}@${model.version}`, async () => model);
+      value = await builtFor(`fallback:${versionKey(model)}`, async () => model);
     } else {
-      const key = `${pointer.modelId}@${pointer.version}`;
+      const key = versionKey(pointer);
       value = await builtFor(key, async () => {
         const stored = await store.get(pointer.modelId, pointer.version);
         if (!stored) throw new Error(`Published model ${key} is missing from the store`);
@@ -82,6 +90,25 @@ export function publishedVersionProvider<T>(
 export function publishedDocumentProvider(
   store: Pick<RiskModelStore, 'published' | 'get'>,
   options: PublishedProviderOptions,
-): (read?: { fresh?: boolean }) => Promise<PublishedDocument> {
+): (read?: ProviderRead) => Promise<PublishedDocument> {
   return publishedVersionProvider(store, options, publishedDocumentOf);
+}
+
+/** The risk model (or, before any publication, the fallback) and predictive model in use now. */
+export async function currentVersions(
+  stores: {
+    riskModels: Pick<RiskModelStore, 'published'>;
+    scoringModels: Pick<ScoringModelStore, 'published'>;
+  },
+  now: Date,
+  fallback: Pick<RiskModel, 'modelId' | 'version'> = loadDefaultModel(),
+): Promise<CurrentVersions> {
+  const [model, scoring] = await Promise.all([
+    stores.riskModels.published(),
+    stores.scoringModels.published(),
+  ]);
+  return {
+    ...modelsInUse(model ?? fallback, scoring ? { model: versionKey(scoring) } : undefined),
+    asOf: now.toISOString(),
+  };
 }

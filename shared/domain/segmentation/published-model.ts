@@ -1,6 +1,7 @@
 import { type CompiledModel, compileModel, loadDefaultModel } from '../risk-model/index.js';
 import type { RiskModelStore } from '../risk-model/store.js';
 import {
+  type ProviderRead,
   type PublishedProviderOptions,
   publishedDocumentOf,
   publishedVersionProvider,
@@ -43,7 +44,7 @@ export function defaultPublishedModel(): ActiveModel {
 export function publishedModelProvider(
   store: Pick<RiskModelStore, 'published' | 'get'>,
   options: PublishedProviderOptions,
-): (read?: { fresh?: boolean }) => Promise<ActiveModel> {
+): (read?: ProviderRead) => Promise<ActiveModel> {
   return publishedVersionProvider(store, options, (model) => {
     const compiled = compileModel(model);
     return { compiled, published: toPublishedModel(compiled) };

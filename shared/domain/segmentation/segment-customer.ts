@@ -19,7 +19,7 @@ import type {
 import type { Assessment } from '../risk-model/index.js';
 import type { Scorer } from '../scoring/published.js';
 import { readDecisionInputs, storedDecisionInputs } from './decision-inputs.js';
-import { earliest, nextInputChange } from './freshness.js';
+import { decidedBy, earliest, modelsInUse, nextInputChange, sameVersions } from './freshness.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
 export interface PublishedModel {
@@ -145,7 +145,8 @@ export async function planSegmentation(
     deps.assignments.get(job.pseudonym),
     deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
   ]);
-  if (deps.modelsCached && previous && !decidedBy(previous, deps)) throw new StaleModelError();
+  const inUse = modelsInUse(deps.model, deps.scorer);
+  if (deps.modelsCached && previous && !sameVersions(decidedBy(previous), inUse)) throw new StaleModelError();
   // Queued by a run because a model changed: the inputs kept with the decision, when still exact.
   const stored =
     job.expects && previous
@@ -166,7 +167,7 @@ export async function planSegmentation(
     ...(feedback ? { feedback } : {}),
     ...(scored ? { score: scored.source } : {}),
   });
-  const modelVersion = `${deps.model.modelId}@${deps.model.version}`;
+  const modelVersion = inUse.model;
   const inForce = decideInForce(result.segment, previous, pins.get(job.pseudonym), deps.model, now);
   // The decision state (pin, cooldown due or not) is part of the inputs: when it changes, so does the decision.
   const inputDigest = createHash('sha256')
@@ -186,8 +187,6 @@ export async function planSegmentation(
     changesAt,
     nextInputChange({
       now,
-      transactionTimes: [],
-      responseTimes: [],
       pinExpiresAt: inForce.pinned?.expiresAt,
       held: inForce.downgradePendingSince
         ? { since: inForce.downgradePendingSince, cooldownDays: deps.model.downgradeCooldownDays }
@@ -275,12 +274,6 @@ export async function planSegmentation(
   // Written with the decision, in the same transaction: committed means the events cannot be lost.
   if (events.length > 0) assignment.pendingEvents = events;
   return { outcome, assignment, audit, events };
-}
-
-/** Whether the stored decision was made by the models at hand. */
-function decidedBy(previous: Assignment, deps: Pick<SegmentationDeps, 'model' | 'scorer'>): boolean {
-  const sameModel = previous.modelId === deps.model.modelId && previous.modelVersion === deps.model.version;
-  return sameModel && (previous.prediction?.model ?? null) === (deps.scorer?.model ?? null);
 }
 
 function mergeEvents(owed: readonly WorkflowEvent[], fresh: readonly WorkflowEvent[]): WorkflowEvent[] {

@@ -1,6 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Assignment, AssignmentStore, AuditEvent, DecisionFreshness } from '../domain/ports.js';
+import type {
+  Assignment,
+  AssignmentStore,
+  AuditEvent,
+  DecisionFreshness,
+  RecheckRefresh,
+} from '../domain/ports.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
@@ -50,9 +56,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
   }
 
-  async refreshRecheckAt(
-    updates: readonly { pseudonym: string; revision: number; recheckAt: string | null }[],
-  ): Promise<void> {
+  async refreshRecheckAt(updates: readonly RecheckRefresh[]): Promise<void> {
     await Promise.all(
       updates.map((u) =>
         this.doc
@@ -60,9 +64,13 @@ export class DynamoAssignmentStore implements AssignmentStore {
             new UpdateCommand({
               TableName: this.tableName,
               Key: { pseudonym: u.pseudonym },
-              UpdateExpression: 'SET recheckAt = :at',
+              UpdateExpression: 'SET recheckAt = :at, dueAt = :due',
               ConditionExpression: 'revision = :revision',
-              ExpressionAttributeValues: { ':at': u.recheckAt, ':revision': u.revision },
+              ExpressionAttributeValues: {
+                ':at': u.recheckAt,
+                ':due': u.dueAt,
+                ':revision': u.revision,
+              },
             }),
           )
           .catch((error: unknown) => {
@@ -82,7 +90,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
       pseudonyms,
       false,
       {
-        expression: 'pseudonym, modelId, modelVersion, recheckAt, #prediction.#model',
+        expression: 'pseudonym, modelId, modelVersion, recheckAt, dueAt, #prediction.#model',
         names: { '#prediction': 'prediction', '#model': 'model' },
       },
     );

@@ -245,10 +245,17 @@ export interface Assignment {
   };
   assignedAt: string;
   /**
-   * When the inputs change by themselves (a transaction leaves a window, a pin expires...): a
-   * scheduled run skips the customer until then. Null: never; absent on decisions stored before it.
+   * When the inputs change by themselves (a transaction enters or leaves a window, a pin
+   * expires...): until then `inputs` are exact. Null: never; absent on decisions stored before it.
    */
   recheckAt?: string | null;
+  /**
+   * When the outcome can first change by itself: the first window boundary at which a fired rule,
+   * the score or the segment differs, a pin expiry or a cooldown end; often long after
+   * `recheckAt`. A run over due decisions skips the customer until then. Null: never; absent on
+   * decisions stored before it (`recheckAt` then serves).
+   */
+  dueAt?: string | null;
   previousSegment: string | null;
   revision: number;
 }
@@ -316,8 +323,16 @@ export interface CurrentVersions extends ModelVersions {
   asOf: string;
 }
 
+/** The times of an unchanged decision, brought up to date (see AssignmentStore.refreshRecheckAt). */
+export interface RecheckRefresh {
+  pseudonym: string;
+  revision: number;
+  recheckAt: string | null;
+  dueAt: string | null;
+}
+
 /** What a run reads of a stored decision to tell whether it is due (see segmentation/freshness.ts). */
-export type DecisionFreshness = Pick<Assignment, 'modelId' | 'modelVersion' | 'recheckAt'> & {
+export type DecisionFreshness = Pick<Assignment, 'modelId' | 'modelVersion' | 'recheckAt' | 'dueAt'> & {
   prediction?: Pick<NonNullable<Assignment['prediction']>, 'model'>;
 };
 
@@ -329,12 +344,10 @@ export interface AssignmentStore {
     decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
   ): Promise<('committed' | 'conflict')[]>;
   /**
-   * Stores a decision's `recheckAt` where an unchanged re-evaluation found it missing, if the
-   * revision did not move (a newer decision carries its own).
+   * Stores a decision's `recheckAt` and `dueAt` where an unchanged re-evaluation found them
+   * missing or outdated, if the revision did not move (a newer decision carries its own).
    */
-  refreshRecheckAt(
-    updates: readonly { pseudonym: string; revision: number; recheckAt: string | null }[],
-  ): Promise<void>;
+  refreshRecheckAt(updates: readonly RecheckRefresh[]): Promise<void>;
   /** What a run needs to tell whether each decision is due (a projected, eventually consistent read). */
   freshness(pseudonyms: readonly string[]): Promise<Map<string, DecisionFreshness & { pseudonym: string }>>;
   countBySegment(segments: readonly string[]): Promise<Record<string, number>>;

@@ -3,6 +3,7 @@ import type {
   Assignment,
   AuditEvent,
   Override,
+  RecheckRefresh,
   SegmentationJob,
   StoredProfile,
   StoredTransaction,
@@ -32,12 +33,12 @@ function profile(n: number, jurisdictions = ['DE']): StoredProfile {
   };
 }
 
-/** In-memory ports plus a model that scores 60 for IR residents and 0 otherwise. */
+/** In-memory ports plus a model that scores 60 for IR residents, 10 more from EUR 1,000 in 30 days. */
 function fakes(profiles: StoredProfile[], pins: Override[] = []) {
   const assignments = new Map<string, Assignment>();
   const audit: AuditEvent[] = [];
   const calls = { evaluate: 0, commitMany: 0, getManyProfiles: 0 };
-  const refreshed: { pseudonym: string; revision: number; recheckAt: string | null }[] = [];
+  const refreshed: RecheckRefresh[] = [];
   const txns: StoredTransaction[] = [];
   const reads = { transactions: 0 };
   let conflictFor: string | undefined;
@@ -76,7 +77,8 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
         refreshed.push(...updates);
         for (const u of updates) {
           const stored = assignments.get(u.pseudonym);
-          if (stored?.revision === u.revision) stored.recheckAt = u.recheckAt;
+          if (stored?.revision === u.revision)
+            Object.assign(stored, { recheckAt: u.recheckAt, dueAt: u.dueAt });
         }
       },
     },
@@ -90,10 +92,14 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
       evaluate: (sources) => {
         calls.evaluate++;
         const risky = (sources.profile as { jurisdictions: string[] }).jurisdictions.includes('IR');
+        const busy = ((sources.transactions as { volume30d?: number }).volume30d ?? 0) >= 1000;
         return {
-          score: risky ? 60 : 0,
+          score: (risky ? 60 : 0) + (busy ? 10 : 0),
           segment: risky ? 'high' : 'low',
-          firedRules: risky ? [{ ruleId: 'geo', points: 60, reasonCode: 'HIGH_RISK_JURISDICTION' }] : [],
+          firedRules: [
+            ...(risky ? [{ ruleId: 'geo', points: 60, reasonCode: 'HIGH_RISK_JURISDICTION' }] : []),
+            ...(busy ? [{ ruleId: 'volume', points: 10, reasonCode: 'HIGH_VOLUME' }] : []),
+          ],
           missingVariables: [],
           listsAsOf: { highRiskCountries: '2025-10-24' },
         };
@@ -115,6 +121,16 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
 }
 
 const job = (n: number): SegmentationJob => ({ pseudonym: pseudonym(n), cause: 'profile', requestId: 'r1' });
+
+/** A card payment of customer n on 20 Nov 2026 (it leaves the 30-day window on 20 Dec). */
+const payment = (n: number, amountEur: number, extra: Partial<StoredTransaction> = {}) =>
+  ({
+    pseudonym: pseudonym(n),
+    timestamp: '2026-11-20T00:00:00.000Z',
+    amountEur,
+    paymentMethod: 'card',
+    ...extra,
+  }) as StoredTransaction;
 
 describe('segmentBatch', () => {
   it('assigns each customer once, with an audit record per decision, in one commit', async () => {
@@ -156,9 +172,10 @@ describe('segmentBatch', () => {
     expect(f.calls.commitMany).toBe(1);
   });
 
-  it('records when the inputs next change with time alone: a window boundary, a pin expiry, or never', async () => {
-    // Prepare: customer 1 paid 6 days ago (leaves the 30-day window on 20 Dec); customer 2 is
-    // pinned until 1 Dec and paid too; customer 3 has nothing that ages.
+  it('rechecks when the outcome can change: a rule stops firing, a pin expires, or never', async () => {
+    // Prepare: customers 1 and 4 paid 6 days ago, so both payments leave the 30-day window on
+    // 20 Dec; customer 1's EUR 1,500 fires the volume rule until then, customer 4's EUR 100 fires
+    // nothing. Customer 2 is pinned until 1 Dec and paid too; customer 3 has nothing that ages.
     const pin: Override = {
       pseudonym: pseudonym(2),
       segment: 'high',
@@ -167,23 +184,64 @@ describe('segmentBatch', () => {
       pinnedBy: 'officer-1',
       pinnedAt: '2026-11-24T00:00:00.000Z',
     };
-    const f = fakes([profile(1), profile(2), profile(3)], [pin]);
-    for (const n of [1, 2]) {
-      f.txns.push({
-        pseudonym: pseudonym(n),
-        timestamp: '2026-11-20T00:00:00.000Z',
-        amountEur: 100,
-        paymentMethod: 'card',
-      } as StoredTransaction);
+    const f = fakes([profile(1), profile(2), profile(3), profile(4)], [pin]);
+    for (const [n, amountEur] of [
+      [1, 1500],
+      [2, 100],
+      [4, 100],
+    ] as const) {
+      f.txns.push(payment(n, amountEur));
     }
 
     // Act
-    await segmentBatch([job(1), job(2), job(3)], f.deps);
+    await segmentBatch([job(1), job(2), job(3), job(4)], f.deps);
+
+    // Assess: the inputs of 1, 2 and 4 change on 20 Dec; only 1's outcome does, and 2's pin ends first.
+    const times = [1, 2, 3, 4].map((n) => {
+      const { recheckAt, dueAt } = f.assignments.get(pseudonym(n)) as Assignment;
+      return { recheckAt, dueAt };
+    });
+    expect(times).toEqual([
+      { recheckAt: '2026-12-20T00:00:00.001Z', dueAt: '2026-12-20T00:00:00.001Z' },
+      { recheckAt: '2026-12-01T00:00:00.001Z', dueAt: '2026-12-01T00:00:00.001Z' },
+      { recheckAt: null, dueAt: null },
+      { recheckAt: '2026-12-20T00:00:00.001Z', dueAt: null },
+    ]);
+  });
+
+  it('rechecks at a boundary where a rule would fail, and still decides now', async () => {
+    // Prepare: a model whose rule fails once the 30-day window is empty (say, a ratio over count30d).
+    const f = fakes([profile(1)]);
+    f.txns.push(payment(1, 100));
+    const fragile = {
+      ...f.deps.model,
+      evaluate: (sources: Parameters<typeof f.deps.model.evaluate>[0]) => {
+        if ((sources.transactions as { count30d: number }).count30d === 0)
+          throw new Error('division by zero');
+        return f.deps.model.evaluate(sources);
+      },
+    };
+
+    // Act
+    const outcomes = await segmentBatch([job(1)], { ...f.deps, model: fragile });
 
     // Assess
-    expect(f.assignments.get(pseudonym(1))?.recheckAt).toBe('2026-12-20T00:00:00.001Z');
-    expect(f.assignments.get(pseudonym(2))?.recheckAt).toBe('2026-12-01T00:00:00.001Z');
-    expect(f.assignments.get(pseudonym(3))?.recheckAt).toBeNull();
+    expect(outcomes.get(pseudonym(1))).toBe('assigned');
+    expect(f.assignments.get(pseudonym(1))?.dueAt).toBe('2026-12-20T00:00:00.001Z');
+  });
+
+  it('reads afresh for a run job when the decision was made by the models in use', async () => {
+    // Prepare: due because a pin expired, say; the kept inputs are exact but carry no history.
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    f.reads.transactions = 0;
+    const byRun = { ...job(1), runId: 'run-1', expects: { model: 'test-model@3', scoringModel: null } };
+
+    // Act
+    await segmentBatch([byRun], f.deps);
+
+    // Assess: read, so the decision can look ahead for its next outcome change.
+    expect(f.reads.transactions).toBe(1);
   });
 
   it('stores a missing recheckAt once on a decision that is otherwise unchanged', async () => {
@@ -198,20 +256,14 @@ describe('segmentBatch', () => {
 
     // Assess: one small update, no new decision or audit record.
     expect([first.get(pseudonym(1)), second.get(pseudonym(1))]).toEqual(['unchanged', 'unchanged']);
-    expect(f.refreshed).toEqual([{ pseudonym: pseudonym(1), revision: 1, recheckAt: null }]);
+    expect(f.refreshed).toEqual([{ pseudonym: pseudonym(1), revision: 1, recheckAt: null, dueAt: null }]);
     expect(f.audit).toHaveLength(1);
   });
 
   it('decides a customer queued because a model changed from the inputs kept with its decision', async () => {
     // Prepare: decided under version 3 with one payment to Luxembourg; version 4 lists LU as high risk.
     const f = fakes([profile(1)]);
-    f.txns.push({
-      pseudonym: pseudonym(1),
-      timestamp: '2026-11-20T00:00:00.000Z',
-      amountEur: 100,
-      paymentMethod: 'card',
-      counterpartyCountry: 'LU',
-    } as StoredTransaction);
+    f.txns.push(payment(1, 100, { counterpartyCountry: 'LU' }));
     await segmentBatch([job(1)], f.deps);
     const v4 = { ...f.deps.model, version: 4, highRiskCountries: new Set(['IR', 'LU']) };
     const queuedByRun: SegmentationJob = {
@@ -230,7 +282,9 @@ describe('segmentBatch', () => {
     expect(f.reads.transactions).toBe(0);
     expect(f.assignments.get(pseudonym(1))).toMatchObject({
       modelVersion: 4,
+      // Kept inputs carry no history: the recheck is when they stop being exact.
       recheckAt: '2026-12-20T00:00:00.001Z',
+      dueAt: '2026-12-20T00:00:00.001Z',
       inputs: { counterparties90d: { LU: 1 }, transactions: { count30d: 1, highRiskCountryCount90d: 1 } },
     });
   });

@@ -7,8 +7,16 @@ import type {
 } from '../../shared/domain/ports.js';
 import { aggregateTransactions } from '../../shared/domain/segmentation/aggregates.js';
 import { expectsOtherVersions } from '../../shared/domain/segmentation/batch.js';
-import { storedDecisionInputs } from '../../shared/domain/segmentation/decision-inputs.js';
-import { isDue, nextInputChange } from '../../shared/domain/segmentation/freshness.js';
+import {
+  readDecisionInputs,
+  storedDecisionInputs,
+} from '../../shared/domain/segmentation/decision-inputs.js';
+import {
+  firstOutcomeChange,
+  inputChanges,
+  isDue,
+  nextInputChange,
+} from '../../shared/domain/segmentation/freshness.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 
 const now = new Date('2026-11-25T12:00:00.000Z');
@@ -55,6 +63,94 @@ describe('nextInputChange', () => {
   });
 });
 
+describe('inputChanges', () => {
+  it('lists every future boundary once, in order', () => {
+    expect(
+      inputChanges({
+        now,
+        transactionTimes: [
+          '2026-11-15T12:00:00.000Z',
+          '2026-10-16T12:00:00.000Z',
+          '2026-11-15T12:00:00.000Z',
+        ],
+        responseTimes: ['2026-11-15T12:00:00.000Z'],
+      }),
+    ).toEqual([
+      '2026-12-15T12:00:00.001Z', // 10-day-old payments leave the 30-day window
+      '2027-01-14T12:00:00.001Z', // the 40-day-old one leaves 90 days
+      '2027-02-13T12:00:00.001Z', // the 10-day-old ones and the response leave 90 days
+    ]);
+  });
+});
+
+describe('firstOutcomeChange', () => {
+  const moments = ['2026-12-01T00:00:00.001Z', '2026-12-10T00:00:00.001Z', '2026-12-20T00:00:00.001Z'];
+  const segmentOn = (changeFrom: string) => (moment: Date) =>
+    moment.toISOString() >= changeFrom ? 'medium' : 'high';
+
+  it('is the first moment whose outcome differs, skipping moments where only the inputs move', () => {
+    expect(firstOutcomeChange(moments, 'high', segmentOn('2026-12-10'))).toBe('2026-12-10T00:00:00.001Z');
+  });
+
+  it('is null when no boundary changes the outcome', () => {
+    expect(firstOutcomeChange(moments, 'high', () => 'high')).toBeNull();
+    expect(firstOutcomeChange([], 'high', () => 'low')).toBeNull();
+  });
+
+  it('stops at the lookahead and rechecks from there, without evaluating further', () => {
+    const seen: string[] = [];
+    const outcomeAt = (moment: Date) => {
+      seen.push(moment.toISOString());
+      return 'high';
+    };
+    expect(firstOutcomeChange(moments, 'high', outcomeAt, 2)).toBe('2026-12-20T00:00:00.001Z');
+    expect(seen).toEqual(moments.slice(0, 2));
+  });
+});
+
+describe('readDecisionInputs', () => {
+  it('folds the inputs as they will be at each later boundary, responses leaving their window too', async () => {
+    // Prepare: a cash payment 10 days ago and an answer 80 days ago (it leaves the window in 10 days).
+    const txns = [
+      { timestamp: '2026-11-15T12:00:00.000Z', amountEur: 500, paymentMethod: 'cash', direction: 'in' },
+    ];
+    const responses = [
+      {
+        responseKey: '2026-09-06T12:00:00.000Z#d1',
+        submittedAt: '2026-09-06T12:00:00.000Z',
+        nps: 3,
+        themes: [],
+      },
+    ];
+    const deps = {
+      transactions: { listSince: async () => txns },
+      feedback: { listSince: async () => responses },
+      model: { highRiskCountries: new Set<string>() },
+    } as unknown as Parameters<typeof readDecisionInputs>[1];
+    const profile = { pseudonym: 'k1.x', jurisdictions: ['DE'] } as unknown as Parameters<
+      typeof readDecisionInputs
+    >[0];
+
+    // Act
+    const inputs = await readDecisionInputs(profile, deps, now);
+    const [responseLeaves, paymentLeaves30d] = inputs.timeline?.changes ?? [];
+    const later = inputs.timeline?.at(new Date(paymentLeaves30d as string));
+
+    // Assess
+    expect([responseLeaves, paymentLeaves30d]).toEqual([
+      '2026-12-05T12:00:00.001Z',
+      '2026-12-15T12:00:00.001Z',
+    ]);
+    expect(inputs.changesAt).toBe(responseLeaves);
+    expect([inputs.feedback?.responses90d, inputs.transactions.volume30d]).toEqual([1, 500]);
+    expect([
+      later?.feedback?.responses90d,
+      later?.transactions.volume30d,
+      later?.transactions.volume90d,
+    ]).toEqual([0, 0, 500]);
+  });
+});
+
 describe('isDue', () => {
   const current: CurrentVersions = { model: 'aml@2', scoringModel: 'pred@1', asOf: now.toISOString() };
   const decided: DecisionFreshness = {
@@ -69,6 +165,13 @@ describe('isDue', () => {
     expect(isDue({ ...decided, recheckAt: null }, current)).toBe(false);
   });
 
+  it('goes by dueAt where the decision has one: inputs that changed without changing the outcome wait', () => {
+    const inputsChanged = { ...decided, recheckAt: '2026-11-25T11:00:00.000Z' };
+    expect(isDue({ ...inputsChanged, dueAt: '2026-12-20T00:00:00.001Z' }, current)).toBe(false);
+    expect(isDue({ ...inputsChanged, dueAt: null }, current)).toBe(false);
+    expect(isDue({ ...decided, dueAt: '2026-11-25T11:59:59.999Z' }, current)).toBe(true);
+  });
+
   it.each<[string, DecisionFreshness | undefined]>([
     ['no decision yet', undefined],
     ['another risk model version', { ...decided, modelVersion: 1 }],
@@ -77,7 +180,10 @@ describe('isDue', () => {
       'no prediction while a predictive model is in use',
       { modelId: 'aml', modelVersion: 2, recheckAt: null },
     ],
-    ['inputs changed with time', { ...decided, recheckAt: '2026-11-25T11:59:59.999Z' }],
+    [
+      'inputs changed with time, decided by an older release',
+      { ...decided, recheckAt: '2026-11-25T11:59:59.999Z' },
+    ],
     [
       'stored before decisions carried recheckAt',
       { modelId: 'aml', modelVersion: 2, prediction: { model: 'pred@1' } },

@@ -64,18 +64,55 @@ export function counterpartyCounts(
   return counts;
 }
 
+type AggregatedTransaction = Pick<
+  StoredTransaction,
+  'amountEur' | 'timestamp' | 'paymentMethod' | 'counterpartyCountry'
+>;
+
 /** Folds a customer's transactions into the aggregates of the 30- and 90-day windows. */
 export function aggregateTransactions(
-  txns: readonly Pick<
-    StoredTransaction,
-    'amountEur' | 'timestamp' | 'paymentMethod' | 'counterpartyCountry'
-  >[],
+  txns: readonly AggregatedTransaction[],
   options: AggregationOptions,
 ): TransactionAggregates {
+  return transactionFolder(txns, options)(options.now);
+}
+
+/**
+ * The aggregates of the same transactions as of any moment: timestamps are parsed once, so a
+ * decision can fold its inputs at many later window boundaries cheaply (see firstOutcomeChange).
+ */
+export function transactionFolder(
+  txns: readonly AggregatedTransaction[],
+  options: Omit<AggregationOptions, 'now'>,
+): (moment: Date) => TransactionAggregates {
   const threshold = options.reportingThresholdEur ?? 10_000;
   const nearFrom = threshold * (options.nearThresholdRatio ?? 0.9);
-  const now = options.now.getTime();
   const home = new Set(options.homeCountries);
+  const parsed = txns.map((t) => ({
+    at: Date.parse(t.timestamp),
+    amountEur: t.amountEur,
+    cash: t.paymentMethod === 'cash',
+    crypto: t.paymentMethod === 'crypto',
+    crossBorder: Boolean(t.counterpartyCountry) && !home.has(t.counterpartyCountry as string),
+    highRisk:
+      Boolean(t.counterpartyCountry) && options.highRiskCountries.has(t.counterpartyCountry as string),
+  }));
+  return (moment) => fold(parsed, moment.getTime(), nearFrom, threshold);
+}
+
+function fold(
+  txns: readonly {
+    at: number;
+    amountEur: number;
+    cash: boolean;
+    crypto: boolean;
+    crossBorder: boolean;
+    highRisk: boolean;
+  }[],
+  now: number,
+  nearFrom: number,
+  threshold: number,
+): TransactionAggregates {
   const a = {
     volume30d: 0,
     count30d: 0,
@@ -89,20 +126,19 @@ export function aggregateTransactions(
     max: 0,
   };
   for (const t of txns) {
-    const age = now - Date.parse(t.timestamp);
+    const age = now - t.at;
     if (age < -futureTolerance || age > 90 * day) continue;
     a.volume90d += t.amountEur;
     a.count90d += 1;
     a.max = Math.max(a.max, t.amountEur);
-    if (t.paymentMethod === 'cash') a.cash += t.amountEur;
-    if (t.paymentMethod === 'crypto') a.crypto += t.amountEur;
-    if (t.counterpartyCountry && !home.has(t.counterpartyCountry)) a.crossBorder += 1;
-    if (t.counterpartyCountry && options.highRiskCountries.has(t.counterpartyCountry)) a.highRisk += 1;
+    if (t.cash) a.cash += t.amountEur;
+    if (t.crypto) a.crypto += t.amountEur;
+    if (t.crossBorder) a.crossBorder += 1;
+    if (t.highRisk) a.highRisk += 1;
     if (age <= 30 * day) {
       a.volume30d += t.amountEur;
       a.count30d += 1;
-      if (t.paymentMethod === 'cash' && t.amountEur >= nearFrom && t.amountEur < threshold)
-        a.nearThreshold += 1;
+      if (t.cash && t.amountEur >= nearFrom && t.amountEur < threshold) a.nearThreshold += 1;
     }
   }
   return {

@@ -5,6 +5,7 @@ import type {
   AssignmentStore,
   ModelVersions,
   Override,
+  RecheckRefresh,
   SegmentationJob,
   StoredProfile,
 } from '../ports.js';
@@ -71,7 +72,7 @@ export async function segmentBatch(
   );
   const toCommit: { pseudonym: string; plan: Exclude<SegmentationPlan, { outcome: 'unchanged' }> }[] = [];
   const owed: Owed[] = [];
-  const refreshes: { pseudonym: string; revision: number; recheckAt: string | null }[] = [];
+  const refreshes: RecheckRefresh[] = [];
   for (const entry of plans) {
     if (!entry) continue;
     if (entry.plan.outcome === 'unchanged') {
@@ -79,7 +80,7 @@ export async function segmentBatch(
       const { events, revision, refreshRecheckAt } = entry.plan;
       if (events.length > 0) owed.push({ pseudonym: entry.job.pseudonym, revision, events });
       if (refreshRecheckAt !== undefined)
-        refreshes.push({ pseudonym: entry.job.pseudonym, revision, recheckAt: refreshRecheckAt });
+        refreshes.push({ pseudonym: entry.job.pseudonym, revision, ...refreshRecheckAt });
     } else toCommit.push({ pseudonym: entry.job.pseudonym, plan: entry.plan });
   }
   if (toCommit.length > 0) {

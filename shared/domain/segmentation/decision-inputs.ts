@@ -5,23 +5,35 @@ import {
   aggregateTransactions,
   counterpartyCounts,
   type TransactionAggregates,
+  transactionFolder,
   withHighRiskRecount,
 } from './aggregates.js';
-import { nextInputChange } from './freshness.js';
+import { inputChanges } from './freshness.js';
 import type { SegmentationDeps } from './segment-customer.js';
 
 const aggregateNames = Object.keys(
   aggregateTransactions([], { now: new Date(0), homeCountries: [], highRiskCountries: new Set() }),
 );
 
-/** What a decision is made from, besides the profile's features and the decision state. */
-export interface DecisionInputs {
+/** The time-dependent inputs of a decision: transaction aggregates and feedback signals. */
+export interface FoldedInputs {
   transactions: TransactionAggregates;
   counterparties90d: Record<string, number>;
   feedback?: FeedbackSignals;
-  /** When these inputs change with time alone (see nextInputChange); null: never. */
-  changesAt: string | null;
 }
+
+/** What a decision is made from, besides the profile's features and the decision state. */
+export interface DecisionInputs extends FoldedInputs {
+  /** When these inputs change with time alone (the first of `inputChanges`); null: never. */
+  changesAt: string | null;
+  /**
+   * Present when read afresh: every later moment the inputs change by themselves, and the inputs
+   * as they will be then, with nothing new arriving. Tells when the decision's outcome can change.
+   */
+  timeline?: { changes: readonly string[]; at(moment: Date): Omit<FoldedInputs, 'counterparties90d'> };
+}
+
+const windowStart = (moment: Date) => new Date(moment.getTime() - 90 * 86_400_000).toISOString();
 
 /** Reads the customer's 90 days of transactions and survey responses and folds them. */
 export async function readDecisionInputs(
@@ -29,25 +41,33 @@ export async function readDecisionInputs(
   deps: Pick<SegmentationDeps, 'transactions' | 'feedback' | 'model'>,
   now: Date,
 ): Promise<DecisionInputs> {
-  const since = new Date(now.getTime() - 90 * 86_400_000).toISOString();
+  const since = windowStart(now);
   // Both reads at once: one round trip of latency per customer instead of two.
   const [txns, responses] = await Promise.all([
     deps.transactions.listSince(profile.pseudonym, since),
     deps.feedback?.listSince(profile.pseudonym, since),
   ]);
+  const aggregatesAt = transactionFolder(txns, {
+    homeCountries: profile.jurisdictions,
+    highRiskCountries: deps.model.highRiskCountries,
+  });
+  const at = (moment: Date) => ({
+    transactions: aggregatesAt(moment),
+    // The window of listSince, moved to `moment` (response keys start with submittedAt).
+    ...(responses
+      ? { feedback: feedbackSignals(responses.filter((r) => r.responseKey >= windowStart(moment))) }
+      : {}),
+  });
+  const changes = inputChanges({
+    now,
+    transactionTimes: txns.map((t) => t.timestamp),
+    responseTimes: (responses ?? []).map((r) => r.submittedAt),
+  });
   return {
-    transactions: aggregateTransactions(txns, {
-      now,
-      homeCountries: profile.jurisdictions,
-      highRiskCountries: deps.model.highRiskCountries,
-    }),
+    ...at(now),
     counterparties90d: counterpartyCounts(txns, now),
-    ...(responses ? { feedback: feedbackSignals(responses) } : {}),
-    changesAt: nextInputChange({
-      now,
-      transactionTimes: txns.map((t) => t.timestamp),
-      responseTimes: (responses ?? []).map((r) => r.submittedAt),
-    }),
+    changesAt: changes[0] ?? null,
+    timeline: { changes, at },
   };
 }
 

@@ -4,24 +4,24 @@ import { futureTolerance } from './aggregates.js';
 const day = 86_400_000;
 
 /**
- * When a decision's inputs change by themselves, with nothing new arriving: the earliest moment a
- * transaction enters or leaves the 30- or 90-day window, a survey response leaves the 90-day window,
- * a pin expires or a downgrade cooldown ends. Everything that arrives (profiles, transactions,
- * responses, pins) queues the customer itself, so until then a re-evaluation can only confirm the
- * stored decision. Null: the inputs never change by themselves.
+ * Every moment a decision's inputs change by themselves, with nothing new arriving, in order: a
+ * transaction enters or leaves the 30- or 90-day window, a survey response leaves the 90-day
+ * window, a pin expires or a downgrade cooldown ends. Everything that arrives (profiles,
+ * transactions, responses, pins) queues the customer itself, so between these moments a
+ * re-evaluation can only confirm the stored decision.
  */
-export function nextInputChange(inputs: {
+export function inputChanges(inputs: {
   now: Date;
   transactionTimes?: readonly string[];
   responseTimes?: readonly string[];
   pinExpiresAt?: string | undefined;
   /** Since when a downgrade has been held, and how long the cooldown lasts. */
   held?: { since: string; cooldownDays: number } | undefined;
-}): string | null {
+}): string[] {
   const now = inputs.now.getTime();
-  let next = Number.POSITIVE_INFINITY;
+  const moments = new Set<number>();
   const consider = (t: number) => {
-    if (t > now && t < next) next = t;
+    if (t > now) moments.add(t);
   };
   for (const iso of inputs.transactionTimes ?? []) {
     const t = Date.parse(iso);
@@ -33,7 +33,37 @@ export function nextInputChange(inputs: {
   if (inputs.pinExpiresAt) consider(Date.parse(inputs.pinExpiresAt));
   if (inputs.held) consider(Date.parse(inputs.held.since) + inputs.held.cooldownDays * day);
   // A millisecond later: the windows compare with <=, so the change shows just after the boundary.
-  return Number.isFinite(next) ? new Date(next + 1).toISOString() : null;
+  return [...moments].sort((a, b) => a - b).map((t) => new Date(t + 1).toISOString());
+}
+
+/** The first of `inputChanges`; null: the inputs never change by themselves. */
+export function nextInputChange(inputs: Parameters<typeof inputChanges>[0]): string | null {
+  return inputChanges(inputs)[0] ?? null;
+}
+
+/**
+ * How many future moments a decision looks at to find the first one that changes its outcome.
+ * Past this many, the next one is taken as the recheck: a run then re-evaluates the customer
+ * (reading its inputs afresh) and looks further. Bounds the work per decision for customers with
+ * thousands of transactions in the window.
+ */
+export const outcomeLookahead = 256;
+
+/**
+ * The first of `moments` (in order) at which the decision's outcome differs from `current`, as
+ * `outcomeAt` computes it from the inputs of that moment; null if none does. Where the inputs
+ * change but no rule, score or segment does, a re-evaluation would only confirm the decision.
+ */
+export function firstOutcomeChange(
+  moments: readonly string[],
+  current: string,
+  outcomeAt: (moment: Date) => string,
+  lookahead = outcomeLookahead,
+): string | null {
+  for (const [i, moment] of moments.entries()) {
+    if (i >= lookahead || outcomeAt(new Date(moment)) !== current) return moment;
+  }
+  return null;
 }
 
 export const versionKey = (m: { modelId: string; version: number }) => `${m.modelId}@${m.version}`;
@@ -55,14 +85,15 @@ export const sameVersions = (a: ModelVersions, b: ModelVersions): boolean =>
 
 /**
  * Whether re-evaluating a customer could change its decision: there is none yet, it was made by
- * another risk or predictive model, or its inputs have changed with time since (`recheckAt`).
+ * another risk or predictive model, or time has reached the moment its outcome can change (`dueAt`).
  */
 export function isDue(decision: DecisionFreshness | undefined, current: CurrentVersions): boolean {
   if (!decision) return true;
   if (!sameVersions(decidedBy(decision), current)) return true;
-  // Absent: stored before decisions carried it. Null: the inputs never change by themselves.
-  if (decision.recheckAt === undefined) return true;
-  return decision.recheckAt !== null && decision.recheckAt <= current.asOf;
+  // Without dueAt (an older release decided), the first input change; without either, due.
+  const at = decision.dueAt !== undefined ? decision.dueAt : decision.recheckAt;
+  if (at === undefined) return true;
+  return at !== null && at <= current.asOf;
 }
 
 /** The earlier of two `recheckAt` values (null: never). */

@@ -51,7 +51,13 @@ export const assignmentSchema = z
       .nullable()
       .optional()
       .describe(
-        'When the inputs change with time alone (a transaction leaves a window, a pin expires); null: never. Scheduled runs skip the customer until then.',
+        'When the inputs change with time alone (a transaction enters or leaves a window, a pin expires); until then the recorded inputs are exact. Null: never.',
+      ),
+    dueAt: isoDateTime
+      .nullable()
+      .optional()
+      .describe(
+        'When the decision can first change with time alone (a transaction leaving a window stops a rule from firing, a pin expires, a cooldown ends); null: never. Runs over due decisions skip the customer until then.',
       ),
     previousSegment: z.string().nullable(),
     revision: z.number().int(),

@@ -18,8 +18,15 @@ import type {
 } from '../ports.js';
 import type { Assessment } from '../risk-model/index.js';
 import type { Scorer } from '../scoring/published.js';
-import { readDecisionInputs, storedDecisionInputs } from './decision-inputs.js';
-import { decidedBy, earliest, modelsInUse, nextInputChange, sameVersions } from './freshness.js';
+import { type FoldedInputs, readDecisionInputs, storedDecisionInputs } from './decision-inputs.js';
+import {
+  decidedBy,
+  earliest,
+  firstOutcomeChange,
+  modelsInUse,
+  nextInputChange,
+  sameVersions,
+} from './freshness.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
 export interface PublishedModel {
@@ -50,6 +57,11 @@ export interface SegmentationDeps {
    * models then fails with StaleModelError, to be decided again once they are read afresh.
    */
   modelsCached?: boolean;
+  /**
+   * How many later input boundaries a decision evaluates to find when its outcome changes
+   * (default `outcomeLookahead`); 0 rechecks at the first input change.
+   */
+  outcomeLookahead?: number;
   /** Active or expired pins of the customers at hand (expired ones are ignored). */
   overrides?: Pick<OverrideStore, 'getMany'>;
   profiles: Pick<ProfileStore, 'getMany'>;
@@ -112,8 +124,11 @@ export type SegmentationPlan =
       outcome: 'unchanged';
       events: WorkflowEvent[];
       revision: number;
-      /** Set when the stored decision lacks the current `recheckAt` (stored before decisions had one). */
-      refreshRecheckAt?: string | null;
+      /**
+       * Set when the stored decision lacks the current `recheckAt` or `dueAt` (stored before
+       * decisions had them).
+       */
+      refreshRecheckAt?: { recheckAt: string | null; dueAt: string | null };
     }
   | {
       outcome: Exclude<SegmentationOutcome, 'unchanged'>;
@@ -146,10 +161,12 @@ export async function planSegmentation(
     deps.overrides ? deps.overrides.getMany([job.pseudonym]) : Promise.resolve(new Map<string, Override>()),
   ]);
   const inUse = modelsInUse(deps.model, deps.scorer);
-  if (deps.modelsCached && previous && !sameVersions(decidedBy(previous), inUse)) throw new StaleModelError();
+  const otherModels = previous !== undefined && !sameVersions(decidedBy(previous), inUse);
+  if (deps.modelsCached && otherModels) throw new StaleModelError();
   // Queued by a run because a model changed: the inputs kept with the decision, when still exact.
+  // Any other run job reads afresh, so the decision can look ahead for its next outcome change.
   const stored =
-    job.expects && previous
+    job.expects && previous && otherModels
       ? storedDecisionInputs(
           previous,
           features,
@@ -158,15 +175,35 @@ export async function planSegmentation(
           now,
         )
       : undefined;
-  const { transactions, counterparties90d, feedback, changesAt } =
+  const { transactions, counterparties90d, feedback, changesAt, timeline } =
     stored ?? (await readDecisionInputs(profile, deps, now));
-  const scored = deps.scorer?.({ profile: features, transactions: { ...transactions } });
-  const result = deps.model.evaluate({
-    profile: features,
-    transactions,
-    ...(feedback ? { feedback } : {}),
-    ...(scored ? { score: scored.source } : {}),
-  });
+  const assess = (inputs: Omit<FoldedInputs, 'counterparties90d'>) => {
+    const scored = deps.scorer?.({ profile: features, transactions: { ...inputs.transactions } });
+    const result = deps.model.evaluate({
+      profile: features,
+      transactions: inputs.transactions,
+      ...(inputs.feedback ? { feedback: inputs.feedback } : {}),
+      ...(scored ? { score: scored.source } : {}),
+    });
+    return { scored, result };
+  };
+  const { scored, result } = assess({ transactions, ...(feedback ? { feedback } : {}) });
+  // Inputs read afresh show when the outcome changes; kept ones only when they stop being exact.
+  const outcomeChangesAt = timeline
+    ? firstOutcomeChange(
+        timeline.changes,
+        outcomeKey(result),
+        (moment) => {
+          try {
+            return outcomeKey(assess(timeline.at(moment)).result);
+          } catch {
+            // A rule that fails on those inputs fails then, not now: re-evaluate at that moment.
+            return 'failed';
+          }
+        },
+        deps.outcomeLookahead,
+      )
+    : changesAt;
   const modelVersion = inUse.model;
   const inForce = decideInForce(result.segment, previous, pins.get(job.pseudonym), deps.model, now);
   // The decision state (pin, cooldown due or not) is part of the inputs: when it changes, so does the decision.
@@ -183,22 +220,23 @@ export async function planSegmentation(
     )
     .digest('base64url');
   const owed = (previous as AssignmentWithOutbox | undefined)?.pendingEvents ?? [];
-  const recheckAt = earliest(
-    changesAt,
-    nextInputChange({
-      now,
-      pinExpiresAt: inForce.pinned?.expiresAt,
-      held: inForce.downgradePendingSince
-        ? { since: inForce.downgradePendingSince, cooldownDays: deps.model.downgradeCooldownDays }
-        : undefined,
-    }),
-  );
+  const stateChangesAt = nextInputChange({
+    now,
+    pinExpiresAt: inForce.pinned?.expiresAt,
+    held: inForce.downgradePendingSince
+      ? { since: inForce.downgradePendingSince, cooldownDays: deps.model.downgradeCooldownDays }
+      : undefined,
+  });
+  const recheckAt = earliest(changesAt, stateChangesAt);
+  const dueAt = earliest(outcomeChangesAt, stateChangesAt);
   if (previous?.inputDigest === inputDigest) {
     return {
       outcome: 'unchanged',
       events: owed,
       revision: previous.revision,
-      ...(previous.recheckAt === recheckAt ? {} : { refreshRecheckAt: recheckAt }),
+      ...(previous.recheckAt === recheckAt && previous.dueAt === dueAt
+        ? {}
+        : { refreshRecheckAt: { recheckAt, dueAt } }),
     };
   }
 
@@ -228,6 +266,7 @@ export async function planSegmentation(
     ...(scored ? { prediction: scored.prediction } : {}),
     assignedAt: now.toISOString(),
     recheckAt,
+    dueAt,
     previousSegment: previous?.segment ?? null,
     revision: (previous?.revision ?? 0) + 1,
   };
@@ -274,6 +313,22 @@ export async function planSegmentation(
   // Written with the decision, in the same transaction: committed means the events cannot be lost.
   if (events.length > 0) assignment.pendingEvents = events;
   return { outcome, assignment, audit, events };
+}
+
+/**
+ * What a re-evaluation could change: fired rules, score, segment, override, missing variables.
+ * Aggregates or the predictive model's probability moving without touching any of these leave the
+ * decision as it is (its recorded inputs are those of the moment it was made).
+ */
+function outcomeKey(result: Omit<Assessment, 'modelId' | 'version'>): string {
+  // Computed at up to outcomeLookahead moments per decision: plain JSON of a fixed shape.
+  return JSON.stringify([
+    result.segment,
+    result.score,
+    result.overrideBy ?? null,
+    result.firedRules.map((r) => r.ruleId),
+    result.missingVariables,
+  ]);
 }
 
 function mergeEvents(owed: readonly WorkflowEvent[], fresh: readonly WorkflowEvent[]): WorkflowEvent[] {

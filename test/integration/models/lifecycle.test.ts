@@ -154,7 +154,7 @@ describe('risk model lifecycle', () => {
 // Runs after the lifecycle test: its three customers were all decided by the publication run.
 describe('runs over due decisions', () => {
   it('queues only customers whose decision could change, counts the others, and refuses a bad scope', async () => {
-    // Prepare: one decision made due, as if one of its transactions had just left a window.
+    // Prepare: one decision made due, as if a transaction leaving a window would now change its outcome.
     const decided = (await doc.send(new ScanCommand({ TableName: env().TABLE_ASSIGNMENTS }))).Items ?? [];
     expect(decided.map((a) => a.modelVersion)).toEqual([2, 2, 2]);
     const due = decided[0] as { pseudonym: string; revision: number };
@@ -163,7 +163,7 @@ describe('runs over due decisions', () => {
       new UpdateCommand({
         TableName: env().TABLE_ASSIGNMENTS,
         Key: { pseudonym: due.pseudonym },
-        UpdateExpression: 'SET recheckAt = :past',
+        UpdateExpression: 'SET dueAt = :past',
         ExpressionAttributeValues: { ':past': past },
       }),
     );
@@ -176,13 +176,13 @@ describe('runs over due decisions', () => {
     });
     const bad = await api('admin', 'POST', '/v1/resegmentation-runs', { scope: 'sometimes' });
 
-    // Assess: one queued and re-evaluated (same inputs: no new decision, its recheckAt restored).
+    // Assess: one queued and re-evaluated (same inputs: no new decision, its dueAt restored).
     expect(started.status).toBe(202);
     expect(started.body.filter).toEqual({ scope: 'due' });
     expect(run).toMatchObject({ enqueued: 1, upToDate: 2, done: 1, failed: 0 });
     const after = await assignmentOf(due.pseudonym);
     expect(after?.revision).toBe(due.revision);
-    expect(after?.recheckAt).not.toBe(past);
+    expect(after?.dueAt).not.toBe(past);
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'scope' });
   });

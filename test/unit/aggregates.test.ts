@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../shared/domain/scoring/random.js';
 import {
   type AggregationOptions,
   aggregateTransactions,
+  transactionFolder,
 } from '../../shared/domain/segmentation/aggregates.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -205,5 +207,80 @@ describe('aggregateTransactions', () => {
       highRiskCountryCount90d: 0,
       maxAmount90d: 0,
     });
+  });
+});
+
+/** The fold as first written: one pass over every transaction, sums in euros. The oracle below. */
+function referenceFold(txns: readonly Txn[], at: Date) {
+  const round2 = (n: number) => Math.round(n * 100) / 100;
+  const ratio = (part: number, whole: number) =>
+    whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
+  const a = { v30: 0, c30: 0, v90: 0, c90: 0, cash: 0, crypto: 0, cross: 0, risky: 0, near: 0, max: 0 };
+  for (const t of txns) {
+    const age = at.getTime() - Date.parse(t.timestamp);
+    if (age < -5 * minute || age > 90 * day) continue;
+    a.v90 += t.amountEur;
+    a.c90 += 1;
+    a.max = Math.max(a.max, t.amountEur);
+    if (t.paymentMethod === 'cash') a.cash += t.amountEur;
+    if (t.paymentMethod === 'crypto') a.crypto += t.amountEur;
+    if (t.counterpartyCountry && !options.homeCountries.includes(t.counterpartyCountry)) a.cross += 1;
+    if (t.counterpartyCountry && options.highRiskCountries.has(t.counterpartyCountry)) a.risky += 1;
+    if (age <= 30 * day) {
+      a.v30 += t.amountEur;
+      a.c30 += 1;
+      if (t.paymentMethod === 'cash' && t.amountEur >= 9000 && t.amountEur < 10_000) a.near += 1;
+    }
+  }
+  return {
+    volume30d: round2(a.v30),
+    count30d: a.c30,
+    volume90d: round2(a.v90),
+    count90d: a.c90,
+    cashShare90d: ratio(a.cash, a.v90),
+    cryptoShare90d: ratio(a.crypto, a.v90),
+    crossBorderShare90d: ratio(a.cross, a.c90),
+    highRiskCountryCount90d: a.risky,
+    nearThresholdCashCount30d: a.near,
+    maxAmount90d: round2(a.max),
+  };
+}
+
+describe('transactionFolder', () => {
+  it('folds to what one pass over every transaction gives, at any moment, window edges included', () => {
+    // Prepare: 300 random histories, each folded at its window boundaries and at random moments.
+    const random = seededRandom(7);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    let compared = 0;
+    for (let customer = 0; customer < 300; customer++) {
+      const txns = Array.from({ length: Math.floor(random() * 60) }, () =>
+        txn({
+          timestamp: daysAgo(random() * 130 - 5),
+          amountEur:
+            random() < 0.1
+              ? 9000 + Math.round(random() * 99_900) / 100
+              : Math.round(random() * 500_000) / 100,
+          paymentMethod: pick(['card', 'cash', 'crypto', 'transfer']),
+          counterpartyCountry: pick(['GB', 'IE', 'FR', 'IR', undefined]),
+        }),
+      );
+      const at = transactionFolder(txns, options);
+      const edges = txns.flatMap((t) =>
+        [-5 * minute, 30 * day, 90 * day].flatMap((offset) =>
+          [0, 1].map((ms) => Date.parse(t.timestamp) + offset + ms),
+        ),
+      );
+      const moments = [
+        ...edges,
+        ...Array.from({ length: 20 }, () => now.getTime() + (random() - 0.5) * 200 * day),
+      ];
+
+      // Act / Assess
+      for (const ms of moments) {
+        expect(at(new Date(ms))).toEqual(referenceFold(txns, new Date(ms)));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20_000);
   });
 });

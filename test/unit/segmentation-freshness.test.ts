@@ -63,18 +63,22 @@ describe('nextInputChange', () => {
   });
 });
 
+const isoTimes = (moments: ArrayLike<number>) => Array.from(moments, (t) => new Date(t).toISOString());
+
 describe('inputChanges', () => {
   it('lists every future boundary once, in order', () => {
     expect(
-      inputChanges({
-        now,
-        transactionTimes: [
-          '2026-11-15T12:00:00.000Z',
-          '2026-10-16T12:00:00.000Z',
-          '2026-11-15T12:00:00.000Z',
-        ],
-        responseTimes: ['2026-11-15T12:00:00.000Z'],
-      }),
+      isoTimes(
+        inputChanges({
+          now,
+          transactionTimes: [
+            '2026-11-15T12:00:00.000Z',
+            '2026-10-16T12:00:00.000Z',
+            '2026-11-15T12:00:00.000Z',
+          ],
+          responseTimes: ['2026-11-15T12:00:00.000Z'],
+        }),
+      ),
     ).toEqual([
       '2026-12-15T12:00:00.001Z', // 10-day-old payments leave the 30-day window
       '2027-01-14T12:00:00.001Z', // the 40-day-old one leaves 90 days
@@ -84,7 +88,8 @@ describe('inputChanges', () => {
 });
 
 describe('firstOutcomeChange', () => {
-  const moments = ['2026-12-01T00:00:00.001Z', '2026-12-10T00:00:00.001Z', '2026-12-20T00:00:00.001Z'];
+  const times = ['2026-12-01T00:00:00.001Z', '2026-12-10T00:00:00.001Z', '2026-12-20T00:00:00.001Z'];
+  const moments = times.map((t) => Date.parse(t));
   const segmentOn = (changeFrom: string) => (moment: Date) =>
     moment.toISOString() >= changeFrom ? 'medium' : 'high';
 
@@ -104,7 +109,7 @@ describe('firstOutcomeChange', () => {
       return 'high';
     };
     expect(firstOutcomeChange(moments, 'high', outcomeAt, 2)).toBe('2026-12-20T00:00:00.001Z');
-    expect(seen).toEqual(moments.slice(0, 2));
+    expect(seen).toEqual(times.slice(0, 2));
   });
 });
 
@@ -133,7 +138,7 @@ describe('readDecisionInputs', () => {
 
     // Act
     const inputs = await readDecisionInputs(profile, deps, now);
-    const [responseLeaves, paymentLeaves30d] = inputs.timeline?.changes ?? [];
+    const [responseLeaves, paymentLeaves30d] = isoTimes(inputs.timeline?.changes ?? []);
     const later = inputs.timeline?.at(new Date(paymentLeaves30d as string));
 
     // Assess

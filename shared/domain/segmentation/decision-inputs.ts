@@ -30,7 +30,7 @@ export interface DecisionInputs extends FoldedInputs {
    * Present when read afresh: every later moment the inputs change by themselves, and the inputs
    * as they will be then, with nothing new arriving. Tells when the decision's outcome can change.
    */
-  timeline?: { changes: readonly string[]; at(moment: Date): Omit<FoldedInputs, 'counterparties90d'> };
+  timeline?: { changes: Float64Array; at(moment: Date): Omit<FoldedInputs, 'counterparties90d'> };
 }
 
 const windowStart = (moment: Date) => new Date(moment.getTime() - 90 * 86_400_000).toISOString();
@@ -66,7 +66,7 @@ export async function readDecisionInputs(
   return {
     ...at(now),
     counterparties90d: counterpartyCounts(txns, now),
-    changesAt: changes[0] ?? null,
+    changesAt: changes[0] === undefined ? null : new Date(changes[0]).toISOString(),
     timeline: { changes, at },
   };
 }

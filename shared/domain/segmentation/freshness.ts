@@ -17,11 +17,12 @@ export function inputChanges(inputs: {
   pinExpiresAt?: string | undefined;
   /** Since when a downgrade has been held, and how long the cooldown lasts. */
   held?: { since: string; cooldownDays: number } | undefined;
-}): string[] {
+}): Float64Array {
   const now = inputs.now.getTime();
   const moments = new Set<number>();
+  // A millisecond later: the windows compare with <=, so the change shows just after the boundary.
   const consider = (t: number) => {
-    if (t > now) moments.add(t);
+    if (t > now) moments.add(t + 1);
   };
   for (const iso of inputs.transactionTimes ?? []) {
     const t = Date.parse(iso);
@@ -32,13 +33,14 @@ export function inputChanges(inputs: {
   for (const iso of inputs.responseTimes ?? []) consider(Date.parse(iso) + 90 * day);
   if (inputs.pinExpiresAt) consider(Date.parse(inputs.pinExpiresAt));
   if (inputs.held) consider(Date.parse(inputs.held.since) + inputs.held.cooldownDays * day);
-  // A millisecond later: the windows compare with <=, so the change shows just after the boundary.
-  return [...moments].sort((a, b) => a - b).map((t) => new Date(t + 1).toISOString());
+  // Epoch milliseconds, sorted numerically: a decision may look at hundreds of them.
+  return Float64Array.from(moments).sort();
 }
 
 /** The first of `inputChanges`; null: the inputs never change by themselves. */
 export function nextInputChange(inputs: Parameters<typeof inputChanges>[0]): string | null {
-  return inputChanges(inputs)[0] ?? null;
+  const [first] = inputChanges(inputs);
+  return first === undefined ? null : new Date(first).toISOString();
 }
 
 /**
@@ -55,13 +57,14 @@ export const outcomeLookahead = 256;
  * change but no rule, score or segment does, a re-evaluation would only confirm the decision.
  */
 export function firstOutcomeChange(
-  moments: readonly string[],
+  moments: ArrayLike<number>,
   current: string,
   outcomeAt: (moment: Date) => string,
   lookahead = outcomeLookahead,
 ): string | null {
-  for (const [i, moment] of moments.entries()) {
-    if (i >= lookahead || outcomeAt(new Date(moment)) !== current) return moment;
+  for (let i = 0; i < moments.length; i++) {
+    const moment = new Date(moments[i] as number);
+    if (i >= lookahead || outcomeAt(moment) !== current) return moment.toISOString();
   }
   return null;
 }

@@ -189,7 +189,7 @@ export async function simulate(client: ApiClient, file: string, sampleSize?: num
   return {
     json: r,
     text: [
-      `Candidate ${r.candidate.modelId} v${r.candidate.version} over ${r.population} customers (${r.evaluated} evaluated, ${r.skippedWithoutInputs} without stored inputs, ${r.failed} failed)`,
+      `Candidate ${r.candidate.modelId} v${r.candidate.version} over ${r.population} customers (${r.evaluated} evaluated, ${r.evaluatedOnAgedInputs ?? 0} of them on aged inputs, ${r.skippedWithoutInputs} without stored inputs, ${r.failed} failed)`,
       `Moved ${r.moved}: ${r.upgraded} up, ${r.downgraded} down`,
       ...table([
         ['segment', 'before', 'after'],

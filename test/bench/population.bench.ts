@@ -9,7 +9,7 @@ import type { Assignment, ResegmentationRun, StoredProfile } from '../../shared/
 import { compileModel, loadDefaultModel } from '../../shared/domain/risk-model/index.js';
 import { runFinished } from '../../shared/domain/segmentation/runs.js';
 import { simulate } from '../../shared/domain/segmentation/simulate.js';
-import { lawfulBasis } from '../helpers/fixtures.js';
+import { lawfulBasis, storedDecision } from '../helpers/fixtures.js';
 import { activePopulation, dueNextDay } from './active-population.js';
 import {
   postCustomers,
@@ -42,20 +42,10 @@ const syntheticPseudonym = (i: number) => `k1.${String(i).padStart(43, 'B')}`;
 
 function syntheticAssignment(i: number): Assignment {
   const corporate = i % 7 === 0;
-  return {
-    pseudonym: syntheticPseudonym(i),
-    segment: 'low',
-    modelSegment: 'low',
-    score: 0,
-    firedRules: [],
-    reasonCodes: [],
-    missingVariables: [],
-    modelId: 'aml-default',
-    modelVersion: 1,
-    policyRef: 'CDD-SIMPLIFIED',
-    listsAsOf: { highRiskCountries: '2025-10-24' },
-    inputDigest: `d${i}`,
-    inputs: {
+  const due = isSyntheticDue(i) ? '2026-11-02T00:00:00.000Z' : null;
+  return storedDecision(
+    syntheticPseudonym(i),
+    {
       profile: {
         customerType: corporate ? 'corporate' : 'individual',
         jurisdictions: [i % 29 === 0 ? 'IR' : 'DE'],
@@ -76,12 +66,8 @@ function syntheticAssignment(i: number): Assignment {
       },
       counterparties90d: i % 11 === 0 ? { LU: 2 } : {},
     },
-    assignedAt: '2026-11-01T00:00:00.000Z',
-    recheckAt: isSyntheticDue(i) ? '2026-11-02T00:00:00.000Z' : null,
-    dueAt: isSyntheticDue(i) ? '2026-11-02T00:00:00.000Z' : null,
-    previousSegment: null,
-    revision: 1,
-  };
+    { recheckAt: due, dueAt: due },
+  );
 }
 
 /** The stored profile behind a synthetic assignment: what the worker reads to re-evaluate it. */

@@ -110,6 +110,13 @@ export const simulationResponseSchema = z
     population: z.number().int().min(0),
     evaluated: z.number().int().min(0),
     skippedWithoutInputs: z.number().int().min(0),
+    evaluatedOnAgedInputs: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Customers evaluated on inputs that have aged since they were recorded (a payment left a window without changing the decision); their next re-evaluation, at the latest the weekly full run, records them afresh.',
+      ),
     failed: z.number().int().min(0),
     moved: z.number().int().min(0),
     upgraded: z.number().int().min(0),

@@ -49,6 +49,12 @@ export interface SimulationReport {
   evaluated: number;
   /** Assignments written before inputs were stored cannot be simulated until re-segmented. */
   skippedWithoutInputs: number;
+  /**
+   * Evaluated on inputs that have aged since they were recorded (a payment left a window without
+   * changing the decision, so `recheckAt` has passed): the next re-evaluation of the customer, at
+   * the latest the weekly full run, records them afresh.
+   */
+  evaluatedOnAgedInputs: number;
   failed: number;
   moved: number;
   upgraded: number;
@@ -70,14 +76,16 @@ export async function simulate(
   candidate: CompiledModel,
   assignments: AsyncIterable<Assignment[]>,
   shifts: readonly ScenarioShift[],
-  options: { sampleSize?: number } = {},
+  options: { sampleSize?: number; now?: Date } = {},
 ): Promise<SimulationReport> {
+  const asOf = (options.now ?? new Date()).toISOString();
   const severity = new Map(candidate.model.segments.map((s, i) => [s.name, i]));
   const highRisk = new Set(candidate.model.lists.highRiskCountries?.values ?? []);
   const report: SimulationReport = {
     population: 0,
     evaluated: 0,
     skippedWithoutInputs: 0,
+    evaluatedOnAgedInputs: 0,
     failed: 0,
     moved: 0,
     upgraded: 0,
@@ -109,6 +117,7 @@ export async function simulate(
         continue;
       }
       report.evaluated++;
+      if (typeof a.recheckAt === 'string' && a.recheckAt <= asOf) report.evaluatedOnAgedInputs++;
       count(report.segmentsBefore, a.segment);
       count(report.segmentsAfter, after.segment);
       if (after.segment === a.segment) continue;

@@ -72,7 +72,13 @@ describe('risk model lifecycle', () => {
       version: 2,
     });
     expect(simulated.status).toBe(200);
-    expect(simulated.body).toMatchObject({ population: 3, evaluated: 3, moved: 2, upgraded: 2 });
+    expect(simulated.body).toMatchObject({
+      population: 3,
+      evaluated: 3,
+      evaluatedOnAgedInputs: 0,
+      moved: 2,
+      upgraded: 2,
+    });
     expect(simulated.body.transitions).toEqual({ low: { medium: 2 } });
     expect(simulated.body.drivers).toEqual([
       { reasonCode: 'LUXEMBOURG_REVIEW', customers: 2, direction: 'up' },

@@ -8,6 +8,7 @@ import type {
   StoredProfile,
   StoredTransaction,
 } from '../../shared/domain/ports.js';
+import { RuleEvaluationError } from '../../shared/domain/risk-model/index.js';
 import { type BatchSegmentationDeps, segmentBatch } from '../../shared/domain/segmentation/batch.js';
 import {
   ConcurrentAssignmentError,
@@ -209,25 +210,33 @@ describe('segmentBatch', () => {
     ]);
   });
 
-  it('rechecks at a boundary where a rule would fail, and still decides now', async () => {
-    // Prepare: a model whose rule fails once the 30-day window is empty (say, a ratio over count30d).
-    const f = fakes([profile(1)]);
-    f.txns.push(payment(1, 100));
-    const fragile = {
-      ...f.deps.model,
-      evaluate: (sources: Parameters<typeof f.deps.model.evaluate>[0]) => {
-        if ((sources.transactions as { count30d: number }).count30d === 0)
-          throw new Error('division by zero');
-        return f.deps.model.evaluate(sources);
-      },
+  it('rechecks at a boundary where a rule would fail, and still decides now; other errors fail now', async () => {
+    // Prepare: a model whose rule fails once the 30-day window is empty (say, a ratio over
+    // count30d), and one with a bug that throws a TypeError there.
+    const failingWhenQuiet = (error: Error) => {
+      const f = fakes([profile(1)]);
+      f.txns.push(payment(1, 100));
+      const model = {
+        ...f.deps.model,
+        evaluate: (sources: Parameters<typeof f.deps.model.evaluate>[0]) => {
+          if ((sources.transactions as { count30d: number }).count30d === 0) throw error;
+          return f.deps.model.evaluate(sources);
+        },
+      };
+      return { f, deps: { ...f.deps, model } };
     };
+    const rule = failingWhenQuiet(new RuleEvaluationError('ratio', 'division_by_zero'));
+    const bug = failingWhenQuiet(new TypeError('x is undefined'));
 
     // Act
-    const outcomes = await segmentBatch([job(1)], { ...f.deps, model: fragile });
+    const ruleOutcomes = await segmentBatch([job(1)], rule.deps);
+    const bugOutcomes = await segmentBatch([job(1)], bug.deps);
 
     // Assess
-    expect(outcomes.get(pseudonym(1))).toBe('assigned');
-    expect(f.assignments.get(pseudonym(1))?.dueAt).toBe('2026-12-20T00:00:00.001Z');
+    expect(ruleOutcomes.get(pseudonym(1))).toBe('assigned');
+    expect(rule.f.assignments.get(pseudonym(1))?.dueAt).toBe('2026-12-20T00:00:00.001Z');
+    expect(bugOutcomes.get(pseudonym(1))).toBeInstanceOf(TypeError);
+    expect(bug.f.assignments.has(pseudonym(1))).toBe(false);
   });
 
   it('reads afresh for a run job when the decision was made by the models in use', async () => {

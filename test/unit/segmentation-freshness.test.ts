@@ -85,6 +85,13 @@ describe('inputChanges', () => {
       '2027-02-13T12:00:00.001Z', // the 10-day-old ones and the response leave 90 days
     ]);
   });
+
+  it('counts a boundary reached this very millisecond: the payment leaves one millisecond later', () => {
+    const thirtyDaysAgo = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+    expect(isoTimes(inputChanges({ now, transactionTimes: [thirtyDaysAgo] }))[0]).toBe(
+      '2026-11-25T12:00:00.001Z',
+    );
+  });
 });
 
 describe('firstOutcomeChange', () => {

@@ -22,7 +22,8 @@ async function* pages(assignments: Assignment[]) {
 
 describe('simulate', () => {
   it('counts the customers evaluated on inputs that have aged since they were recorded', async () => {
-    // Prepare: inputs exact until later, for ever, aged an hour ago, and from before recheckAt existed.
+    // Prepare: inputs exact until later, for ever, aged an hour ago, and from before recheckAt
+    // existed (unknown: counted as aged).
     const population = [
       decision(1, '2026-12-20T00:00:00.001Z'),
       decision(2, null),
@@ -34,6 +35,6 @@ describe('simulate', () => {
     const report = await simulate(compileModel(loadDefaultModel()), pages(population), [], { now });
 
     // Assess
-    expect(report).toMatchObject({ population: 4, evaluated: 4, evaluatedOnAgedInputs: 1 });
+    expect(report).toMatchObject({ population: 4, evaluated: 4, evaluatedOnAgedInputs: 2 });
   });
 });

@@ -57,8 +57,9 @@ export function counterpartyCounts(
   const counts: Record<string, number> = {};
   for (const t of txns) {
     const age = now.getTime() - Date.parse(t.timestamp);
-    // The window of aggregateTransactions, so a re-count under another list matches a fresh one.
-    if (!t.counterpartyCountry || age < -futureTolerance || age > 90 * day) continue;
+    // The window of aggregateTransactions, so a re-count under another list matches a fresh one
+    // (which skips a timestamp that does not parse too).
+    if (!t.counterpartyCountry || Number.isNaN(age) || age < -futureTolerance || age > 90 * day) continue;
     counts[t.counterpartyCountry] = (counts[t.counterpartyCountry] ?? 0) + 1;
   }
   return counts;

@@ -98,8 +98,8 @@ export async function segmentBatch(
   if (deps.events && owed.length > 0) {
     for (const [pseudonym, error] of await publishOwed(owed, deps.events)) results.set(pseudonym, error);
   }
-  // Without it, a decision stored before `recheckAt` existed is due in every scheduled run. Best
-  // effort: if it fails, the next run re-evaluates the customer and tries again.
+  // Without it, a decision stored before `recheckAt` or `dueAt` existed is due in every run over
+  // due decisions. Best effort: if it fails, the next run re-evaluates the customer and tries again.
   if (refreshes.length > 0) await deps.assignments.refreshRecheckAt(refreshes).catch(() => undefined);
   return results;
 }

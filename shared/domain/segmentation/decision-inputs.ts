@@ -51,13 +51,14 @@ export async function readDecisionInputs(
     homeCountries: profile.jurisdictions,
     highRiskCountries: deps.model.highRiskCountries,
   });
-  const at = (moment: Date) => ({
-    transactions: aggregatesAt(moment),
+  const at = (moment: Date) => {
     // The window of listSince, moved to `moment` (response keys start with submittedAt).
-    ...(responses
-      ? { feedback: feedbackSignals(responses.filter((r) => r.responseKey >= windowStart(moment))) }
-      : {}),
-  });
+    const from = windowStart(moment);
+    return {
+      transactions: aggregatesAt(moment),
+      ...(responses ? { feedback: feedbackSignals(responses.filter((r) => r.responseKey >= from)) } : {}),
+    };
+  };
   const changes = inputChanges({
     now,
     transactionTimes: txns.map((t) => t.timestamp),

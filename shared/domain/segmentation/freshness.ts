@@ -22,7 +22,7 @@ export function inputChanges(inputs: {
   const moments = new Set<number>();
   // A millisecond later: the windows compare with <=, so the change shows just after the boundary.
   const consider = (t: number) => {
-    if (t > now) moments.add(t + 1);
+    if (t >= now) moments.add(t + 1);
   };
   for (const iso of inputs.transactionTimes ?? []) {
     const t = Date.parse(iso);

@@ -115,7 +115,7 @@ export const simulationResponseSchema = z
       .int()
       .min(0)
       .describe(
-        'Customers evaluated on inputs that have aged since they were recorded (a payment left a window without changing the decision); their next re-evaluation, at the latest the weekly full run, records them afresh.',
+        'Customers evaluated on inputs that may have aged since they were recorded: recheckAt has passed (a payment left a window without changing the decision; a pin expiry or cooldown end counts too) or the decision predates recheckAt. Their next re-evaluation, at the latest the weekly full run, records them afresh.',
       ),
     failed: z.number().int().min(0),
     moved: z.number().int().min(0),

@@ -16,7 +16,7 @@ import type {
   SegmentationJob,
   TransactionStore,
 } from '../ports.js';
-import type { Assessment } from '../risk-model/index.js';
+import { type Assessment, RuleEvaluationError } from '../risk-model/index.js';
 import type { Scorer } from '../scoring/published.js';
 import { type FoldedInputs, readDecisionInputs, storedDecisionInputs } from './decision-inputs.js';
 import {
@@ -196,9 +196,10 @@ export async function planSegmentation(
         (moment) => {
           try {
             return outcomeKey(assess(timeline.at(moment)).result);
-          } catch {
+          } catch (error) {
             // A rule that fails on those inputs fails then, not now: re-evaluate at that moment.
-            return 'failed';
+            if (error instanceof RuleEvaluationError) return 'failed';
+            throw error;
           }
         },
         deps.outcomeLookahead,

@@ -50,9 +50,10 @@ export interface SimulationReport {
   /** Assignments written before inputs were stored cannot be simulated until re-segmented. */
   skippedWithoutInputs: number;
   /**
-   * Evaluated on inputs that have aged since they were recorded (a payment left a window without
-   * changing the decision, so `recheckAt` has passed): the next re-evaluation of the customer, at
-   * the latest the weekly full run, records them afresh.
+   * Evaluated on inputs that may have aged since they were recorded: `recheckAt` has passed (a
+   * payment left a window without changing the decision; a pin expiry or cooldown end counts too),
+   * or the decision predates `recheckAt`. The next re-evaluation of the customer, at the latest the
+   * weekly full run, records them afresh.
    */
   evaluatedOnAgedInputs: number;
   failed: number;
@@ -117,7 +118,8 @@ export async function simulate(
         continue;
       }
       report.evaluated++;
-      if (typeof a.recheckAt === 'string' && a.recheckAt <= asOf) report.evaluatedOnAgedInputs++;
+      if (a.recheckAt === undefined || (a.recheckAt !== null && a.recheckAt <= asOf))
+        report.evaluatedOnAgedInputs++;
       count(report.segmentsBefore, a.segment);
       count(report.segmentsAfter, after.segment);
       if (after.segment === a.segment) continue;

@@ -246,8 +246,19 @@ function referenceFold(txns: readonly Txn[], at: Date) {
   };
 }
 
+/** Counterparty countries of the 90-day window, counted one transaction at a time. */
+function referenceCounterparties(txns: readonly Txn[], at: Date) {
+  const counts: Record<string, number> = {};
+  for (const t of txns) {
+    const age = at.getTime() - Date.parse(t.timestamp);
+    if (!t.counterpartyCountry || age < -5 * minute || age > 90 * day) continue;
+    counts[t.counterpartyCountry] = (counts[t.counterpartyCountry] ?? 0) + 1;
+  }
+  return counts;
+}
+
 describe('transactionFolder', () => {
-  it('folds to what one pass over every transaction gives, at any moment, window edges included', () => {
+  it('folds to what one pass over every transaction gives, at any moment, window edges included (aggregates and counterparty countries)', () => {
     // Prepare: 300 random histories, each folded at its window boundaries and at random moments.
     const random = seededRandom(7);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
@@ -264,7 +275,7 @@ describe('transactionFolder', () => {
           counterpartyCountry: pick(['GB', 'IE', 'FR', 'IR', undefined]),
         }),
       );
-      const at = transactionFolder(txns, options);
+      const folder = transactionFolder(txns, options);
       const edges = txns.flatMap((t) =>
         [-5 * minute, 30 * day, 90 * day].flatMap((offset) =>
           [0, 1].map((ms) => Date.parse(t.timestamp) + offset + ms),
@@ -277,7 +288,8 @@ describe('transactionFolder', () => {
 
       // Act / Assess
       for (const ms of moments) {
-        expect(at(new Date(ms))).toEqual(referenceFold(txns, new Date(ms)));
+        expect(folder.aggregates(new Date(ms))).toEqual(referenceFold(txns, new Date(ms)));
+        expect(folder.counterparties(new Date(ms))).toEqual(referenceCounterparties(txns, new Date(ms)));
         compared++;
       }
     }

@@ -239,6 +239,23 @@ describe('segmentBatch', () => {
     expect(bug.f.assignments.has(pseudonym(1))).toBe(false);
   });
 
+  it('keeps the stored dueAt of an unchanged decision without looking ahead again', async () => {
+    // Prepare: decided once; its payment leaves the 30-day window on 20 Dec (dueAt then).
+    const f = fakes([profile(1)]);
+    f.txns.push(payment(1, 1500));
+    await segmentBatch([job(1)], f.deps);
+    const evaluations = f.calls.evaluate;
+
+    // Act: a redelivery with nothing changed
+    const outcomes = await segmentBatch([job(1)], f.deps);
+
+    // Assess: one evaluation (now), none at later boundaries; nothing to refresh.
+    expect(outcomes.get(pseudonym(1))).toBe('unchanged');
+    expect(f.calls.evaluate - evaluations).toBe(1);
+    expect(f.assignments.get(pseudonym(1))?.dueAt).toBe('2026-12-20T00:00:00.001Z');
+    expect(f.refreshed).toEqual([]);
+  });
+
   it('reads afresh for a run job when the decision was made by the models in use', async () => {
     // Prepare: due because a pin expired, say; the kept inputs are exact but carry no history.
     const f = fakes([profile(1)]);

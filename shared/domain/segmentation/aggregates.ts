@@ -49,22 +49,6 @@ export function withHighRiskRecount<T extends Record<string, number> | Transacti
   return { ...transactions, highRiskCountryCount90d };
 }
 
-/** Counterparty countries of the 90-day window with their transaction counts. */
-export function counterpartyCounts(
-  txns: readonly Pick<StoredTransaction, 'timestamp' | 'counterpartyCountry'>[],
-  now: Date,
-): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const t of txns) {
-    const age = now.getTime() - Date.parse(t.timestamp);
-    // The window of aggregateTransactions, so a re-count under another list matches a fresh one
-    // (which skips a timestamp that does not parse too).
-    if (!t.counterpartyCountry || Number.isNaN(age) || age < -futureTolerance || age > 90 * day) continue;
-    counts[t.counterpartyCountry] = (counts[t.counterpartyCountry] ?? 0) + 1;
-  }
-  return counts;
-}
-
 type AggregatedTransaction = Pick<
   StoredTransaction,
   'amountEur' | 'timestamp' | 'paymentMethod' | 'counterpartyCountry'
@@ -75,7 +59,17 @@ export function aggregateTransactions(
   txns: readonly AggregatedTransaction[],
   options: AggregationOptions,
 ): TransactionAggregates {
-  return transactionFolder(txns, options)(options.now);
+  return transactionFolder(txns, options).aggregates(options.now);
+}
+
+/** What `transactionFolder` gives for any moment. */
+export interface TransactionFolder {
+  aggregates(moment: Date): TransactionAggregates;
+  /**
+   * Counterparty countries of the 90-day window with their transaction counts: the same window as
+   * the aggregates, so a re-count under another list matches a fresh fold (withHighRiskRecount).
+   */
+  counterparties(moment: Date): Record<string, number>;
 }
 
 /**
@@ -87,7 +81,7 @@ export function aggregateTransactions(
 export function transactionFolder(
   txns: readonly AggregatedTransaction[],
   options: Omit<AggregationOptions, 'now'>,
-): (moment: Date) => TransactionAggregates {
+): TransactionFolder {
   const threshold = options.reportingThresholdEur ?? 10_000;
   const nearFrom = threshold * (options.nearThresholdRatio ?? 0.9);
   const home = new Set(options.homeCountries);
@@ -97,6 +91,7 @@ export function transactionFolder(
       const cash = t.paymentMethod === 'cash';
       return {
         at: Date.parse(t.timestamp),
+        country,
         cents: Math.round(t.amountEur * 100),
         cash,
         crypto: t.paymentMethod === 'crypto',
@@ -129,12 +124,17 @@ export function transactionFolder(
   const largest = rangeMax(rows.map((r) => r.cents));
   const between = (sums: Float64Array, from: number, to: number) =>
     (sums[to] as number) - (sums[from] as number);
-  return (moment) => {
+  // A transaction counts from futureTolerance before its time until 30 or 90 days after it.
+  const windows = (moment: Date) => {
     const now = moment.getTime();
-    // A transaction counts from futureTolerance before its time until 30 or 90 days after it.
-    const end = firstIndex(times, (t) => t > now + futureTolerance);
-    const from90 = firstIndex(times, (t) => t >= now - 90 * day);
-    const from30 = firstIndex(times, (t) => t >= now - 30 * day);
+    return {
+      end: firstIndex(times, (t) => t > now + futureTolerance),
+      from90: firstIndex(times, (t) => t >= now - 90 * day),
+      from30: firstIndex(times, (t) => t >= now - 30 * day),
+    };
+  };
+  const aggregates = (moment: Date): TransactionAggregates => {
+    const { end, from90, from30 } = windows(moment);
     const volume90 = between(volume, from90, end);
     return {
       volume30d: round2(between(volume, from30, end) / 100),
@@ -149,6 +149,14 @@ export function transactionFolder(
       maxAmount90d: round2(largest(from90, end) / 100),
     };
   };
+  const counterparties = (moment: Date) => {
+    const { end, from90 } = windows(moment);
+    const counts: Record<string, number> = {};
+    for (const { country } of rows.slice(from90, end))
+      if (country) counts[country] = (counts[country] ?? 0) + 1;
+    return counts;
+  };
+  return { aggregates, counterparties };
 }
 
 /** The first index of `sorted` whose value meets `reached` (false, then true, along the array). */

@@ -3,7 +3,6 @@ import { type FeedbackSignals, feedbackSignals } from '../feedback/signals.js';
 import type { Assignment, StoredProfile } from '../ports.js';
 import {
   aggregateTransactions,
-  counterpartyCounts,
   type TransactionAggregates,
   transactionFolder,
   withHighRiskRecount,
@@ -15,22 +14,22 @@ const aggregateNames = Object.keys(
   aggregateTransactions([], { now: new Date(0), homeCountries: [], highRiskCountries: new Set() }),
 );
 
-/** The time-dependent inputs of a decision: transaction aggregates and feedback signals. */
+/** What the rules read that changes with time: transaction aggregates and feedback signals. */
 export interface FoldedInputs {
   transactions: TransactionAggregates;
-  counterparties90d: Record<string, number>;
   feedback?: FeedbackSignals;
 }
 
 /** What a decision is made from, besides the profile's features and the decision state. */
 export interface DecisionInputs extends FoldedInputs {
+  counterparties90d: Record<string, number>;
   /** When these inputs change with time alone (the first of `inputChanges`); null: never. */
   changesAt: string | null;
   /**
    * Present when read afresh: every later moment the inputs change by themselves, and the inputs
    * as they will be then, with nothing new arriving. Tells when the decision's outcome can change.
    */
-  timeline?: { changes: Float64Array; at(moment: Date): Omit<FoldedInputs, 'counterparties90d'> };
+  timeline?: { changes: Float64Array; at(moment: Date): FoldedInputs };
 }
 
 const windowStart = (moment: Date) => new Date(moment.getTime() - 90 * 86_400_000).toISOString();
@@ -47,15 +46,15 @@ export async function readDecisionInputs(
     deps.transactions.listSince(profile.pseudonym, since),
     deps.feedback?.listSince(profile.pseudonym, since),
   ]);
-  const aggregatesAt = transactionFolder(txns, {
+  const folder = transactionFolder(txns, {
     homeCountries: profile.jurisdictions,
     highRiskCountries: deps.model.highRiskCountries,
   });
-  const at = (moment: Date) => {
+  const at = (moment: Date): FoldedInputs => {
     // The window of listSince, moved to `moment` (response keys start with submittedAt).
     const from = windowStart(moment);
     return {
-      transactions: aggregatesAt(moment),
+      transactions: folder.aggregates(moment),
       ...(responses ? { feedback: feedbackSignals(responses.filter((r) => r.responseKey >= from)) } : {}),
     };
   };
@@ -66,7 +65,7 @@ export async function readDecisionInputs(
   });
   return {
     ...at(now),
-    counterparties90d: counterpartyCounts(txns, now),
+    counterparties90d: folder.counterparties(now),
     changesAt: changes[0] === undefined ? null : new Date(changes[0]).toISOString(),
     timeline: { changes, at },
   };

@@ -177,7 +177,7 @@ export async function planSegmentation(
       : undefined;
   const { transactions, counterparties90d, feedback, changesAt, timeline } =
     stored ?? (await readDecisionInputs(profile, deps, now));
-  const assess = (inputs: Omit<FoldedInputs, 'counterparties90d'>) => {
+  const assess = (inputs: FoldedInputs) => {
     const scored = deps.scorer?.({ profile: features, transactions: { ...inputs.transactions } });
     const result = deps.model.evaluate({
       profile: features,
@@ -189,22 +189,23 @@ export async function planSegmentation(
   };
   const { scored, result } = assess({ transactions, ...(feedback ? { feedback } : {}) });
   // Inputs read afresh show when the outcome changes; kept ones only when they stop being exact.
-  const outcomeChangesAt = timeline
-    ? firstOutcomeChange(
-        timeline.changes,
-        outcomeKey(result),
-        (moment) => {
-          try {
-            return outcomeKey(assess(timeline.at(moment)).result);
-          } catch (error) {
-            // A rule that fails on those inputs fails then, not now: re-evaluate at that moment.
-            if (error instanceof RuleEvaluationError) return 'failed';
-            throw error;
-          }
-        },
-        deps.outcomeLookahead,
-      )
-    : changesAt;
+  const outcomeChangesAt = () =>
+    timeline
+      ? firstOutcomeChange(
+          timeline.changes,
+          outcomeKey(result),
+          (moment) => {
+            try {
+              return outcomeKey(assess(timeline.at(moment)).result);
+            } catch (error) {
+              // A rule that fails on those inputs fails then, not now: re-evaluate at that moment.
+              if (error instanceof RuleEvaluationError) return 'failed';
+              throw error;
+            }
+          },
+          deps.outcomeLookahead,
+        )
+      : changesAt;
   const modelVersion = inUse.model;
   const inForce = decideInForce(result.segment, previous, pins.get(job.pseudonym), deps.model, now);
   // The decision state (pin, cooldown due or not) is part of the inputs: when it changes, so does the decision.
@@ -229,8 +230,17 @@ export async function planSegmentation(
       : undefined,
   });
   const recheckAt = earliest(changesAt, stateChangesAt);
-  const dueAt = earliest(outcomeChangesAt, stateChangesAt);
-  if (previous?.inputDigest === inputDigest) {
+  const unchanged = previous?.inputDigest === inputDigest;
+  // Same digest and same next input change: the same boundaries lie ahead, so a stored dueAt
+  // still to come holds and the look-ahead (hundreds of evaluations) is skipped, as on
+  // redeliveries and full runs over customers whose inputs did not move. One that has passed
+  // (a run made the customer due) is worked out again.
+  const storedDueAt = unchanged && previous.recheckAt === recheckAt ? previous.dueAt : undefined;
+  const dueAt =
+    storedDueAt !== undefined && (storedDueAt === null || storedDueAt > now.toISOString())
+      ? storedDueAt
+      : earliest(outcomeChangesAt(), stateChangesAt);
+  if (unchanged) {
     return {
       outcome: 'unchanged',
       events: owed,

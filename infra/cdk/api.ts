@@ -21,6 +21,7 @@ import { type FunctionName, type FunctionSpec, functions, httpRoutes } from '../
 import { type DeployConfig, names } from './config.js';
 import type { ManifestFunction } from './functions.js';
 import { acknowledge, inPacks } from './nag.js';
+import { kept } from './removal.js';
 import { ApiFirewall } from './waf.js';
 
 export interface ApiProps {
@@ -49,7 +50,7 @@ export class RiskloopApi extends Construct {
         logGroupName,
         retention: config.logRetentionDays,
         encryptionKey: storageKey,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: kept,
       });
     const accessLogs = logGroup('AccessLogs', names.apiAccessLogGroup(config.stage));
 

@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { resourceName } from '../manifest.js';
+import { headroom, unreservedConcurrencyFloor } from '../limits/measure.js';
+import { type FunctionSpec, functions, resourceName } from '../manifest.js';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` defaults, `-c key=value` overrides). Values
@@ -51,6 +52,17 @@ export interface DeployConfig {
   dynamoMinUnits: number;
   /** Upper bound of auto scaling per table and index, in provisioned mode (default: the per-table quota). */
   dynamoMaxUnits: number;
+  /**
+   * Reserve the concurrency the manifest gives some functions (`reservedConcurrency`). Off, they share the
+   * account's unreserved pool: for accounts whose Lambda quota cannot hold the reservations.
+   */
+  reservedConcurrency: boolean;
+  /**
+   * The Lambda concurrent-executions quota of the target account and region (1,000 by default on AWS, lower
+   * in new accounts). The synth refuses reservations beyond 85 % of what that quota can reserve;
+   * `npm run preflight` reads the real value.
+   */
+  lambdaConcurrencyQuota: number;
 }
 
 /** Utilisation the auto scaling of provisioned tables keeps (and the cost model prices at). */
@@ -71,6 +83,8 @@ export const contextDefaults = {
   dynamoCapacity: 'onDemand',
   dynamoMinUnits: 1,
   dynamoMaxUnits: 40000,
+  reservedConcurrency: true,
+  lambdaConcurrencyQuota: 1000,
 } as const;
 
 const validRetentions = new Set<number>(
@@ -111,9 +125,14 @@ export function readConfig(scope: Construct): DeployConfig {
   const dynamoMaxUnits = int('dynamoMaxUnits', raw('dynamoMaxUnits'), 1, 40_000);
   if (dynamoMinUnits > dynamoMaxUnits)
     throw new Error('Context "dynamoMinUnits" must not exceed "dynamoMaxUnits"');
+  const reservedConcurrency = bool('reservedConcurrency', raw('reservedConcurrency'));
+  const lambdaConcurrencyQuota = int('lambdaConcurrencyQuota', raw('lambdaConcurrencyQuota'), 10, 10_000_000);
+  if (reservedConcurrency) checkReservations(lambdaConcurrencyQuota);
   return {
     stage,
     kekVersion,
+    reservedConcurrency,
+    lambdaConcurrencyQuota,
     dynamoCapacity,
     dynamoMinUnits,
     dynamoMaxUnits,
@@ -127,6 +146,26 @@ export function readConfig(scope: Construct): DeployConfig {
     authorizerCacheSeconds: int('authorizerCacheSeconds', raw('authorizerCacheSeconds'), 0, 3600),
     apiGatewayCloudWatchRole: bool('apiGatewayCloudWatchRole', raw('apiGatewayCloudWatchRole')),
   };
+}
+
+/**
+ * Lambda keeps 100 executions of the account's quota unreserved: reservations beyond the rest fail the
+ * deploy (CloudFormation, partway through the service stack). Refused here, with the way out named.
+ */
+function checkReservations(quota: number): void {
+  const reserved = Object.values(functions as Record<string, FunctionSpec>).reduce(
+    (sum, spec) => sum + (spec.reservedConcurrency ?? 0),
+    0,
+  );
+  const reservable = Math.floor(headroom * (quota - unreservedConcurrencyFloor));
+  if (reserved > reservable) {
+    throw new Error(
+      `The manifest reserves ${reserved} concurrent executions; an account with lambdaConcurrencyQuota=${quota} can ` +
+        `reserve ${reservable} (85 % of the quota minus the 100 Lambda keeps unreserved). Ask AWS for a higher ` +
+        'quota and pass it with -c lambdaConcurrencyQuota=<n>, or deploy with -c reservedConcurrency=false ' +
+        '(docs/deploy.md, "Lambda concurrency").',
+    );
+  }
 }
 
 function bool(key: string, value: unknown): boolean {

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -20,6 +20,7 @@ import { pointInTimeRecoveryDays } from '../retention.js';
 import { type DeployConfig, dynamoAutoScalingTargetPercent, names } from './config.js';
 import { acknowledge, inPacks } from './nag.js';
 import { appendOnlyTables, historyRewriteActions, keyContextApp, keyContextPurpose } from './permissions.js';
+import { kept, keptEvenOnFailedCreate } from './removal.js';
 
 export interface DataStackProps extends StackProps {
   config: DeployConfig;
@@ -42,12 +43,12 @@ export class DataStack extends Stack {
     const { stage } = props.config;
 
     this.storageKey = new Key(this, 'StorageKey', {
-      alias: names.keyAlias(stage, 'storage'),
       description: `riskloop ${stage}: encryption at rest of tables, queues, alarm topic and log groups`,
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: kept,
       pendingWindow: Duration.days(30),
     });
+    keptAlias(this.storageKey, names.keyAlias(stage, 'storage'));
     this.allowLogsService(stage);
     // CloudWatch alarms publish to the KMS-encrypted alarm topic (documented key policy for SNS).
     this.storageKey.addToResourcePolicy(
@@ -65,14 +66,14 @@ export class DataStack extends Stack {
         continue;
       }
       const key = new Key(this, `${pascal(purpose)}Key`, {
-        alias: names.keyAlias(stage, purpose),
         description: `riskloop ${stage}: ${spec.description}`,
         // Symmetric key: AWS rotates its material yearly and keeps old material for decryption, so
         // wrapped secrets in the keyring stay readable. The MAC secret itself is versioned (k1, k2).
         enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: kept,
         pendingWindow: Duration.days(30),
       });
+      keptAlias(key, names.keyAlias(stage, purpose));
       // Only riskloop's own envelope operations, with its encryption context: a role that somehow
       // gained kms:Decrypt cannot use the key for anything else.
       for (const [contextKey, value] of [
@@ -112,7 +113,7 @@ export class DataStack extends Stack {
       eventBusName: busName,
       description: `riskloop ${stage}: ${spec.description}`,
     });
-    bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    bus.applyRemovalPolicy(kept);
     const archive = bus.archive(`${pascal(name)}Archive`, {
       archiveName: busName,
       description: `Every event on ${busName}, kept ${spec.archiveRetentionDays} days for replay`,
@@ -120,7 +121,7 @@ export class DataStack extends Stack {
       eventPattern: { account: [Stack.of(this).account] },
       retention: Duration.days(spec.archiveRetentionDays),
     });
-    archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    archive.applyRemovalPolicy(kept);
     return bus;
   }
 
@@ -129,17 +130,18 @@ export class DataStack extends Stack {
    * role granted kms:Sign can produce a signature, while anyone given the public key can check one offline.
    */
   private signingKey(stage: string, purpose: KeyPurpose, spec: KeySpec): Key {
-    return new Key(this, `${pascal(purpose)}Key`, {
-      alias: names.keyAlias(stage, purpose),
+    const key = new Key(this, `${pascal(purpose)}Key`, {
       description: `riskloop ${stage}: ${spec.description}`,
       keySpec: KmsKeySpec.ECC_NIST_P256,
       keyUsage: KeyUsage.SIGN_VERIFY,
       // KMS cannot rotate asymmetric keys. Replacing one is a new key (and public key) for new checkpoints;
       // this one stays, retained, so every checkpoint it ever signed remains verifiable.
       enableKeyRotation: false,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: kept,
       pendingWindow: Duration.days(30),
     });
+    keptAlias(key, names.keyAlias(stage, purpose));
+    return key;
   }
 
   private table(config: DeployConfig, name: TableName, spec: TableSpec): Table {
@@ -164,7 +166,7 @@ export class DataStack extends Stack {
         recoveryPeriodInDays: pointInTimeRecoveryDays,
       },
       deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: keptEvenOnFailedCreate,
       timeToLiveAttribute: spec.ttlAttribute,
       // Append-only tables refuse item rewrites and deletes from every principal, admins included.
       resourcePolicy: appendOnly
@@ -247,6 +249,14 @@ export class DataStack extends Stack {
       }),
     );
   }
+}
+
+/**
+ * A key's alias, kept with its key: after a teardown it still says which retained key held which
+ * purpose, which is what preflight reads to write the `cdk import` mapping (docs/deploy.md).
+ */
+function keptAlias(key: Key, aliasName: string): void {
+  key.addAlias(aliasName).applyRemovalPolicy(kept);
 }
 
 export function pascal(name: string): string {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -29,6 +29,7 @@ import {
   tableStatements,
 } from './permissions.js';
 import { deadLetterQueue } from './queues.js';
+import { kept } from './removal.js';
 
 export { repoRoot } from './bundling.js';
 
@@ -48,6 +49,11 @@ export class ManifestFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly policy: ManagedPolicy;
+  /**
+   * The statements as written from the manifest, before CDK merges those with the same actions or
+   * resources into one (@aws-cdk/aws-iam:minimizePolicies): the test of the merge compares the two.
+   */
+  readonly statements: readonly PolicyStatement[];
   readonly logGroup: LogGroup;
   /** Failed asynchronous invocations (scheduled functions only). */
   readonly asyncDlq: Queue | undefined;
@@ -62,7 +68,7 @@ export class ManifestFunction extends Construct {
       logGroupName: names.functionLogGroup(config.stage, name),
       retention: config.logRetentionDays,
       encryptionKey: resources.storageKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: kept,
     });
     this.asyncDlq = isAsync
       ? deadLetterQueue(this, 'AsyncDlq', names.dlq(config.stage, name), resources.storageKey)
@@ -72,10 +78,11 @@ export class ManifestFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `riskloop ${config.stage} ${name}: permissions from infra/manifest.ts`,
     });
+    this.statements = this.manifestStatements(spec, resources);
     this.policy = new ManagedPolicy(this, 'Policy', {
       description: `riskloop ${config.stage} ${name}: least privilege from infra/manifest.ts`,
       roles: [this.role],
-      statements: this.statements(spec, resources),
+      statements: [...this.statements],
     });
     acknowledge(
       this.policy,
@@ -99,7 +106,7 @@ export class ManifestFunction extends Construct {
       role: this.role.withoutPolicyUpdates(),
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
-      reservedConcurrentExecutions: spec.reservedConcurrency,
+      reservedConcurrentExecutions: config.reservedConcurrency ? spec.reservedConcurrency : undefined,
       environment: this.environment(spec, config, resources),
       deadLetterQueue: this.asyncDlq,
       retryAttempts: isAsync ? 2 : undefined,
@@ -113,18 +120,16 @@ export class ManifestFunction extends Construct {
     });
     // The function (and its event source mapping) must not exist before its permissions do.
     this.fn.node.addDependency(this.policy);
-    this.acknowledgeFindings(spec);
+    this.acknowledgeFindings(spec, config);
   }
 
-  private statements(spec: FunctionSpec, resources: Resources): PolicyStatement[] {
+  private manifestStatements(spec: FunctionSpec, resources: Resources): PolicyStatement[] {
     const statements = [
       new PolicyStatement({
-        sid: 'WriteOwnLogs',
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.logGroup.logGroupArn],
       }),
       new PolicyStatement({
-        sid: 'XRayTraces',
         actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
         resources: ['*'],
       }),
@@ -136,7 +141,6 @@ export class ManifestFunction extends Construct {
     if (this.asyncDlq) {
       statements.push(
         new PolicyStatement({
-          sid: 'SendFailedInvocations',
           actions: ['sqs:SendMessage'],
           resources: [this.asyncDlq.queueArn],
         }),
@@ -177,7 +181,7 @@ export class ManifestFunction extends Construct {
     return env;
   }
 
-  private acknowledgeFindings(spec: FunctionSpec): void {
+  private acknowledgeFindings(spec: FunctionSpec, config: DeployConfig): void {
     acknowledge(
       this.fn,
       inPacks('LambdaInsideVPC', 'hipaa', 'nist'),
@@ -190,7 +194,15 @@ export class ManifestFunction extends Construct {
       'nodejs22.x is deliberate: the code is tested on Node 20 and 22 (local toolchain is Node 20, see ' +
         'shared notes); nodejs22.x is supported by Lambda until 2027-04-30. Move to nodejs24.x with the toolchain.',
     );
-    if (spec.reservedConcurrency === undefined) {
+    if (spec.reservedConcurrency !== undefined && !config.reservedConcurrency) {
+      acknowledge(
+        this.fn,
+        inPacks('LambdaConcurrency', 'hipaa', 'nist'),
+        'Reservations switched off with -c reservedConcurrency=false, for an account whose Lambda quota cannot ' +
+          'hold them (docs/deploy.md, "Lambda concurrency"); the SQS maximum concurrency and API method ' +
+          'throttling still bound this function.',
+      );
+    } else if (spec.reservedConcurrency === undefined) {
       acknowledge(
         this.fn,
         inPacks('LambdaConcurrency', 'hipaa', 'nist'),

@@ -91,9 +91,7 @@ export function tableStatements(spec: FunctionSpec, res: Resources): PolicyState
           ...(access === 'readwrite' ? writeActions : []),
           ...(deletes.has(name) ? ['dynamodb:DeleteItem'] : []),
         ];
-    statements.push(
-      new PolicyStatement({ sid: sid('Table', name), actions, resources: [table.tableArn, ...indexArns] }),
-    );
+    statements.push(new PolicyStatement({ actions, resources: [table.tableArn, ...indexArns] }));
   }
   for (const name of deletes) {
     if (!spec.tables?.[name]) throw new Error(`"deletes" names ${name}, which the function has no access to`);
@@ -103,7 +101,6 @@ export function tableStatements(spec: FunctionSpec, res: Resources): PolicyState
     // Belt and braces: an explicit deny survives a later, broader grant added by mistake.
     statements.push(
       new PolicyStatement({
-        sid: 'DenyHistoryRewrite',
         effect: Effect.DENY,
         actions: historyRewriteActions,
         resources: appendOnlyUsed.map((t) => res.tables[t].tableArn),
@@ -117,7 +114,6 @@ export function queueStatements(spec: FunctionSpec, res: Resources): PolicyState
   return (Object.entries(spec.queues ?? {}) as [QueueName, 'send' | 'consume'][]).map(
     ([name, use]) =>
       new PolicyStatement({
-        sid: sid(use === 'send' ? 'Send' : 'Consume', name),
         actions:
           use === 'send'
             ? ['sqs:SendMessage']
@@ -140,7 +136,6 @@ export function eventStatements(spec: FunctionSpec, res: Resources): PolicyState
   return (Object.keys(spec.events ?? {}) as EventBusName[]).map(
     (name) =>
       new PolicyStatement({
-        sid: sid('PublishEvents', name),
         actions: ['events:PutEvents'],
         resources: [res.eventBuses[name].eventBusArn],
         conditions: { StringEquals: { 'events:source': eventSource } },
@@ -164,7 +159,6 @@ export function keyStatements(spec: FunctionSpec, res: Resources): PolicyStateme
   return (Object.entries(spec.keys ?? {}) as [KeyPurpose, KeyAccess][]).map(([purpose, use]) => {
     const signing = use === 'sign' || use === 'verify';
     return new PolicyStatement({
-      sid: sid('Key', purpose),
       actions: keyActions[use],
       resources: [res.keys[purpose].keyArn],
       conditions: signing
@@ -193,7 +187,6 @@ export function storageKeyStatement(
     Object.values(spec.tables ?? {}).includes('readwrite') ||
     Object.values(spec.queues ?? {}).includes('send');
   return new PolicyStatement({
-    sid: 'StorageKeyViaServices',
     actions: writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
     resources: [res.storageKey.keyArn],
     conditions: {
@@ -202,8 +195,4 @@ export function storageKeyStatement(
       },
     },
   });
-}
-
-function sid(prefix: string, name: string): string {
-  return `${prefix}${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }

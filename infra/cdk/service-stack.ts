@@ -28,7 +28,8 @@ export interface ServiceStackProps extends StackProps {
 /**
  * The code and its wiring, all derived from infra/manifest.ts: queues with DLQs, functions with
  * least-privilege roles, their triggers (API routes, SQS event sources, schedules), alarms and the
- * dashboard. Safe to destroy and redeploy: no data lives here (event buses are in the data stack).
+ * dashboard. No data lives here (event buses are in the data stack). Its log groups outlive a destroy
+ * and are adopted again by the next `cdk deploy --import-existing-resources` (docs/deploy.md).
  */
 export class ServiceStack extends Stack {
   readonly queues = {} as Record<QueueName, { queue: Queue; dlq: Queue }>;
@@ -112,7 +113,8 @@ export class ServiceStack extends Stack {
       );
     } else if (trigger.kind === 'schedule') {
       new Rule(this, `${pascal(name)}Schedule`, {
-        ruleName: `${names.resource(stage, name)}-schedule`,
+        // Named after its function: a `-schedule` suffix would take the longest names past 85 % of 64.
+        ruleName: names.resource(stage, name),
         description: trigger.description,
         schedule: Schedule.expression(trigger.expression),
         targets: [new LambdaFunction(fn.fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],

@@ -1,10 +1,11 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { type DeployConfig, names } from './config.js';
+import { kept } from './removal.js';
 
 export interface ApiFirewallProps {
   config: DeployConfig;
@@ -86,7 +87,7 @@ export class ApiFirewall extends Construct {
       logGroupName: names.wafLogGroup(config.stage),
       retention: config.logRetentionDays,
       encryptionKey: props.storageKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: kept,
     });
     const logging = new CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,

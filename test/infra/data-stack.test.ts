@@ -177,7 +177,7 @@ describe('KMS keys', () => {
     expect(keys).toHaveLength(Object.keys(manifestKeys).length + 1);
     const signingKey = keyOfAlias('alias/riskloop-dev-audit-signing');
     for (const [id, key] of keys) {
-      expect(key.DeletionPolicy).toBe('Retain');
+      expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
       if (id === signingKey) continue;
       expect(props(key).EnableKeyRotation).toBe(true);
       expect(props(key).KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
@@ -201,7 +201,7 @@ describe('KMS keys', () => {
       EnableKeyRotation: false,
       PendingWindowInDays: 30,
     });
-    expect(key?.DeletionPolicy).toBe('Retain');
+    expect(key?.DeletionPolicy).toBe('RetainExceptOnCreate');
     // Nobody outside the account's IAM gets it: no service principal, no encryption-context statements.
     expect(JSON.stringify(props(key).KeyPolicy)).not.toMatch(/Service|EncryptionContext/);
   });
@@ -258,13 +258,13 @@ describe('event buses', () => {
     '%s: a retained bus riskloop-<stage>-<name> with an archive of every event, kept as the manifest says',
     (name, spec) => {
       const busId = logicalIdWhere(s.dataJson, 'AWS::Events::EventBus', 'Name', resourceName('dev', name));
-      expect(s.dataJson.Resources[busId]?.DeletionPolicy).toBe('Retain');
+      expect(s.dataJson.Resources[busId]?.DeletionPolicy).toBe('RetainExceptOnCreate');
       const archives = resourcesOfType(s.dataJson, 'AWS::Events::Archive').filter(
         ([, a]) => JSON.stringify(props(a).SourceArn) === JSON.stringify(getAtt(busId)),
       );
       expect(archives).toHaveLength(1);
       const archive = archives[0]?.[1];
-      expect(archive?.DeletionPolicy).toBe('Retain');
+      expect(archive?.DeletionPolicy).toBe('RetainExceptOnCreate');
       expect(props(archive)).toMatchObject({
         ArchiveName: resourceName('dev', name),
         RetentionDays: spec.archiveRetentionDays,

@@ -190,8 +190,10 @@ describe('least privilege from the manifest', () => {
 
   it.each(fnEntries)('%s: sends to and consumes from exactly its manifest queues', (name, spec) => {
     const sqs = allowed(statementsOf(name)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
-    const sends = sqs.filter((st) => actionsOf(st).includes('sqs:SendMessage'));
-    const consumes = sqs.filter((st) => actionsOf(st).includes('sqs:ReceiveMessage'));
+    // Queues, not statements: statements with the same actions are merged into one (resources listed).
+    const queuesOf = (sts: Statement[]) => sts.flatMap((st) => [st.Resource].flat());
+    const sends = queuesOf(sqs.filter((st) => actionsOf(st).includes('sqs:SendMessage')));
+    const consumes = queuesOf(sqs.filter((st) => actionsOf(st).includes('sqs:ReceiveMessage')));
     const manifest = Object.values(spec.queues ?? {});
     const asyncDlq = spec.trigger.kind === 'schedule' ? 1 : 0;
     expect(sends).toHaveLength(manifest.filter((u) => u === 'send').length + asyncDlq);

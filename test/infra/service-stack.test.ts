@@ -109,7 +109,7 @@ describe('log groups', () => {
     for (const [, group] of groups) {
       expect(JSON.stringify(props(group).KmsKeyId)).toMatch(/ExportsOutputFnGetAttStorageKey\w+Arn/);
       expect(props(group).RetentionInDays).toBe(365);
-      expect(group.DeletionPolicy).toBe('Retain');
+      expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
     }
   });
 

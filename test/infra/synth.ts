@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { type BuildOptions, buildRiskloop } from '../../infra/cdk/build.js';
-import { repoRoot } from '../../infra/cdk/functions.js';
+import type { BuildOptions, buildRiskloop } from '../../infra/cdk/build.js';
+import { synthesize } from '../../infra/cdk/synthesize.js';
+import type { CfnResource, CfnTemplate } from '../../infra/limits/template.js';
+
+export type { CfnResource, CfnTemplate } from '../../infra/limits/template.js';
 
 export interface Synthesized {
   app: App;
@@ -19,17 +19,6 @@ export interface Synthesized {
   cleanup: () => void;
 }
 
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  DependsOn?: string | string[];
-}
-export interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-}
-
 /**
  * Synthesizes riskloop exactly as `cdk synth` does (cdk.json context, compliance packs on), into
  * a temporary directory. `bundle: false` skips esbuild for tests that only read templates.
@@ -38,27 +27,7 @@ export function synthRiskloop(
   context: Record<string, unknown> = {},
   options: BuildOptions & { bundle?: boolean } = {},
 ): Synthesized {
-  const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  const outdir = mkdtempSync(join(tmpdir(), 'riskloop-cdk-'));
-  const app = new App({
-    outdir,
-    context: {
-      ...cdkJson.context,
-      ...context,
-      ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
-    },
-  });
-  let built: ReturnType<typeof buildRiskloop>;
-  let assembly: CloudAssembly;
-  try {
-    built = buildRiskloop(app, options);
-    assembly = app.synth();
-  } catch (error) {
-    rmSync(outdir, { recursive: true, force: true });
-    throw error;
-  }
+  const { app, built, assembly, cleanup } = synthesize(context, options);
   const json = (name: string) => assembly.getStackByName(name).template as CfnTemplate;
   const dataJson = json(built.data.stackName);
   const serviceJson = json(built.service.stackName);
@@ -70,7 +39,7 @@ export function synthRiskloop(
     serviceJson,
     data: Template.fromJSON(dataJson),
     service: Template.fromJSON(serviceJson),
-    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+    cleanup,
   };
 }
 

@@ -1,0 +1,80 @@
+/**
+ * The limits figures of the configurations that change the templates most, synthesized with the longest
+ * stage name, and the table of them docs/deploy.md shows (`npm run limits -- --write` refreshes it).
+ */
+import { synthesize } from '../cdk/synthesize.js';
+import { markdownTable } from '../markdown.js';
+import { stackTemplates } from './assembly.js';
+import { type Figure, headroom, measure } from './measure.js';
+
+/** 12 characters: the longest stage infra/cdk/config.ts accepts, so every physical name is at its longest. */
+export const worstCaseStage = 'longeststage';
+
+/** Deploy options that add resources or lengthen policies; each is measured on its own. */
+export const limitConfigurations: readonly { name: string; context: Record<string, unknown> }[] = [
+  { name: 'default', context: {} },
+  { name: 'provisioned capacity', context: { dynamoCapacity: 'provisioned' } },
+];
+
+export interface MeasuredFigure extends Figure {
+  configuration: string;
+}
+
+export const share = (f: Figure) => f.value / f.limit;
+
+/** Synthesizes each configuration offline (templates only, no bundling) and measures it. */
+export function measureConfigurations(): MeasuredFigure[] {
+  return limitConfigurations.flatMap(({ name, context }) => {
+    const synthesis = synthesize({ ...context, stage: worstCaseStage }, { bundle: false });
+    try {
+      return measure(stackTemplates(synthesis.assembly), {
+        lambdaConcurrencyQuota: synthesis.built.config.lambdaConcurrencyQuota,
+      }).map((f) => ({ ...f, configuration: name }));
+    } finally {
+      synthesis.cleanup();
+    }
+  });
+}
+
+/** Name lengths are one row: the longest name relative to its type's limit. */
+const rowOf = (f: Figure) => (f.check.endsWith(' name') ? 'Physical name length' : f.check);
+
+/** The largest figure of each check, over every configuration and subject, largest share first. */
+export function worstFigures(figures: readonly MeasuredFigure[]): MeasuredFigure[] {
+  const worst = new Map<string, MeasuredFigure>();
+  for (const f of figures) {
+    const previous = worst.get(rowOf(f));
+    if (!previous || share(previous) < share(f)) worst.set(rowOf(f), f);
+  }
+  return [...worst.values()].sort((a, b) => share(b) - share(a) || a.check.localeCompare(b.check));
+}
+
+export function limitsTable(figures: readonly MeasuredFigure[]): string {
+  const number = (n: number) => n.toLocaleString('en-US');
+  return markdownTable(
+    ['Check', 'Worst case', 'Limit', 'Used', 'Where'],
+    worstFigures(figures).map((f) => [
+      rowOf(f) === f.check ? f.check : `${rowOf(f)} (${f.check.replace(/ name$/, '')})`,
+      number(f.value),
+      number(f.limit),
+      `${Math.round(100 * share(f))} %`,
+      `${readableSubject(f.subject)} (${f.configuration})`,
+    ]),
+  );
+}
+
+/** "riskloop-longeststage-service PrivacyApiPolicyF53F72E8" -> "service PrivacyApiPolicy". */
+const readableSubject = (subject: string) =>
+  subject.replace(`riskloop-${worstCaseStage}-`, '').replace(/[0-9A-F]{8}$/, '');
+
+export const limitsMarkers = { begin: '<!-- limits:begin -->', end: '<!-- limits:end -->' };
+
+/** `document` with the text between the limits markers replaced by `table`. */
+export function withLimitsTable(document: string, table: string): string {
+  const start = document.indexOf(limitsMarkers.begin);
+  const end = document.indexOf(limitsMarkers.end);
+  if (start < 0 || end < start) throw new Error('docs/deploy.md has no limits markers');
+  return `${document.slice(0, start + limitsMarkers.begin.length)}\n\n${table}\n\n${document.slice(end)}`;
+}
+
+export { headroom };

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from './cdk/bundling.js';
 import {
   headroom,
-  limitsTable,
+  limitsSection,
   measureConfigurations,
   share,
   withLimitsTable,
@@ -20,7 +20,7 @@ export const limitsDocument = 'docs/deploy.md';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const figures = measureConfigurations();
-  const table = limitsTable(figures);
+  const table = limitsSection(figures);
   process.stdout.write(`${table}\n`);
   if (process.argv.includes('--write')) {
     const file = join(repoRoot, limitsDocument);

@@ -1,12 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
-import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
   type IMetric,
-  type Metric,
+  Metric,
+  type MetricOptions,
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -26,7 +26,6 @@ export interface MonitoringProps {
   storageKey: IKey;
   functions: Record<FunctionName, ManifestFunction>;
   queues: Record<QueueName, { queue: Queue; dlq: Queue }>;
-  api: RestApi;
 }
 
 const fiveMinutes = Duration.minutes(5);
@@ -95,13 +94,13 @@ export class Monitoring extends Construct {
     }
     this.alarm(
       'api-5xx',
-      props.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      apiMetric(this.stage, '5XXError', { period: fiveMinutes, statistic: 'Sum' }),
       5,
       'API answered 5 or more 5xx responses in 5 minutes.',
     );
     this.alarm(
       'api-latency-p99',
-      props.api.metricLatency({ period: fiveMinutes, statistic: 'p99' }),
+      apiMetric(this.stage, 'Latency', { period: fiveMinutes, statistic: 'p99' }),
       3000,
       'API p99 latency above 3 s for 15 minutes.',
       3,
@@ -131,7 +130,8 @@ export class Monitoring extends Construct {
       dashboardName: names.resource(props.config.stage, 'overview'),
       defaultInterval: Duration.hours(3),
     });
-    const api = props.api;
+    const api = (metricName: string, options: MetricOptions = {}) =>
+      apiMetric(props.config.stage, metricName, options);
     dashboard.addWidgets(
       new TextWidget({
         markdown: `# riskloop ${props.config.stage}\nAlarms go to SNS topic \`${names.resource(props.config.stage, 'alarms')}\`.`,
@@ -140,12 +140,16 @@ export class Monitoring extends Construct {
       }),
       new GraphWidget({
         title: 'API requests, 4xx, 5xx',
-        left: [api.metricCount(), api.metricClientError(), api.metricServerError()],
+        left: [
+          api('Count', { statistic: 'Sum' }),
+          api('4XXError', { statistic: 'Sum' }),
+          api('5XXError', { statistic: 'Sum' }),
+        ],
         width: 12,
       }),
       new GraphWidget({
         title: 'API latency p50 / p99 (ms)',
-        left: [api.metricLatency({ statistic: 'p50' }), api.metricLatency({ statistic: 'p99' })],
+        left: [api('Latency', { statistic: 'p50' }), api('Latency', { statistic: 'p99' })],
         width: 12,
       }),
       new GraphWidget({ title: 'Function errors', left: per((f) => f.fn.metricErrors()), width: 8 }),
@@ -170,6 +174,19 @@ export class Monitoring extends Construct {
       }),
     );
   }
+}
+
+/**
+ * A metric of the stage's REST API, named as API Gateway publishes it (dimension ApiName). The API lives in
+ * the API stack: naming it here instead of referring to it keeps the stacks free of exports.
+ */
+function apiMetric(stage: string, metricName: string, options: MetricOptions): Metric {
+  return new Metric({
+    namespace: 'AWS/ApiGateway',
+    metricName,
+    dimensionsMap: { ApiName: names.resource(stage, 'api') },
+    ...options,
+  });
 }
 
 function kebabToPascal(id: string): string {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -15,18 +15,19 @@ import {
   TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionName, type FunctionSpec, functions, httpRoutes } from '../manifest.js';
 import { type DeployConfig, names } from './config.js';
-import type { ManifestFunction } from './functions.js';
 import { acknowledge, inPacks } from './nag.js';
 import { kept } from './removal.js';
 import { ApiFirewall } from './waf.js';
 
 export interface ApiProps {
   config: DeployConfig;
-  functions: Record<FunctionName, ManifestFunction>;
+  /** The functions the routes invoke (deployed by the service stack, referred to here by name). */
+  functions: Record<FunctionName, IFunction>;
   storageKey: IKey;
 }
 
@@ -58,8 +59,8 @@ export class RiskloopApi extends Construct {
       restApiName: names.resource(config.stage, 'api'),
       description: `riskloop ${config.stage}: ingestion and read API (routes from infra/manifest.ts)`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
-      cloudWatchRole: config.apiGatewayCloudWatchRole,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // The account-wide logging role is not a stage's to set: account-stack.ts, when asked for.
+      cloudWatchRole: false,
       deployOptions: {
         stageName: config.stage,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
@@ -93,7 +94,7 @@ export class RiskloopApi extends Construct {
     const authorizerName = onlyAuthorizer();
     const authorizer = new TokenAuthorizer(this, 'Authorizer', {
       authorizerName: names.resource(props.config.stage, authorizerName),
-      handler: props.functions[authorizerName].fn,
+      handler: props.functions[authorizerName],
       identitySource: IdentitySource.header('Authorization'),
       validationRegex: bearerPattern,
       resultsCacheTtl: Duration.seconds(props.config.authorizerCacheSeconds),
@@ -118,7 +119,7 @@ export class RiskloopApi extends Construct {
     for (const { functionName, route } of httpRoutes()) {
       let integration = integrations.get(functionName);
       if (!integration) {
-        integration = new LambdaIntegration(props.functions[functionName].fn, { allowTestInvoke: false });
+        integration = new LambdaIntegration(props.functions[functionName], { allowTestInvoke: false });
         integrations.set(functionName, integration);
       }
       // A route with a body limit takes a JSON body (shared/http enforces type and size in the function).
@@ -202,15 +203,6 @@ export class RiskloopApi extends Construct {
         [...inPacks('APIGWAssociatedWithWAF', 'nist'), 'AwsSolutions-APIG3'],
         'WAF switched off for this deployment with -c waf=false (docs/deploy.md): an explicit operator ' +
           'decision, e.g. for a short-lived test stage. Production stages keep the web ACL.',
-      );
-    }
-    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
-    if (cloudWatchRole) {
-      acknowledge(
-        cloudWatchRole,
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        'Account-level role API Gateway uses to write execution logs for every REST API in the region; AWS ' +
-          'maintains this policy. Scoping it to this API would break logging of other APIs in the account.',
       );
     }
   }

@@ -1,5 +1,7 @@
 import { type App, Tags } from 'aws-cdk-lib';
-import { readConfig } from './config.js';
+import { ApiGatewayAccountStack, apiGatewayAccountStackName } from './account-stack.js';
+import { ApiStack } from './api-stack.js';
+import { names, readConfig } from './config.js';
 import { DataStack } from './data-stack.js';
 import { addCompliancePacks } from './nag.js';
 import { ServiceStack } from './service-stack.js';
@@ -17,19 +19,34 @@ export function buildRiskloop(app: App, options: BuildOptions = {}) {
   const config = readConfig(app);
   // Environment-agnostic unless the CLI knows the target account (cdk deploy with credentials).
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const data = new DataStack(app, `riskloop-${config.stage}-data`, {
+  const data = new DataStack(app, names.stack(config.stage, 'data'), {
     config,
     env,
-    description: `riskloop ${config.stage}: KMS keys and DynamoDB tables (retained, termination-protected)`,
+    description: `riskloop ${config.stage}: KMS keys, DynamoDB tables, event bus (retained, termination-protected)`,
   });
-  const service = new ServiceStack(app, `riskloop-${config.stage}-service`, {
+  const service = new ServiceStack(app, names.stack(config.stage, 'service'), {
     config,
-    data,
     env,
-    description: `riskloop ${config.stage}: functions, queues, API, schedules, alarms`,
+    description: `riskloop ${config.stage}: functions, queues, schedules, alarms`,
   });
+  const api = new ApiStack(app, names.stack(config.stage, 'api'), {
+    config,
+    env,
+    description: `riskloop ${config.stage}: REST API, authoriser, WAF`,
+  });
+  // No export links the stacks (data-references.ts); these only order `cdk deploy --all`.
+  service.addStackDependency(data, 'reads the keys, tables and bus');
+  api.addStackDependency(service, 'invokes the functions');
+  const account = config.apiGatewayCloudWatchRole
+    ? new ApiGatewayAccountStack(app, apiGatewayAccountStackName, {
+        env,
+        description:
+          'riskloop: the API Gateway logging role of this account and region (shared by every stage)',
+      })
+    : undefined;
+  if (account) api.addStackDependency(account, 'logs through the account logging role');
   Tags.of(app).add('project', 'riskloop');
-  Tags.of(app).add('riskloop:stage', config.stage);
+  for (const stack of [data, service, api]) Tags.of(stack).add('riskloop:stage', config.stage);
   if (options.compliancePacks !== false) addCompliancePacks(app);
-  return { config, data, service };
+  return { config, data, service, api, account };
 }

@@ -78,7 +78,7 @@ export const contextDefaults = {
   apiRateLimit: 100,
   apiBurstLimit: 200,
   authorizerCacheSeconds: 300,
-  apiGatewayCloudWatchRole: true,
+  apiGatewayCloudWatchRole: false,
   kekVersion: 'kek1',
   dynamoCapacity: 'onDemand',
   dynamoMinUnits: 1,
@@ -184,7 +184,7 @@ function int(key: string, value: unknown, min: number, max: number): number {
 
 /** Physical names shared by the stacks, the tests and docs/deploy.md. */
 export const names = {
-  stack: (stage: string, part: 'data' | 'service') => `riskloop-${stage}-${part}`,
+  stack: (stage: string, part: 'data' | 'service' | 'api') => `riskloop-${stage}-${part}`,
   resource: resourceName,
   dlq: (stage: string, queueOrFunction: string) => `${resourceName(stage, queueOrFunction)}-dlq`,
   functionLogGroup: (stage: string, fn: string) => `/aws/lambda/${resourceName(stage, fn)}`,

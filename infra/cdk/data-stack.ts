@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -18,6 +18,7 @@ import {
 } from '../manifest.js';
 import { pointInTimeRecoveryDays } from '../retention.js';
 import { type DeployConfig, dynamoAutoScalingTargetPercent, names } from './config.js';
+import { type DataKey, keyArnOutput } from './data-references.js';
 import { acknowledge, inPacks } from './nag.js';
 import { appendOnlyTables, historyRewriteActions, keyContextApp, keyContextPurpose } from './permissions.js';
 import { kept, keptEvenOnFailedCreate } from './removal.js';
@@ -96,6 +97,13 @@ export class DataStack extends Stack {
 
     for (const [name, spec] of Object.entries(tables) as [TableName, TableSpec][]) {
       this.tables[name] = this.table(props.config, name, spec);
+    }
+    // What the other stacks read with Fn::GetStackOutput (infra/cdk/data-references.ts): key ARNs only.
+    for (const [name, key] of [['storage', this.storageKey], ...Object.entries(this.keys)] as [
+      DataKey,
+      Key,
+    ][]) {
+      new CfnOutput(this, keyArnOutput(name), { value: key.keyArn, description: `ARN of the ${name} key` });
     }
     for (const [name, spec] of Object.entries(eventBuses) as [EventBusName, EventBusSpec][]) {
       this.eventBuses[name] = this.eventBus(stage, name, spec);

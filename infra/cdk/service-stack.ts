@@ -13,35 +13,35 @@ import {
   queues,
 } from '../manifest.js';
 import { Monitoring } from './alarms.js';
-import { RiskloopApi } from './api.js';
 import { type DeployConfig, names } from './config.js';
-import { type DataStack, pascal } from './data-stack.js';
+import { DataReferences } from './data-references.js';
+import { pascal } from './data-stack.js';
 import { ManifestFunction } from './functions.js';
 import type { Resources } from './permissions.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 
 export interface ServiceStackProps extends StackProps {
   config: DeployConfig;
-  data: DataStack;
 }
 
 /**
  * The code and its wiring, all derived from infra/manifest.ts: queues with DLQs, functions with
- * least-privilege roles, their triggers (API routes, SQS event sources, schedules), alarms and the
- * dashboard. No data lives here (event buses are in the data stack). Its log groups outlive a destroy
- * and are adopted again by the next `cdk deploy --import-existing-resources` (docs/deploy.md).
+ * least-privilege roles, their SQS event sources and schedules, alarms and the dashboard (the API that
+ * invokes the HTTP functions is the API stack's). No data lives here; the data stack's tables, buses and
+ * keys are reached by name or weak reference (data-references.ts), never through an export. Its log
+ * groups outlive a destroy and are adopted again by `cdk deploy --import-existing-resources`.
  */
 export class ServiceStack extends Stack {
   readonly queues = {} as Record<QueueName, { queue: Queue; dlq: Queue }>;
   readonly functions = {} as Record<FunctionName, ManifestFunction>;
-  readonly api: RiskloopApi;
   readonly monitoring: Monitoring;
   /** The compliance bus (created by the data stack) the functions publish workflow events on. */
   readonly eventBus: IEventBus;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { config, data } = props;
+    const { config } = props;
+    const data = new DataReferences(this, 'Data', config.stage);
     const key = data.storageKey;
 
     for (const [name, spec] of Object.entries(queues) as [QueueName, QueueSpec][]) {
@@ -72,8 +72,6 @@ export class ServiceStack extends Stack {
       this.trigger(config.stage, name, spec, fn);
     }
 
-    this.api = new RiskloopApi(this, 'Api', { config, functions: this.functions, storageKey: key });
-
     this.eventBus = data.eventBuses.compliance;
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -81,10 +79,8 @@ export class ServiceStack extends Stack {
       storageKey: key,
       functions: this.functions,
       queues: this.queues,
-      api: this.api.api,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the riskloop API' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'ComplianceEventBusName', { value: this.eventBus.eventBusName });
   }
@@ -120,6 +116,6 @@ export class ServiceStack extends Stack {
         targets: [new LambdaFunction(fn.fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
       });
     }
-    // http and authorizer triggers are wired by RiskloopApi from httpRoutes().
+    // http and authorizer triggers are wired by the API stack (api-stack.ts) from httpRoutes().
   }
 }

@@ -13,7 +13,8 @@ export const worstCaseStage = 'longeststage';
 /** Deploy options that add resources or lengthen policies; each is measured on its own. */
 export const limitConfigurations: readonly { name: string; context: Record<string, unknown> }[] = [
   { name: 'default', context: {} },
-  { name: 'provisioned capacity', context: { dynamoCapacity: 'provisioned' } },
+  // Provisioned capacity adds auto scaling to every table and index; the account stack, a fourth stack.
+  { name: 'provisioned', context: { dynamoCapacity: 'provisioned', apiGatewayCloudWatchRole: true } },
 ];
 
 export interface MeasuredFigure extends Figure {
@@ -67,7 +68,31 @@ export function limitsTable(figures: readonly MeasuredFigure[]): string {
 const readableSubject = (subject: string) =>
   subject.replace(`riskloop-${worstCaseStage}-`, '').replace(/[0-9A-F]{8}$/, '');
 
+/** Per stack: its resources, template size, parameters and outputs, each at its largest over the configurations. */
+export function stacksTable(figures: readonly MeasuredFigure[]): string {
+  const checks = [
+    'Resources per stack',
+    'Template size (bytes)',
+    'Parameters per stack',
+    'Outputs per stack',
+  ];
+  const stacks = [...new Set(figures.filter((f) => f.check === checks[0]).map((f) => f.subject))].sort();
+  const cell = (stack: string, check: string) => {
+    const worst = worstFigures(figures.filter((f) => f.subject === stack && f.check === check))[0];
+    return worst ? `${worst.value.toLocaleString('en-US')} (${Math.round(100 * share(worst))} %)` : '-';
+  };
+  return markdownTable(
+    ['Stack', 'Resources (of 500)', 'Template bytes (of 1 MiB)', 'Parameters (of 200)', 'Outputs (of 200)'],
+    stacks.map((stack) => [stack.replace(worstCaseStage, '<stage>'), ...checks.map((c) => cell(stack, c))]),
+  );
+}
+
 export const limitsMarkers = { begin: '<!-- limits:begin -->', end: '<!-- limits:end -->' };
+
+/** Both tables, as docs/deploy.md shows them. */
+export function limitsSection(figures: readonly MeasuredFigure[]): string {
+  return `${limitsTable(figures)}\n\nPer stack, the largest configuration:\n\n${stacksTable(figures)}`;
+}
 
 /** `document` with the text between the limits markers replaced by `table`. */
 export function withLimitsTable(document: string, table: string): string {

@@ -9,7 +9,14 @@ import {
   queues,
   resourceName,
 } from '../../infra/manifest.js';
-import { logicalIdWhere, props, resourcesOfType, type Synthesized, synthRiskloop } from './synth.js';
+import {
+  dataKeyArn,
+  logicalIdWhere,
+  props,
+  resourcesOfType,
+  type Synthesized,
+  synthRiskloop,
+} from './synth.js';
 
 const fnNames = Object.keys(functions) as FunctionName[];
 let s: Synthesized;
@@ -37,7 +44,7 @@ describe('alarm topic', () => {
   it('is KMS-encrypted with the storage key and TLS-only', () => {
     s.service.hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'riskloop-dev-alarms',
-      KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('StorageKey') },
+      KmsMasterKeyId: dataKeyArn('Storage'),
     });
     s.service.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {

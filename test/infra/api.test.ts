@@ -21,28 +21,22 @@ beforeAll(() => {
 afterAll(() => s?.cleanup());
 
 const stageResource = () => {
-  const stages = resourcesOfType(s.serviceJson, 'AWS::ApiGateway::Stage');
+  const stages = resourcesOfType(s.apiJson, 'AWS::ApiGateway::Stage');
   expect(stages).toHaveLength(1);
   return stages[0]?.[1];
 };
 
 describe('authoriser', () => {
   it('is a TOKEN authoriser on the manifest authorizer function, header Authorization, cached 300 s', () => {
-    const authorizerFn = logicalIdWhere(
-      s.serviceJson,
-      'AWS::Lambda::Function',
-      'FunctionName',
-      resourceName('dev', 'authorizer'),
-    );
-    s.service.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+    // The function is the service stack's, reached by its name (no export between the stacks).
+    const authorizerFn = `:function:${resourceName('dev', 'authorizer')}/invocations`;
+    s.api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'TOKEN',
       IdentitySource: 'method.request.header.Authorization',
       AuthorizerResultTtlInSeconds: 300,
       IdentityValidationExpression: bearerPattern,
     });
-    expect(JSON.stringify(resourcesOfType(s.serviceJson, 'AWS::ApiGateway::Authorizer'))).toContain(
-      authorizerFn,
-    );
+    expect(JSON.stringify(resourcesOfType(s.apiJson, 'AWS::ApiGateway::Authorizer'))).toContain(authorizerFn);
   });
 
   it('pre-filters exactly what the authoriser accepts', () => {
@@ -61,10 +55,10 @@ describe('authoriser', () => {
 
 describe('routes', () => {
   it('protects every method with the custom authoriser (signed webhooks and public pages excepted) and validates requests', () => {
-    const methods = apiMethods(s.serviceJson);
+    const methods = apiMethods(s.apiJson);
     expect(methods).toHaveLength(httpRoutes().length);
     const validators = Object.fromEntries(
-      resourcesOfType(s.serviceJson, 'AWS::ApiGateway::RequestValidator').map(([id, r]) => [id, props(r)]),
+      resourcesOfType(s.apiJson, 'AWS::ApiGateway::RequestValidator').map(([id, r]) => [id, props(r)]),
     );
     for (const { route } of httpRoutes()) {
       const found = methods.find((m) => m.method === route.method && m.path === route.path);
@@ -91,7 +85,7 @@ describe('routes', () => {
   });
 
   it('lets API Gateway invoke each function only for its own routes on this stage', () => {
-    const apiPermissions = resourcesOfType(s.serviceJson, 'AWS::Lambda::Permission').filter(
+    const apiPermissions = resourcesOfType(s.apiJson, 'AWS::Lambda::Permission').filter(
       ([, p]) => props(p).Principal === 'apigateway.amazonaws.com',
     );
     // One per method, one for the authoriser; no test-invoke permissions.
@@ -105,7 +99,7 @@ describe('routes', () => {
 describe('stage', () => {
   it('writes JSON access logs to the encrypted access log group', () => {
     const accessLogs = logicalIdWhere(
-      s.serviceJson,
+      s.apiJson,
       'AWS::Logs::LogGroup',
       'LogGroupName',
       '/aws/apigateway/riskloop-dev-api-access',
@@ -156,7 +150,7 @@ describe('stage', () => {
   });
 
   it('pre-creates the execution log group so it is encrypted and expires', () => {
-    const groups = resourcesOfType(s.serviceJson, 'AWS::Logs::LogGroup').map(([, g]) =>
+    const groups = resourcesOfType(s.apiJson, 'AWS::Logs::LogGroup').map(([, g]) =>
       JSON.stringify(props(g).LogGroupName),
     );
     expect(groups.some((n) => n.includes('API-Gateway-Execution-Logs_'))).toBe(true);
@@ -176,7 +170,7 @@ describe('gateway responses', () => {
   ];
 
   it.each(required)('%s answers in the error envelope { error: { code, message, details: [] } }', (type) => {
-    const response = resourcesOfType(s.serviceJson, 'AWS::ApiGateway::GatewayResponse').find(
+    const response = resourcesOfType(s.apiJson, 'AWS::ApiGateway::GatewayResponse').find(
       ([, r]) => props(r).ResponseType === type,
     );
     expect(response).toBeDefined();
@@ -197,7 +191,7 @@ describe('gateway responses', () => {
 
   it('uses the local gateway codes for 401, 403, unknown routes and 413', () => {
     const code = (type: string) => {
-      const r = resourcesOfType(s.serviceJson, 'AWS::ApiGateway::GatewayResponse').find(
+      const r = resourcesOfType(s.apiJson, 'AWS::ApiGateway::GatewayResponse').find(
         ([, x]) => props(x).ResponseType === type,
       );
       const p = props(r?.[1]);
@@ -215,10 +209,10 @@ describe('gateway responses', () => {
 
 describe('WAF', () => {
   it('associates a regional web ACL with the API stage', () => {
-    const stageId = resourcesOfType(s.serviceJson, 'AWS::ApiGateway::Stage')[0]?.[0] ?? '';
-    const acl = resourcesOfType(s.serviceJson, 'AWS::WAFv2::WebACL');
+    const stageId = resourcesOfType(s.apiJson, 'AWS::ApiGateway::Stage')[0]?.[0] ?? '';
+    const acl = resourcesOfType(s.apiJson, 'AWS::WAFv2::WebACL');
     expect(acl).toHaveLength(1);
-    const association = resourcesOfType(s.serviceJson, 'AWS::WAFv2::WebACLAssociation')[0]?.[1];
+    const association = resourcesOfType(s.apiJson, 'AWS::WAFv2::WebACLAssociation')[0]?.[1];
     expect(JSON.stringify(props(association).ResourceArn)).toContain(stageId);
     expect(props(association).WebACLArn).toEqual(getAtt(acl[0]?.[0] ?? ''));
     // Created after the stage, or WAF rejects an ARN that does not exist yet.
@@ -226,7 +220,7 @@ describe('WAF', () => {
   });
 
   it('runs the three AWS managed rule groups and a rate-based rule, without the 8 KB body limit', () => {
-    const acl = props(resourcesOfType(s.serviceJson, 'AWS::WAFv2::WebACL')[0]?.[1]);
+    const acl = props(resourcesOfType(s.apiJson, 'AWS::WAFv2::WebACL')[0]?.[1]);
     expect(acl.Scope).toBe('REGIONAL');
     const rules = acl.Rules as { Name: string; Statement: Record<string, Record<string, unknown>> }[];
     const managed = rules.flatMap((r) =>
@@ -247,11 +241,11 @@ describe('WAF', () => {
   });
 
   it('logs to an aws-waf-logs- group with the Authorization header redacted', () => {
-    s.service.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+    s.api.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
       RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
       LogDestinationConfigs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     });
-    s.service.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: 'aws-waf-logs-riskloop-dev-api' });
+    s.api.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: 'aws-waf-logs-riskloop-dev-api' });
   });
 
   it('can be switched off from context, with no web ACL left behind', () => {

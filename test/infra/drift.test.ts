@@ -80,7 +80,7 @@ describe('no drift between infra/manifest.ts and the templates', () => {
   });
 
   it('API routes', () => {
-    const synthesized = apiMethods(s.serviceJson).map(({ method, path }) => `${method} ${path}`);
+    const synthesized = apiMethods(s.apiJson).map(({ method, path }) => `${method} ${path}`);
     expect(sorted(synthesized)).toEqual(
       sorted(httpRoutes().map(({ route }) => `${route.method} ${route.path}`)),
     );

@@ -208,7 +208,7 @@ describe('least privilege from the manifest', () => {
     expect(statements).toHaveLength(buses.length);
     for (const st of statements) {
       expect(actionsOf(st)).toEqual(['events:PutEvents']);
-      expect(JSON.stringify(st.Resource)).toMatch(/ComplianceBus/);
+      expect(JSON.stringify(st.Resource)).toMatch(/:event-bus\/riskloop-dev-compliance"/);
       expect(st.Condition).toEqual({ StringEquals: { 'events:source': 'riskloop' } });
     }
   });

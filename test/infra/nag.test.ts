@@ -81,6 +81,19 @@ describe('cdk-nag: AwsSolutions, HIPAA Security, NIST 800-53 R5', () => {
     }
   });
 
+  it('also passes with the account-level API Gateway logging stack (its AWS-managed policy acknowledged)', () => {
+    const withRole = synthRiskloop({ apiGatewayCloudWatchRole: true }, { bundle: false });
+    try {
+      expect(withRole.built.account).toBeDefined();
+      expect(findings(withRole.app)).toEqual([]);
+      expect([...new Set(rawFindings(withRole.app).map((f) => f.rule))]).toContain(
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      );
+    } finally {
+      withRole.cleanup();
+    }
+  });
+
   it('also passes with provisioned DynamoDB capacity (auto scaling on every table and index)', () => {
     const provisioned = synthRiskloop({ dynamoCapacity: 'provisioned' }, { bundle: false });
     try {
@@ -135,7 +148,6 @@ describe('acknowledgements', () => {
       [
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-L1',
         'HIPAA.Security-APIGWCacheEnabledAndEncrypted',

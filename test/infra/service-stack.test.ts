@@ -11,7 +11,15 @@ import {
   resourceName,
   settingsOf,
 } from '../../infra/manifest.js';
-import { getAtt, logicalIdWhere, props, resourcesOfType, type Synthesized, synthRiskloop } from './synth.js';
+import {
+  dataKeyArn,
+  getAtt,
+  logicalIdWhere,
+  props,
+  resourcesOfType,
+  type Synthesized,
+  synthRiskloop,
+} from './synth.js';
 
 const fnEntries = Object.entries(functions) as [FunctionName, FunctionSpec][];
 const queueEntries = Object.entries(queues) as [QueueName, QueueSpec][];
@@ -60,7 +68,8 @@ describe('Lambda functions', () => {
       expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
       for (const table of Object.keys(spec.tables ?? {})) {
-        expect(JSON.stringify(env[envNames.table(table as never)])).toMatch(/ExportsOutputRef\w+Table/);
+        // Fixed names, no cross-stack reference (infra/cdk/data-references.ts).
+        expect(env[envNames.table(table as never)]).toBe(resourceName('dev', table));
       }
     },
   );
@@ -103,11 +112,14 @@ describe('Lambda functions', () => {
 
 describe('log groups', () => {
   it('encrypts every log group with the storage key and keeps it 365 days by default', () => {
-    const groups = resourcesOfType(s.serviceJson, 'AWS::Logs::LogGroup');
-    // One per function, API access logs, API execution logs, WAF logs.
+    // One per function here; the API stack has the access, execution and WAF logs.
+    const groups = [
+      ...resourcesOfType(s.serviceJson, 'AWS::Logs::LogGroup'),
+      ...resourcesOfType(s.apiJson, 'AWS::Logs::LogGroup'),
+    ];
     expect(groups).toHaveLength(fnEntries.length + 3);
     for (const [, group] of groups) {
-      expect(JSON.stringify(props(group).KmsKeyId)).toMatch(/ExportsOutputFnGetAttStorageKey\w+Arn/);
+      expect(props(group).KmsKeyId).toEqual(dataKeyArn('Storage'));
       expect(props(group).RetentionInDays).toBe(365);
       expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
     }
@@ -136,7 +148,7 @@ describe('SQS queues', () => {
       const dlq = queueId(`${resourceName('dev', name)}-dlq`);
       s.service.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: resourceName('dev', name),
-        KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('StorageKey') },
+        KmsMasterKeyId: dataKeyArn('Storage'),
         VisibilityTimeout: spec.visibilityTimeoutSeconds,
         MessageRetentionPeriod: spec.retentionDays * 86_400,
         RedrivePolicy: { deadLetterTargetArn: getAtt(dlq), maxReceiveCount: spec.maxReceiveCount },

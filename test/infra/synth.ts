@@ -13,9 +13,11 @@ export interface Synthesized {
   assembly: CloudAssembly;
   data: Template;
   service: Template;
-  /** Raw service template, for checks that walk every resource. */
+  api: Template;
+  /** Raw templates, for checks that walk every resource. */
   serviceJson: CfnTemplate;
   dataJson: CfnTemplate;
+  apiJson: CfnTemplate;
   cleanup: () => void;
 }
 
@@ -31,14 +33,17 @@ export function synthRiskloop(
   const json = (name: string) => assembly.getStackByName(name).template as CfnTemplate;
   const dataJson = json(built.data.stackName);
   const serviceJson = json(built.service.stackName);
+  const apiJson = json(built.api.stackName);
   return {
     app,
     built,
     assembly,
     dataJson,
     serviceJson,
+    apiJson,
     data: Template.fromJSON(dataJson),
     service: Template.fromJSON(serviceJson),
+    api: Template.fromJSON(apiJson),
     cleanup,
   };
 }
@@ -102,13 +107,21 @@ export function policyStatements(template: CfnTemplate): { logicalId: string; st
   return out;
 }
 
-/** Names (pascal case, as in the data stack's logical ids) of the tables a JSON value refers to. */
+/**
+ * Names (pascal case, as in the data stack's logical ids) of the tables a JSON value refers to: the other
+ * stacks build table ARNs from the tables' fixed names (infra/cdk/data-references.ts).
+ */
 export function tablesReferenced(value: unknown): Set<string> {
   const names = new Set<string>();
-  for (const m of JSON.stringify(value).matchAll(/ExportsOutputFnGetAtt([A-Za-z]+?)Table[0-9A-F]{8}Arn/g)) {
-    if (m[1]) names.add(m[1]);
+  for (const m of JSON.stringify(value).matchAll(/:table\/riskloop-[a-z0-9]+-([a-z-]+)/g)) {
+    if (m[1]) names.add(m[1].replace(/(^|-)([a-z])/g, (_x, _d, c: string) => c.toUpperCase()));
   }
   return names;
+}
+
+/** How the other stacks refer to a KMS key of the data stack: a weak reference to its ARN output. */
+export function dataKeyArn(key: 'Storage' | 'Pseudonymisation' | 'DataKeys' | 'AuditSigning', stage = 'dev') {
+  return { 'Fn::GetStackOutput': { StackName: `riskloop-${stage}-data`, OutputName: `${key}KeyArn` } };
 }
 
 export const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

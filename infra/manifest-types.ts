@@ -110,7 +110,12 @@ export type Trigger =
   | { kind: 'http'; routes: readonly HttpRoute[] }
   | { kind: 'sqs'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
   | { kind: 'schedule'; expression: string; description: string }
-  | { kind: 'authorizer' };
+  | { kind: 'authorizer' }
+  /**
+   * Run by the deployment itself: a CloudFormation custom resource on AWS (on create and on every update
+   * of its settings), once by the local runtime at start. Every function that uses the keyring runs after it.
+   */
+  | { kind: 'deployment' };
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it must export `handler`. */

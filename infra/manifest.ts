@@ -21,6 +21,17 @@ export const functions = {
     trigger: { kind: 'authorizer' },
     tables: { principals: 'read' },
   },
+  initialiser: {
+    entry: 'functions/initialiser/handler.ts',
+    description:
+      'Deploy-time initialisation: the keyring secrets and the first administrator (from its key hash); idempotent, audited.',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    trigger: { kind: 'deployment' },
+    // Creates the secrets the other functions may only read; the first principal, conditionally.
+    tables: { keyring: 'readwrite', principals: 'readwrite', audit: 'readwrite' },
+    keys: { pseudonymisation: 'generate', dataKeys: 'generate' },
+  },
   ingestCustomers: {
     entry: 'functions/ingest-customers/handler.ts',
     description: 'Validates, pseudonymises and encrypts customer records, then queues segmentation.',

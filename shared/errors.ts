@@ -78,3 +78,14 @@ export class ConflictError extends AppError {
     this.name = 'ConflictError';
   }
 }
+
+/**
+ * The keyring has no secret yet: the deployment's initialiser has not run (docs/deploy.md). Functions never
+ * create one themselves; 503 tells the caller to retry once the deployment is complete.
+ */
+export class NotInitialisedError extends AppError {
+  constructor() {
+    super(503, 'NOT_INITIALISED', 'riskloop is not initialised yet: the deployment has not completed');
+    this.name = 'NotInitialisedError';
+  }
+}

@@ -58,6 +58,11 @@ export interface DeployConfig {
    */
   reservedConcurrency: boolean;
   /**
+   * SHA-256 (64 hex digits) of the first administrator's API key: the deployment's initialiser registers it
+   * as an admin principal. Only the hash is ever given to the deployment (docs/deploy.md, "First deploy").
+   */
+  firstAdminKeyHash: string | undefined;
+  /**
    * The Lambda concurrent-executions quota of the target account and region (1,000 by default on AWS, lower
    * in new accounts). The synth refuses reservations beyond 85 % of what that quota can reserve;
    * `npm run preflight` reads the real value.
@@ -85,6 +90,7 @@ export const contextDefaults = {
   dynamoMaxUnits: 40000,
   reservedConcurrency: true,
   lambdaConcurrencyQuota: 1000,
+  firstAdminKeyHash: '',
 } as const;
 
 const validRetentions = new Set<number>(
@@ -128,9 +134,16 @@ export function readConfig(scope: Construct): DeployConfig {
   const reservedConcurrency = bool('reservedConcurrency', raw('reservedConcurrency'));
   const lambdaConcurrencyQuota = int('lambdaConcurrencyQuota', raw('lambdaConcurrencyQuota'), 10, 10_000_000);
   if (reservedConcurrency) checkReservations(lambdaConcurrencyQuota);
+  const firstAdminKeyHash = String(raw('firstAdminKeyHash')).trim();
+  if (firstAdminKeyHash !== '' && !/^[0-9a-f]{64}$/.test(firstAdminKeyHash)) {
+    throw new Error(
+      'Context "firstAdminKeyHash" must be the SHA-256 of the key, 64 lowercase hex digits (never the key itself)',
+    );
+  }
   return {
     stage,
     kekVersion,
+    firstAdminKeyHash: firstAdminKeyHash === '' ? undefined : firstAdminKeyHash,
     reservedConcurrency,
     lambdaConcurrencyQuota,
     dynamoCapacity,

@@ -206,10 +206,13 @@ export class ManifestFunction extends Construct {
       acknowledge(
         this.fn,
         inPacks('LambdaConcurrency', 'hipaa', 'nist'),
-        spec.trigger.kind === 'schedule'
-          ? 'Started once per schedule tick by EventBridge, so its concurrency is bounded by the schedule; ' +
+        spec.trigger.kind === 'deployment'
+          ? 'Runs once per deployment (a CloudFormation custom resource): nothing else invokes it, so there is ' +
+              'no concurrency to bound.'
+          : spec.trigger.kind === 'schedule'
+            ? 'Started once per schedule tick by EventBridge, so its concurrency is bounded by the schedule; ' +
               'it protects no downstream quota that a reservation would.'
-          : 'Concurrency is bounded by API Gateway stage and method throttling; reserving capacity here would ' +
+            : 'Concurrency is bounded by API Gateway stage and method throttling; reserving capacity here would ' +
               'carve it out of the account pool without protecting a downstream quota (infra/manifest.ts).',
       );
     }
@@ -217,10 +220,13 @@ export class ManifestFunction extends Construct {
       acknowledge(
         this.fn,
         inPacks('LambdaDLQ', 'hipaa', 'nist'),
-        spec.trigger.kind === 'sqs'
-          ? 'Invoked synchronously by the SQS event source mapping: failed records return to the queue and ' +
+        spec.trigger.kind === 'deployment'
+          ? 'Invoked by CloudFormation for its custom resource, which waits for the answer: a failure fails and ' +
+              'rolls back the deploy, in the stack events, and Lambda retries it twice. Nothing to park in a DLQ.'
+          : spec.trigger.kind === 'sqs'
+            ? 'Invoked synchronously by the SQS event source mapping: failed records return to the queue and ' +
               'reach its redrive DLQ after maxReceiveCount. A Lambda DLQ only applies to async invocations.'
-          : 'Invoked synchronously by API Gateway: a failure returns a 5xx to the caller, who retries. A Lambda ' +
+            : 'Invoked synchronously by API Gateway: a failure returns a 5xx to the caller, who retries. A Lambda ' +
               'DLQ only captures asynchronous invocations, of which this function has none.',
       );
     }

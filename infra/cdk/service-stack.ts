@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -71,6 +71,7 @@ export class ServiceStack extends Stack {
       this.functions[name] = fn;
       this.trigger(config.stage, name, spec, fn);
     }
+    this.initialisation(config);
 
     this.eventBus = data.eventBuses.compliance;
 
@@ -83,6 +84,37 @@ export class ServiceStack extends Stack {
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'ComplianceEventBusName', { value: this.eventBus.eventBusName });
+  }
+
+  /**
+   * The deployment runs the initialiser (a custom resource calling it) before any function that reads the
+   * keyring exists or changes: no request can find the keyring empty, and a new KEK version is created
+   * before the functions that wrap under it are updated.
+   */
+  private initialisation(config: DeployConfig): void {
+    const entries = Object.entries(functions) as [FunctionName, FunctionSpec][];
+    const initialisers = entries.filter(([, spec]) => spec.trigger.kind === 'deployment');
+    const [initialiser] = initialisers;
+    if (initialisers.length !== 1 || !initialiser)
+      throw new Error('The manifest must declare exactly one initialiser');
+    const resource = new CustomResource(this, 'Initialisation', {
+      serviceToken: this.functions[initialiser[0]].fn.functionArn,
+      resourceType: 'Custom::RiskloopInitialisation',
+      // Fails the deploy in minutes, not CloudFormation's default hour, if no answer ever comes.
+      serviceTimeout: Duration.minutes(5),
+      properties: {
+        kekVersion: config.kekVersion,
+        // The stacks never change the MAC secret's version (docs/deploy.md, "MAC secret versions").
+        macKeyVersion: 'k1',
+        // Only the hash: the key itself never reaches a template, an output or a log.
+        ...(config.firstAdminKeyHash ? { firstAdminKeyHash: config.firstAdminKeyHash } : {}),
+      },
+    });
+    for (const [name, spec] of entries) {
+      if (name !== initialiser[0] && (spec.keys?.pseudonymisation || spec.keys?.dataKeys)) {
+        this.functions[name].fn.node.addDependency(resource);
+      }
+    }
   }
 
   private trigger(stage: string, name: FunctionName, spec: FunctionSpec, fn: ManifestFunction): void {

@@ -6,6 +6,7 @@ import { ensureLocalCredentials, type LocalCredentials } from './credentials.js'
 import { type RuntimeLog, startDlqMonitor, startSchedule, startSqsPoller } from './event-sources.js';
 import { answerFaults } from './fault-admin.js';
 import { startGateway } from './gateway.js';
+import { initialiseLocally } from './initialise.js';
 import { LocalLambdas } from './lambda.js';
 import { tableIndexes, UsageMeter } from './metering.js';
 import { localCredentials, localRegion, provision } from './provision.js';
@@ -101,6 +102,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const lambdas = new LocalLambdas(options.root, stage, meter && ((...a) => meter.recordInvocation(...a)));
     await lambdas.loadAll();
+    // As on AWS, the deployment initialises the keyring before any request can reach a function.
+    await initialiseLocally(lambdas, stage);
     const gateway = await startGateway({
       host,
       port: options.port ?? 3000,

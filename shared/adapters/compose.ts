@@ -11,6 +11,7 @@ import { DynamoDeliveryLog, DynamoFeedbackCounters, DynamoFeedbackStore } from '
 import { DynamoInsightsReader } from './dynamo-insights.js';
 import { DynamoOutcomeStore } from './dynamo-outcome-store.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
+import { DynamoPrincipalStore } from './dynamo-principal-store.js';
 import { DynamoPrivacyStore } from './dynamo-privacy.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoRetentionStore } from './dynamo-retention.js';
@@ -172,6 +173,9 @@ export const checkpointSigner = (s: Settings) =>
 
 export const webhookSecrets = (s: Settings, keys: KmsKeyService) =>
   new WebhookSecrets(dynamoClient(), need(s, 'TABLE_KEYRING'), keys);
+
+export const principals = (s: Settings) =>
+  new DynamoPrincipalStore(dynamoClient(), need(s, 'TABLE_PRINCIPALS'));
 
 export const keys = (s: Settings) =>
   new KmsKeyService(kmsClient(), dynamoClient(), {

@@ -5,6 +5,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { open, type SealedBox, seal } from '../domain/crypto/envelope.js';
 import { Pseudonymiser } from '../domain/crypto/pseudonymiser.js';
 import type { KeyService } from '../domain/ports.js';
+import { NotInitialisedError } from '../errors.js';
 import { batchGet } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
 
@@ -42,6 +43,8 @@ interface Cached<T> {
 }
 
 const subjectKeyContext = (pseudonym: string) => `riskloop:subject-key:${pseudonym}`;
+/** The KMS encryption context of a keyring secret: the key policies deny any other `app` or `purpose`. */
+const keyringContext = (keyRef: string, purpose: string) => ({ purpose, keyRef, app: 'riskloop' });
 
 /**
  * Key hierarchy that keeps KMS calls independent of record volume:
@@ -53,6 +56,10 @@ const subjectKeyContext = (pseudonym: string) => `riskloop:subject-key:${pseudon
  * Unwrapped KEKs and MAC secrets stay in memory for `cacheTtlMs`, so a warm container makes one
  * KMS Decrypt per key per TTL, whatever the traffic. Deleting a subject's item destroys the only
  * copy of its data key (crypto-shredding); the KEK itself is never exported.
+ *
+ * The keyring's secrets are created by the deployment (`initialise`, run by the initialiser function), never
+ * by whichever request comes first: most functions may only decrypt, and a secret created by a request
+ * racing the deployment would be one nobody audited.
  */
 export class KmsKeyService implements KeyService {
   private readonly keyringCache = new Map<string, Cached<Buffer>>();
@@ -67,16 +74,29 @@ export class KmsKeyService implements KeyService {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /**
+   * Creates the secrets this deployment's settings name (MAC secret `mac#<version>`, KEK `kek#<version>`)
+   * where absent; idempotent. Returns the key references that exist now, created or not.
+   */
+  async initialise(): Promise<string[]> {
+    const wanted: [string, string, string][] = [];
+    if (this.options.macWrappingKeyId) {
+      wanted.push([`mac#${this.options.macKeyVersion}`, this.options.macWrappingKeyId, 'pseudonymisation']);
+    }
+    if (this.options.dataWrappingKeyId) {
+      wanted.push([`kek#${this.options.kekVersion}`, this.options.dataWrappingKeyId, 'key-encryption']);
+    }
+    for (const [keyRef, kmsKeyId, purpose] of wanted)
+      await this.createKeyringSecret(keyRef, kmsKeyId, purpose);
+    return wanted.map(([keyRef]) => keyRef);
+  }
+
   async pseudonymiser(): Promise<Pseudonymiser> {
     if (this.pseudonymiserCache && this.pseudonymiserCache.expiresAt > this.clock()) {
       return this.pseudonymiserCache.value;
     }
     const version = this.options.macKeyVersion;
-    const secret = await this.keyringSecret(
-      `mac#${version}`,
-      this.options.macWrappingKeyId,
-      'pseudonymisation',
-    );
+    const secret = await this.keyringSecret(`mac#${version}`, 'pseudonymisation');
     const value = new Pseudonymiser({ version, secret });
     this.pseudonymiserCache = { value, expiresAt: this.clock() + this.options.cacheTtlMs };
     return value;
@@ -116,7 +136,7 @@ export class KmsKeyService implements KeyService {
   /** Creates keys in one conditional transaction per 100; where another request won, uses its key. */
   private async createSubjectKeys(pseudonyms: readonly string[]): Promise<Map<string, Buffer>> {
     const kekRef = `kek#${this.options.kekVersion}`;
-    const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    const kek = await this.keyringSecret(kekRef, 'key-encryption');
     const createdAt = new Date(this.clock()).toISOString();
     const fresh = pseudonyms.map((pseudonym) => {
       const key = randomBytes(32);
@@ -157,17 +177,17 @@ export class KmsKeyService implements KeyService {
   /** Seals small secrets of the system (e.g. webhook secrets) under the current key-encryption key. */
   async sealWithKek(plaintext: Buffer, context: string): Promise<{ kekRef: string; box: SealedBox }> {
     const kekRef = `kek#${this.options.kekVersion}`;
-    const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    const kek = await this.keyringSecret(kekRef, 'key-encryption');
     return { kekRef, box: seal(kek, plaintext, context) };
   }
 
   async openWithKek(kekRef: string, box: SealedBox, context: string): Promise<Buffer> {
-    const kek = await this.keyringSecret(kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    const kek = await this.keyringSecret(kekRef, 'key-encryption');
     return open(kek, box, context);
   }
 
   private async unwrapSubjectKey(item: SubjectKeyItem): Promise<Buffer> {
-    const kek = await this.keyringSecret(item.kekRef, this.options.dataWrappingKeyId, 'key-encryption');
+    const kek = await this.keyringSecret(item.kekRef, 'key-encryption');
     return open(kek, item.wrapped, subjectKeyContext(item.pseudonym));
   }
 
@@ -181,55 +201,63 @@ export class KmsKeyService implements KeyService {
     this.subjectCache.set(pseudonym, { value: key, expiresAt: this.clock() + this.options.cacheTtlMs });
   }
 
-  /** Reads (or on first use creates) a KMS-wrapped secret from the keyring, caching it unwrapped. */
-  private keyringSecret(keyRef: string, kmsKeyId: string, purpose: string): Promise<Buffer> {
+  /** Reads a KMS-wrapped secret from the keyring, caching it unwrapped. */
+  private keyringSecret(keyRef: string, purpose: string): Promise<Buffer> {
     const cached = this.keyringCache.get(keyRef);
     if (cached && cached.expiresAt > this.clock()) return Promise.resolve(cached.value);
     // Parallel cold-start callers share one KMS round trip instead of each making their own.
     let pending = this.inflight.get(keyRef);
     if (!pending) {
-      pending = this.loadKeyringSecret(keyRef, kmsKeyId, purpose).finally(() => this.inflight.delete(keyRef));
+      pending = this.loadKeyringSecret(keyRef, purpose).finally(() => this.inflight.delete(keyRef));
       this.inflight.set(keyRef, pending);
     }
     return pending;
   }
 
-  private async loadKeyringSecret(keyRef: string, kmsKeyId: string, purpose: string): Promise<Buffer> {
-    const context = { purpose, keyRef, app: 'riskloop' };
-    const existing = await this.doc.send(
+  private async loadKeyringSecret(keyRef: string, purpose: string): Promise<Buffer> {
+    const item = await this.keyringItem(keyRef);
+    if (!item) throw new NotInitialisedError();
+    return this.rememberSecret(keyRef, await this.decrypt(item, keyringContext(keyRef, purpose)));
+  }
+
+  /** Generates and stores the secret unless it exists (then another initialiser won): true if created. */
+  private async createKeyringSecret(keyRef: string, kmsKeyId: string, purpose: string): Promise<boolean> {
+    if (await this.keyringItem(keyRef)) return false;
+    const context = keyringContext(keyRef, purpose);
+    const generated = await this.kms.send(
+      new GenerateDataKeyCommand({ KeyId: kmsKeyId, KeySpec: 'AES_256', EncryptionContext: context }),
+    );
+    if (!generated.Plaintext || !generated.CiphertextBlob) throw new Error('KMS returned no data key');
+    const item: KeyringItem = {
+      keyRef,
+      wrapped: Buffer.from(generated.CiphertextBlob).toString('base64'),
+      kmsKeyId: generated.KeyId ?? kmsKeyId,
+      createdAt: new Date(this.clock()).toISOString(),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.options.keyringTable,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(keyRef)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    this.rememberSecret(keyRef, Buffer.from(generated.Plaintext));
+    return true;
+  }
+
+  private async keyringItem(keyRef: string): Promise<KeyringItem | undefined> {
+    const out = await this.doc.send(
       new GetCommand({ TableName: this.options.keyringTable, Key: { keyRef }, ConsistentRead: true }),
     );
-    let secret: Buffer;
-    if (existing.Item) {
-      secret = await this.decrypt(existing.Item as KeyringItem, context);
-    } else {
-      const generated = await this.kms.send(
-        new GenerateDataKeyCommand({ KeyId: kmsKeyId, KeySpec: 'AES_256', EncryptionContext: context }),
-      );
-      if (!generated.Plaintext || !generated.CiphertextBlob) throw new Error('KMS returned no data key');
-      const item: KeyringItem = {
-        keyRef,
-        wrapped: Buffer.from(generated.CiphertextBlob).toString('base64'),
-        kmsKeyId: generated.KeyId ?? kmsKeyId,
-        createdAt: new Date(this.clock()).toISOString(),
-      };
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.options.keyringTable,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(keyRef)',
-          }),
-        );
-        secret = Buffer.from(generated.Plaintext);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const winner = await this.doc.send(
-          new GetCommand({ TableName: this.options.keyringTable, Key: { keyRef }, ConsistentRead: true }),
-        );
-        secret = await this.decrypt(winner.Item as KeyringItem, context);
-      }
-    }
+    return out.Item as KeyringItem | undefined;
+  }
+
+  private rememberSecret(keyRef: string, secret: Buffer): Buffer {
     this.keyringCache.set(keyRef, { value: secret, expiresAt: this.clock() + this.options.cacheTtlMs });
     return secret;
   }

@@ -192,7 +192,9 @@ export interface AuditEvent {
     | 'personal-data.refused'
     | 'case.opened'
     | 'case.in-review'
-    | 'case.closed';
+    | 'case.closed'
+    | 'keyring.initialised'
+    | 'principal.created';
   subject: string | null;
   reasonCodes: string[];
   modelVersion?: string;

@@ -258,3 +258,45 @@ describe('stage from context', () => {
     expect(() => synthRiskloop({ stage: 'Prod_1' }, { bundle: false })).toThrow(/stage/);
   });
 });
+
+describe('deploy-time initialisation', () => {
+  const initialisation = (template = s.serviceJson) => {
+    const found = resourcesOfType(template, 'Custom::RiskloopInitialisation');
+    expect(found).toHaveLength(1);
+    return found[0] as [string, { Properties?: Record<string, unknown>; DependsOn?: string | string[] }];
+  };
+
+  it('runs the manifest initialiser as a custom resource, with a service timeout of minutes, not an hour', () => {
+    const [, resource] = initialisation();
+    expect(props(resource as never)).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [fnId('initialiser'), 'Arn'] },
+      ServiceTimeout: '300',
+      kekVersion: 'kek1',
+      macKeyVersion: 'k1',
+    });
+  });
+
+  it('deploys every function that reads the keyring after it, and no other', () => {
+    const [id] = initialisation();
+    for (const [name, spec] of fnEntries) {
+      const dependsOn = [s.serviceJson.Resources[fnId(name)]?.DependsOn ?? []].flat();
+      const usesKeyring =
+        name !== 'initialiser' && Boolean(spec.keys?.pseudonymisation || spec.keys?.dataKeys);
+      expect(dependsOn.includes(id), name).toBe(usesKeyring);
+    }
+  });
+
+  it('takes the first administrator as a key hash only, and refuses anything else', () => {
+    const hash = 'ab'.repeat(32);
+    const withAdmin = synthRiskloop({ firstAdminKeyHash: hash }, { bundle: false });
+    try {
+      expect(props(initialisation(withAdmin.serviceJson)[1] as never).firstAdminKeyHash).toBe(hash);
+    } finally {
+      withAdmin.cleanup();
+    }
+    const key = `rl_admin_${'A'.repeat(43)}`;
+    expect(() => synthRiskloop({ firstAdminKeyHash: key }, { bundle: false })).toThrow(
+      /firstAdminKeyHash.*SHA-256/,
+    );
+  });
+});

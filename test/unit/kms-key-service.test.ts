@@ -136,39 +136,109 @@ const kmsCalls = () => ({
   decrypt: kmsMock.commandCalls(DecryptCommand).length,
 });
 
-describe('KmsKeyService.pseudonymiser', () => {
-  it('on an empty keyring, generates a MAC secret with KMS and stores it wrapped, with a condition', async () => {
-    // Prepare
-    const service = makeService();
+/** Runs the deployment's initialisation in a container of its own, then forgets its calls. */
+async function initialised(): Promise<void> {
+  await makeService().initialise();
+  kmsMock.resetHistory();
+  docMock.resetHistory();
+}
 
+describe('KmsKeyService.initialise (run by the deployment, never by a request)', () => {
+  it('on an empty keyring, generates the MAC secret and the KEK with KMS and stores them wrapped, with a condition', async () => {
     // Act
-    const pseudonymiser = await service.pseudonymiser();
+    const ensured = await makeService().initialise();
 
     // Assess
-    expect(kmsCalls()).toEqual({ generate: 1, decrypt: 0 });
-    expect(kmsMock.commandCalls(GenerateDataKeyCommand)[0]?.args[0].input).toEqual({
-      KeyId: 'alias/fake-mac',
-      KeySpec: 'AES_256',
-      EncryptionContext: { purpose: 'pseudonymisation', keyRef: 'mac#k1', app: 'riskloop' },
-    });
-    const puts = docMock.commandCalls(PutCommand);
-    expect(puts).toHaveLength(1);
-    expect(puts[0]?.args[0].input).toMatchObject({
-      TableName: 'fake-keyring',
-      ConditionExpression: 'attribute_not_exists(keyRef)',
-      Item: { keyRef: 'mac#k1', kmsKeyId: 'alias/fake-mac' },
-    });
+    expect(ensured).toEqual(['mac#k1', 'kek#v1']);
+    expect(kmsCalls()).toEqual({ generate: 2, decrypt: 0 });
+    expect(kmsMock.commandCalls(GenerateDataKeyCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        KeyId: 'alias/fake-mac',
+        KeySpec: 'AES_256',
+        EncryptionContext: { purpose: 'pseudonymisation', keyRef: 'mac#k1', app: 'riskloop' },
+      },
+      {
+        KeyId: 'alias/fake-data',
+        KeySpec: 'AES_256',
+        EncryptionContext: { purpose: 'key-encryption', keyRef: 'kek#v1', app: 'riskloop' },
+      },
+    ]);
+    const puts = docMock.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(2);
+    for (const put of puts) {
+      expect(put).toMatchObject({
+        TableName: 'fake-keyring',
+        ConditionExpression: 'attribute_not_exists(keyRef)',
+      });
+    }
     const secret = generated[0] as Buffer;
     const stored = tables[options.keyringTable]?.get('mac#k1');
     expect(stored?.wrapped).toBe(wrap(secret).toString('base64'));
     expect(stored?.wrapped).not.toBe(secret.toString('base64'));
-    expect(pseudonymiser.keyVersion).toBe('k1');
+  });
+
+  it('creates nothing on a second run, and still names what exists', async () => {
+    await makeService().initialise();
+    kmsMock.resetHistory();
+    docMock.resetHistory();
+
+    const ensured = await makeService().initialise();
+
+    expect(ensured).toEqual(['mac#k1', 'kek#v1']);
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 0 });
+    expect(docMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('when another initialiser stored the secret first, keeps theirs', async () => {
+    // Prepare: the first Get sees nothing, but by the time of the Put a winner exists
+    const winnerSecret = randomBytes(32);
+    docMock
+      .on(GetCommand)
+      .callsFakeOnce(() => {
+        tables[options.keyringTable]?.set('mac#k1', {
+          keyRef: 'mac#k1',
+          wrapped: wrap(winnerSecret).toString('base64'),
+          kmsKeyId: 'alias/fake-mac',
+          createdAt: '2026-06-01T11:59:59Z',
+        });
+        return {};
+      })
+      .callsFake(fakeGet);
+
+    // Act
+    await makeService().initialise();
+    const pseudonymiser = await makeService().pseudonymiser();
+
+    // Assess
     expect(pseudonymiser.pseudonym('customer', 'C-1')).toBe(
-      new Pseudonymiser({ version: 'k1', secret }).pseudonym('customer', 'C-1'),
+      new Pseudonymiser({ version: 'k1', secret: winnerSecret }).pseudonym('customer', 'C-1'),
     );
   });
 
-  it('makes no KMS or DynamoDB call for a second request within the TTL', async () => {
+  it('propagates a KMS failure, stores nothing, and succeeds when run again', async () => {
+    kmsMock.on(GenerateDataKeyCommand).rejectsOnce(new Error('KMS throttled')).callsFake(fakeGenerateDataKey);
+
+    await expect(makeService().initialise()).rejects.toThrow('KMS throttled');
+    expect(docMock.commandCalls(PutCommand)).toHaveLength(0);
+
+    await expect(makeService().initialise()).resolves.toEqual(['mac#k1', 'kek#v1']);
+  });
+
+  it('before it ran, a request gets 503 NOT_INITIALISED and creates nothing (most functions may only decrypt)', async () => {
+    const service = makeService();
+
+    await expect(service.pseudonymiser()).rejects.toMatchObject({ status: 503, code: 'NOT_INITIALISED' });
+    await expect(service.subjectKeys(['k1.subject-a'], true)).rejects.toMatchObject({
+      code: 'NOT_INITIALISED',
+    });
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 0 });
+    expect(docMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});
+
+describe('KmsKeyService.pseudonymiser', () => {
+  it('unwraps the MAC secret once, then makes no KMS or DynamoDB call within the TTL', async () => {
+    await initialised();
     const service = makeService();
     const first = await service.pseudonymiser();
     const dynamoCallsBefore = docMock.calls().length;
@@ -177,12 +247,17 @@ describe('KmsKeyService.pseudonymiser', () => {
     const second = await service.pseudonymiser();
 
     expect(second).toBe(first);
-    expect(kmsCalls()).toEqual({ generate: 1, decrypt: 0 });
+    expect(first.keyVersion).toBe('k1');
+    expect(first.pseudonym('customer', 'C-1')).toBe(
+      new Pseudonymiser({ version: 'k1', secret: generated[0] as Buffer }).pseudonym('customer', 'C-1'),
+    );
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 1 });
     expect(docMock.calls()).toHaveLength(dynamoCallsBefore);
   });
 
   it('after the TTL, unwraps the stored secret again with KMS Decrypt', async () => {
     // Prepare
+    await initialised();
     const service = makeService();
     const first = await service.pseudonymiser();
     nowMs += options.cacheTtlMs;
@@ -191,7 +266,7 @@ describe('KmsKeyService.pseudonymiser', () => {
     const second = await service.pseudonymiser();
 
     // Assess
-    expect(kmsCalls()).toEqual({ generate: 1, decrypt: 1 });
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 2 });
     expect(kmsMock.commandCalls(DecryptCommand)[0]?.args[0].input).toMatchObject({
       KeyId: 'alias/fake-mac',
       EncryptionContext: { purpose: 'pseudonymisation', keyRef: 'mac#k1', app: 'riskloop' },
@@ -199,7 +274,7 @@ describe('KmsKeyService.pseudonymiser', () => {
     expect(second.pseudonym('customer', 'C-1')).toBe(first.pseudonym('customer', 'C-1'));
   });
 
-  it('unwraps an existing keyring secret instead of generating a new one', async () => {
+  it('unwraps an existing keyring secret with the KMS key it names', async () => {
     const secret = randomBytes(32);
     tables[options.keyringTable]?.set('mac#k1', {
       keyRef: 'mac#k1',
@@ -221,54 +296,15 @@ describe('KmsKeyService.pseudonymiser', () => {
   });
 
   it('shares one KMS round trip between concurrent cold-start callers', async () => {
+    await initialised();
     const service = makeService();
 
     const all = await Promise.all(Array.from({ length: 5 }, () => service.pseudonymiser()));
 
-    expect(kmsCalls()).toEqual({ generate: 1, decrypt: 0 });
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 1 });
     expect(docMock.commandCalls(GetCommand)).toHaveLength(1);
     const pseudonyms = new Set(all.map((p) => p.pseudonym('customer', 'C-1')));
     expect(pseudonyms.size).toBe(1);
-  });
-
-  it('when another container stored the secret first, uses theirs', async () => {
-    // Prepare: the first Get sees nothing, but by the time of the Put a winner exists
-    const winnerSecret = randomBytes(32);
-    docMock
-      .on(GetCommand)
-      .callsFakeOnce(() => {
-        tables[options.keyringTable]?.set('mac#k1', {
-          keyRef: 'mac#k1',
-          wrapped: wrap(winnerSecret).toString('base64'),
-          kmsKeyId: 'alias/fake-mac',
-          createdAt: '2026-06-01T11:59:59Z',
-        });
-        return {};
-      })
-      .callsFake(fakeGet);
-
-    // Act
-    const pseudonymiser = await makeService().pseudonymiser();
-
-    // Assess
-    expect(kmsCalls()).toEqual({ generate: 1, decrypt: 1 });
-    expect(pseudonymiser.pseudonym('customer', 'C-1')).toBe(
-      new Pseudonymiser({ version: 'k1', secret: winnerSecret }).pseudonym('customer', 'C-1'),
-    );
-  });
-
-  it('propagates a KMS failure, stores nothing, and retries on the next call', async () => {
-    // Prepare
-    const service = makeService();
-    kmsMock.on(GenerateDataKeyCommand).rejectsOnce(new Error('KMS throttled')).callsFake(fakeGenerateDataKey);
-
-    // Act / Assess
-    await expect(service.pseudonymiser()).rejects.toThrow('KMS throttled');
-    expect(docMock.commandCalls(PutCommand)).toHaveLength(0);
-
-    const recovered = await service.pseudonymiser();
-    expect(recovered.keyVersion).toBe('k1');
-    expect(kmsMock.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
   });
 
   it('propagates a KMS Decrypt failure', async () => {
@@ -287,17 +323,17 @@ describe('KmsKeyService.pseudonymiser', () => {
 describe('KmsKeyService.subjectKeys', () => {
   const subjects = ['k1.subject-a', 'k1.subject-b', 'k1.subject-c'];
 
-  it('creates missing subject keys with a single KMS call for the KEK', async () => {
+  it('creates missing subject keys with one KMS Decrypt of the KEK and no KMS call per subject', async () => {
     // Prepare
+    await initialised();
     const service = makeService();
 
     // Act
     const keys = await service.subjectKeys(subjects, true);
 
     // Assess
-    expect(kmsCalls()).toEqual({ generate: 1, decrypt: 0 });
-    expect(kmsMock.commandCalls(GenerateDataKeyCommand)[0]?.args[0].input).toMatchObject({
-      KeyId: 'alias/fake-data',
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 1 });
+    expect(kmsMock.commandCalls(DecryptCommand)[0]?.args[0].input).toMatchObject({
       EncryptionContext: { purpose: 'key-encryption', keyRef: 'kek#v1', app: 'riskloop' },
     });
     expect([...keys.keys()].sort()).toEqual(subjects);
@@ -311,15 +347,17 @@ describe('KmsKeyService.subjectKeys', () => {
   });
 
   it('makes no KMS call beyond the KEK fetch when the pseudonymiser is already loaded', async () => {
+    await initialised();
     const service = makeService();
     await service.pseudonymiser();
 
     await service.subjectKeys(subjects, true);
 
-    expect(kmsCalls()).toEqual({ generate: 2, decrypt: 0 });
+    expect(kmsCalls()).toEqual({ generate: 0, decrypt: 2 });
   });
 
   it('stores subject keys only wrapped', async () => {
+    await initialised();
     const keys = await makeService().subjectKeys(subjects, true);
 
     const stored = JSON.stringify([...(tables[options.subjectKeysTable]?.values() ?? [])]);
@@ -331,6 +369,7 @@ describe('KmsKeyService.subjectKeys', () => {
 
   it('reads back the same keys in a fresh container with one KMS Decrypt of the KEK', async () => {
     // Prepare
+    await initialised();
     const created = await makeService().subjectKeys(subjects, true);
     kmsMock.resetHistory();
     docMock.resetHistory();
@@ -348,6 +387,7 @@ describe('KmsKeyService.subjectKeys', () => {
 
   it('when another container created a subject key first, uses theirs', async () => {
     // Prepare: container A creates the key; container B's read misses it (the race window)
+    await initialised();
     const created = await makeService().subjectKeys(['k1.raced'], true);
     docMock
       .on(BatchGetCommand)
@@ -363,6 +403,7 @@ describe('KmsKeyService.subjectKeys', () => {
   });
 
   it('serves cached subject keys without DynamoDB or KMS', async () => {
+    await initialised();
     const service = makeService();
     await service.subjectKeys(subjects, true);
     kmsMock.resetHistory();
@@ -383,8 +424,9 @@ describe('KmsKeyService.subjectKeys', () => {
     expect(kmsMock.calls()).toHaveLength(0);
   });
 
-  it('propagates a KMS failure while fetching the KEK', async () => {
-    kmsMock.on(GenerateDataKeyCommand).rejects(new Error('KMS unavailable'));
+  it('propagates a KMS failure while fetching the KEK, storing no subject key', async () => {
+    await initialised();
+    kmsMock.on(DecryptCommand).rejects(new Error('KMS unavailable'));
 
     await expect(makeService().subjectKeys(subjects, true)).rejects.toThrow('KMS unavailable');
     expect(tables[options.subjectKeysTable]?.size).toBe(0);

@@ -45,11 +45,11 @@ export const privacyFunctions = {
     tables: {
       ...erasure.tables,
       riskModels: 'read',
-      keyring: 'readwrite',
+      keyring: 'read',
       audit: 'readwrite',
     },
     deletes: erasure.deletes,
-    keys: { pseudonymisation: 'generate', dataKeys: 'decrypt' },
+    keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
   },
   personalDataApi: {
     entry: 'functions/personal-data-api/handler.ts',

@@ -46,7 +46,7 @@ export const functions = {
     tables: {
       profiles: 'readwrite',
       subjectKeys: 'readwrite',
-      keyring: 'readwrite',
+      keyring: 'read',
       audit: 'readwrite',
       idempotency: 'readwrite',
       subjectIndex: 'readwrite',
@@ -54,7 +54,7 @@ export const functions = {
     // Powertools deletes the in-progress idempotency record when a request fails, so a retry runs.
     deletes: ['idempotency'],
     queues: { segmentation: 'send' },
-    keys: { pseudonymisation: 'generate', dataKeys: 'generate' },
+    keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
     reservedConcurrency: 50,
   },
   ingestTransactions: {
@@ -71,13 +71,13 @@ export const functions = {
     tables: {
       profiles: 'read',
       transactions: 'readwrite',
-      keyring: 'readwrite',
+      keyring: 'read',
       idempotency: 'readwrite',
       subjectIndex: 'read',
     },
     deletes: ['idempotency'],
     queues: { segmentation: 'send' },
-    keys: { pseudonymisation: 'generate' },
+    keys: { pseudonymisation: 'decrypt' },
     reservedConcurrency: 50,
   },
   readApi: {
@@ -247,10 +247,10 @@ export const functions = {
       assignments: 'read',
       riskModels: 'read',
       audit: 'readwrite',
-      keyring: 'readwrite',
+      keyring: 'read',
       subjectIndex: 'read',
     },
-    keys: { pseudonymisation: 'generate' },
+    keys: { pseudonymisation: 'decrypt' },
   },
   surveyWebhook: {
     entry: 'functions/survey-webhook/handler.ts',
@@ -277,7 +277,7 @@ export const functions = {
       profiles: 'read',
       assignments: 'read',
       subjectKeys: 'read',
-      keyring: 'readwrite',
+      keyring: 'read',
       audit: 'readwrite',
       subjectIndex: 'read',
     },
@@ -305,7 +305,7 @@ export const functions = {
       ],
     },
     tables: { feedbackAggregates: 'read', keyring: 'readwrite', riskModels: 'read', audit: 'readwrite' },
-    keys: { dataKeys: 'generate' },
+    keys: { dataKeys: 'decrypt' },
   },
   resegmentScheduler: {
     entry: 'functions/resegment-scheduler/handler.ts',

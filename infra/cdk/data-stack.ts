@@ -46,10 +46,11 @@ export class DataStack extends Stack {
     this.storageKey = new Key(this, 'StorageKey', {
       description: `riskloop ${stage}: encryption at rest of tables, queues, alarm topic and log groups`,
       enableKeyRotation: true,
-      removalPolicy: kept,
+      // The retained tables are encrypted with it: it must outlive even a failed first create.
+      removalPolicy: keptEvenOnFailedCreate,
       pendingWindow: Duration.days(30),
     });
-    keptAlias(this.storageKey, names.keyAlias(stage, 'storage'));
+    keptAlias(this.storageKey, names.keyAlias(stage, 'storage'), keptEvenOnFailedCreate);
     this.allowLogsService(stage);
     // CloudWatch alarms publish to the KMS-encrypted alarm topic (documented key policy for SNS).
     this.storageKey.addToResourcePolicy(
@@ -263,8 +264,8 @@ export class DataStack extends Stack {
  * A key's alias, kept with its key: after a teardown it still says which retained key held which
  * purpose, which is what preflight reads to write the `cdk import` mapping (docs/deploy.md).
  */
-function keptAlias(key: Key, aliasName: string): void {
-  key.addAlias(aliasName).applyRemovalPolicy(kept);
+function keptAlias(key: Key, aliasName: string, policy = kept): void {
+  key.addAlias(aliasName).applyRemovalPolicy(policy);
 }
 
 export function pascal(name: string): string {

@@ -66,6 +66,8 @@ export function measure(stacks: readonly StackTemplate[], options: MeasureOption
   for (const env of worstCaseEnvironments) {
     const resolver = new TemplateResolver(stacks, env);
     let reserved = 0;
+    // A function's resource policy gathers the permissions of every stack (schedules here, API routes there).
+    const functionPolicies = new Map<string, number>();
     for (const { stackName, template, templateBytes } of stacks) {
       const resolve = (value: unknown) => resolver.resolve(stackName, value);
       const size = (value: unknown) => (value === undefined ? 0 : JSON.stringify(resolve(value)).length);
@@ -77,7 +79,6 @@ export function measure(stacks: readonly StackTemplate[], options: MeasureOption
       record('stackDescription', stackName, (template.Description ?? '').length);
       const inline = new Map<string, number>();
       const attached = new Map<string, number>();
-      const functionPolicies = new Map<string, number>();
       for (const [logicalId, resource] of resources) {
         const subject = `${stackName} ${logicalId}`;
         const p = resource.Properties ?? {};
@@ -138,10 +139,10 @@ export function measure(stacks: readonly StackTemplate[], options: MeasureOption
       }
       for (const [role, total] of inline) record('inlinePolicies', `${stackName} ${role}`, total);
       for (const [role, count] of attached) record('policiesPerRole', `${stackName} ${role}`, count);
-      for (const [fn, total] of functionPolicies) {
-        // The policy document around the statements: {"Version":"2012-10-17","Id":"default","Statement":[...]}.
-        record('functionPolicy', fn, total + 60);
-      }
+    }
+    for (const [fn, total] of functionPolicies) {
+      // The policy document around the statements: {"Version":"2012-10-17","Id":"default","Statement":[...]}.
+      record('functionPolicy', fn, total + 60);
     }
     record(
       {

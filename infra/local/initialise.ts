@@ -33,6 +33,7 @@ export async function initialiseLocally(lambdas: LocalLambdas, stage: string): P
         ResourceType: 'Custom::RiskloopInitialisation',
         ResourceProperties: {
           ServiceToken: `local:${name}`,
+          ServiceTimeout: '300',
           kekVersion: process.env.KEK_VERSION ?? 'kek1',
           macKeyVersion: process.env.PSEUDONYM_KEY_VERSION ?? 'k1',
         },

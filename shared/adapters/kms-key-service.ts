@@ -75,16 +75,18 @@ export class KmsKeyService implements KeyService {
   ) {}
 
   /**
-   * Creates the secrets this deployment's settings name (MAC secret `mac#<version>`, KEK `kek#<version>`)
-   * where absent; idempotent. Returns the key references that exist now, created or not.
+   * Creates the secrets a deployment asks for (MAC secret `mac#<version>`, KEK `kek#<version>`) where absent;
+   * idempotent. Returns the key references that exist now, created or not.
    */
-  async initialise(): Promise<string[]> {
+  async initialise(
+    versions: { macKeyVersion: string; kekVersion: string } = this.options,
+  ): Promise<string[]> {
     const wanted: [string, string, string][] = [];
     if (this.options.macWrappingKeyId) {
-      wanted.push([`mac#${this.options.macKeyVersion}`, this.options.macWrappingKeyId, 'pseudonymisation']);
+      wanted.push([`mac#${versions.macKeyVersion}`, this.options.macWrappingKeyId, 'pseudonymisation']);
     }
     if (this.options.dataWrappingKeyId) {
-      wanted.push([`kek#${this.options.kekVersion}`, this.options.dataWrappingKeyId, 'key-encryption']);
+      wanted.push([`kek#${versions.kekVersion}`, this.options.dataWrappingKeyId, 'key-encryption']);
     }
     for (const [keyRef, kmsKeyId, purpose] of wanted)
       await this.createKeyringSecret(keyRef, kmsKeyId, purpose);

@@ -176,8 +176,10 @@ describe('KMS keys', () => {
     const keys = resourcesOfType(s.dataJson, 'AWS::KMS::Key');
     expect(keys).toHaveLength(Object.keys(manifestKeys).length + 1);
     const signingKey = keyOfAlias('alias/riskloop-dev-audit-signing');
+    const storageKey = keyOfAlias('alias/riskloop-dev-storage');
     for (const [id, key] of keys) {
-      expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
+      // Kept through a destroy; the storage key even through a failed create (test/infra/redeploy.test.ts).
+      expect(key.DeletionPolicy).toBe(id === storageKey ? 'Retain' : 'RetainExceptOnCreate');
       if (id === signingKey) continue;
       expect(props(key).EnableKeyRotation).toBe(true);
       expect(props(key).KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');

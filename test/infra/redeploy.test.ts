@@ -29,6 +29,9 @@ const importableByName = new Set([
 const keptOnFailedCreate: Record<string, string> = {
   'AWS::DynamoDB::Table':
     'deletion protection refuses the delete a rollback would make; the retry adopts the table instead',
+  'AWS::KMS::Key':
+    'the storage key only: the retained tables are encrypted with it (preflight has it imported)',
+  'AWS::KMS::Alias': 'the storage key’s alias, which preflight finds it by',
   'AWS::IAM::Role': 'the API Gateway account logging role: a generated name, so nothing collides',
   'AWS::ApiGateway::Account': 'an account-wide setting with no name: a retry sets it again',
 };
@@ -85,11 +88,18 @@ describe('a failed create, retried, and a destroy, redeployed, find nothing in t
     }
   });
 
-  it('leaves no key behind when the create that made it rolls back, and keeps every key through a destroy', () => {
+  it('keeps through a failed create only the key the retained tables are encrypted with', () => {
     const keys = everyResource().filter(({ resource }) => resource.Type === 'AWS::KMS::Key');
-    expect(keys.length).toBeGreaterThan(0);
-    expect(keys.map(({ resource }) => resource.DeletionPolicy)).toEqual(
-      keys.map(() => 'RetainExceptOnCreate'),
+    const tableKeys = new Set(
+      everyResource()
+        .filter(({ resource }) => resource.Type === 'AWS::DynamoDB::Table')
+        .map(({ resource }) => JSON.stringify(resource.Properties?.SSESpecification)),
     );
+    expect(tableKeys.size).toBe(1);
+    for (const { id, resource } of keys) {
+      const encryptsTables = [...tableKeys][0]?.includes(`"${id}"`) ?? false;
+      expect(resource.DeletionPolicy, id).toBe(encryptsTables ? 'Retain' : 'RetainExceptOnCreate');
+    }
+    expect(keys.filter(({ resource }) => resource.DeletionPolicy === 'Retain')).toHaveLength(1);
   });
 });

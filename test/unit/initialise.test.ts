@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/domain/auth.js';
-import { firstAdminId, type InitialiseDeps, initialise } from '../../shared/domain/deployment/initialise.js';
+import {
+  firstAdminId,
+  type InitialiseDeps,
+  initialisationProperties,
+  initialise,
+} from '../../shared/domain/deployment/initialise.js';
 import type { AuditEvent } from '../../shared/domain/ports.js';
 
 /** Deps whose state survives between runs, as the tables do between deployments. */
@@ -10,8 +15,8 @@ function deployment() {
   const audit = new Map<string, AuditEvent>();
   const deps: InitialiseDeps = {
     keyring: {
-      async initialise() {
-        for (const keyRef of ['mac#k1', 'kek#kek1']) keyring.add(keyRef);
+      async initialise(v) {
+        for (const keyRef of [`mac#${v.macKeyVersion}`, `kek#${v.kekVersion}`]) keyring.add(keyRef);
         return [...keyring];
       },
     },
@@ -34,12 +39,13 @@ function deployment() {
 
 const hash = 'c0ffee'.padEnd(64, '0');
 const at = new Date('2026-12-07T10:00:00Z');
+const versions = { macKeyVersion: 'k1', kekVersion: 'kek1' };
 
 describe('deploy-time initialisation', () => {
   it('ensures the keyring and audits each secret once, as the deployment acting', async () => {
     const { deps, audit } = deployment();
 
-    const done = await initialise(deps, { requestId: 'r1', at });
+    const done = await initialise(deps, { versions, requestId: 'r1', at });
 
     expect(done).toEqual({ keyring: ['mac#k1', 'kek#kek1'], firstAdmin: null });
     expect([...audit.values()]).toEqual([
@@ -57,7 +63,7 @@ describe('deploy-time initialisation', () => {
   it('registers the first administrator from the hash alone, never anything that reveals the key', async () => {
     const { deps, principals, audit } = deployment();
 
-    const done = await initialise(deps, { firstAdminKeyHash: hash, requestId: 'r1', at });
+    const done = await initialise(deps, { versions, firstAdminKeyHash: hash, requestId: 'r1', at });
 
     expect(done.firstAdmin).toBe(firstAdminId(hash));
     expect(principals.get(hash)).toMatchObject({ principalId: 'first-admin-c0ffee00', role: 'admin' });
@@ -68,10 +74,11 @@ describe('deploy-time initialisation', () => {
 
   it('run again by the next deployment, creates nothing twice and writes no second record', async () => {
     const { deps, principals, audit } = deployment();
-    await initialise(deps, { firstAdminKeyHash: hash, requestId: 'r1', at });
+    await initialise(deps, { versions, firstAdminKeyHash: hash, requestId: 'r1', at });
     const records = audit.size;
 
     await initialise(deps, {
+      versions,
       firstAdminKeyHash: hash,
       requestId: 'r2',
       at: new Date('2026-12-08T10:00:00Z'),
@@ -86,8 +93,32 @@ describe('deploy-time initialisation', () => {
     keyring.add('mac#k1');
     keyring.add('kek#kek1');
 
-    await initialise(deps, { requestId: 'retry', at });
+    await initialise(deps, { versions, requestId: 'retry', at });
 
     expect([...audit.keys()].sort()).toEqual(['deployment:keyring:kek#kek1', 'deployment:keyring:mac#k1']);
+  });
+
+  it('creates the versions the deployment asks for (a new KEK version before the functions use it)', async () => {
+    const { deps, keyring } = deployment();
+
+    await initialise(deps, { versions: { macKeyVersion: 'k1', kekVersion: 'kek2' }, requestId: 'r', at });
+
+    expect([...keyring].sort()).toEqual(['kek#kek2', 'mac#k1']);
+  });
+
+  it('reads the properties CloudFormation really sends (ServiceToken and ServiceTimeout among them)', () => {
+    // ResourceProperties of a Create event for the template's Custom::RiskloopInitialisation.
+    const sent = {
+      ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:riskloop-dev-initialiser',
+      ServiceTimeout: '300',
+      kekVersion: 'kek1',
+      macKeyVersion: 'k1',
+      firstAdminKeyHash: hash,
+    };
+    expect(initialisationProperties.parse(sent)).toEqual(sent);
+    expect(() =>
+      initialisationProperties.parse({ ...sent, firstAdminKeyHash: `rl_admin_${'A'.repeat(43)}` }),
+    ).toThrow();
+    expect(() => initialisationProperties.parse({ ...sent, unexpected: 'x' })).toThrow();
   });
 });

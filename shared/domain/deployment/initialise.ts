@@ -1,9 +1,34 @@
+import { z } from 'zod';
 import { auditEvent } from '../audit.js';
 import type { Principal } from '../auth.js';
 import type { Actor, AuditLog } from '../ports.js';
 
 /** What a deployment asks the initialiser for. */
+/**
+ * The initialisation resource's properties, as CloudFormation passes them (with the resource's own
+ * ServiceToken and ServiceTimeout). The versions are there so that changing one makes it run again.
+ */
+export const initialisationProperties = z
+  .object({
+    ServiceToken: z.string().optional(),
+    ServiceTimeout: z.string().optional(),
+    kekVersion: z.string().regex(/^kek[1-9][0-9]{0,3}$/),
+    macKeyVersion: z.string().regex(/^k[1-9][0-9]{0,3}$/),
+    firstAdminKeyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the key, 64 lowercase hex digits')
+      .optional(),
+  })
+  .strict();
+
+/** The versions of the keyring's secrets a deployment asks for. */
+export interface KeyringVersions {
+  macKeyVersion: string;
+  kekVersion: string;
+}
+
 export interface InitialiseRequest {
+  versions: KeyringVersions;
   /**
    * SHA-256 (hex) of the first administrator's API key. The operator generates the key on a trusted
    * machine and passes only this hash: the key never appears in a template, output or log.
@@ -15,7 +40,7 @@ export interface InitialiseRequest {
 
 export interface InitialiseDeps {
   /** Creates the keyring secrets the deployment's settings name, where absent; lists every one it ensured. */
-  keyring: { initialise(): Promise<string[]> };
+  keyring: { initialise(versions: KeyringVersions): Promise<string[]> };
   principals: { createIfAbsent(principal: Principal): Promise<boolean> };
   audit: AuditLog;
 }
@@ -40,7 +65,7 @@ export const firstAdminId = (keyHash: string) => `first-admin-${keyHash.slice(0,
  * auditing it.
  */
 export async function initialise(deps: InitialiseDeps, request: InitialiseRequest): Promise<Initialised> {
-  const keyring = await deps.keyring.initialise();
+  const keyring = await deps.keyring.initialise(request.versions);
   const events = keyring.map((keyRef) =>
     auditEvent({
       eventId: `deployment:keyring:${keyRef}`,

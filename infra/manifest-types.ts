@@ -104,6 +104,12 @@ export interface HttpRoute {
   auth?: 'token' | 'signature' | 'public';
   /** Upper bound on the request body, enforced before parsing (413 above it). */
   maxBodyBytes?: number;
+  /**
+   * A batch route's field of items, each validated and written on its own: input riskloop refuses anywhere
+   * (shared/domain/input-safety.ts) rejects the request, except inside one of these items, which then
+   * rejects only that item.
+   */
+  batchItems?: string;
 }
 
 export type Trigger =

@@ -40,7 +40,13 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { method: 'POST', path: '/v1/customers', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
+        {
+          method: 'POST',
+          path: '/v1/customers',
+          roles: ['ingest', 'admin'],
+          maxBodyBytes: 1_048_576,
+          batchItems: 'records',
+        },
       ],
     },
     tables: {
@@ -65,7 +71,13 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { method: 'POST', path: '/v1/transactions', roles: ['ingest', 'admin'], maxBodyBytes: 1_048_576 },
+        {
+          method: 'POST',
+          path: '/v1/transactions',
+          roles: ['ingest', 'admin'],
+          maxBodyBytes: 1_048_576,
+          batchItems: 'transactions',
+        },
       ],
     },
     tables: {
@@ -229,6 +241,7 @@ export const functions = {
           path: '/v1/audit-outcomes',
           roles: ['compliance', 'admin'],
           maxBodyBytes: 1_048_576,
+          batchItems: 'outcomes',
         },
         { method: 'POST', path: '/v1/scoring-models', roles: ['admin'], maxBodyBytes: 16_384 },
         { method: 'GET', path: '/v1/scoring-models', roles: ['analyst', 'compliance', 'admin'] },

@@ -7,11 +7,20 @@ import type { ErrorDetail } from '../errors.js';
  */
 export function toErrorDetails(issues: readonly ZodIssue[], prefix = ''): ErrorDetail[] {
   return issues.map((issue) => {
-    const path = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))]
-      .join('')
-      .replace(/^\./, '');
-    return { path: path || '(root)', code: issue.code, message: safeMessage(issue) };
+    const path = formatPath(issue.path, prefix);
+    // Custom rules name their own code (e.g. RESERVED_KEY, shared/domain/input-safety.ts).
+    const code =
+      issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : issue.code;
+    return { path, code, message: safeMessage(issue) };
   });
+}
+
+/** `records[3].email`, the way error details name a place in the input. */
+export function formatPath(path: readonly (string | number)[], prefix = ''): string {
+  return (
+    [prefix, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))].join('').replace(/^\./, '') ||
+    '(root)'
+  );
 }
 
 function safeMessage(issue: ZodIssue): string {

@@ -57,7 +57,9 @@ export function httpFunction(
         ] as const;
       }
       chain.use(requireRole(route.roles));
-      if (route.maxBodyBytes) chain.use(jsonBody({ maxBytes: route.maxBodyBytes }));
+      if (route.maxBodyBytes) {
+        chain.use(jsonBody({ maxBytes: route.maxBodyBytes, batchItems: route.batchItems }));
+      }
       return [
         routeKey(route.method, route.path),
         chain.handler((event, context) => handler(event, callerOf(event), context)),

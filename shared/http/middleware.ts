@@ -2,6 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isPseudonym } from '../domain/crypto/pseudonymiser.js';
+import { inputViolations } from '../domain/input-safety.js';
+import { formatPath } from '../domain/validation.js';
 import {
   AppError,
   ForbiddenError,
@@ -72,8 +74,12 @@ export function bodyLimit(options: { maxBytes: number }): HttpMiddleware {
   return { before: bodyLimitBefore };
 }
 
-/** Enforces content type and size before parsing, and parses JSON into `event.body`'s place. */
-export function jsonBody(options: { maxBytes: number }): HttpMiddleware {
+/**
+ * Enforces content type and size before parsing, parses JSON into `event.body`'s place, and refuses input
+ * no route accepts (reserved keys, inexact numbers, ill-formed text: shared/domain/input-safety.ts),
+ * except inside the items of a batch (`batchItems`), which are checked one by one.
+ */
+export function jsonBody(options: { maxBytes: number; batchItems?: string | undefined }): HttpMiddleware {
   const jsonBodyBefore: HttpMiddleware['before'] = (request) => {
     const { event } = request;
     const contentType = Object.entries(event.headers ?? {}).find(
@@ -99,6 +105,17 @@ export function jsonBody(options: { maxBytes: number }): HttpMiddleware {
       throw new ValidationError('Body is nested too deeply', [
         { code: 'TOO_DEEP', message: `At most ${maxJsonDepth} levels of nesting` },
       ]);
+    }
+    const { batchItems } = options;
+    const violations = inputViolations(
+      parsed,
+      batchItems === undefined ? undefined : (path) => path.length === 2 && path[0] === batchItems,
+    );
+    if (violations.length > 0) {
+      throw new ValidationError(
+        'Body contains input riskloop refuses',
+        violations.map((v) => ({ path: formatPath(v.path), code: v.code, message: v.message })),
+      );
     }
     (event as JsonEvent).jsonBody = parsed;
   };

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Webhook } from 'standardwebhooks';
 import { inject } from 'vitest';
 import type { Role } from '../../infra/manifest.js';
 
@@ -65,3 +67,29 @@ export { lawfulBasis } from './fixtures.js';
 
 /** A unique run prefix so tests sharing the one local system never collide. */
 export const runId = () => Math.random().toString(36).slice(2, 8);
+
+/**
+ * Delivers a survey webhook to the local system, signed with the reference Standard Webhooks library
+ * (not riskloop's own code), and returns the status and JSON answer.
+ */
+export async function deliverSigned(
+  provider: string,
+  secret: string,
+  payload: unknown,
+  webhookId = `msg_${randomUUID()}`,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+): Promise<{ status: number; body: any }> {
+  const at = new Date();
+  const body = JSON.stringify(payload);
+  const res = await fetch(`${state().apiUrl}/v1/webhooks/surveys/${provider}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': webhookId,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(webhookId, at, body),
+    },
+    body,
+  });
+  return { status: res.status, body: await res.json() };
+}

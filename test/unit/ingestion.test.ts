@@ -596,3 +596,61 @@ describe('ingestTransactions', () => {
     await expect(ingest([transaction('T-1', 'C-1')])).rejects.toThrow('SQS unavailable');
   });
 });
+
+describe('hostile records in a batch (keys, numbers, Unicode)', () => {
+  let keys: FakeKeys;
+  let profiles: FakeProfiles;
+  let queue: FakeQueue;
+  let audit: FakeAudit;
+
+  beforeEach(() => {
+    subjects = new InMemorySubjectDirectory();
+    keys = new FakeKeys();
+    profiles = new FakeProfiles();
+    queue = new FakeQueue();
+    audit = new FakeAudit();
+  });
+
+  it('rejects each with its code, writes nothing for it, and writes and queues the good ones', async () => {
+    const results = await ingestCustomers(
+      [
+        customer('C-good'),
+        customer('C-ctor', { attributes: { constructor: 'x' } }),
+        customer('C-big', { attributes: { balance: 2 ** 53 + 2 } }),
+        customer('C-\ud800'),
+        customer('C-\udc00'),
+      ],
+      { keys, profiles, queue, audit, subjects },
+      ctx,
+    );
+
+    const codes = byIndex(results).map((r) =>
+      r.status === 'rejected' ? [...new Set((r.details ?? []).map((d) => d.code))].join(',') : r.status,
+    );
+    expect(codes).toEqual([
+      'accepted',
+      'RESERVED_KEY',
+      'UNSAFE_NUMBER',
+      'ILL_FORMED_UNICODE',
+      'ILL_FORMED_UNICODE',
+    ]);
+    expect([...profiles.items.keys()]).toEqual([pseudonymOf('C-good')]);
+    expect(queue.jobs.map((j) => j.pseudonym)).toEqual([pseudonymOf('C-good')]);
+    // Nothing of the bad records: no subject key, no directory entry (two lone surrogates would share one).
+    expect([...keys.keys.keys()]).toEqual([pseudonymOf('C-good')]);
+    expect(subjects.salts.size).toBe(1);
+  });
+
+  it('rejects a transaction with ill-formed text and keeps its neighbours', async () => {
+    await ingestCustomers([customer('C-1')], { keys, profiles, queue, audit, subjects }, ctx);
+    const transactions = new FakeTransactions();
+
+    const results = await ingestTransactions(
+      [transaction('T-1', 'C-1'), transaction('T-\ud800', 'C-1')],
+      { keys, profiles, transactions, queue, subjects },
+      ctx,
+    );
+
+    expect(byIndex(results).map((r) => r.status)).toEqual(['accepted', 'rejected']);
+  });
+});

@@ -1,9 +1,12 @@
+import { ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import { sealJson } from '../crypto/envelope.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
+import { inputViolations, isReservedKey } from '../input-safety.js';
 import { checkLawfulBasis } from '../lawful-basis.js';
 import type { AssignmentStore, AuditLog, KeyService, ProfileStore, SegmentationQueue } from '../ports.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
+import { formatPath } from '../validation.js';
 import { classify, periodKey } from './nps.js';
 import { type Delivery, mapDelivery, type ProviderConfig, resolveProvider } from './providers.js';
 import { verifyWebhook, WebhookVerificationError } from './signature.js';
@@ -102,6 +105,7 @@ export async function receiveDelivery(
     payload = undefined;
   }
   const delivery = mapDelivery(config, payload, verified.id);
+  refuseUnsafe(delivery);
   if (
     !(await deps.deliveries.claim(
       `${provider}#${verified.id}`,
@@ -213,4 +217,29 @@ function selfReported(answers: readonly { questionId: string; type: string; valu
       ? [{ questionId: a.questionId, type: a.type as 'choice' | 'rating', value: a.value }]
       : [],
   );
+}
+
+/**
+ * What a delivery keeps must pass the checks every input gets (shared/domain/input-safety.ts), whatever
+ * the provider's payload looked like; a question id also becomes a key (of the customer's self-reported
+ * answers), so it may not be a name every object inherits. Refused before the delivery id is claimed.
+ */
+function refuseUnsafe(delivery: Delivery): void {
+  const violations = inputViolations(delivery);
+  const answers = delivery.kind === 'response' ? delivery.response.answers : [];
+  answers.forEach((a, i) => {
+    if (isReservedKey(a.questionId)) {
+      violations.push({
+        path: ['response', 'answers', i, 'questionId'],
+        code: 'RESERVED_KEY',
+        message: `"${a.questionId}" is a member of every JavaScript object and cannot be a question id`,
+      });
+    }
+  });
+  if (violations.length > 0) {
+    throw new ValidationError(
+      'Delivery contains input riskloop refuses',
+      violations.map((v) => ({ path: formatPath(v.path), code: v.code, message: v.message })),
+    );
+  }
 }

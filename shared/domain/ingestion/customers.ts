@@ -3,6 +3,7 @@ import { auditEvent } from '../audit.js';
 import { canonicalJson } from '../canonical.js';
 import { sealJson } from '../crypto/envelope.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
+import { isWellFormed, safeInput } from '../input-safety.js';
 import { checkLawfulBasis } from '../lawful-basis.js';
 import type {
   AuditEvent,
@@ -53,7 +54,7 @@ export async function ingestCustomers(
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
 
-  const parsed = items.map((item) => ({ item, result: customerRecord.safeParse(item) }));
+  const parsed = items.map((item) => ({ item, result: recordSchema.safeParse(item) }));
   // Valid records get a subject (so a lawful-basis rejection is audited under its pseudonym);
   // invalid ones are only looked up, so a typo never creates a directory entry.
   const valid = new Set(parsed.flatMap((p) => (p.result.success ? [p.result.data.externalId] : [])));
@@ -180,9 +181,16 @@ function toProfile(
 }
 
 /** The externalId of a record, when usable as one, so even an invalid record's rejection can be traced. */
+/** A record's schema, after the checks every input gets (reserved keys, exact numbers, well-formed text). */
+const recordSchema = safeInput(customerRecord);
+
 function usableId(item: unknown): string | undefined {
   const externalId = (item as { externalId?: unknown } | null)?.externalId;
-  return typeof externalId === 'string' && externalId.trim().length > 0 && externalId.length <= 128
+  // An ill-formed id is no id: two of them may collapse into one pseudonym.
+  return typeof externalId === 'string' &&
+    externalId.trim().length > 0 &&
+    externalId.length <= 128 &&
+    isWellFormed(externalId)
     ? externalId
     : undefined;
 }

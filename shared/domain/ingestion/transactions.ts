@@ -1,5 +1,6 @@
 import type { ErrorDetail } from '../../errors.js';
 import { canonicalJson } from '../canonical.js';
+import { safeInput } from '../input-safety.js';
 import type {
   KeyService,
   ProfileStore,
@@ -39,7 +40,7 @@ export async function ingestTransactions(
   const valid: { index: number; record: TransactionRecord; txn: StoredTransaction }[] = [];
   const seen = new Set<string>();
 
-  const parsedItems = items.map((item) => transactionRecord.safeParse(item));
+  const parsedItems = items.map((item) => recordSchema.safeParse(item));
   // Resolve only: a transaction never creates a customer, so an unknown id has no subject at all.
   const subjects = await resolveSubjects(
     [...new Set(parsedItems.flatMap((p) => (p.success ? [p.data.customerExternalId] : [])))],
@@ -137,3 +138,6 @@ export async function ingestTransactions(
 function rejected(index: number, code: string, message: string, details?: ErrorDetail[]): ItemResult {
   return { index, status: 'rejected', code, message, ...(details ? { details } : {}) };
 }
+
+/** A transaction's schema, after the checks every input gets (reserved keys, exact numbers, well-formed text). */
+const recordSchema = safeInput(transactionRecord);

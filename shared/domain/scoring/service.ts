@@ -4,6 +4,7 @@ import { auditEvent } from '../audit.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
 import type { ItemResult } from '../ingestion/results.js';
+import { safeInput } from '../input-safety.js';
 import type { Assignment, AssignmentStore, AuditOutcome, OutcomeStore } from '../ports.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { toErrorDetails } from '../validation.js';
@@ -28,6 +29,8 @@ export const outcomeRecord = z
   )
   .refine((o) => o.pseudonym === undefined || isPseudonym(o.pseudonym), 'Not a pseudonym');
 export const outcomeBatch = z.object({ outcomes: z.array(z.unknown()).min(1).max(1000) }).strict();
+/** An outcome's schema, after the checks every input gets (reserved keys, exact numbers, well-formed text). */
+const safeOutcome = safeInput(outcomeRecord);
 
 export interface Actor {
   principalId: string;
@@ -44,7 +47,7 @@ export async function recordOutcomes(
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   const valid: { index: number; outcome: AuditOutcome }[] = [];
-  const parsedItems = items.map((item) => outcomeRecord.safeParse(item));
+  const parsedItems = items.map((item) => safeOutcome.safeParse(item));
   // Resolve only: an outcome about an id never ingested (or erased) names no subject.
   const subjects = await resolveSubjects(
     [...new Set(parsedItems.flatMap((p) => (p.success && p.data.externalId ? [p.data.externalId] : [])))],

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type ClaimOutcome,
   type DeliveryLog,
   emptyCounts,
   type FeedbackCounters,
@@ -90,21 +91,47 @@ export class DynamoDeliveryLog implements DeliveryLog {
     private readonly tableName: string,
   ) {}
 
-  async claim(deliveryKey: string, expiresAt: number): Promise<boolean> {
+  async claim(deliveryKey: string, nowSeconds: number, inProgressSeconds: number): Promise<ClaimOutcome> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { deliveryKey, expiresAt },
+          Item: { deliveryKey, status: 'in-progress', expiresAt: nowSeconds + inProgressSeconds },
           // DynamoDB Local (and AWS, up to 48 h late) keeps expired items: an expired claim is reusable.
           ConditionExpression: 'attribute_not_exists(deliveryKey) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return 'claimed';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Items from before claims had a status were written once processed.
+      return error.Item?.status?.S === 'in-progress' ? 'in-progress' : 'completed';
+    }
+  }
+
+  async complete(deliveryKey: string, expiresAt: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { deliveryKey, status: 'completed', expiresAt } }),
+    );
+  }
+
+  async release(deliveryKey: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { deliveryKey },
+          // Expired, not deleted: the function may not delete, and an expired claim is claimable.
+          UpdateExpression: 'SET expiresAt = :zero, #status = :released',
+          ConditionExpression: '#status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':zero': 0, ':released': 'released', ':inProgress': 'in-progress' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }

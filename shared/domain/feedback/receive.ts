@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors.js';
+import { ConflictError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import { sealJson } from '../crypto/envelope.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
@@ -45,6 +45,8 @@ export type ReceiveOutcome =
 
 /** Webhook ids are kept longer than Standard Webhooks senders retry (about 3 days). */
 const dedupeSeconds = 4 * 86_400;
+/** How long a claim holds while its delivery is processed: well past the function's timeout. */
+const inProgressSeconds = 60;
 /** Feedback is kept two years, then expires (storage limitation). */
 const retentionSeconds = 730 * 86_400;
 
@@ -106,19 +108,28 @@ export async function receiveDelivery(
   }
   const delivery = mapDelivery(config, payload, verified.id);
   refuseUnsafe(delivery);
-  if (
-    !(await deps.deliveries.claim(
-      `${provider}#${verified.id}`,
-      Math.floor(request.now.getTime() / 1000) + dedupeSeconds,
-    ))
-  ) {
-    return { status: 'duplicate', deliveryId: verified.id };
+  const key = `${provider}#${verified.id}`;
+  const nowSeconds = Math.floor(request.now.getTime() / 1000);
+  const claim = await deps.deliveries.claim(key, nowSeconds, inProgressSeconds);
+  if (claim === 'completed') return { status: 'duplicate', deliveryId: verified.id };
+  if (claim === 'in-progress') {
+    throw new ConflictError('DELIVERY_IN_PROGRESS', 'This delivery is being processed; try again shortly');
   }
-  if (delivery.kind === 'ignored')
-    return { status: 'ignored', deliveryId: verified.id, event: delivery.event };
-  return delivery.kind === 'response'
-    ? linkResponse(delivery, provider, request, deps)
-    : countSurveyed(delivery, deps, verified.id);
+  let outcome: ReceiveOutcome;
+  try {
+    outcome =
+      delivery.kind === 'ignored'
+        ? { status: 'ignored', deliveryId: verified.id, event: delivery.event }
+        : delivery.kind === 'response'
+          ? await linkResponse(delivery, provider, request, deps)
+          : await countSurveyed(delivery, deps, verified.id);
+  } catch (error) {
+    // Nothing is marked done: the sender's retry runs again (each effect tolerates running twice).
+    await deps.deliveries.release(key).catch(() => undefined);
+    throw error;
+  }
+  await deps.deliveries.complete(key, nowSeconds + dedupeSeconds);
+  return outcome;
 }
 
 async function resolve(deps: ReceiveDeps, respondent: { kind: 'externalId' | 'email'; value: string }) {
@@ -203,11 +214,13 @@ async function linkResponse(
     ...(selfReported(response.answers).length > 0 ? { answers: selfReported(response.answers) } : {}),
     expiresAt: Math.floor(request.now.getTime() / 1000) + retentionSeconds,
   };
+  // Counters last: a retry after a failure repeats the put (same key) and the queue send (harmless),
+  // never an increment that already happened.
   await deps.feedback.put(item);
-  await deps.counters.add(period, segment, delta);
   await deps.queue.enqueue([
     { pseudonym: customer.pseudonym, cause: 'feedback', requestId: request.requestId },
   ]);
+  await deps.counters.add(period, segment, delta);
   return { status: 'linked', deliveryId: response.deliveryId, linked: true, segment };
 }
 

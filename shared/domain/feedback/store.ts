@@ -44,8 +44,20 @@ export interface FeedbackCounters {
 }
 
 /** Records each webhook id once for the sender's retry window; false if it was seen before. */
+/** `claimed`: yours to process. `completed`: processed before (a replay). `in-progress`: being processed now. */
+export type ClaimOutcome = 'claimed' | 'completed' | 'in-progress';
+
+/**
+ * Webhook ids seen, in the Powertools idempotency model: a delivery is claimed while it is processed (the
+ * claim expires, so a crash does not hold it forever), marked completed only once its effects are stored,
+ * and released when processing fails, so the sender's retry is processed instead of answered `duplicate`.
+ */
 export interface DeliveryLog {
-  claim(deliveryKey: string, expiresAt: number): Promise<boolean>;
+  claim(deliveryKey: string, nowSeconds: number, inProgressSeconds: number): Promise<ClaimOutcome>;
+  /** Keeps the key as processed until `expiresAt` (epoch seconds): replays until then are duplicates. */
+  complete(deliveryKey: string, expiresAt: number): Promise<void>;
+  /** Gives an in-progress claim up (processing failed); a completed one is left alone. */
+  release(deliveryKey: string): Promise<void>;
 }
 
 export const emptyCounts = (): ResponseCounts => ({

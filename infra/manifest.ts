@@ -291,7 +291,6 @@ export const functions = {
       assignments: 'read',
       subjectKeys: 'read',
       keyring: 'read',
-      audit: 'readwrite',
       subjectIndex: 'read',
     },
     queues: { segmentation: 'send' },

@@ -2,7 +2,8 @@
  * POST /v1/webhooks/surveys/{provider}: survey deliveries from Zigpoll, Formbricks or any tool,
  * authenticated by their Standard Webhooks signature (not by API keys: senders cannot hold them;
  * API Gateway has no authoriser on this route). Missing, invalid or stale signatures get 401 and
- * are audited without their payload; a replayed webhook id gets 200 and changes nothing.
+ * are counted (a metric and a sampled log line, never the audit trail); a replayed webhook id gets 200
+ * and changes nothing.
  */
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
@@ -13,6 +14,7 @@ import { httpFunction } from '../../shared/http/http-function.js';
 import { rawBody } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { RejectionCounter } from '../../shared/observability/rejections.js';
 
 const spec = functions.surveyWebhook;
 const settings = requireSettings(settingsOf(spec));
@@ -28,7 +30,7 @@ const deps = {
   assignments: adapters.assignments(settings),
   keys,
   queue: adapters.segmentationQueue(settings),
-  audit: adapters.audit(settings),
+  rejections: new RejectionCounter(logger),
   subjects: adapters.subjects(settings),
 };
 

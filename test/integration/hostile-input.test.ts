@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { api, deliverSigned, eventually, lawfulBasis, runId } from '../helpers/local.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { api, deliverSigned, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
 
 /**
  * Keys named like members of every object, numbers beyond exact range and ill-formed Unicode, through the
@@ -95,5 +96,33 @@ describe('hostile input through the pipeline', () => {
     // The refused delivery claimed nothing: the sender's corrected retry is processed, not a duplicate.
     expect(corrected.status).toBe(200);
     expect(corrected.body.status).not.toBe('duplicate');
+  });
+
+  it('lets no unauthenticated request write the audit trail', async () => {
+    const unsigned = () =>
+      fetch(`${inject('runtime').apiUrl}/v1/webhooks/surveys/riskloop`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': `msg_${runId()}`,
+          'webhook-timestamp': '1',
+        },
+        body: '{}',
+      }).then((r) => r.status);
+
+    const statuses = await Promise.all(Array.from({ length: 20 }, unsigned));
+
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const doc = localDynamo();
+    const records = await doc.send(
+      new QueryCommand({
+        TableName: env().TABLE_AUDIT,
+        KeyConditionExpression: '#stream = :s AND begins_with(eventId, :p)',
+        ExpressionAttributeNames: { '#stream': 'stream' },
+        ExpressionAttributeValues: { ':s': 'system', ':p': 'webhook.rejected#' },
+      }),
+    );
+    doc.destroy();
+    expect(records.Items ?? []).toEqual([]);
   });
 });

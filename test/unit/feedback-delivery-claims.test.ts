@@ -61,7 +61,7 @@ function deps(): ReceiveDeps {
         if (failQueue) throw new Error('SQS unavailable');
       },
     },
-    audit: { append: async () => {} },
+    rejections: { rejected: () => {} },
     subjects,
   };
 }
@@ -122,5 +122,22 @@ describe('webhook delivery claims', () => {
       status: 409,
       code: 'DELIVERY_IN_PROGRESS',
     });
+  });
+});
+
+describe('deliveries refused for their signature', () => {
+  it('are counted, not audited, and claim nothing', async () => {
+    const counted: string[] = [];
+    const forged = { ...signed('msg_4'), rawBody: '{"type":"survey.response","tampered":true}' };
+
+    await expect(
+      receiveDelivery('riskloop', forged, {
+        ...deps(),
+        rejections: { rejected: (provider, reason) => void counted.push(`${provider}:${reason}`) },
+      }),
+    ).rejects.toMatchObject({ status: 401 });
+
+    expect(counted).toEqual(['riskloop:SIGNATURE_INVALID']);
+    expect(deliveries.items.size).toBe(0);
   });
 });

@@ -1,10 +1,9 @@
 import { ConflictError, ValidationError } from '../../errors.js';
-import { auditEvent } from '../audit.js';
 import { sealJson } from '../crypto/envelope.js';
 import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { inputViolations, isReservedKey } from '../input-safety.js';
 import { checkLawfulBasis } from '../lawful-basis.js';
-import type { AssignmentStore, AuditLog, KeyService, ProfileStore, SegmentationQueue } from '../ports.js';
+import type { AssignmentStore, KeyService, ProfileStore, SegmentationQueue } from '../ports.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { formatPath } from '../validation.js';
 import { classify, periodKey } from './nps.js';
@@ -27,7 +26,12 @@ export interface ReceiveDeps {
   assignments: Pick<AssignmentStore, 'get'>;
   keys: Pick<KeyService, 'pseudonymiser' | 'subjectKeys'>;
   queue: SegmentationQueue;
-  audit: AuditLog;
+  /**
+   * Counts deliveries refused for their signature. Unauthenticated traffic must not write the audit
+   * trail (anyone on the internet could grow it): it is counted and logged, sampled, and rate-limited
+   * per IP by the WAF.
+   */
+  rejections: { rejected(provider: string, reasonCode: string, bytes: number): void };
   subjects: SubjectDirectory;
 }
 
@@ -54,11 +58,11 @@ export const feedbackCommentContext = (pseudonym: string, responseKey: string) =
   `riskloop:feedback:${pseudonym}:${responseKey}:comment`;
 
 /**
- * One signed survey delivery: verified over the raw body (a failure is audited without the
- * payload and answered 401), mapped by the provider's configuration (422 naming the path that
- * failed), de-duplicated on its webhook id, linked to the customer by pseudonym when the lawful
- * basis for `feedback` allows (otherwise only counted), stored with the comment sealed under the
- * customer's key and only derived themes in clear, counted per segment, and the customer queued
+ * One signed survey delivery: verified over the raw body (a failure is counted, never audited, and
+ * answered 401), mapped by the provider's configuration (422 naming the path that failed), claimed on
+ * its webhook id while processed (released on failure), linked to the customer by pseudonym when the
+ * lawful basis for `feedback` allows (otherwise only counted), stored with the comment sealed under
+ * the customer's key and only derived themes in clear, counted per segment, and the customer queued
  * for re-segmentation, since feedback is a risk input.
  */
 export async function receiveDelivery(
@@ -85,18 +89,7 @@ export async function receiveDelivery(
     }
   } catch (error) {
     if (error instanceof WebhookVerificationError) {
-      await deps.audit.append([
-        auditEvent({
-          eventId: `webhook.rejected#${request.requestId}`,
-          subject: null,
-          actor: { type: 'system', id: `webhook:${provider}` },
-          action: 'webhook.rejected',
-          reasonCodes: [error.code],
-          requestId: request.requestId,
-          at: request.now,
-          details: { provider, bytes: Buffer.byteLength(request.rawBody) },
-        }),
-      ]);
+      deps.rejections.rejected(provider, error.code, Buffer.byteLength(request.rawBody));
     }
     throw error;
   }

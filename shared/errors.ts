@@ -89,3 +89,11 @@ export class NotInitialisedError extends AppError {
     this.name = 'NotInitialisedError';
   }
 }
+
+/** The customer was erased: nothing new may be recorded about them (GDPR Art. 17). */
+export class SubjectErasedError extends AppError {
+  constructor() {
+    super(410, 'SUBJECT_ERASED', 'This customer was erased: nothing new may be recorded about them');
+    this.name = 'SubjectErasedError';
+  }
+}

@@ -23,6 +23,7 @@ const deps = {
   // Segment names are stable across model versions (the default model's ladder); a pin to a
   // segment a later model drops is still shown, and the officer can lift it.
   segments: loadDefaultModel().segments.map((s) => s.name),
+  erasures: adapters.erasureLedger(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

@@ -31,6 +31,7 @@ const spec = functions.scoringApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('scoringApi');
 const keys = adapters.keys(settings);
+const erasures = adapters.erasureLedger(settings);
 const outcomes = adapters.outcomes(settings);
 const subjects = adapters.subjects(settings);
 const models = adapters.scoringModels(settings);
@@ -57,7 +58,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       );
     const results = await recordOutcomes(
       batch.data.outcomes,
-      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects },
+      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects, erasures },
       actorOf(event, caller),
     );
     const outcome = summarise(results);

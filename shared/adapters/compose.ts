@@ -6,6 +6,7 @@ import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
 import { DynamoAuditTrail } from './dynamo-audit-trail.js';
 import { DynamoCaseStore, DynamoKycReviewLog } from './dynamo-case-store.js';
+import { DynamoErasureLedger } from './dynamo-erasure-ledger.js';
 import { DynamoEventOutbox } from './dynamo-event-outbox.js';
 import { DynamoDeliveryLog, DynamoFeedbackCounters, DynamoFeedbackStore } from './dynamo-feedback.js';
 import { DynamoInsightsReader } from './dynamo-insights.js';
@@ -133,6 +134,9 @@ export const audit = (s: Settings) => {
   need(s, 'TABLE_AUDIT');
   return new DynamoAuditLog(dynamoClient(), auditChain(s) as AuditChainWriter);
 };
+
+/** Which subjects were erased, from their erasure records (functions with the audit table). */
+export const erasureLedger = (s: Settings) => new DynamoErasureLedger(dynamoClient(), need(s, 'TABLE_AUDIT'));
 
 export const auditTrail = (s: Settings) => new DynamoAuditTrail(dynamoClient(), need(s, 'TABLE_AUDIT'));
 

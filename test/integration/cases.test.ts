@@ -177,5 +177,22 @@ describe('KYC review scheduler and compliance cases', () => {
     expect(erased.body.removed).toMatchObject({ cases: 2, kycReview: 1 });
     const left = await api('compliance', 'GET', '/v1/cases?status=closed&kind=kyc_review');
     expect(left.body.cases.filter((c: { subject: string }) => c.subject === pseudonym)).toEqual([]);
+    // Erased means erased: nothing new may be recorded about the customer.
+    const reopened = await api('compliance', 'POST', '/v1/cases', {
+      kind: 'compliance_review',
+      subject: pseudonym,
+      reasonCode: 'AFTER_ERASURE',
+    });
+    expect([reopened.status, reopened.body.error?.code]).toEqual([410, 'SUBJECT_ERASED']);
+    const pinned = await api('compliance', 'PUT', `/v1/customers/${pseudonym}/pin`, {
+      segment: 'high',
+      reason: 'pinned after the erasure, which must be refused',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect([pinned.status, pinned.body.error?.code]).toEqual([410, 'SUBJECT_ERASED']);
+    const outcome = await api('compliance', 'POST', '/v1/audit-outcomes', {
+      outcomes: [{ pseudonym, outcome: 'issue', date: '2026-01-15', source: 'after-erasure' }],
+    });
+    expect(outcome.body.results[0]).toMatchObject({ status: 'rejected', code: 'SUBJECT_ERASED' });
   });
 });

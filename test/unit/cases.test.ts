@@ -38,6 +38,20 @@ function memoryCases() {
 }
 
 describe('compliance cases', () => {
+  it('refuses a case about an erased customer with SUBJECT_ERASED, and opens nothing', async () => {
+    const { store, items } = memoryCases();
+    const erasures = { isErased: async (p: string) => p === subject };
+
+    await expect(
+      openCase(
+        { kind: 'compliance_review', subject, reasonCode: 'LATE' },
+        { cases: store, erasures },
+        officer,
+      ),
+    ).rejects.toMatchObject({ status: 410, code: 'SUBJECT_ERASED' });
+    expect(items.size).toBe(0);
+  });
+
   it('moves open → in_review → closed only, and closing records the outcome and the review', async () => {
     const { store, effects } = memoryCases();
     const { case: c } = await openCase(

@@ -6,6 +6,7 @@ import { surveyAfterCase } from '../events/builders.js';
 import type { WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
 import type { AuditEvent, AuditOutcome } from '../ports.js';
+import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
 import { toErrorDetails } from '../validation.js';
 
 /**
@@ -143,6 +144,8 @@ export interface CaseActor {
 
 export interface CaseDeps {
   cases: CaseStore;
+  /** Refuses cases about erased customers (SUBJECT_ERASED); the API always passes it. */
+  erasures?: ErasureLedger;
   /** Whether the subject's lawful basis allows asking for feedback now (no survey without it). */
   feedbackAllowed?: (subject: string) => Promise<boolean>;
 }
@@ -185,10 +188,11 @@ const caseAudit = (
 /** Opens a case (idempotent: the same kind, subject and cause is the same case). */
 export async function openCase(
   input: unknown,
-  deps: Pick<CaseDeps, 'cases'>,
+  deps: Pick<CaseDeps, 'cases' | 'erasures'>,
   actor: CaseActor | { system: string; requestId: string; now: Date },
 ): Promise<{ created: boolean; case: ComplianceCase }> {
   const req = parse(openCaseRequest, input, 'case');
+  await refuseErased(deps.erasures, req.subject);
   const at = actor.now.toISOString();
   const c: ComplianceCase = {
     caseId: caseIdOf(req.kind, req.subject, req.triggerEventId ?? req.dueAt ?? at),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, SubjectErasedError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { Actor, AssignmentStore, AuditLog, KeyService, ProfileStore } from '../ports.js';
 import type { ModelSegment } from '../risk-model/model.js';
@@ -167,7 +167,7 @@ export async function eraseSubject(
   const removed = { ...shredded, directoryEntry: subject.lookup === undefined ? 0 : 1 };
   await deps.audit.append([
     auditEvent({
-      eventId: `subject.erased#${subject.pseudonym}`,
+      eventId: erasureEventId(subject.pseudonym),
       subject: subject.pseudonym,
       actor,
       action: 'subject.erased',
@@ -199,4 +199,20 @@ async function holdsOf(
     if (hold) holds.set(p, hold);
   }
   return holds;
+}
+
+/** The id of a subject's erasure record in the audit trail (stream = the pseudonym): one per subject. */
+export const erasureEventId = (pseudonym: string) => `subject.erased#${pseudonym}`;
+
+/**
+ * Whether a pseudonym was erased, read from its erasure record in the audit trail, which outlives the
+ * erasure: new cases, outcomes and pins about an erased customer are refused with it.
+ */
+export interface ErasureLedger {
+  isErased(pseudonym: string): Promise<boolean>;
+}
+
+/** Throws SUBJECT_ERASED (410) when `pseudonym` was erased. */
+export async function refuseErased(ledger: ErasureLedger | undefined, pseudonym: string): Promise<void> {
+  if (ledger && (await ledger.isErased(pseudonym))) throw new SubjectErasedError();
 }

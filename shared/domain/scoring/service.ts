@@ -6,6 +6,7 @@ import { isPseudonym } from '../crypto/pseudonymiser.js';
 import type { ItemResult } from '../ingestion/results.js';
 import { safeInput } from '../input-safety.js';
 import type { Assignment, AssignmentStore, AuditOutcome, OutcomeStore } from '../ports.js';
+import type { ErasureLedger } from '../privacy/erasure.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { toErrorDetails } from '../validation.js';
 import { buildFeatureSpecs, type FeatureSource, featureNames, vectorise } from './features.js';
@@ -42,7 +43,13 @@ export interface Actor {
 /** Records audit outcomes (the labels of predictive scoring); identifiers become pseudonyms first. */
 export async function recordOutcomes(
   items: readonly unknown[],
-  deps: { outcomes: Pick<OutcomeStore, 'putMany'>; pseudonymiser: Pseudonymiser; subjects: SubjectDirectory },
+  deps: {
+    outcomes: Pick<OutcomeStore, 'putMany'>;
+    pseudonymiser: Pseudonymiser;
+    subjects: SubjectDirectory;
+    /** Outcomes about erased customers (named by pseudonym) are refused with SUBJECT_ERASED. */
+    erasures?: ErasureLedger;
+  },
   actor: Actor,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
@@ -55,7 +62,24 @@ export async function recordOutcomes(
     deps.subjects,
     { create: false, now: actor.now },
   );
+  // An erased customer has no directory entry, so only outcomes naming a pseudonym need the ledger.
+  const named = [
+    ...new Set(parsedItems.flatMap((p) => (p.success && p.data.pseudonym ? [p.data.pseudonym] : []))),
+  ];
+  const ledger = deps.erasures;
+  const erased = new Set(
+    ledger ? (await Promise.all(named.map(async (p) => ((await ledger.isErased(p)) ? [p] : [])))).flat() : [],
+  );
   parsedItems.forEach((parsed, index) => {
+    if (parsed.success && parsed.data.pseudonym && erased.has(parsed.data.pseudonym)) {
+      results.push({
+        index,
+        status: 'rejected',
+        code: 'SUBJECT_ERASED',
+        message: 'This customer was erased: nothing new may be recorded about them',
+      });
+      return;
+    }
     if (!parsed.success) {
       results.push({
         index,

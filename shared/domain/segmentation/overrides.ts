@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AssignmentStore, Override, OverrideStore, SegmentationQueue } from '../ports.js';
+import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
 import { toErrorDetails } from '../validation.js';
 
 export const pinRequest = z
@@ -21,6 +22,8 @@ export interface OverrideDeps {
   queue: SegmentationQueue;
   /** Segment names of the published model, least to most severe. */
   segments: readonly string[];
+  /** Refuses pins on erased customers with SUBJECT_ERASED rather than a bare 404. */
+  erasures?: ErasureLedger;
 }
 
 export interface OverrideActor {
@@ -58,7 +61,10 @@ export async function pinSegment(
   }
   if (details.length > 0) throw new ValidationError('Invalid pin', details);
   const current = await deps.assignments.get(pseudonym);
-  if (!current) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
+  if (!current) {
+    await refuseErased(deps.erasures, pseudonym);
+    throw new NotFoundError('No segment assigned to this pseudonym (yet)');
+  }
 
   const override: Override = {
     pseudonym,

@@ -54,6 +54,7 @@ const errorResponses: Record<number, string> = {
   403: 'The role may not call this route',
   404: 'Not found',
   409: 'Conflict',
+  410: 'Gone: the customer was erased',
   413: 'Request body above the route limit',
   415: 'Content-Type must be application/json',
   422: 'Unprocessable',

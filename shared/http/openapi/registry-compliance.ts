@@ -17,6 +17,7 @@ import {
   caseId,
   conflict,
   emptyBody,
+  erased,
   invalid,
   modelVersionParams,
   notFound,
@@ -61,6 +62,7 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
       201: { description: 'Opened', schema: caseSchema },
       200: { description: 'Already open for this cause', schema: caseSchema },
       400: invalid,
+      410: erased,
     },
   },
   'GET /v1/cases/{caseId}': {
@@ -90,6 +92,7 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
       200: { description: 'The pin', schema: pinSchema },
       400: invalid,
       404: notFound('customer'),
+      410: erased,
     },
   },
   'DELETE /v1/customers/{pseudonym}/pin': {

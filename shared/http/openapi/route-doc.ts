@@ -79,3 +79,5 @@ export const months = z
 export const notFound = (what: string): ResponseDoc => ({ description: `No such ${what}` });
 export const invalid: ResponseDoc = { description: 'Invalid input: details name each field' };
 export const conflict = (why: string): ResponseDoc => ({ description: why });
+/** 410: the customer was erased; nothing new may be recorded about them. */
+export const erased: ResponseDoc = { description: 'SUBJECT_ERASED: the customer was erased' };

@@ -227,7 +227,7 @@ describe('ingestCustomers', () => {
     expect(results[2]).toMatchObject({ status: 'accepted' });
   });
 
-  it('rejects a record without a permitted lawful basis and audits it without personal data', async () => {
+  it('rejects a record without a permitted lawful basis, audits it without personal data, and creates no subject', async () => {
     // Prepare
     const record = customer('C-secret-77', {
       lawfulBasis: {
@@ -244,15 +244,18 @@ describe('ingestCustomers', () => {
     const results = await ingest([record, customer('C-1')]);
 
     // Assess
-    expect(byIndex(results)[0]).toMatchObject({
+    expect(byIndex(results)[0]).toEqual({
+      index: 0,
       status: 'rejected',
       code: 'LAWFUL_BASIS_NOT_PERMITTED',
-      pseudonym: pseudonymOf('C-secret-77'),
+      message: expect.any(String),
     });
+    // Never accepted, so never in the directory: no lookup can find it.
+    expect(subjects.existing(pseudonymiser, 'C-secret-77')).toBeUndefined();
     expect(audit.events).toHaveLength(1);
     expect(audit.events[0]).toMatchObject({
       action: 'ingest.rejected',
-      subject: pseudonymOf('C-secret-77'),
+      subject: null,
       reasonCodes: ['LAWFUL_BASIS_NOT_PERMITTED'],
       actor: { type: 'principal', id: 'principal-1', role: 'ingest' },
       requestId: 'req-1',
@@ -262,8 +265,17 @@ describe('ingestCustomers', () => {
     expect(serialized).not.toContain('c-secret-77@example.com');
     expect(serialized).not.toContain('C-secret-77');
     expect(serialized).not.toContain('+442071234567');
-    expect(profiles.items.has(pseudonymOf('C-secret-77'))).toBe(false);
+    expect(profiles.items.size).toBe(1);
     expect(queue.jobs.map((j) => j.pseudonym)).toEqual([pseudonymOf('C-1')]);
+  });
+
+  it('audits a known customer re-sent without a lawful basis under its pseudonym', async () => {
+    await ingest([customer('C-5')]);
+
+    const results = await ingest([customer('C-5', { lawfulBasis: {} })]);
+
+    expect(byIndex(results)[0]).toMatchObject({ status: 'rejected', pseudonym: pseudonymOf('C-5') });
+    expect(audit.events.at(-1)?.subject).toBe(pseudonymOf('C-5'));
   });
 
   it('gives a re-sent rejection the same audit event id, so the audit store can ignore the retry', async () => {

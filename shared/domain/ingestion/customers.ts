@@ -55,9 +55,16 @@ export async function ingestCustomers(
   const seen = new Set<string>();
 
   const parsed = items.map((item) => ({ item, result: recordSchema.safeParse(item) }));
-  // Valid records get a subject (so a lawful-basis rejection is audited under its pseudonym);
-  // invalid ones are only looked up, so a typo never creates a directory entry.
-  const valid = new Set(parsed.flatMap((p) => (p.result.success ? [p.result.data.externalId] : [])));
+  // Only records that will be accepted get a subject: a typo or a missing lawful basis never creates a
+  // directory entry (a lookup would otherwise find a customer that was never accepted). The others are
+  // only looked up, so a known customer's rejection is still audited under its pseudonym.
+  const valid = new Set(
+    parsed.flatMap((p) =>
+      p.result.success && checkLawfulBasis(p.result.data.lawfulBasis, 'risk_assessment', ctx.now).ok
+        ? [p.result.data.externalId]
+        : [],
+    ),
+  );
   const subjects = await resolveSubjects(
     [...new Set([...parsed.flatMap((p) => usableId(p.item) ?? []), ...valid])],
     pseudonymiser,
@@ -82,15 +89,15 @@ export async function ingestCustomers(
     }
     const record = parsedRecord.data;
     const subject = subjects.get(record.externalId);
-    if (!subject) throw new Error('Subject missing from the directory after creation');
-    const id = subject.pseudonym;
     const digest = pseudonymiser.digest('content', canonicalJson(record));
     const basis = checkLawfulBasis(record.lawfulBasis, 'risk_assessment', ctx.now);
     if (!basis.ok) {
-      results.push(reject(index, id, basis.code, basis.message));
-      rejections.push(rejectionAudit(id, digest, basis.code, ctx));
+      results.push(reject(index, subject?.pseudonym, basis.code, basis.message));
+      rejections.push(rejectionAudit(subject?.pseudonym ?? null, digest, basis.code, ctx));
       return;
     }
+    if (!subject) throw new Error('Subject missing from the directory after creation');
+    const id = subject.pseudonym;
     if (seen.has(id)) {
       results.push(
         reject(index, id, 'DUPLICATE_IN_BATCH', 'The same externalId appears earlier in this batch'),
@@ -212,7 +219,12 @@ function reject(
   };
 }
 
-function rejectionAudit(pseudonym: string, digest: string, code: string, ctx: RequestContext): AuditEvent {
+function rejectionAudit(
+  pseudonym: string | null,
+  digest: string,
+  code: string,
+  ctx: RequestContext,
+): AuditEvent {
   return auditEvent({
     eventId: `ingest.rejected#${digest}`,
     subject: pseudonym,

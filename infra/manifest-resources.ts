@@ -146,6 +146,13 @@ export const tables = {
     description:
       'Monthly segment distribution: customers per segment and per reason code, overwritten daily. Counts only, no pseudonyms.',
   },
+  ingestIntents: {
+    partitionKey: 'intentId',
+    // Removed by the request itself, or by the reconciler after a crash; the TTL is only a backstop.
+    ttlAttribute: 'expiresAt',
+    description:
+      'Ingestion requests in flight: the directory lookups (customers) or pseudonyms (transactions) a request writes, from before its first write until its queue send. What a crash leaves here, the reconciler repairs. No identifier in clear.',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {

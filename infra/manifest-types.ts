@@ -31,7 +31,8 @@ export type TableName =
   | 'erasureRequests'
   | 'cases'
   | 'kycReviews'
-  | 'segmentSnapshots';
+  | 'segmentSnapshots'
+  | 'ingestIntents';
 export type QueueName = 'segmentation' | 'resegmentationShards';
 export type EventBusName = 'compliance';
 /** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */

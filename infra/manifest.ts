@@ -56,9 +56,11 @@ export const functions = {
       audit: 'readwrite',
       idempotency: 'readwrite',
       subjectIndex: 'readwrite',
+      ingestIntents: 'readwrite',
     },
     // Powertools deletes the in-progress idempotency record when a request fails, so a retry runs.
-    deletes: ['idempotency'],
+    // The request's own intent, once its queue send is done (a crash leaves it to the reconciler).
+    deletes: ['idempotency', 'ingestIntents'],
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
     reservedConcurrency: 50,
@@ -86,8 +88,9 @@ export const functions = {
       keyring: 'read',
       idempotency: 'readwrite',
       subjectIndex: 'read',
+      ingestIntents: 'readwrite',
     },
-    deletes: ['idempotency'],
+    deletes: ['idempotency', 'ingestIntents'],
     queues: { segmentation: 'send' },
     keys: { pseudonymisation: 'decrypt' },
     reservedConcurrency: 50,
@@ -116,7 +119,14 @@ export const functions = {
       ],
     },
     // The MAC secret only (no data keys, no subject keys): this function can still decrypt no personal data.
-    tables: { assignments: 'read', riskModels: 'read', subjectIndex: 'read', keyring: 'read' },
+    // Profiles only to see whether a customer was accepted (a crash may leave a directory entry alone).
+    tables: {
+      assignments: 'read',
+      riskModels: 'read',
+      subjectIndex: 'read',
+      keyring: 'read',
+      profiles: 'read',
+    },
     keys: { pseudonymisation: 'decrypt' },
   },
   riskModelsApi: {
@@ -348,6 +358,29 @@ export const functions = {
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily feedback blind-spot check' },
     tables: { feedbackAggregates: 'read', riskModels: 'read' },
     events: { compliance: 'publish' },
+  },
+  reconciler: {
+    entry: 'functions/reconciler/handler.ts',
+    description:
+      'Repairs what a crashed ingestion left: re-queues accepted customers never queued, removes keys and directory entries of customers never accepted.',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(10 minutes)',
+      description: 'Ingestion repair after crashes',
+    },
+    // Reads the intents left behind (a handful), never the population.
+    tables: {
+      ingestIntents: 'readwrite',
+      subjectIndex: 'readwrite',
+      subjectKeys: 'readwrite',
+      profiles: 'read',
+      audit: 'readwrite',
+    },
+    // Orphans of records never accepted (no profile): their key and directory entry, and the intent.
+    deletes: ['ingestIntents', 'subjectIndex', 'subjectKeys'],
+    queues: { segmentation: 'send' },
   },
   ...privacyFunctions,
   ...insightsFunctions,

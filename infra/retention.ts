@@ -186,4 +186,13 @@ export const retention: Record<TableName, TableRetention> = {
     legalBasis: 'not personal data',
     deletion: 'none',
   },
+  ingestIntents: {
+    what: 'directory lookups (keyed MACs) or pseudonyms of the customers an ingestion request is writing',
+    keptFor:
+      'seconds (until the request queued its customers); after a crash, until the next reconciliation (10 minutes)',
+    why: 'a request that dies between its writes leaves a record of what to repair, so nothing is half-written for good',
+    legalBasis: 'Art. 6(1)(c) GDPR: the AML risk assessment the ingestion serves',
+    deletion:
+      'by the request once its queue send is done, else by the reconciler; DynamoDB TTL (`expiresAt`, 7 days) as a backstop',
+  },
 };

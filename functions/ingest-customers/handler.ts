@@ -24,6 +24,7 @@ const deps = {
   queue: adapters.segmentationQueue(settings),
   audit: adapters.audit(settings),
   subjects: adapters.subjects(settings),
+  intents: adapters.ingestIntents(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

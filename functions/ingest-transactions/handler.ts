@@ -24,6 +24,7 @@ const deps = {
   transactions: adapters.transactions(settings),
   queue: adapters.segmentationQueue(settings),
   subjects: adapters.subjects(settings),
+  intents: adapters.ingestIntents(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

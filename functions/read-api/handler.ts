@@ -26,6 +26,7 @@ const activeModel = publishedModelProvider(adapters.riskModels(settings), {
 });
 const keys = adapters.keys(settings);
 const subjects = adapters.subjects(settings);
+const profiles = adapters.profiles(settings);
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /v1/customers/{pseudonym}/segment': async (event) => {
@@ -56,8 +57,10 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       now: new Date(),
     });
     const subject = resolved.get(externalId);
-    // Same answer for "never ingested" and "erased": the directory entry is gone either way.
-    if (!subject) throw new NotFoundError('No customer with this external id');
+    // Same answer for "never ingested", "erased" and a crash's half-written customer (a directory entry
+    // without a profile, until the reconciler removes it): only an accepted customer is found.
+    const accepted = subject && (await profiles.getMany([subject.pseudonym])).has(subject.pseudonym);
+    if (!subject || !accepted) throw new NotFoundError('No customer with this external id');
     return jsonResponse(200, { pseudonym: subject.pseudonym });
   },
   'GET /v1/segments': async () => {

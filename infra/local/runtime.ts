@@ -104,6 +104,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await lambdas.loadAll();
     // As on AWS, the deployment initialises the keyring before any request can reach a function.
     await initialiseLocally(lambdas, stage);
+    // Every request of an earlier run is dead now: repair whatever a crash (or kill -9) left half-written.
+    await lambdas.invoke('reconciler', { olderThanSeconds: 0 });
     const gateway = await startGateway({
       host,
       port: options.port ?? 3000,

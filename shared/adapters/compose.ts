@@ -9,7 +9,9 @@ import { DynamoCaseStore, DynamoKycReviewLog } from './dynamo-case-store.js';
 import { DynamoErasureLedger } from './dynamo-erasure-ledger.js';
 import { DynamoEventOutbox } from './dynamo-event-outbox.js';
 import { DynamoDeliveryLog, DynamoFeedbackCounters, DynamoFeedbackStore } from './dynamo-feedback.js';
+import { DynamoIngestIntents } from './dynamo-ingest-intents.js';
 import { DynamoInsightsReader } from './dynamo-insights.js';
+import { DynamoOrphanRepair } from './dynamo-orphan-repair.js';
 import { DynamoOutcomeStore } from './dynamo-outcome-store.js';
 import { DynamoOverrideStore } from './dynamo-override-store.js';
 import { DynamoPrincipalStore } from './dynamo-principal-store.js';
@@ -177,6 +179,18 @@ export const checkpointSigner = (s: Settings) =>
 
 export const webhookSecrets = (s: Settings, keys: KmsKeyService) =>
   new WebhookSecrets(dynamoClient(), need(s, 'TABLE_KEYRING'), keys);
+
+/** Intents of ingestion requests in flight (manifest table `ingestIntents`). */
+export const ingestIntents = (s: Settings) =>
+  new DynamoIngestIntents(dynamoClient(), need(s, 'TABLE_INGEST_INTENTS'));
+
+/** What the reconciler repairs after a crashed ingestion. */
+export const orphanRepair = (s: Settings) =>
+  new DynamoOrphanRepair(dynamoClient(), {
+    subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
+    subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
+    profiles: need(s, 'TABLE_PROFILES'),
+  });
 
 export const principals = (s: Settings) =>
   new DynamoPrincipalStore(dynamoClient(), need(s, 'TABLE_PRINCIPALS'));

@@ -1,11 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SubjectDirectory } from '../domain/privacy/subject-directory.js';
+import type { NewSubject, SubjectDirectory } from '../domain/privacy/subject-directory.js';
 import { batchGet } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
 
 interface DirectoryItem {
   lookup: string;
   salt: string;
+  /** Absent on entries created before it was kept. */
+  pseudonym?: string;
   createdAt: string;
 }
 
@@ -25,17 +27,14 @@ export class DynamoSubjectDirectory implements SubjectDirectory {
     return new Map(items.map((i) => [i.lookup, i.salt]));
   }
 
-  async create(
-    entries: readonly { lookup: string; salt: string }[],
-    now: Date,
-  ): Promise<Map<string, string>> {
+  async create(entries: readonly NewSubject[], now: Date): Promise<Map<string, string>> {
     const createdAt = now.toISOString();
     const outcomes = await transactUnits(
       this.doc,
       entries.map((e) => [
         {
           TableName: this.tableName,
-          Item: { lookup: e.lookup, salt: e.salt, createdAt } satisfies DirectoryItem,
+          Item: { lookup: e.lookup, salt: e.salt, pseudonym: e.pseudonym, createdAt } satisfies DirectoryItem,
           ConditionExpression: 'attribute_not_exists(#lookup)',
           ExpressionAttributeNames: { '#lookup': 'lookup' },
         },

@@ -194,6 +194,7 @@ export interface AuditEvent {
     | 'case.in-review'
     | 'case.closed'
     | 'keyring.initialised'
+    | 'ingest.repaired'
     | 'principal.created';
   subject: string | null;
   reasonCodes: string[];

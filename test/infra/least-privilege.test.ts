@@ -259,6 +259,8 @@ describe('least privilege from the manifest', () => {
       'dynamo-override-store.ts': 'overrides' as TableName,
       // Powertools idempotency deletes the in-progress record when the request fails.
       'idempotency.ts': 'idempotency' as TableName,
+      // A request removes its own intent once its customers are queued; the reconciler, a crashed one's.
+      'dynamo-ingest-intents.ts': 'ingestIntents' as TableName,
     };
     // Erasure deletes across many tables; only the functions named here may compose its adapter.
     const erasers: Record<string, { factory: string; tables: TableName[]; functions: string[] }> = {
@@ -268,6 +270,12 @@ describe('least privilege from the manifest', () => {
           .concat(['feedback', 'outcomes', 'erasureRequests', 'cases', 'kycReviews'])
           .map((t) => t as TableName),
         functions: ['privacyApi', 'privacyScheduler'],
+      },
+      // The reconciler removes the key and directory entry of a customer a crash left never accepted.
+      'dynamo-orphan-repair.ts': {
+        factory: 'adapters.orphanRepair(',
+        tables: ['subjectIndex', 'subjectKeys'].map((t) => t as TableName),
+        functions: ['reconciler'],
       },
     };
     // Generic writers delete only what their caller hands them (the callers are listed above).
@@ -288,7 +296,11 @@ describe('least privilege from the manifest', () => {
         expect(handlerSource.includes(factory), `${name} composes ${factory}`).toBe(
           allowedFns.includes(name),
         );
-        if (allowedFns.includes(name)) expect([...(spec.deletes ?? [])].sort()).toEqual([...erased].sort());
+        // Exactly what it erases, plus the tables of the reviewed single-table adapters it writes.
+        const reviewed = Object.values(deletingAdapters).filter((t) => spec.tables?.[t] === 'readwrite');
+        if (allowedFns.includes(name)) {
+          expect([...(spec.deletes ?? [])].sort()).toEqual([...new Set([...erased, ...reviewed])].sort());
+        }
       }
     }
     for (const [file, table] of Object.entries(deletingAdapters)) {

@@ -108,6 +108,7 @@ describe('infra manifest', () => {
         'TABLE_SUBJECT_INDEX',
         'TABLE_AUDIT',
         'TABLE_IDEMPOTENCY',
+        'TABLE_INGEST_INTENTS',
         'QUEUE_SEGMENTATION_URL',
         'KEY_PSEUDONYMISATION_ID',
         'KEY_DATA_KEYS_ID',

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openJson } from '../../shared/domain/crypto/envelope.js';
 import { Pseudonymiser } from '../../shared/domain/crypto/pseudonymiser.js';
 import { ingestCustomers, personalDataContext } from '../../shared/domain/ingestion/customers.js';
+import type { IngestIntent, IngestIntents } from '../../shared/domain/ingestion/intents.js';
 import type { ItemResult, RequestContext } from '../../shared/domain/ingestion/results.js';
 import { ingestTransactions } from '../../shared/domain/ingestion/transactions.js';
 import type {
@@ -113,6 +114,20 @@ class FakeTransactions implements TransactionStore {
 // Records
 // ---------------------------------------------------------------------------------------------
 
+/** Intents in memory: the open ones are what a crash would leave for the reconciler. */
+class FakeIntents implements IngestIntents {
+  readonly pending = new Map<string, IngestIntent>();
+  readonly opened: IngestIntent[] = [];
+  async open(intent: IngestIntent): Promise<void> {
+    this.pending.set(intent.intentId, intent);
+    this.opened.push(intent);
+  }
+  async close(intentId: string): Promise<void> {
+    this.pending.delete(intentId);
+  }
+}
+let intents = new FakeIntents();
+
 const now = new Date('2026-06-01T12:00:00Z');
 const ctx: RequestContext = { principalId: 'principal-1', role: 'ingest', requestId: 'req-1', now };
 let subjects = new InMemorySubjectDirectory();
@@ -164,9 +179,10 @@ describe('ingestCustomers', () => {
   let queue: FakeQueue;
   let audit: FakeAudit;
   const ingest = (items: unknown[]) =>
-    ingestCustomers(items, { keys, profiles, queue, audit, subjects }, ctx);
+    ingestCustomers(items, { keys, profiles, queue, audit, subjects, intents }, ctx);
 
   beforeEach(() => {
+    intents = new FakeIntents();
     subjects = new InMemorySubjectDirectory();
     keys = new FakeKeys();
     profiles = new FakeProfiles();
@@ -458,7 +474,7 @@ describe('ingestTransactions', () => {
   let transactions: FakeTransactions;
   let queue: FakeQueue;
   const ingest = (items: unknown[]) =>
-    ingestTransactions(items, { keys, profiles, transactions, queue, subjects }, ctx);
+    ingestTransactions(items, { keys, profiles, transactions, queue, subjects, intents }, ctx);
 
   function knownCustomer(externalId: string): void {
     const pseudonym = pseudonymOf(externalId);
@@ -478,6 +494,7 @@ describe('ingestTransactions', () => {
   }
 
   beforeEach(() => {
+    intents = new FakeIntents();
     subjects = new InMemorySubjectDirectory();
     keys = new FakeKeys();
     profiles = new FakeProfiles();
@@ -616,6 +633,7 @@ describe('hostile records in a batch (keys, numbers, Unicode)', () => {
   let audit: FakeAudit;
 
   beforeEach(() => {
+    intents = new FakeIntents();
     subjects = new InMemorySubjectDirectory();
     keys = new FakeKeys();
     profiles = new FakeProfiles();
@@ -632,7 +650,7 @@ describe('hostile records in a batch (keys, numbers, Unicode)', () => {
         customer('C-\ud800'),
         customer('C-\udc00'),
       ],
-      { keys, profiles, queue, audit, subjects },
+      { keys, profiles, queue, audit, subjects, intents },
       ctx,
     );
 
@@ -654,15 +672,96 @@ describe('hostile records in a batch (keys, numbers, Unicode)', () => {
   });
 
   it('rejects a transaction with ill-formed text and keeps its neighbours', async () => {
-    await ingestCustomers([customer('C-1')], { keys, profiles, queue, audit, subjects }, ctx);
+    await ingestCustomers([customer('C-1')], { keys, profiles, queue, audit, subjects, intents }, ctx);
     const transactions = new FakeTransactions();
 
     const results = await ingestTransactions(
       [transaction('T-1', 'C-1'), transaction('T-\ud800', 'C-1')],
-      { keys, profiles, transactions, queue, subjects },
+      { keys, profiles, transactions, queue, subjects, intents },
       ctx,
     );
 
     expect(byIndex(results).map((r) => r.status)).toEqual(['accepted', 'rejected']);
+  });
+});
+
+describe('intents: what a crash between the writes leaves for the reconciler', () => {
+  let keys: FakeKeys;
+  let profiles: FakeProfiles;
+  let queue: FakeQueue;
+  let audit: FakeAudit;
+
+  beforeEach(() => {
+    intents = new FakeIntents();
+    subjects = new InMemorySubjectDirectory();
+    keys = new FakeKeys();
+    profiles = new FakeProfiles();
+    queue = new FakeQueue();
+    audit = new FakeAudit();
+  });
+
+  it('records the lookups of the customers it may create before writing, and removes them once queued', async () => {
+    await ingestCustomers(
+      [customer('C-1'), customer('C-2', { lawfulBasis: {} }), customer('C-3')],
+      { keys, profiles, queue, audit, subjects, intents },
+      ctx,
+    );
+
+    expect(intents.opened).toEqual([
+      {
+        intentId: 'req-1',
+        kind: 'customers',
+        // Only the records that will be accepted: a rejected one never gets a subject.
+        lookups: [pseudonymiser.subjectLookup('C-1'), pseudonymiser.subjectLookup('C-3')],
+        createdAt: now.toISOString(),
+      },
+    ]);
+    expect(intents.pending.size).toBe(0);
+  });
+
+  it('keeps the intent when the request fails after writing, so the reconciler can finish it', async () => {
+    queue.failure = new Error('SQS unavailable');
+
+    await expect(
+      ingestCustomers([customer('C-1')], { keys, profiles, queue, audit, subjects, intents }, ctx),
+    ).rejects.toThrow('SQS unavailable');
+
+    expect([...intents.pending.values()].map((i) => i.lookups)).toEqual([
+      [pseudonymiser.subjectLookup('C-1')],
+    ]);
+    expect(profiles.items.size).toBe(1);
+  });
+
+  it('opens none when nothing in the batch can be written', async () => {
+    await ingestCustomers(
+      [customer('C-1', { type: 'robot' })],
+      { keys, profiles, queue, audit, subjects, intents },
+      ctx,
+    );
+
+    expect(intents.opened).toEqual([]);
+  });
+
+  it('records the customers whose transactions it writes, and keeps them when the queue send fails', async () => {
+    await ingestCustomers([customer('C-1')], { keys, profiles, queue, audit, subjects, intents }, ctx);
+    const transactions = new FakeTransactions();
+    queue.failure = new Error('SQS unavailable');
+
+    await expect(
+      ingestTransactions(
+        [transaction('T-1', 'C-1')],
+        { keys, profiles, transactions, queue, subjects, intents },
+        ctx,
+      ),
+    ).rejects.toThrow('SQS unavailable');
+
+    expect([...intents.pending.values()]).toEqual([
+      {
+        intentId: 'req-1',
+        kind: 'transactions',
+        pseudonyms: [pseudonymOf('C-1')],
+        createdAt: now.toISOString(),
+      },
+    ]);
   });
 });

@@ -611,6 +611,7 @@ describe('npm run preflight against recorded AWS answers', () => {
       CasesTableABF7127D: { TableName: 'riskloop-dev-cases' },
       KycReviewsTable23F22FF7: { TableName: 'riskloop-dev-kyc-reviews' },
       SegmentSnapshotsTableCC25A2F5: { TableName: 'riskloop-dev-segment-snapshots' },
+      IngestIntentsTable03B65E8F: { TableName: 'riskloop-dev-ingest-intents' },
       ComplianceBusDBFE3FFE: { Name: 'riskloop-dev-compliance' },
       ComplianceBusComplianceArchive68F9551E: { ArchiveName: 'riskloop-dev-compliance' },
     };

@@ -16,10 +16,12 @@ import type {
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { type CustomerRecord, customerRecord } from '../schemas.js';
 import { toErrorDetails } from '../validation.js';
+import { type IngestIntent, type IngestIntents, underIntent } from './intents.js';
 import type { ItemResult, RequestContext } from './results.js';
 
 export interface CustomerIngestionDeps {
   keys: KeyService;
+  intents: IngestIntents;
   profiles: ProfileStore;
   queue: SegmentationQueue;
   audit: AuditLog;
@@ -49,11 +51,6 @@ export async function ingestCustomers(
   ctx: RequestContext,
 ): Promise<ItemResult[]> {
   const pseudonymiser = await deps.keys.pseudonymiser();
-  const results: ItemResult[] = [];
-  const rejections: AuditEvent[] = [];
-  const candidates: Candidate[] = [];
-  const seen = new Set<string>();
-
   const parsed = items.map((item) => ({ item, result: recordSchema.safeParse(item) }));
   // Only records that will be accepted get a subject: a typo or a missing lawful basis never creates a
   // directory entry (a lookup would otherwise find a customer that was never accepted). The others are
@@ -65,6 +62,31 @@ export async function ingestCustomers(
         : [],
     ),
   );
+  // Before the first write (the directory entries), what this request may create: a crash from here on
+  // is repaired from it (reconcile.ts).
+  const intent: IngestIntent | undefined =
+    valid.size === 0
+      ? undefined
+      : {
+          intentId: ctx.requestId,
+          kind: 'customers',
+          lookups: [...valid].map((id) => pseudonymiser.subjectLookup(id)),
+          createdAt: ctx.now.toISOString(),
+        };
+  return underIntent(deps.intents, intent, () => writeCustomers(parsed, valid, pseudonymiser, deps, ctx));
+}
+
+async function writeCustomers(
+  parsed: { item: unknown; result: ReturnType<typeof recordSchema.safeParse> }[],
+  valid: ReadonlySet<string>,
+  pseudonymiser: Pseudonymiser,
+  deps: CustomerIngestionDeps,
+  ctx: RequestContext,
+): Promise<ItemResult[]> {
+  const results: ItemResult[] = [];
+  const rejections: AuditEvent[] = [];
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
   const subjects = await resolveSubjects(
     [...new Set([...parsed.flatMap((p) => usableId(p.item) ?? []), ...valid])],
     pseudonymiser,

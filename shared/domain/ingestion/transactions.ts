@@ -11,9 +11,11 @@ import type {
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import { fxTable, type TransactionRecord, transactionRecord } from '../schemas.js';
 import { toErrorDetails } from '../validation.js';
+import { type IngestIntent, type IngestIntents, underIntent } from './intents.js';
 import type { ItemResult, RequestContext } from './results.js';
 
 export interface TransactionIngestionDeps {
+  intents: IngestIntents;
   keys: KeyService;
   profiles: ProfileStore;
   transactions: TransactionStore;
@@ -106,32 +108,41 @@ export async function ingestTransactions(
     return false;
   });
 
-  const existing = await deps.transactions.putIfAbsent(insertable.map((v) => v.txn));
-  const touched = new Set<string>();
-  for (const v of insertable) {
-    const storedDigest = existing.get(v.txn.txnRef);
-    if (storedDigest === undefined) {
-      touched.add(v.txn.pseudonym);
-      results.push({ index: v.index, status: 'accepted', pseudonym: v.txn.pseudonym });
-    } else if (storedDigest === v.txn.contentDigest) {
-      // Queued again in case the first attempt stored it but failed to queue; the worker
-      // recognises unchanged inputs and writes nothing, so this never segments twice.
-      touched.add(v.txn.pseudonym);
-      results.push({ index: v.index, status: 'duplicate', pseudonym: v.txn.pseudonym });
-    } else {
-      results.push(
-        rejected(v.index, 'TRANSACTION_CONFLICT', 'This transactionId was recorded with different content'),
-      );
+  // Before the first write, whose customers this request touches: a crash between the writes and the
+  // queue send is repaired by re-queuing them (reconcile.ts).
+  const pseudonyms = [...new Set(insertable.map((v) => v.txn.pseudonym))];
+  const intent: IngestIntent | undefined =
+    pseudonyms.length === 0
+      ? undefined
+      : { intentId: ctx.requestId, kind: 'transactions', pseudonyms, createdAt: ctx.now.toISOString() };
+  await underIntent(deps.intents, intent, async () => {
+    const existing = await deps.transactions.putIfAbsent(insertable.map((v) => v.txn));
+    const touched = new Set<string>();
+    for (const v of insertable) {
+      const storedDigest = existing.get(v.txn.txnRef);
+      if (storedDigest === undefined) {
+        touched.add(v.txn.pseudonym);
+        results.push({ index: v.index, status: 'accepted', pseudonym: v.txn.pseudonym });
+      } else if (storedDigest === v.txn.contentDigest) {
+        // Queued again in case the first attempt stored it but failed to queue; the worker
+        // recognises unchanged inputs and writes nothing, so this never segments twice.
+        touched.add(v.txn.pseudonym);
+        results.push({ index: v.index, status: 'duplicate', pseudonym: v.txn.pseudonym });
+      } else {
+        results.push(
+          rejected(v.index, 'TRANSACTION_CONFLICT', 'This transactionId was recorded with different content'),
+        );
+      }
     }
-  }
 
-  await deps.queue.enqueue(
-    [...touched].map((pseudonym) => ({
-      pseudonym,
-      cause: 'transactions' as const,
-      requestId: ctx.requestId,
-    })),
-  );
+    await deps.queue.enqueue(
+      [...touched].map((pseudonym) => ({
+        pseudonym,
+        cause: 'transactions' as const,
+        requestId: ctx.requestId,
+      })),
+    );
+  });
   return results;
 }
 

@@ -14,9 +14,17 @@ export interface SubjectDirectory {
   saltsOf(lookups: readonly string[]): Promise<Map<string, string>>;
   /**
    * Creates the entries whose lookup is still absent (conditional puts, batched); where another
-   * request created one first, its salt wins. Returns the salt in force for every lookup given.
+   * request created one first, its salt wins. Returns the salt in force for every lookup given. The
+   * entry keeps its pseudonym too, so the reconciler can tell an accepted customer from a crash's orphan
+   * without the external id (the directory's protection is unchanged: both go with erasure).
    */
-  create(entries: readonly { lookup: string; salt: string }[], now: Date): Promise<Map<string, string>>;
+  create(entries: readonly NewSubject[], now: Date): Promise<Map<string, string>>;
+}
+
+export interface NewSubject {
+  lookup: string;
+  salt: string;
+  pseudonym: string;
 }
 
 export interface ResolvedSubject {
@@ -42,16 +50,19 @@ export async function resolveSubjects(
   const salts = await directory.saltsOf([...new Set(lookups.values())]);
   const creatable = options.create;
   if (creatable !== false) {
-    const missing = [
-      ...new Set(
-        [...lookups]
-          .filter(([id, l]) => !salts.has(l) && (creatable === true || creatable(id)))
-          .map(([, l]) => l),
-      ),
-    ];
-    if (missing.length > 0) {
+    // One new subject per lookup (the first id given for it).
+    const missing = new Map(
+      [...lookups]
+        .filter(([id, l]) => !salts.has(l) && (creatable === true || creatable(id)))
+        .reverse()
+        .map(([id, l]) => [l, id]),
+    );
+    if (missing.size > 0) {
       const created = await directory.create(
-        missing.map((lookup) => ({ lookup, salt: newSalt() })),
+        [...missing].map(([lookup, id]) => {
+          const salt = newSalt();
+          return { lookup, salt, pseudonym: pseudonymiser.subjectPseudonym(id, salt) };
+        }),
         options.now,
       );
       for (const [lookup, salt] of created) salts.set(lookup, salt);

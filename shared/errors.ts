@@ -59,7 +59,7 @@ export class PayloadTooLargeError extends AppError {
 
 export class UnsupportedMediaTypeError extends AppError {
   constructor() {
-    super(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json when there is a body');
     this.name = 'UnsupportedMediaTypeError';
   }
 }

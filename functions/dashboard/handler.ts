@@ -42,15 +42,28 @@ function asset(body: string, contentType: string, requested: string | undefined)
   });
 }
 
+/**
+ * API Gateway hands `/dashboard/` to this route too, but the page's relative asset and API paths would
+ * resolve under `/dashboard/…` there: send the browser to the canonical address, relative so the stage
+ * prefix (/prod) or a custom domain's base path is kept.
+ */
+const canonical = () =>
+  withHeaders(textResponse(301, 'Moved to ../dashboard', 'text/plain; charset=utf-8'), {
+    location: '../dashboard',
+    'cache-control': 'no-store',
+  });
+
 export const handler = httpFunction(spec.trigger.routes, logger, {
-  'GET /dashboard': async () =>
-    withHeaders(textResponse(200, page, 'text/html; charset=utf-8'), {
-      'content-security-policy': contentSecurityPolicy,
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      // The shell names the current asset version: never serve a stale one.
-      'cache-control': 'no-store',
-    }),
+  'GET /dashboard': async (event) =>
+    event.path.endsWith('/')
+      ? canonical()
+      : withHeaders(textResponse(200, page, 'text/html; charset=utf-8'), {
+          'content-security-policy': contentSecurityPolicy,
+          'referrer-policy': 'no-referrer',
+          'x-frame-options': 'DENY',
+          // The shell names the current asset version: never serve a stale one.
+          'cache-control': 'no-store',
+        }),
   'GET /dashboard/dashboard.js': async (event) =>
     asset(assets.script, 'text/javascript; charset=utf-8', event.queryStringParameters?.v),
   'GET /dashboard/styles.css': async (event) =>

@@ -18,6 +18,7 @@ import {
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import type { JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -107,6 +108,8 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   },
 
   'POST /v1/webhooks/surveys/{provider}/secrets': async (event, caller) => {
+    // The new secret is always generated here: a body (a secret of the caller's choosing?) is refused.
+    requireEmptyBody(event);
     const provider = event.pathParameters?.provider ?? '';
     if (!providers[provider]) throw new NotFoundError('Unknown survey provider');
     const rotated = await secrets.rotate(provider);

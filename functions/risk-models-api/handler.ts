@@ -23,6 +23,7 @@ import {
   type ModelActor,
   publishVersion,
   retireDraft,
+  unsavedDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 import {
@@ -36,6 +37,7 @@ import { simulate, withListShifts } from '../../shared/domain/segmentation/simul
 import { simulationRequest } from '../../shared/domain/segmentation/simulation-request.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse, textResponse } from '../../shared/http/responses.js';
@@ -123,13 +125,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     await seeded(actorOf(event, caller));
     let document: RiskModel;
     if (request.model !== undefined) {
-      const issues = checkDraft(request.model, new Date());
-      if (issues.length > 0)
-        throw new ValidationError(
-          'The model is invalid',
-          issues.map(({ position: _p, ...i }) => i),
-        );
-      document = { ...(request.model as RiskModel), version: 0, status: 'draft' };
+      document = unsavedDraft(request.model, new Date());
     } else {
       const pointer = await store.published();
       const modelId = request.modelId ?? pointer?.modelId ?? loadDefaultModel().modelId;
@@ -191,6 +187,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
 
   'POST /v1/risk-models/{modelId}/versions/{version}/publish': async (event, caller) => {
     const { modelId, version } = params(event);
+    requireEmptyBody(event);
     const actor = actorOf(event, caller);
     await seeded(actor);
     const { published, retired } = await publishVersion(modelId, version, store, actor);
@@ -246,6 +243,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
 
   'POST /v1/risk-models/{modelId}/versions/{version}/retire': async (event, caller) => {
     const { modelId, version } = params(event);
+    requireEmptyBody(event);
     const retired = await retireDraft(modelId, version, store, actorOf(event, caller));
     return jsonResponse(200, { modelId: retired.modelId, version: retired.version, status: retired.status });
   },

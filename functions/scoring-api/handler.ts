@@ -22,6 +22,7 @@ import {
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
+import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -79,6 +80,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
     const version = z.coerce.number().int().min(1).safeParse(event.pathParameters?.version);
     if (!version.success) throw new ValidationError('Invalid version', toErrorDetails(version.error.issues));
+    requireEmptyBody(event);
     const result = await publishScoringModel(version.data, models, actorOf(event, caller));
     logger.info('scoring model published', { version: result.version });
     return jsonResponse(200, result);

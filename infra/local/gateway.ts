@@ -84,8 +84,11 @@ async function handle(
       latencyMs: Date.now() - started,
     });
 
+  // As API Gateway (REST) does, one trailing slash is ignored when matching a resource: `/dashboard/`
+  // reaches the `/dashboard` route. The event's `path` keeps what the client sent.
+  const resourcePath = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
   const matched = routes
-    .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
+    .map((r) => ({ r, m: r.pattern.exec(resourcePath) }))
     .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
   const hit = matched.find((x) => x.r.route.method === method);
   if (!hit) {
@@ -115,7 +118,7 @@ async function handle(
     return;
   }
 
-  const methodArn = `arn:aws:execute-api:us-east-1:${accountId}:${apiId}/${options.stage}/${method}${url.pathname}`;
+  const methodArn = `arn:aws:execute-api:us-east-1:${accountId}:${apiId}/${options.stage}/${method}${resourcePath}`;
   let authContext: Record<string, string> | undefined;
   // Signature-authenticated routes (webhooks) have no authoriser, as on AWS: the function verifies.
   if ((route.auth ?? 'token') === 'token') {

@@ -61,7 +61,13 @@ export async function startServices(
     sharedDb: true,
     stdio: 'pipe',
   });
+  track(java);
   let dynamoLog = '';
+  // Without a listener, a failed spawn (no `java` on the PATH) is an uncaught exception with a raw stack.
+  let spawnError: Error | undefined;
+  java.once('error', (error) => {
+    spawnError = error;
+  });
   java.stderr?.on('data', (chunk: Buffer) => {
     dynamoLog = (dynamoLog + chunk.toString()).slice(-4000);
   });
@@ -84,7 +90,12 @@ export async function startServices(
         fault: () => localFaults.kms,
       }),
       startEventBridgeServer({ dataDir: join(dataDir, 'eventbridge'), port: ports.eventbridge || 0, host }),
-      waitForDynamo(dynamodb, java, () => dynamoLog),
+      waitForDynamo(
+        dynamodb,
+        java,
+        () => dynamoLog,
+        () => spawnError,
+      ),
     ]);
     stops.push(
       () => sqs.stop(),
@@ -121,9 +132,17 @@ async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
 }
 
 /** DynamoDB Local answers any POST once Jetty is up; a 400 for an empty body means ready. */
-async function waitForDynamo(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {
+async function waitForDynamo(
+  endpoint: string,
+  child: ChildProcess,
+  log: () => string,
+  spawnError: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    // Rethrown as is: start.ts turns `spawn java ENOENT` into the paragraph that names the fix.
+    const failed = spawnError();
+    if (failed) throw failed;
     if (child.exitCode !== null)
       throw new Error(`DynamoDB Local exited (${child.exitCode}). Is Java 17 installed?\n${log()}`);
     try {
@@ -134,6 +153,24 @@ async function waitForDynamo(endpoint: string, child: ChildProcess, log: () => s
     }
   }
   throw new Error(`DynamoDB Local did not start within 60 s\n${log()}`);
+}
+
+/**
+ * Children still running. However this process ends (a stop that hangs, an uncaught error, a second
+ * Ctrl-C), they are killed on its way out: a Java child would otherwise outlive it, holding its port.
+ */
+const running = new Set<ChildProcess>();
+let exitHook = false;
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
 }
 
 /** The Java child outlives its parent unless killed: SIGTERM, then SIGKILL after a grace period. */

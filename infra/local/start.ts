@@ -1,63 +1,125 @@
 /**
- * `npm start`: the whole of riskloop on this machine, no AWS account, no Docker.
- * Settings (all optional): RISKLOOP_PORT (3000), RISKLOOP_HOST (127.0.0.1), RISKLOOP_DATA_DIR
- * (.data), RISKLOOP_DYNAMODB_PORT (8000), RISKLOOP_SQS_PORT (9324), RISKLOOP_KMS_PORT (4599),
- * RISKLOOP_VISIBILITY_TIMEOUT (queue visibility override, seconds) and RISKLOOP_SPY_QUEUES (record
- * queue bodies for inspection): tests only. RISKLOOP_DYNAMODB_IN_MEMORY=true keeps no data on disk.
- * RISKLOOP_COUNT_REQUESTS=true meters AWS requests per service (admin endpoint `/usage`, docs/cost-model.md).
+ * `npm start`: the whole of riskloop on this machine, no AWS account, no Docker. Java 17+ and free
+ * ports are checked first (prerequisites.ts). Settings (all optional): RISKLOOP_PORT (3000),
+ * RISKLOOP_HOST (127.0.0.1), RISKLOOP_DATA_DIR (.data), RISKLOOP_DYNAMODB_PORT (8000),
+ * RISKLOOP_SQS_PORT (9324), RISKLOOP_KMS_PORT (4599), RISKLOOP_EVENTBRIDGE_PORT (4010),
+ * RISKLOOP_RANDOM_PORTS=true (any free port for the stand-ins), RISKLOOP_VISIBILITY_TIMEOUT (queue
+ * visibility override, seconds) and RISKLOOP_SPY_QUEUES (record queue bodies for inspection): tests
+ * only. RISKLOOP_DYNAMODB_IN_MEMORY=true keeps no data on disk. RISKLOOP_COUNT_REQUESTS=true meters
+ * AWS requests per service (admin endpoint `/usage`, docs/cost-model.md).
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intSetting } from '../../shared/config.js';
 import { loadDemo, storeIsEmpty } from './demo/load.js';
-import { startRuntime } from './runtime.js';
+import { explainStartFailure, javaProblem, type PortSetting, portProblems } from './prerequisites.js';
+import { type Runtime, startRuntime } from './runtime.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dataDir = resolve(root, process.env.RISKLOOP_DATA_DIR ?? '.data');
 const log = (line: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ src: 'runtime', ...line })}\n`);
 
-async function main() {
-  const port = process.env.RISKLOOP_PORT === '0' ? 0 : intSetting('RISKLOOP_PORT', 3000);
-  const fixed = process.env.RISKLOOP_RANDOM_PORTS !== 'true';
-  const runtime = await startRuntime({
-    root,
-    dataDir,
-    host: process.env.RISKLOOP_HOST ?? '127.0.0.1',
-    port,
-    servicePorts: fixed
-      ? {
-          dynamodb: intSetting('RISKLOOP_DYNAMODB_PORT', 8000),
-          sqs: intSetting('RISKLOOP_SQS_PORT', 9324),
-          kms: intSetting('RISKLOOP_KMS_PORT', 4599),
-          eventbridge: intSetting('RISKLOOP_EVENTBRIDGE_PORT', 4010),
-        }
-      : {},
-    ...(process.env.RISKLOOP_VISIBILITY_TIMEOUT
-      ? { visibilityTimeoutSeconds: intSetting('RISKLOOP_VISIBILITY_TIMEOUT', 180) }
-      : {}),
-    spyQueues: process.env.RISKLOOP_SPY_QUEUES === 'true',
-    dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
-    countRequests: process.env.RISKLOOP_COUNT_REQUESTS === 'true',
-    log,
-  });
+/** Every fixed port `npm start` opens, with the setting that moves it (README, "Configuration"). */
+function portSettings(host: string): PortSetting[] {
+  const apiPort = process.env.RISKLOOP_PORT === '0' ? 0 : intSetting('RISKLOOP_PORT', 3000);
+  const api: PortSetting = { setting: 'RISKLOOP_PORT', service: 'API', port: apiPort, host };
+  if (process.env.RISKLOOP_RANDOM_PORTS === 'true') return [api];
+  return [
+    api,
+    {
+      setting: 'RISKLOOP_DYNAMODB_PORT',
+      service: 'DynamoDB Local',
+      port: intSetting('RISKLOOP_DYNAMODB_PORT', 8000),
+    },
+    { setting: 'RISKLOOP_SQS_PORT', service: 'SQS endpoint', port: intSetting('RISKLOOP_SQS_PORT', 9324) },
+    {
+      setting: 'RISKLOOP_KMS_PORT',
+      service: 'KMS endpoint',
+      port: intSetting('RISKLOOP_KMS_PORT', 4599),
+      host: '127.0.0.1',
+    },
+    {
+      setting: 'RISKLOOP_EVENTBRIDGE_PORT',
+      service: 'EventBridge endpoint',
+      port: intSetting('RISKLOOP_EVENTBRIDGE_PORT', 4010),
+      host: '127.0.0.1',
+    },
+  ];
+}
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\nriskloop: ${signal} received, stopping…\n`);
-    await runtime.stop();
-    rmSync(join(dataDir, 'runtime.json'), { force: true });
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('uncaughtException', (error) => {
-    process.stderr.write(`riskloop: uncaught ${error.name}: ${error.message}\n`);
-    void shutdown('uncaughtException');
-  });
+/** One paragraph per problem, then a non-zero exit: a new user needs the fix, not a stack trace. */
+function refuseToStart(problems: readonly string[]): never {
+  process.stderr.write(`\nriskloop cannot start:\n\n${problems.map((p) => `  ${p}`).join('\n\n')}\n\n`);
+  process.exit(1);
+}
+
+let runtime: Runtime | undefined;
+let stopping = false;
+
+/**
+ * Stops everything this process started. npm forwards SIGINT and SIGTERM to this process (the start
+ * script execs node, so no shell sits in between and swallows them); a closed terminal sends SIGHUP.
+ * A stop that hangs, or a second signal, ends the process anyway: services.ts kills the Java child on exit.
+ */
+async function shutdown(reason: string, code: number): Promise<void> {
+  if (stopping) {
+    process.stderr.write(`riskloop: ${reason} again, stopping now\n`);
+    process.exit(code);
+  }
+  stopping = true;
+  process.stderr.write(`\nriskloop: ${reason}, stopping…\n`);
+  setTimeout(() => {
+    process.stderr.write('riskloop: not stopped after 15 s, exiting anyway\n');
+    process.exit(code === 0 ? 1 : code);
+  }, 15_000).unref();
+  await runtime?.stop().catch(() => {});
+  rmSync(join(dataDir, 'runtime.json'), { force: true });
+  process.exit(code);
+}
+
+// Registered before anything starts, so a signal during start-up stops what has started so far.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => void shutdown(`${signal} received`, 0));
+}
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`riskloop: uncaught ${error.name}: ${error.message}\n`);
+  void shutdown('uncaught exception', 1);
+});
+
+async function main() {
+  const host = process.env.RISKLOOP_HOST ?? '127.0.0.1';
+  const ports = portSettings(host);
+  const problems = [javaProblem(), ...(await portProblems(ports))].filter((p) => p !== undefined);
+  if (problems.length > 0) refuseToStart(problems);
+  const byName = (setting: string) => ports.find((p) => p.setting === setting)?.port ?? 0;
+  try {
+    runtime = await startRuntime({
+      root,
+      dataDir,
+      host,
+      port: byName('RISKLOOP_PORT'),
+      servicePorts: {
+        dynamodb: byName('RISKLOOP_DYNAMODB_PORT'),
+        sqs: byName('RISKLOOP_SQS_PORT'),
+        kms: byName('RISKLOOP_KMS_PORT'),
+        eventbridge: byName('RISKLOOP_EVENTBRIDGE_PORT'),
+      },
+      ...(process.env.RISKLOOP_VISIBILITY_TIMEOUT
+        ? { visibilityTimeoutSeconds: intSetting('RISKLOOP_VISIBILITY_TIMEOUT', 180) }
+        : {}),
+      spyQueues: process.env.RISKLOOP_SPY_QUEUES === 'true',
+      dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
+      countRequests: process.env.RISKLOOP_COUNT_REQUESTS === 'true',
+      log,
+    });
+  } catch (error) {
+    // A port taken, or Java gone, between the checks above and the start: the same paragraph.
+    const explained = explainStartFailure(error, ports);
+    if (explained) refuseToStart([explained]);
+    throw error;
+  }
 
   const c = runtime.credentials;
   process.stderr.write(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import fx from '../data/fx/eur-reference-rates.json' with { type: 'json' };
+import { emailProblem, maxEmailBytes } from './email.js';
 
 /**
  * External input schemas. Objects are strict: an unknown field is rejected (not silently
@@ -48,10 +49,28 @@ export const lawfulBasisRecord = z
   })
   .strict();
 
+/**
+ * RFC 5321/6531 mailbox: internationalised local parts and domains welcome (email.ts). The issues are
+ * zod's own (invalid_string/email, too_big), so clients see the same error details as before.
+ */
+const emailAddress = z
+  .string()
+  .max(maxEmailBytes)
+  .superRefine((value, ctx) => {
+    // Already reported by max() when over 254 characters; bytes count for non-ASCII addresses.
+    if (value.length > maxEmailBytes) return;
+    const problem = emailProblem(value);
+    if (problem === 'too_long')
+      ctx.addIssue({ code: z.ZodIssueCode.too_big, type: 'string', maximum: maxEmailBytes, inclusive: true });
+    else if (problem === 'malformed')
+      ctx.addIssue({ code: z.ZodIssueCode.invalid_string, validation: 'email' });
+  })
+  .describe('E-mail address; internationalised (RFC 6531) welcome; at most 254 bytes in UTF-8.');
+
 export const personalData = z
   .object({
     name: shortText(200).optional(),
-    email: z.string().email().max(254).optional(),
+    email: emailAddress.optional(),
     phone: z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, 'E.164')
@@ -91,7 +110,13 @@ export const customerRecord = z
       })
       .strict()
       .optional(),
-    lawfulBasis: z.record(z.enum(purposes), lawfulBasisRecord),
+    // Absent reads as "no purpose recorded", so the lawful-basis check rejects the record with its own
+    // code (LAWFUL_BASIS_MISSING, audited) instead of a generic VALIDATION_FAILED: the same answer as
+    // `{}` or a map without `risk_assessment`.
+    lawfulBasis: z
+      .record(z.enum(purposes), lawfulBasisRecord)
+      .default({})
+      .describe('Lawful basis per purpose; risk_assessment is required (LAWFUL_BASIS_MISSING otherwise).'),
     /** When the business relationship ended; AML record keeping (and so erasure) runs from here. */
     relationshipEndedAt: isoDateTime.optional(),
   })

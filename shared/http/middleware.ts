@@ -78,6 +78,10 @@ export function bodyLimit(options: { maxBytes: number }): HttpMiddleware {
  * Enforces content type and size before parsing, parses JSON into `event.body`'s place, and refuses input
  * no route accepts (reserved keys, inexact numbers, ill-formed text: shared/domain/input-safety.ts),
  * except inside the items of a batch (`batchItems`), which are checked one by one.
+ *
+ * No body at all reads as `{}`, with or without a JSON Content-Type: `curl -X POST …/publish` has
+ * nothing to declare a type for, and a 415 would blame a header nobody needs. Each route's schema then
+ * decides (a route that needs fields names them in a 400). A declared non-JSON type is still a 415.
  */
 export function jsonBody(options: { maxBytes: number; batchItems?: string | undefined }): HttpMiddleware {
   const jsonBodyBefore: HttpMiddleware['before'] = (request) => {
@@ -85,12 +89,18 @@ export function jsonBody(options: { maxBytes: number; batchItems?: string | unde
     const contentType = Object.entries(event.headers ?? {}).find(
       ([k]) => k.toLowerCase() === 'content-type',
     )?.[1];
+    const raw = rawBody(event);
+    if (contentType === undefined && raw.length === 0) {
+      (event as JsonEvent).jsonBody = {};
+      return;
+    }
     if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType))
       throw new UnsupportedMediaTypeError();
-    const raw = event.isBase64Encoded
-      ? Buffer.from(event.body ?? '', 'base64')
-      : Buffer.from(event.body ?? '', 'utf8');
     if (raw.length > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
+    if (raw.length === 0) {
+      (event as JsonEvent).jsonBody = {};
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));

@@ -163,14 +163,15 @@ describe('bad input, in-process (handler modules called with API Gateway events)
 describe('bad input, through the local gateway', () => {
   const { apiUrl, credentials } = inject('runtime');
 
+  const pathOf = (request: FuzzRequest) =>
+    request.route.path.replace(/\{([^}]+)\}/g, (_m, n: string) =>
+      encodeURIComponent(request.pathParameters[n] ?? ''),
+    );
+
   async function send(request: FuzzRequest, rawPath?: string) {
     const { route } = request;
     const role = roleOf(route);
-    const path =
-      rawPath ??
-      route.path.replace(/\{([^}]+)\}/g, (_m, n: string) =>
-        encodeURIComponent(request.pathParameters[n] ?? ''),
-      );
+    const path = rawPath ?? pathOf(request);
     const query = new URLSearchParams(request.query).toString();
     const res = await fetch(`${apiUrl}${path}${query ? `?${query}` : ''}`, {
       method: route.method,
@@ -195,7 +196,10 @@ describe('bad input, through the local gateway', () => {
       const outcome = await fc.check(
         fc.asyncProperty(requestFor(route, pii, { httpSafe: true }), async (request) => {
           requests++;
-          const problems = checkAnswer(request, await send(request));
+          // API Gateway ignores one trailing slash: an empty last path parameter (`/v1/cases/`) names
+          // the parent resource, another route, which may rightly serve the request.
+          const judged = pathOf(request).endsWith('/') ? { ...request, mustReject: false } : request;
+          const problems = checkAnswer(judged, await send(request));
           if (problems.length) throw new Error(problems.join('; '));
         }),
         { seed, numRuns: runsFor(route, gatewayRuns), endOnFailure: true },

@@ -52,7 +52,7 @@ const header =
 describe('riskloop CLI', () => {
   const id = runId();
   const good = [1, 2, 3, 4, 5].map((n) => `CLI-${id}-${n}`);
-  // Lines: 1 header; 2-3 good; 4 no lawful basis (API schema); 5-6 one good row with a quoted line break;
+  // Lines: 1 header; 2-3 good; 4 no lawful basis (lawful-basis check); 5-6 one good row with a quoted line break;
   // 7 unreadable flag (CLI); 8 good; 9 unknown country (API); 10 good.
   const csv = [
     header,
@@ -86,7 +86,7 @@ describe('riskloop CLI', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(report.map((r) => [r.line, r.code])).toEqual([
-      [4, 'VALIDATION_FAILED'],
+      [4, 'LAWFUL_BASIS_MISSING'],
       [7, 'CSV_INVALID_VALUE'],
       [9, 'VALIDATION_FAILED'],
     ]);

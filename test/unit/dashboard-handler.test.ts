@@ -9,10 +9,10 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
 } as unknown as Context;
 
-async function get(resource: string, query: Record<string, string> | null = null) {
+async function get(resource: string, query: Record<string, string> | null = null, path = resource) {
   const event = {
     resource,
-    path: resource,
+    path,
     httpMethod: 'GET',
     headers: {},
     multiValueHeaders: {},
@@ -43,6 +43,19 @@ describe('dashboard page handler', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe');
     expect(csp).not.toMatch(/https?:/);
+  });
+
+  it('sends /dashboard/ (API Gateway routes it here) to /dashboard, keeping any stage prefix', async () => {
+    // The page's relative asset and API paths would resolve under /dashboard/… if it were served here.
+    const res = await get('/dashboard', null, '/dashboard/');
+    expect(res.statusCode).toBe(301);
+    expect(res.headers.location).toBe('../dashboard');
+    expect(new URL(res.headers.location ?? '', 'https://api.example/prod/dashboard/').pathname).toBe(
+      '/prod/dashboard',
+    );
+    expect(new URL(res.headers.location ?? '', 'http://127.0.0.1:3000/dashboard/').pathname).toBe(
+      '/dashboard',
+    );
   });
 
   it('holds no data, no inline script or style and no external asset', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { checkLawfulBasis } from '../../shared/domain/lawful-basis.js';
 import {
   countryCode,
   currencyCode,
   customerBatch,
   customerRecord,
+  personalData,
   transactionBatch,
   transactionRecord,
 } from '../../shared/domain/schemas.js';
@@ -109,6 +111,27 @@ describe('customerRecord', () => {
 
     expect(result.success).toBe(false);
     expect(issuePaths(result)).toEqual(['flags']);
+  });
+
+  it('lets a record without any lawfulBasis through, so the lawful-basis check names what is missing', () => {
+    // Prepare
+    const { lawfulBasis: _l, ...withoutBasis } = validCustomer();
+
+    // Act
+    const result = customerRecord.safeParse(withoutBasis);
+
+    // Assess: read as no purpose recorded, the documented LAWFUL_BASIS_MISSING (not VALIDATION_FAILED)
+    expect(result.success).toBe(true);
+    expect(result.data?.lawfulBasis).toEqual({});
+    const check = checkLawfulBasis(result.data?.lawfulBasis ?? {}, 'risk_assessment', new Date());
+    expect(check).toMatchObject({ ok: false, code: 'LAWFUL_BASIS_MISSING' });
+  });
+
+  it('still refuses a lawfulBasis that is not a map of purposes', () => {
+    for (const lawfulBasis of [null, 'legal_obligation', []]) {
+      const result = customerRecord.safeParse({ ...validCustomer(), lawfulBasis });
+      expect(issuePaths(result)).toEqual(['lawfulBasis']);
+    }
   });
 
   it('rejects an unknown purpose in lawfulBasis', () => {
@@ -258,6 +281,67 @@ describe('batch envelopes', () => {
     const details = toErrorDetails(result.error?.issues ?? []);
 
     expect(details).toEqual([{ path: 'records', code: 'too_big', message: 'At most 100 item(s)' }]);
+  });
+});
+
+describe('personalData.email: internationalised addresses (RFC 6531) in, garbage out', () => {
+  const email = (value: string) => personalData.safeParse({ email: value });
+
+  it('accepts non-ASCII local parts and internationalised domains, in U-label or A-label form', () => {
+    for (const address of [
+      'ada@example.com',
+      "o'brien+tag@sub.example.co.uk",
+      'jürgen@bücher.de',
+      'Jürgen@Bücher.DE',
+      'jürgen@xn--bcher-kva.de',
+      '用户@例子.广告',
+      'δοκιμή@παράδειγμα.δοκιμή',
+      'अजय@डाटा.भारत',
+      'двеня@пример.рф',
+    ])
+      expect(email(address).success, address).toBe(true);
+  });
+
+  it('refuses what is no address, naming the field but not the value', () => {
+    for (const address of [
+      'not-an-email',
+      'x@@example.com',
+      'a b@example.com',
+      '.a@example.com',
+      'a..b@example.com',
+      '"quoted"@example.com',
+      'a@b',
+      'a@example.c',
+      'a@example.123',
+      'a@-example.com',
+      'a@exa_mple.com',
+      'a@[192.0.2.1]',
+      'a@example.com.',
+      'a@b%C3%BCcher.de',
+      'a@xn--zz.de',
+      'a\u202e@example.com',
+      'a@exa\u200bmple.com',
+      'a@ｅｘａｍｐｌｅ．com',
+    ]) {
+      const result = email(address);
+      expect(result.success, address).toBe(false);
+      expect(toErrorDetails(result.error?.issues ?? [])).toEqual([
+        { path: 'email', code: 'invalid_string', message: 'Invalid format (email)' },
+      ]);
+    }
+  });
+
+  it('keeps the 254 limit, in bytes: a long non-ASCII address is too long even under 254 characters', () => {
+    const domain = `${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.de`; // 194 characters
+    const ascii = `${'a'.repeat(254 - domain.length - 1)}@${domain}`;
+    expect(email(ascii).success).toBe(true);
+    expect(email(`a${ascii}`).error?.issues[0]?.code).toBe('too_big');
+
+    expect(email(`${'ü'.repeat(25)}@${domain}`).success).toBe(true); // 220 characters, 245 bytes
+    const tooLong = `${'ü'.repeat(31)}@${domain}`; // 226 characters, 257 bytes
+    expect(toErrorDetails(email(tooLong).error?.issues ?? [])).toEqual([
+      { path: 'email', code: 'too_big', message: 'Too long or too large (max 254)' },
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment } from '../../shared/domain/ports.js';
 import { compileModel, loadDefaultModel } from '../../shared/domain/risk-model/index.js';
+import { checkDraft, unsavedDraft } from '../../shared/domain/risk-model/lifecycle.js';
 import { aggregateTransactions } from '../../shared/domain/segmentation/aggregates.js';
 import { simulate } from '../../shared/domain/segmentation/simulate.js';
 import { storedDecision } from '../helpers/fixtures.js';
@@ -36,5 +37,47 @@ describe('simulate', () => {
 
     // Assess
     expect(report).toMatchObject({ population: 4, evaluated: 4, evaluatedOnAgedInputs: 2 });
+  });
+});
+
+describe('an unsaved draft, as POST /v1/risk-models/simulate runs it', () => {
+  // A client cannot set a draft's version, status or creation time: /validate ignores them, so must simulate.
+  const draft = (metadata: Record<string, unknown>) => ({
+    ...structuredClone(loadDefaultModel()),
+    version: undefined,
+    status: undefined,
+    metadata: { author: 'compliance@bank.example', changeNote: 'Try a change', ...metadata },
+  });
+
+  it('compiles whenever /validate calls it valid, whatever metadata.createdAt the client sent', () => {
+    for (const createdAt of [undefined, '', 'yesterday']) {
+      // Prepare
+      const input = draft(createdAt === undefined ? {} : { createdAt });
+      expect(checkDraft(input, now)).toEqual([]);
+
+      // Act
+      const document = unsavedDraft(input, now);
+
+      // Assess: what the handler compiles (an unsaved draft is version 0, compiled as 1)
+      expect(document).toMatchObject({
+        version: 0,
+        status: 'draft',
+        metadata: { createdAt: now.toISOString() },
+      });
+      expect(() => compileModel({ ...document, version: 1 })).not.toThrow();
+    }
+  });
+
+  it('refuses what /validate refuses, with the same paths, as a 400', () => {
+    const input = { ...draft({}), segments: [] };
+    const paths = checkDraft(input, now).map((i) => i.path);
+    expect(paths).toContain('segments');
+
+    expect(() => unsavedDraft(input, now)).toThrow(
+      expect.objectContaining({
+        status: 400,
+        details: paths.map((path) => expect.objectContaining({ path })),
+      }),
+    );
   });
 });

@@ -42,6 +42,18 @@ export function checkDraft(input: unknown, now: Date): ModelIssue[] {
   return validateModel(serverOwned(input, 1, now));
 }
 
+/**
+ * An unsaved draft as simulation runs it: checked exactly as POST /v1/risk-models/validate checks it,
+ * with the fields the server owns (version, status, `metadata.createdAt`) set the same way, so a draft
+ * /validate calls valid always simulates and an invalid one gets the same issues. Version 0: not stored.
+ * @throws ValidationError naming every issue.
+ */
+export function unsavedDraft(input: unknown, now: Date): RiskModel {
+  const issues = checkDraft(input, now);
+  if (issues.length > 0) throw issuesError('The model is invalid', issues);
+  return { ...(serverOwned(input, 1, now) as RiskModel), version: 0 };
+}
+
 /** Stores a valid document as the next draft version of its model. */
 export async function createDraft(
   input: unknown,

@@ -56,7 +56,7 @@ const errorResponses: Record<number, string> = {
   409: 'Conflict',
   410: 'Gone: the customer was erased',
   413: 'Request body above the route limit',
-  415: 'Content-Type must be application/json',
+  415: 'Content-Type must be application/json when there is a body',
   422: 'Unprocessable',
   500: 'Internal error (the body carries only the request id)',
 };
@@ -190,7 +190,8 @@ function operationOf(route: HttpRoute, fn: FunctionName): OpenApiOperation {
     ...(doc?.body
       ? {
           requestBody: {
-            required: true,
+            // No body reads as {} (shared/http/middleware.ts): optional wherever {} is a valid body.
+            required: !doc.body.safeParse({}).success,
             content: { 'application/json': { schema: jsonSchemaOf(doc.body, 'input') } },
           },
         }

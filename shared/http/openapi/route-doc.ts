@@ -63,8 +63,8 @@ export const idempotencyKey = z
       ),
   })
   .strict();
-/** Routes that act on the path alone still take a JSON body (the body limit applies); send {}. */
-export const emptyBody = z.object({}).describe('Send {}: the path says everything.');
+/** Routes that act on the path alone: `{}` or no body, enforced by the handlers with the same schema. */
+export { emptyBody } from '../empty-body.js';
 
 export const months = z
   .object({

@@ -22,18 +22,27 @@ declare module 'vitest' {
  * `localSystem()`), so a project whose tests change global state (publishing a risk model) gets
  * a system of its own.
  */
-export function localSystem() {
+/** `env`: extra settings of the runtime (the fault tests' system routes DynamoDB through its fault proxy). */
+export function localSystem(env: Record<string, string> = {}) {
   let child: ChildProcess | undefined;
   return {
     setup: (project: TestProject) =>
-      start(project, (c) => {
-        child = c;
-      }),
+      start(
+        project,
+        (c) => {
+          child = c;
+        },
+        env,
+      ),
     teardown: () => stop(child),
   };
 }
 
-async function start(project: TestProject, keep: (child: ChildProcess) => void): Promise<void> {
+async function start(
+  project: TestProject,
+  keep: (child: ChildProcess) => void,
+  extraEnv: Record<string, string>,
+): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-test-'));
   const logFile = join(dataDir, 'runtime.log');
   const out = openSync(logFile, 'a');
@@ -50,6 +59,7 @@ async function start(project: TestProject, keep: (child: ChildProcess) => void):
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
       // A publication reaches the worker within a second instead of a minute.
       MODEL_CACHE_TTL_SECONDS: '1',
+      ...extraEnv,
     },
     stdio: ['ignore', out, out],
   });

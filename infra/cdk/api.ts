@@ -173,11 +173,11 @@ export class RiskloopApi extends Construct {
       'X-Content-Type-Options': "'nosniff'",
       'Strict-Transport-Security': "'max-age=63072000; includeSubDomains'",
     };
-    for (const [id, type, statusCode, code, message] of gatewayErrors) {
+    for (const [id, type, statusCode, code, message, extra = {}] of gatewayErrors) {
       this.api.addGatewayResponse(id, {
         type,
         statusCode,
-        responseHeaders: headers,
+        responseHeaders: { ...headers, ...extra },
         templates: { 'application/json': `{"error":{"code":"${code}","message":${message},"details":[]}}` },
       });
     }
@@ -263,8 +263,11 @@ const accessLogFields = {
   xrayTraceId: '$context.xrayTraceId',
 };
 
-/** [id, type, status, code, message as a JSON string expression]: the local gateway's codes and texts. */
-const gatewayErrors: [string, ResponseType, string | undefined, string, string][] = [
+/**
+ * [id, type, status, code, message as a JSON string expression, extra headers]: the local gateway's codes
+ * and texts.
+ */
+const gatewayErrors: [string, ResponseType, string | undefined, string, string, Record<string, string>?][] = [
   ['Unauthorized', ResponseType.UNAUTHORIZED, '401', 'UNAUTHORIZED', '"Missing or invalid credentials"'],
   [
     'AccessDenied',
@@ -286,12 +289,14 @@ const gatewayErrors: [string, ResponseType, string | undefined, string, string][
   ],
   ['Throttled', ResponseType.THROTTLED, '429', 'THROTTLED', '"Too many requests"'],
   ['WafFiltered', ResponseType.WAF_FILTERED, '403', 'FORBIDDEN', '"Request blocked"'],
+  // The authoriser failed (its principals read throttled, an outage): transient, so retryable.
   [
     'AuthorizerFailure',
     ResponseType.AUTHORIZER_FAILURE,
-    '500',
-    'AUTHORIZER_FAILURE',
-    '"Internal server error"',
+    '503',
+    'TEMPORARILY_UNAVAILABLE',
+    '"Too busy right now: retry after 1 s"',
+    { 'Retry-After': "'1'" },
   ],
   [
     'AuthorizerConfig',

@@ -4,6 +4,11 @@
  * code, and are all off unless a test turns them on.
  */
 export type KmsFault = 'none' | 'error500' | 'reset';
+/**
+ * throttle: every DynamoDB request of the handlers is answered ProvisionedThroughputExceededException;
+ * throttle-data: every one but the authoriser's principals reads, so requests get past the authoriser.
+ */
+export type DynamoFault = 'none' | 'throttle' | 'throttle-data';
 
 export interface LocalFaults {
   /** error500: every KMS request answers 500 KMSInternalException; reset: the connection is dropped. */
@@ -16,14 +21,21 @@ export interface LocalFaults {
   workerCrashes: number;
   /** Every worker invocation fails before doing anything, until cleared: messages end in the DLQ. */
   workerDown: boolean;
+  /** Only with a runtime started for fault tests (RISKLOOP_FAULT_PROXIES=true): fault-proxy.ts. */
+  dynamodb: DynamoFault;
 }
 
-export const localFaults: LocalFaults = { kms: 'none', workerCrashes: 0, workerDown: false };
+export const localFaults: LocalFaults = {
+  kms: 'none',
+  workerCrashes: 0,
+  workerDown: false,
+  dynamodb: 'none',
+};
 
 /** Applies a partial update from the admin endpoint; unknown or ill-typed fields are refused. */
 export function setLocalFaults(update: unknown): LocalFaults {
   if (typeof update !== 'object' || update === null) throw new Error('faults must be an object');
-  const { kms, workerCrashes, workerDown, ...rest } = update as Record<string, unknown>;
+  const { kms, workerCrashes, workerDown, dynamodb, ...rest } = update as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw new Error(`unknown fault: ${Object.keys(rest).join(', ')}`);
   if (kms !== undefined) {
     if (kms !== 'none' && kms !== 'error500' && kms !== 'reset') throw new Error('kms: none|error500|reset');
@@ -33,6 +45,11 @@ export function setLocalFaults(update: unknown): LocalFaults {
     if (!(Number.isInteger(workerCrashes) && (workerCrashes as number) >= 0))
       throw new Error('workerCrashes: a whole number');
     localFaults.workerCrashes = workerCrashes as number;
+  }
+  if (dynamodb !== undefined) {
+    if (dynamodb !== 'none' && dynamodb !== 'throttle' && dynamodb !== 'throttle-data')
+      throw new Error('dynamodb: none|throttle|throttle-data');
+    localFaults.dynamodb = dynamodb;
   }
   if (workerDown !== undefined) {
     if (typeof workerDown !== 'boolean') throw new Error('workerDown: true or false');

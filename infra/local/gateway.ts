@@ -144,15 +144,23 @@ async function handle(
         }
         authContext = { ...(result.context as Record<string, string>), principalId: result.principalId };
       } catch (error) {
-        // As on AWS: only the exact 'Unauthorized' error means 401; any other authoriser failure is a 500.
+        // As on AWS: only the exact 'Unauthorized' error means 401; any other authoriser failure (its
+        // principals read throttled, an outage) is transient, answered like API Gateway's AUTHORIZER_FAILURE
+        // response in infra/cdk/api.ts: 503 with Retry-After.
         if ((error as Error).message !== 'Unauthorized') {
           options.accessLog({
             level: 'ERROR',
             message: 'authorizer failure',
             errorName: (error as Error).name,
           });
-          send(res, 500, errorBody('AUTHORIZER_FAILURE', 'Internal server error'), requestId);
-          log(500, route.path);
+          send(
+            res,
+            503,
+            errorBody('TEMPORARILY_UNAVAILABLE', 'Too busy right now: retry after 1 s'),
+            requestId,
+            { 'retry-after': '1' },
+          );
+          log(503, route.path);
           return;
         }
         authContext = undefined;
@@ -311,8 +319,18 @@ function errorBody(code: string, message: string) {
   return { error: { code, message, details: [] } };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, requestId: string) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+  headers: Record<string, string> = {},
+) {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-amzn-requestid': requestId });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-amzn-requestid': requestId,
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }

@@ -5,6 +5,7 @@ import { envNames, type FunctionName, functions } from '../manifest.js';
 import { ensureLocalCredentials, type LocalCredentials } from './credentials.js';
 import { type RuntimeLog, startDlqMonitor, startSchedule, startSqsPoller } from './event-sources.js';
 import { answerFaults } from './fault-admin.js';
+import { startDynamoFaultProxy } from './fault-proxy.js';
 import { startGateway } from './gateway.js';
 import { initialiseLocally } from './initialise.js';
 import { LocalLambdas } from './lambda.js';
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
    * proxies in front of the stand-ins; read at the admin endpoint's `/usage`. Cost model and its tests.
    */
   countRequests?: boolean;
+  /** Route the handlers' DynamoDB calls through the throttling fault proxy (fault tests only). */
+  faultProxies?: boolean;
   log: RuntimeLog;
 }
 
@@ -74,7 +77,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (meter) stoppers.push(() => meter.close());
     // Handlers (and the SQS event source, whose polling AWS bills too) reach the stand-ins through the
     // meter; `endpoints` in the runtime state stay direct, so tests and benchmarks are not counted.
-    const handlerEndpoints = meter ? await meter.proxyAll(services.endpoints, host) : services.endpoints;
+    const handlerEndpoints = meter
+      ? await meter.proxyAll(services.endpoints, host)
+      : { ...services.endpoints };
+    if (options.faultProxies) {
+      const proxy = await startDynamoFaultProxy(handlerEndpoints.dynamodb, host);
+      stoppers.push(() => proxy.close());
+      handlerEndpoints.dynamodb = proxy.url;
+    }
     const resources = await provision(handlerEndpoints, stage, {
       ...(options.visibilityTimeoutSeconds
         ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }

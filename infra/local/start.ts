@@ -112,6 +112,7 @@ async function main() {
       spyQueues: process.env.RISKLOOP_SPY_QUEUES === 'true',
       dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
       countRequests: process.env.RISKLOOP_COUNT_REQUESTS === 'true',
+      faultProxies: process.env.RISKLOOP_FAULT_PROXIES === 'true',
       log,
     });
   } catch (error) {

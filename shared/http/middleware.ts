@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { jsonResponse } from './responses.js';
+import { isThrottling, retryAfterSeconds } from './throttling.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
@@ -164,6 +165,22 @@ export function httpErrors(logger: Logger): HttpMiddleware {
       request.response = jsonResponse(error.status, {
         error: { code: error.code, message: error.message, details: error.details },
       });
+      return;
+    }
+    if (isThrottling(error)) {
+      // Load, not the request: the caller may send it again shortly (the SDK already retried).
+      logger.warn('request throttled', { errorName: error?.name });
+      const response = jsonResponse(503, {
+        error: {
+          code: 'TEMPORARILY_UNAVAILABLE',
+          message: `Too busy right now: retry after ${retryAfterSeconds} s`,
+          details: [],
+        },
+      });
+      request.response = {
+        ...response,
+        headers: { ...response.headers, 'retry-after': String(retryAfterSeconds) },
+      };
       return;
     }
     logger.error('request failed', { errorName: error?.name, stack: error?.stack });

@@ -21,7 +21,7 @@ async function faults(update: Record<string, unknown>) {
   });
   expect(res.status).toBe(200);
 }
-afterEach(() => faults({ kms: 'none', workerCrashes: 0, workerDown: false }));
+afterEach(() => faults({ kms: 'none', workerCrashes: 0, workerDown: false, dynamodb: 'none' }));
 
 const dlqDepth = async () =>
   ((await (await fetch(inject('runtime').adminUrl)).json()) as { dlqDepth: number }).dlqDepth;
@@ -102,6 +102,34 @@ describe('fault injection', () => {
     expect(JSON.stringify(during.body)).not.toContain(`Cold Start ${id}`);
     expect(after.status).toBe(200);
     expect(JSON.stringify(after.body)).toContain(`Cold Start ${id}`);
+  });
+
+  it('DynamoDB throttled: requests answer 503 with Retry-After after a bounded retry, never 500; then recover', async () => {
+    const id = runId();
+    const ingestOne = (suffix: string) =>
+      api('ingest', 'POST', '/v1/customers', {
+        records: [
+          { externalId: `TH-${id}-${suffix}`, type: 'individual', jurisdictions: ['DE'], lawfulBasis },
+        ],
+      });
+
+    // Act: every table throttled (the authoriser fails first), then all but the principals (the handlers do).
+    await faults({ dynamodb: 'throttle' });
+    const atTheDoor = await api('analyst', 'GET', '/v1/segments');
+    await faults({ dynamodb: 'throttle-data' });
+    const reads = await api('analyst', 'GET', '/v1/segments');
+    const writes = await ingestOne('during');
+    await faults({ dynamodb: 'none' });
+    const after = await ingestOne('after');
+
+    // Assess
+    for (const during of [atTheDoor, reads, writes]) {
+      expect(during.status).toBe(503);
+      expect(during.headers.get('retry-after')).toBe('1');
+      expect(during.body.error.code).toBe('TEMPORARILY_UNAVAILABLE');
+    }
+    expect(after.status).toBe(207);
+    await expectSegmentedOnce([after.body.results[0].pseudonym as string]);
   });
 
   it('KMS down mid-run: warm containers keep ingesting from their key cache, nothing is lost', async () => {

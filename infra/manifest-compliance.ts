@@ -4,10 +4,15 @@ import type { FunctionSpec } from './manifest-types.js';
 export const complianceFunctions = {
   auditCheckpoint: {
     entry: 'functions/audit-checkpoint/handler.ts',
-    description: 'Signs the heads of the audit hash chains with the asymmetric audit key (hourly).',
+    description:
+      'Signs the heads of the audit hash chains with the asymmetric audit key (every five minutes).',
     memoryMb: 256,
     timeoutSeconds: 60,
-    trigger: { kind: 'schedule', expression: 'rate(1 hour)', description: 'Hourly audit checkpoint' },
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(5 minutes)',
+      description: 'Audit checkpoint every five minutes',
+    },
     tables: { audit: 'readwrite' },
     keys: { auditSigning: 'sign' },
     // One checkpoint at a time keeps the checkpoints a single chain.

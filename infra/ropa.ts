@@ -225,7 +225,7 @@ export function recordsOfProcessing(): string {
     '  of the role; segment policies restrict who may decrypt a subject’s personal data, and every',
     '  decryption is audited with its purpose.',
     '- **Accountability**: an append-only audit trail (updates and deletes denied by resource policy),',
-    '  hash-chained per writer and day, with hourly checkpoints signed by an asymmetric KMS key',
+    '  hash-chained per writer and day, with checkpoints every five minutes signed by an asymmetric KMS key',
     '  (docs/audit-trail.md).',
     '- **Availability**: point-in-time recovery on every table, dead-letter queues for every asynchronous',
     '  path, alarms; a WAF in front of the API.',

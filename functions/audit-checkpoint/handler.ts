@@ -1,5 +1,5 @@
 /**
- * Hourly audit checkpoint. Signs the current head of every hash chain of today and yesterday
+ * Audit checkpoint (every five minutes). Signs the current head of every hash chain of today and yesterday
  * with the asymmetric audit key, chained to the previous checkpoint. Between two checkpoints a
  * writer could only hide its newest records by deleting them together with its head; a
  * checkpoint makes everything it saw permanent evidence.

@@ -2,7 +2,7 @@
  * `npm run audit:verify -- [--day YYYY-MM-DD] [--checkpoint]`: verifies the audit trail of the
  * running local system (every day with chains, or one day) with the same domain code and
  * adapters as GET /v1/audit/verification. Prints each finding, the JSON report on stdout, and
- * exits 1 when the trail is not intact. `--checkpoint` signs a checkpoint first (as the hourly
+ * exits 1 when the trail is not intact. `--checkpoint` signs a checkpoint first (as the scheduled
  * schedule would).
  */
 import { parseArgs } from 'node:util';

@@ -3,7 +3,13 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { envNames, type FunctionName, functions } from '../manifest.js';
 import { ensureLocalCredentials, type LocalCredentials } from './credentials.js';
-import { type RuntimeLog, startDlqMonitor, startSchedule, startSqsPoller } from './event-sources.js';
+import {
+  type RuntimeLog,
+  scheduledEvent,
+  startDlqMonitor,
+  startSchedule,
+  startSqsPoller,
+} from './event-sources.js';
 import { answerFaults } from './fault-admin.js';
 import { startDynamoFaultProxy } from './fault-proxy.js';
 import { startGateway } from './gateway.js';
@@ -116,6 +122,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await initialiseLocally(lambdas, stage);
     // Every request of an earlier run is dead now: repair whatever a crash (or kill -9) left half-written.
     await lambdas.invoke('reconciler', { olderThanSeconds: 0 });
+    // Seal what the earlier run wrote before anything new is appended: its last minutes are otherwise unsigned.
+    await lambdas.invoke('auditCheckpoint', scheduledEvent('auditCheckpoint'));
     const gateway = await startGateway({
       host,
       port: options.port ?? 3000,

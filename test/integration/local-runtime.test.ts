@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { provision } from '../../infra/local/provision.js';
 import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
@@ -74,6 +75,25 @@ describe('local runtime tooling', () => {
     );
     expect(before.Item).toBeDefined();
     expect(after.Item).toEqual(before.Item);
+  });
+
+  it('signs an audit checkpoint while starting, before the first request can append to a chain', async () => {
+    // Act
+    const { Items } = await doc.send(
+      new QueryCommand({
+        TableName: env().TABLE_AUDIT,
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'stream' },
+        ExpressionAttributeValues: { ':s': 'checkpoints' },
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+
+    // Assess: runtime.json is written once the system is up, so the first checkpoint predates it.
+    const started = statSync(join(inject('runtime').dataDir, 'runtime.json')).mtimeMs;
+    expect(Items).toHaveLength(1);
+    expect(Date.parse(String(Items?.[0]?.at))).toBeLessThanOrEqual(started);
   });
 
   it('rejects an unknown function name with the list of functions', async () => {

@@ -94,10 +94,9 @@ describe('verifyChain', () => {
   it('finds a deleted tail whose head was rolled back, through the checkpoint', () => {
     const { linked, head } = chainOf(5);
     const rolledBack = { chain, seq: 3, hash: String(linked[2]?.hash) };
-    const findings = verifyChain(chain, linked.slice(0, 3), rolledBack, {
-      ...head,
-      checkpointAt: '2026-11-25T11:00:00.000Z',
-    });
+    const findings = verifyChain(chain, linked.slice(0, 3), rolledBack, [
+      { ...head, checkpointAt: '2026-11-25T11:00:00.000Z' },
+    ]);
     expect(findings.map((f) => f.problem)).toEqual(['missing', 'missing']);
   });
 
@@ -128,16 +127,47 @@ describe('verifyChain', () => {
   it('detects a whole chain rewritten consistently, through the checkpoint', () => {
     const original = chainOf(3);
     const rewritten = linkRecords({ chain, seq: 0, hash: GENESIS_HASH }, [event(1), event(2), event(9)]);
-    const findings = verifyChain(chain, rewritten.linked, rewritten.head, {
-      ...original.head,
-      checkpointAt: '2026-11-25T11:00:00.000Z',
+    const findings = verifyChain(chain, rewritten.linked, rewritten.head, [
+      { ...original.head, checkpointAt: '2026-11-25T11:00:00.000Z' },
+    ]);
+    // With one checkpoint nothing vouches for any earlier record: the rewrite may start at the first.
+    expect(findings).toEqual([expect.objectContaining({ problem: 'differs-from-checkpoint', seq: 1 })]);
+  });
+
+  it('names the first record after the last checkpoint that still matches', () => {
+    const original = chainOf(5);
+    const at = (seq: number, checkpointAt: string) => ({
+      chain,
+      seq,
+      hash: String(original.linked[seq - 1]?.hash),
+      checkpointAt,
     });
-    expect(findings).toEqual([expect.objectContaining({ problem: 'differs-from-checkpoint', seq: 3 })]);
+    const rewritten = linkRecords({ chain, seq: 0, hash: GENESIS_HASH }, [
+      event(1),
+      event(2),
+      event(3),
+      event(9),
+      event(5),
+    ]);
+    const findings = verifyChain(chain, rewritten.linked, rewritten.head, [
+      at(5, '2026-11-25T12:00:00.000Z'),
+      at(2, '2026-11-25T11:00:00.000Z'),
+    ]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        problem: 'differs-from-checkpoint',
+        seq: 3,
+        record: expect.objectContaining({ eventId: 'event-3' }),
+        message: expect.stringContaining(
+          'Positions up to 2 match the checkpoint of 2026-11-25T11:00:00.000Z',
+        ),
+      }),
+    ]);
   });
 
   it('reports a chain that vanished after a checkpoint saw it', () => {
     const { head } = chainOf(2);
-    const findings = verifyChain(chain, [], undefined, { ...head, checkpointAt: 'yesterday' });
+    const findings = verifyChain(chain, [], undefined, [{ ...head, checkpointAt: 'yesterday' }]);
     expect(findings.map((f) => f.problem)).toEqual(['missing', 'missing', 'head-missing', 'chain-deleted']);
   });
 });

@@ -92,15 +92,19 @@ const named = (r: Record<string, unknown>) => ({ stream: String(r.stream), event
 
 /**
  * Verifies one chain: `records` as stored (any order), `head` as stored (undefined when its head
- * item is gone) and the latest checkpointed head of this chain, if any. Returns one finding per
+ * item is gone) and what every checkpoint signed of this chain, oldest first. Returns one finding per
  * problem, each naming the record and position concerned.
  */
 export function verifyChain(
   chain: string,
   records: readonly Record<string, unknown>[],
   head: ChainHead | undefined,
-  checkpointed: CheckpointedHead | undefined,
+  checkpoints: readonly CheckpointedHead[] = [],
 ): ChainFinding[] {
+  const checkpointed = checkpoints.reduce<CheckpointedHead | undefined>(
+    (latest, c) => (latest && latest.seq > c.seq ? latest : c),
+    undefined,
+  );
   const findings: ChainFinding[] = [];
   const bySeq = new Map<number, Record<string, unknown>>();
   const byPrevHash = new Map<string, Record<string, unknown>>();
@@ -195,24 +199,51 @@ export function verifyChain(
       });
     }
   }
-  if (checkpointed) {
-    const atCheckpoint = bySeq.get(checkpointed.seq);
-    if (bySeq.size === 0 && !head) {
-      findings.push({
-        problem: 'chain-deleted',
-        chain,
-        seq: checkpointed.seq,
-        message: `Chain ${chain} was checkpointed at ${checkpointed.checkpointAt} but no longer exists`,
-      });
-    } else if (atCheckpoint && atCheckpoint.hash !== checkpointed.hash) {
-      findings.push({
-        problem: 'differs-from-checkpoint',
-        chain,
-        seq: checkpointed.seq,
-        record: named(atCheckpoint),
-        message: `Record ${atCheckpoint.eventId} differs from what the checkpoint of ${checkpointed.checkpointAt} signed`,
-      });
-    }
+  if (checkpointed && bySeq.size === 0 && !head) {
+    findings.push({
+      problem: 'chain-deleted',
+      chain,
+      seq: checkpointed.seq,
+      message: `Chain ${chain} was checkpointed at ${checkpointed.checkpointAt} but no longer exists`,
+    });
+  } else {
+    const rewritten = rewriteAfterCheckpoints(chain, bySeq, checkpoints);
+    if (rewritten) findings.push(rewritten);
   }
   return findings;
+}
+
+/**
+ * A chain rewritten consistently after a checkpoint (every hash recomputed) is only visible against what
+ * the checkpoints signed. Each checkpoint that still matches vouches for every record up to its
+ * position; the first one that does not match shows a rewrite. The finding names the first record no
+ * matching checkpoint vouches for: the earliest that can have been changed.
+ */
+function rewriteAfterCheckpoints(
+  chain: string,
+  bySeq: ReadonlyMap<number, Record<string, unknown>>,
+  checkpoints: readonly CheckpointedHead[],
+): ChainFinding | undefined {
+  const bySeqOrder = [...checkpoints].sort((a, b) => a.seq - b.seq);
+  const differs = (c: CheckpointedHead) => {
+    const stored = bySeq.get(c.seq);
+    return stored !== undefined && stored.hash !== c.hash;
+  };
+  const firstBad = bySeqOrder.find(differs);
+  if (!firstBad) return undefined;
+  const lastGood = bySeqOrder.filter((c) => c.seq < firstBad.seq && !differs(c)).at(-1);
+  const from = (lastGood?.seq ?? 0) + 1;
+  const record = bySeq.get(from);
+  return {
+    problem: 'differs-from-checkpoint',
+    chain,
+    seq: from,
+    ...(record ? { record: named(record) } : {}),
+    message:
+      `Records from position ${from} to ${firstBad.seq} of chain ${chain} differ from what the checkpoint of ` +
+      `${firstBad.checkpointAt} signed: rewritten after it. ` +
+      (lastGood
+        ? `Positions up to ${lastGood.seq} match the checkpoint of ${lastGood.checkpointAt}.`
+        : 'No earlier checkpoint vouches for any of them.'),
+  };
 }

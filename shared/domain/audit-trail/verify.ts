@@ -109,7 +109,8 @@ export async function verifyAuditTrail(
   const findings: TrailFinding[] = [];
   const checkpoints = await deps.trail.checkpoints();
   let previousDigest = GENESIS_HASH;
-  const lastSeen = new Map<string, CheckpointedHead>();
+  /** What every valid checkpoint signed of each chain, oldest first. */
+  const signed = new Map<string, CheckpointedHead[]>();
   for (const c of checkpoints) {
     const digest = checkpointDigest(c.at, c.heads, c.previousDigest);
     const valid =
@@ -130,7 +131,8 @@ export async function verifyAuditTrail(
       });
     }
     previousDigest = c.digest;
-    for (const h of c.heads) lastSeen.set(h.chain, { ...h, checkpointAt: c.at });
+    for (const h of c.heads)
+      signed.set(h.chain, [...(signed.get(h.chain) ?? []), { ...h, checkpointAt: c.at }]);
   }
 
   const allHeads = options.days ? undefined : await deps.trail.heads();
@@ -138,7 +140,7 @@ export async function verifyAuditTrail(
     ...new Set(
       options.days ?? [
         ...(allHeads ?? []).map((h) => dayOfChain(h.chain)),
-        ...[...lastSeen.keys()].map(dayOfChain),
+        ...[...signed.keys()].map(dayOfChain),
       ],
     ),
   ].sort();
@@ -160,11 +162,11 @@ export async function verifyAuditTrail(
     const dated = await deps.trail.dayRecords(day);
     const heads = await headsOf(day);
     const headOf = new Map(heads.map((h) => [h.chain, h]));
-    const names = new Set([...headOf.keys(), ...[...lastSeen.keys()].filter((c) => dayOfChain(c) === day)]);
+    const names = new Set([...headOf.keys(), ...[...signed.keys()].filter((c) => dayOfChain(c) === day)]);
     for (const chain of [...names].sort()) {
       const check = async () => {
         const stored = await deps.trail.chainRecords(chain);
-        return { stored, found: verifyChain(chain, stored, headOf.get(chain), lastSeen.get(chain)) };
+        return { stored, found: verifyChain(chain, stored, headOf.get(chain), signed.get(chain)) };
       };
       let result = await check();
       // Indexes are eventually consistent: give a just-written record a moment before calling it missing.

@@ -77,6 +77,9 @@ export const privacyFunctions = {
       subjectKeys: 'read',
       keyring: 'read',
       audit: 'readwrite',
+      // What staff wrote about the customer (pin and outcome notes) is released under the same policy.
+      overrides: 'read',
+      outcomes: 'read',
     },
     keys: { dataKeys: 'decrypt' },
   },

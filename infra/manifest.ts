@@ -198,7 +198,7 @@ export const functions = {
   overridesApi: {
     entry: 'functions/overrides-api/handler.ts',
     description:
-      'Manual overrides: a compliance officer pins a segment with a reason and an expiry, or lifts the pin.',
+      'Manual overrides: a compliance officer pins a segment with a reason code, sealed note and expiry, or lifts it.',
     memoryMb: 512,
     timeoutSeconds: 10,
     trigger: {
@@ -208,10 +208,18 @@ export const functions = {
         { method: 'DELETE', path: '/v1/customers/{pseudonym}/pin', roles: ['compliance'] },
       ],
     },
-    tables: { overrides: 'readwrite', audit: 'readwrite', assignments: 'read' },
+    tables: {
+      overrides: 'readwrite',
+      audit: 'readwrite',
+      assignments: 'read',
+      // The officer's note is sealed under the subject's key.
+      subjectKeys: 'read',
+      keyring: 'read',
+    },
     // Lifting a pin deletes its item (the audit trail keeps the history).
     deletes: ['overrides'],
     queues: { segmentation: 'send' },
+    keys: { dataKeys: 'decrypt' },
   },
   segmentWorker: {
     entry: 'functions/segment-worker/handler.ts',
@@ -272,8 +280,10 @@ export const functions = {
       audit: 'readwrite',
       keyring: 'read',
       subjectIndex: 'read',
+      // An outcome's note is sealed under the subject's key.
+      subjectKeys: 'read',
     },
-    keys: { pseudonymisation: 'decrypt' },
+    keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
   },
   surveyWebhook: {
     entry: 'functions/survey-webhook/handler.ts',

@@ -1,5 +1,6 @@
 /**
- * Manual overrides. A compliance officer pins a customer's segment with a reason and an expiry;
+ * Manual overrides. A compliance officer pins a customer's segment with a reason code, an optional
+ * note (sealed under the customer's key: staff text is personal data) and an expiry;
  * re-segmentation keeps the pin in force while recording what the model would have said, and
  * the model decides again once the pin expires or is lifted. Every change is audited.
  */
@@ -24,6 +25,7 @@ const deps = {
   // segment a later model drops is still shown, and the officer can lift it.
   segments: loadDefaultModel().segments.map((s) => s.name),
   erasures: adapters.erasureLedger(settings),
+  keys: adapters.keys(settings),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

@@ -21,6 +21,8 @@ const logger = createLogger('personalDataApi');
 const deps = {
   keys: adapters.keys(settings),
   profiles: adapters.profiles(settings),
+  overrides: adapters.overrides(settings),
+  outcomes: adapters.outcomes(settings),
   assignments: adapters.assignments(settings),
   segments: publishedSegments(adapters.riskModels(settings)),
   audit: adapters.audit(settings),

@@ -59,7 +59,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       );
     const results = await recordOutcomes(
       batch.data.outcomes,
-      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects, erasures },
+      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects, erasures, keys },
       actorOf(event, caller),
     );
     const outcome = summarise(results);

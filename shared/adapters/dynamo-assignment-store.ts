@@ -7,6 +7,7 @@ import type {
   DecisionFreshness,
   RecheckRefresh,
 } from '../domain/ports.js';
+import { assignmentOf } from '../domain/segmentation/pin-shapes.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
@@ -23,12 +24,12 @@ export class DynamoAssignmentStore implements AssignmentStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pseudonym }, ConsistentRead: true }),
     );
-    return out.Item as Assignment | undefined;
+    return out.Item ? assignmentOf(out.Item as Assignment) : undefined;
   }
 
   async getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>> {
     const items = await batchGet<Assignment>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
-    return new Map(items.map((a) => [a.pseudonym, a]));
+    return new Map(items.map((a) => [a.pseudonym, assignmentOf(a)]));
   }
 
   async commitMany(

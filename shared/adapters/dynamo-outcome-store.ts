@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditOutcome, OutcomeStore } from '../domain/ports.js';
-import { parallelScan } from './dynamo-batch.js';
+import { parallelScan, queryAll } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
 
 export class DynamoOutcomeStore implements OutcomeStore {
@@ -21,6 +21,16 @@ export class DynamoOutcomeStore implements OutcomeStore {
       ]),
     );
     return results.map((r) => r.written);
+  }
+
+  /** One customer's outcomes: a query on its partition, never a scan. */
+  ofSubject(pseudonym: string): Promise<AuditOutcome[]> {
+    return queryAll<AuditOutcome>(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pseudonym = :p',
+      ExpressionAttributeValues: { ':p': pseudonym },
+      ConsistentRead: true,
+    });
   }
 
   scanAll(): AsyncIterable<AuditOutcome[]> {

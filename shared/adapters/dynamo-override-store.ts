@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, Override, OverrideStore } from '../domain/ports.js';
+import { overrideOf } from '../domain/segmentation/pin-shapes.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet } from './dynamo-batch.js';
@@ -14,8 +15,14 @@ export class DynamoOverrideStore implements OverrideStore {
   ) {}
 
   async getMany(pseudonyms: readonly string[]): Promise<Map<string, Override>> {
-    const items = await batchGet<Override>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
-    return new Map(items.map((o) => [o.pseudonym, o]));
+    const items = await batchGet<Record<string, unknown>>(
+      this.doc,
+      this.tableName,
+      'pseudonym',
+      pseudonyms,
+      true,
+    );
+    return new Map(items.map((raw) => overrideOf(raw)).map((o) => [o.pseudonym, o]));
   }
 
   async put(override: Override, audit: AuditEvent): Promise<void> {

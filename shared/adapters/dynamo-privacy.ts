@@ -16,6 +16,7 @@ import type {
   SubjectEraser,
   SubjectRecords,
 } from '../domain/privacy/ports.js';
+import { overrideOf } from '../domain/segmentation/pin-shapes.js';
 import { chunk, parallelScan } from './dynamo-batch.js';
 
 export interface PrivacyTables {
@@ -123,7 +124,8 @@ export class DynamoPrivacyStore implements SubjectEraser, SubjectRecords, Erasur
   }
 
   async override(pseudonym: string): Promise<Override | undefined> {
-    return this.getOne<Override>(this.tables.overrides, { pseudonym });
+    const raw = await this.getOne<Record<string, unknown>>(this.tables.overrides, { pseudonym });
+    return raw ? overrideOf(raw) : undefined;
   }
 
   async put(request: ErasureRequest): Promise<void> {

@@ -1,6 +1,13 @@
 import type { Actor, AuditEvent } from './ports.js';
 
 /**
+ * The shape of the records written now, inside their hashed content. 1: a pin's details could carry
+ * the officer's free-text reason; 2: staff text is a code plus the hash of its sealed note
+ * (shared/domain/staff-notes.ts). Readers and the verifier accept both.
+ */
+export const AUDIT_SCHEMA_VERSION = 2;
+
+/**
  * Builds an audit record. The `eventId` must be derived from the fact being recorded (not from
  * the clock or a random id) so that retries and re-sent requests land on the same key.
  */
@@ -28,6 +35,6 @@ export function auditEvent(fields: {
     ...(fields.modelVersion ? { modelVersion: fields.modelVersion } : {}),
     requestId: fields.requestId,
     details: fields.details ?? {},
-    schemaVersion: 1,
+    schemaVersion: AUDIT_SCHEMA_VERSION,
   };
 }

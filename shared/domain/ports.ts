@@ -201,7 +201,8 @@ export interface AuditEvent {
   modelVersion?: string;
   requestId: string;
   details: Record<string, unknown>;
-  schemaVersion: 1;
+  /** See `AUDIT_SCHEMA_VERSION` in shared/domain/audit.ts. */
+  schemaVersion: 1 | 2;
 }
 
 export interface AuditLog {
@@ -221,7 +222,7 @@ export interface Assignment {
   /** What the model decided, whatever is in force. */
   modelSegment: string;
   /** Set while a compliance officer's pin decides the segment. */
-  pinned?: { segment: string; reason: string; expiresAt: string; pinnedBy: string };
+  pinned?: PinInForce;
   /** Set while a downgrade waits for its cooldown: since when the model has said "lower". */
   downgradePendingSince?: string;
   score: number;
@@ -263,14 +264,30 @@ export interface Assignment {
   revision: number;
 }
 
+/** What an assignment shows of the pin in force: codes only, never the officer's note. */
+export interface PinInForce {
+  segment: string;
+  /** One of `pinReasonCodes`, or `UNCODED` for a pin stored before reasons were coded. */
+  reasonCode: string;
+  expiresAt: string;
+  pinnedBy: string;
+}
+
 /** A segment pinned by a compliance officer, until `expiresAt`. */
 export interface Override {
   pseudonym: string;
   segment: string;
-  reason: string;
+  /** One of `pinReasonCodes`, or `UNCODED` for a pin stored before reasons were coded. */
+  reasonCode: string;
+  /** The officer's free text, sealed under the subject's key (see shared/domain/staff-notes.ts). */
+  note?: SealedBox;
+  noteHash?: string;
+  /** The free-text reason of a pin stored before reasons were coded (schema version 1), in clear. */
+  legacyReason?: string;
   expiresAt: string;
   pinnedBy: string;
   pinnedAt: string;
+  schemaVersion: 1 | 2;
 }
 
 export interface OverrideStore {
@@ -287,14 +304,20 @@ export interface AuditOutcome {
   outcomeId: string;
   outcome: 'issue' | 'no_issue';
   date: string;
+  /** One of `outcomeSources`, `case:<caseId>` for a closed case, or (schema version 1) free text. */
   source: string;
+  /** Free text about the finding, sealed under the subject's key. */
+  note?: SealedBox;
   recordedBy: string;
   recordedAt: string;
+  /** 1 (absent): `source` may be free text; 2: `source` is a code and text is a sealed note. */
+  schemaVersion?: 1 | 2;
 }
 
 export interface OutcomeStore {
   /** Stores each outcome unless it exists; true where it was new. */
   putMany(outcomes: readonly AuditOutcome[]): Promise<boolean[]>;
+  ofSubject(pseudonym: string): Promise<AuditOutcome[]>;
   scanAll(): AsyncIterable<AuditOutcome[]>;
 }
 

@@ -51,7 +51,7 @@ async function seed() {
     externalId: r.externalId,
     outcome: n >= 6 || n === 0 ? 'issue' : 'no_issue',
     date: new Date().toISOString().slice(0, 10),
-    source: 'dashboard-test',
+    source: 'INTERNAL_AUDIT',
   }));
   expect((await api('compliance', 'POST', '/v1/audit-outcomes', { outcomes })).status).toBe(207);
   const secret = (await api('admin', 'POST', '/v1/webhooks/surveys/riskloop/secrets', {})).body

@@ -143,7 +143,7 @@ export interface AuditOutcome {
   externalId: string;
   outcome: 'issue' | 'no_issue';
   date: string;
-  source: 'german-credit';
+  source: 'EXTERNAL_AUDIT';
 }
 
 /** Decodes every line; throws on an unknown code or a malformed line (the file is fixed data). */
@@ -191,7 +191,7 @@ export function toAuditOutcome(row: GermanCreditRow, date = '2026-01-01'): Audit
     externalId: `GC-${row.row}`,
     outcome: row.label === 2 ? 'issue' : 'no_issue',
     date,
-    source: 'german-credit',
+    source: 'EXTERNAL_AUDIT',
   };
 }
 

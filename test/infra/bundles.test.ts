@@ -37,6 +37,14 @@ const overBudget: Record<string, { ceilingBytes: number; reason: string }> = {
     reason: 'CEL engine and risk model, zod, EventBridge client (workflow events)',
   },
   scoringApi: { ceilingBytes: 510 * 1024, reason: 'scoring and clustering domain, CEL engine, zod' },
+  overridesApi: {
+    ceilingBytes: 420 * 1024,
+    reason: 'zod, SQS client, KMS client (the officer’s note is sealed under the subject key)',
+  },
+  privacyApi: {
+    ceilingBytes: 420 * 1024,
+    reason: 'zod, KMS client, a subject’s records across every table (export decrypts staff notes too)',
+  },
   surveyWebhook: {
     ceilingBytes: 445 * 1024,
     reason:

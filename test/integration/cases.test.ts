@@ -186,12 +186,13 @@ describe('KYC review scheduler and compliance cases', () => {
     expect([reopened.status, reopened.body.error?.code]).toEqual([410, 'SUBJECT_ERASED']);
     const pinned = await api('compliance', 'PUT', `/v1/customers/${pseudonym}/pin`, {
       segment: 'high',
-      reason: 'pinned after the erasure, which must be refused',
+      reasonCode: 'OTHER',
+      note: 'pinned after the erasure, which must be refused',
       expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
     expect([pinned.status, pinned.body.error?.code]).toEqual([410, 'SUBJECT_ERASED']);
     const outcome = await api('compliance', 'POST', '/v1/audit-outcomes', {
-      outcomes: [{ pseudonym, outcome: 'issue', date: '2026-01-15', source: 'after-erasure' }],
+      outcomes: [{ pseudonym, outcome: 'issue', date: '2026-01-15', source: 'INTERNAL_AUDIT' }],
     });
     expect(outcome.body.results[0]).toMatchObject({ status: 'rejected', code: 'SUBJECT_ERASED' });
   });

@@ -128,7 +128,8 @@ beforeAll(async () => {
     pseudonym,
     outcome: o,
     date: today,
-    source: `insights-test-${prefix}`,
+    source: 'INTERNAL_AUDIT',
+    note: `insights-test-${prefix}`,
   });
   const recorded = await api('compliance', 'POST', '/v1/audit-outcomes', {
     outcomes: [outcome(p.s1, 'issue'), outcome(p.pep, 'issue'), outcome(p.plain, 'no_issue')],

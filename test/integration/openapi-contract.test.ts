@@ -207,7 +207,7 @@ describe('the API against its OpenAPI document', () => {
       'compliance',
       'PUT',
       pin,
-      { segment, reason: 'Contract test of the API document', expiresAt },
+      { segment, reasonCode: 'OTHER', note: 'Contract test of the API document', expiresAt },
       '/v1/customers/{pseudonym}/pin',
     );
     await call('compliance', 'DELETE', pin, undefined, '/v1/customers/{pseudonym}/pin');
@@ -230,7 +230,9 @@ describe('the API against its OpenAPI document', () => {
     );
 
     await call('compliance', 'POST', '/v1/audit-outcomes', {
-      outcomes: [{ pseudonym, outcome: 'no_issue', date: '2026-01-15', source: 'contract-test' }],
+      outcomes: [
+        { pseudonym, outcome: 'no_issue', date: '2026-01-15', source: 'OTHER', note: 'contract test' },
+      ],
     });
     await call('admin', 'POST', '/v1/scoring-models', {});
     await call('analyst', 'GET', '/v1/scoring-models');

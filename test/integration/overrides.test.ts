@@ -12,7 +12,7 @@ const assignmentOf = async (pseudonym: string) =>
   ).Item;
 
 describe('manual overrides', () => {
-  it('lets a compliance officer pin a segment with a reason, then lift it; both audited', async () => {
+  it('lets a compliance officer pin a segment with a reason code, then lift it; both audited', async () => {
     // Prepare: a sanctioned customer, critical by the model.
     const res = await api('ingest', 'POST', '/v1/customers', {
       records: [
@@ -28,7 +28,7 @@ describe('manual overrides', () => {
     const pseudonym = res.body.results[0].pseudonym as string;
     await eventually(() => assignmentOf(pseudonym));
     const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
-    const pin = { segment: 'high', reason: 'False positive confirmed by the MLRO, case 2026-114', expiresAt };
+    const pin = { segment: 'high', reasonCode: 'MODEL_ERROR', expiresAt };
 
     // Act
     const asAnalyst = await api('analyst', 'PUT', `/v1/customers/${pseudonym}/pin`, pin);
@@ -57,7 +57,7 @@ describe('manual overrides', () => {
     expect(held).toMatchObject({
       segment: 'high',
       modelSegment: 'critical',
-      pinned: { segment: 'high', pinnedBy: 'local-compliance' },
+      pinned: { segment: 'high', reasonCode: 'MODEL_ERROR', pinnedBy: 'local-compliance' },
     });
     expect(lifted.status).toBe(200);
     expect(restored).toMatchObject({ segment: 'critical', previousSegment: 'high' });
@@ -78,7 +78,7 @@ describe('manual overrides', () => {
     expect((audit.Items ?? []).find((e) => e.action === 'segment.pinned')?.details).toMatchObject({
       segment: 'high',
       modelSegment: 'critical',
-      reason: pin.reason,
+      reasonCode: 'MODEL_ERROR',
     });
   });
 });

@@ -80,7 +80,8 @@ describe('retention: TTL backstop and the daily job', () => {
     await eventually(() => assignmentOf(pseudonym));
     const pin = {
       segment: 'high',
-      reason: 'Retention test pin',
+      reasonCode: 'INVESTIGATION_OPEN',
+      note: 'Retention test pin',
       expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
     };
     expect((await api('compliance', 'PUT', `/v1/customers/${pseudonym}/pin`, pin)).status).toBe(200);
@@ -88,7 +89,7 @@ describe('retention: TTL backstop and the daily job', () => {
       const a = await assignmentOf(pseudonym);
       return a?.segment === 'high' ? a : undefined;
     });
-    const outcome = { externalId, outcome: 'issue', date: '1969-05-01', source: 'retention-test' };
+    const outcome = { externalId, outcome: 'issue', date: '1969-05-01', source: 'INTERNAL_AUDIT' };
     expect((await api('compliance', 'POST', '/v1/audit-outcomes', { outcomes: [outcome] })).status).toBe(207);
     // A linked survey response, seeded directly (the webhook path is covered by its own tests): its
     // own expiry, two years after the response, is later than this customer's retention end.
@@ -259,6 +260,7 @@ describe('access to personal data by segment sensitivity', () => {
       segment: 'critical',
       purpose: 'enhanced_due_diligence',
       personalData: criticalRecord.personalData,
+      staffNotes: { pin: null, outcomes: [] },
     });
     expect(analystLow.status).toBe(200);
     expect(analystLow.body.personalData).toEqual(lowRecord.personalData);

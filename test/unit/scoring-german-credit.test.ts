@@ -56,7 +56,7 @@ describe('German Credit as riskloop input', () => {
       externalId: 'GC-2',
       outcome: 'issue',
       date: '2026-01-01',
-      source: 'german-credit',
+      source: 'EXTERNAL_AUDIT',
     });
   });
 

@@ -180,7 +180,8 @@ describe('segmentBatch', () => {
     const pin: Override = {
       pseudonym: pseudonym(2),
       segment: 'high',
-      reason: 'Adverse media under review',
+      reasonCode: 'ADVERSE_MEDIA',
+      schemaVersion: 2,
       expiresAt: '2026-12-01T00:00:00.000Z',
       pinnedBy: 'officer-1',
       pinnedAt: '2026-11-24T00:00:00.000Z',
@@ -443,7 +444,8 @@ describe('segmentBatch', () => {
     const pin: Override = {
       pseudonym: pseudonym(1),
       segment: 'low',
-      reason: 'Documented source of funds, reviewed by MLRO',
+      reasonCode: 'DOCUMENTS_VERIFIED',
+      schemaVersion: 2,
       expiresAt: '2026-12-01T00:00:00Z',
       pinnedBy: 'officer-1',
       pinnedAt: '2026-11-20T00:00:00Z',

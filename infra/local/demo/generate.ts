@@ -308,7 +308,7 @@ export function generateDemo(options: DemoOptions): DemoData {
       externalId: c.externalId,
       outcome: issue ? 'issue' : 'no_issue',
       date: day(daysAgo(5 + Math.floor(random() * 355))),
-      source: 'internal-audit',
+      source: 'INTERNAL_AUDIT',
     });
   });
 

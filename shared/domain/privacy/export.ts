@@ -3,7 +3,7 @@ import { feedbackCommentContext } from '../feedback/receive.js';
 import { personalDataContext } from '../ingestion/customers.js';
 import type { KeyService, ProfileStore } from '../ports.js';
 import { type ErasureDeps, locateSubject, type PrivacyActor } from './erasure.js';
-import { decryptPersonalData, type PersonalDataAccessDeps } from './personal-data-access.js';
+import { decryptPersonalData, type PersonalDataAccessDeps, staffNoteFields } from './personal-data-access.js';
 import type { ErasureRequestStore, SubjectRecords } from './ports.js';
 
 export interface ExportDeps extends Omit<PersonalDataAccessDeps, 'keys'> {
@@ -62,6 +62,7 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
         box: f.comment,
         context: feedbackCommentContext(pseudonym, f.responseKey),
       })),
+      ...staffNoteFields(pseudonym, override, outcomes),
     ],
     deps,
   );
@@ -112,7 +113,16 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
         ...(e.details.before !== undefined ? { before: e.details.before } : {}),
         ...(e.details.after !== undefined ? { after: e.details.after } : {}),
       })),
-    override: override ?? null,
+    override: override
+      ? {
+          segment: override.segment,
+          reasonCode: override.reasonCode,
+          note: open<string>('pin.note'),
+          expiresAt: override.expiresAt,
+          pinnedBy: override.pinnedBy,
+          pinnedAt: override.pinnedAt,
+        }
+      : null,
     transactions: transactions.map((t) => ({
       timestamp: t.timestamp,
       amount: t.amount,
@@ -132,7 +142,12 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
       ...(f.answers ? { answers: f.answers } : {}),
       segmentAtTheTime: f.segment,
     })),
-    outcomes: outcomes.map((o) => ({ outcome: o.outcome, date: o.date, source: o.source })),
+    outcomes: outcomes.map((o, i) => ({
+      outcome: o.outcome,
+      date: o.date,
+      source: o.source,
+      note: open<string>(`outcomes[${i}].note`),
+    })),
     kycReview: kycReview ? { lastReviewAt: kycReview.lastReviewAt, basis: kycReview.basis } : null,
     cases: cases.map((c) => ({
       kind: c.kind,
@@ -162,6 +177,8 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
         decrypted: {
           personalData: document.profile?.personalData ? 1 : 0,
           feedbackComments: document.feedback.filter((f) => f.comment !== null).length,
+          staffNotes:
+            document.outcomes.filter((o) => o.note !== null).length + (document.override?.note ? 1 : 0),
         },
         released: {
           transactions: transactions.length,

@@ -4,8 +4,19 @@ import { auditEvent } from '../audit.js';
 import { openJson, type SealedBox } from '../crypto/envelope.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
 import { personalDataContext } from '../ingestion/customers.js';
-import type { Actor, AssignmentStore, AuditLog, KeyService, ProfileStore } from '../ports.js';
+import type {
+  Actor,
+  AssignmentStore,
+  AuditLog,
+  AuditOutcome,
+  KeyService,
+  OutcomeStore,
+  Override,
+  OverrideStore,
+  ProfileStore,
+} from '../ports.js';
 import type { ModelSegment, SegmentPolicy } from '../risk-model/model.js';
+import { outcomeNoteContext, pinNoteContext } from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
 import { policyOfSegment } from './legal-hold.js';
 
@@ -26,12 +37,16 @@ export interface PersonalDataAccessDeps {
   audit: AuditLog;
 }
 
-/** One sealed box of a subject: what the caller calls it, and the AAD it was sealed under. */
-export interface SealedField {
-  field: string;
-  box: SealedBox | undefined;
-  context: string;
-}
+/**
+ * One sealed box of a subject: what the caller calls it, and the AAD it was sealed under. `clear`
+ * is a value stored in clear before it was sealed (a schema-version-1 pin reason): released under
+ * the same policy and audit as a box.
+ */
+export type SealedField =
+  | { field: string; box: SealedBox | undefined; context: string }
+  | { field: string; clear: string };
+
+const holdsValue = (f: SealedField) => ('clear' in f ? true : f.box !== undefined);
 
 export interface DecryptionRequest {
   pseudonym: string;
@@ -85,7 +100,7 @@ export async function decryptPersonalData(
   const segment = assignment?.segment ?? null;
   const policy = policyOfSegment(segments, segment ?? undefined);
   const decision = mayDecrypt(request.actor, request.purpose, policy);
-  const sealed = fields.filter((f) => f.box !== undefined);
+  const sealed = fields.filter(holdsValue);
   const common = {
     subject: request.pseudonym,
     actor: request.actor,
@@ -123,15 +138,14 @@ export async function decryptPersonalData(
     ]);
   }
 
-  const key =
-    sealed.length > 0
-      ? (await deps.keys.subjectKeys([request.pseudonym], false)).get(request.pseudonym)
-      : undefined;
+  const key = sealed.some((f) => !('clear' in f))
+    ? (await deps.keys.subjectKeys([request.pseudonym], false)).get(request.pseudonym)
+    : undefined;
   const values = new Map<string, unknown>();
   const names = new Set<string>();
   let opened = 0;
   for (const f of fields) {
-    const value = f.box && key ? openJson<unknown>(key, f.box, f.context) : null;
+    const value = 'clear' in f ? f.clear : f.box && key ? openJson<unknown>(key, f.box, f.context) : null;
     values.set(f.field, value);
     if (value === null) continue;
     opened++;
@@ -172,6 +186,48 @@ export const personalDataRequest = z
 
 export interface PersonalDataDeps extends PersonalDataAccessDeps {
   profiles: Pick<ProfileStore, 'getMany'>;
+  overrides: Pick<OverrideStore, 'getMany'>;
+  outcomes: Pick<OutcomeStore, 'ofSubject'>;
+}
+
+/** The boxes of what staff wrote about a subject: the pin's note and each audit outcome's note. */
+export function staffNoteFields(
+  pseudonym: string,
+  pin: Override | undefined,
+  outcomes: readonly AuditOutcome[],
+): SealedField[] {
+  const pinField: SealedField[] = !pin
+    ? []
+    : pin.legacyReason !== undefined
+      ? [{ field: 'pin.note', clear: pin.legacyReason }]
+      : [{ field: 'pin.note', box: pin.note, context: pinNoteContext(pseudonym, pin.pinnedAt) }];
+  return [
+    ...pinField,
+    ...outcomes.map((o, i) => ({
+      field: `outcomes[${i}].note`,
+      box: o.note,
+      context: outcomeNoteContext(pseudonym, o.outcomeId),
+    })),
+  ];
+}
+
+/** The clear notes, by the field names of `staffNoteFields`. */
+export function staffNotesOf(
+  pin: Override | undefined,
+  outcomes: readonly AuditOutcome[],
+  values: ReadonlyMap<string, unknown>,
+) {
+  const text = (field: string) => {
+    const v = values.get(field);
+    return typeof v === 'string' ? v : null;
+  };
+  return {
+    pin: pin ? { reasonCode: pin.reasonCode, pinnedAt: pin.pinnedAt, note: text('pin.note') } : null,
+    outcomes: outcomes.flatMap((o, i) => {
+      const note = text(`outcomes[${i}].note`);
+      return note === null ? [] : [{ date: o.date, outcome: o.outcome, source: o.source, note }];
+    }),
+  };
 }
 
 /**
@@ -191,8 +247,14 @@ export async function readPersonalData(
       toErrorDetails(parsed.error.issues),
     );
   const { pseudonym, purpose } = parsed.data;
-  const profile = (await deps.profiles.getMany([pseudonym])).get(pseudonym);
+  const [profiles, pins, outcomes] = await Promise.all([
+    deps.profiles.getMany([pseudonym]),
+    deps.overrides.getMany([pseudonym]),
+    deps.outcomes.ofSubject(pseudonym),
+  ]);
+  const profile = profiles.get(pseudonym);
   if (!profile) throw new NotFoundError('No such customer');
+  const pin = pins.get(pseudonym);
   const { segment, values } = await decryptPersonalData(
     {
       pseudonym,
@@ -201,8 +263,17 @@ export async function readPersonalData(
       requestId: caller.requestId,
       now: caller.now,
     },
-    [{ field: 'personalData', box: profile.personalData, context: personalDataContext(pseudonym) }],
+    [
+      { field: 'personalData', box: profile.personalData, context: personalDataContext(pseudonym) },
+      ...staffNoteFields(pseudonym, pin, outcomes),
+    ],
     deps,
   );
-  return { pseudonym, segment, purpose, personalData: values.get('personalData') ?? null };
+  return {
+    pseudonym,
+    segment,
+    purpose,
+    personalData: values.get('personalData') ?? null,
+    staffNotes: staffNotesOf(pin, outcomes, values),
+  };
 }

@@ -57,7 +57,11 @@ export const subjectExportSchema = z
     override: record.nullable(),
     transactions: z.array(record),
     feedback: z.array(record),
-    outcomes: z.array(z.object({ outcome: z.string(), date: z.string(), source: z.string() }).strict()),
+    outcomes: z.array(
+      z
+        .object({ outcome: z.string(), date: z.string(), source: z.string(), note: z.string().nullable() })
+        .strict(),
+    ),
     kycReview: record.nullable(),
     cases: z.array(record),
     erasureRequests: z.array(record),
@@ -70,5 +74,17 @@ export const personalDataAnswerSchema = z
     segment: z.string().nullable(),
     purpose: z.enum(decryptionPurposes),
     personalData: z.record(z.unknown()).nullable(),
+    staffNotes: z
+      .object({
+        pin: z
+          .object({ reasonCode: z.string(), pinnedAt: z.string(), note: z.string().nullable() })
+          .strict()
+          .nullable(),
+        outcomes: z.array(
+          z.object({ date: z.string(), outcome: z.string(), source: z.string(), note: z.string() }).strict(),
+        ),
+      })
+      .strict()
+      .describe('What staff wrote about the customer (a pin note, audit outcome notes): personal data too.'),
   })
   .strict();

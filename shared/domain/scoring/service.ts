@@ -5,9 +5,17 @@ import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
 import type { ItemResult } from '../ingestion/results.js';
 import { safeInput } from '../input-safety.js';
-import type { Assignment, AssignmentStore, AuditOutcome, OutcomeStore } from '../ports.js';
+import type { Assignment, AssignmentStore, AuditOutcome, KeyService, OutcomeStore } from '../ports.js';
 import type { ErasureLedger } from '../privacy/erasure.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
+import {
+  outcomeNoteContext,
+  outcomeSources,
+  requireNoteForOther,
+  STAFF_TEXT_SCHEMA_VERSION,
+  sealNote,
+  staffNote,
+} from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
 import { buildFeatureSpecs, type FeatureSource, featureNames, vectorise } from './features.js';
 import { predict, trainLogistic } from './logistic.js';
@@ -21,9 +29,12 @@ export const outcomeRecord = z
     externalId: z.string().trim().min(1).max(128).optional(),
     outcome: z.enum(['issue', 'no_issue']),
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    source: z.string().trim().min(1).max(100),
+    /** Where the finding comes from, as a code; anything more goes in the note (sealed). */
+    source: z.enum(outcomeSources),
+    note: staffNote,
   })
   .strict()
+  .superRefine((o, ctx) => requireNoteForOther(o, o.source, ctx))
   .refine(
     (o) => (o.pseudonym === undefined) !== (o.externalId === undefined),
     'Give exactly one of pseudonym, externalId',
@@ -49,11 +60,13 @@ export async function recordOutcomes(
     subjects: SubjectDirectory;
     /** Outcomes about erased customers (named by pseudonym) are refused with SUBJECT_ERASED. */
     erasures?: ErasureLedger;
+    /** Subject keys seal the notes. */
+    keys: Pick<KeyService, 'subjectKeys'>;
   },
   actor: Actor,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
-  const valid: { index: number; outcome: AuditOutcome }[] = [];
+  const valid: { index: number; outcome: AuditOutcome; note?: string }[] = [];
   const parsedItems = items.map((item) => safeOutcome.safeParse(item));
   // Resolve only: an outcome about an id never ingested (or erased) names no subject.
   const subjects = await resolveSubjects(
@@ -111,9 +124,12 @@ export async function recordOutcomes(
         source: o.source,
         recordedBy: actor.principalId,
         recordedAt: actor.now.toISOString(),
+        schemaVersion: STAFF_TEXT_SCHEMA_VERSION,
       },
+      ...(o.note ? { note: o.note } : {}),
     });
   });
+  await sealOutcomeNotes(valid, deps.keys);
   const stored = valid.length > 0 ? await deps.outcomes.putMany(valid.map((v) => v.outcome)) : [];
   valid.forEach((v, i) => {
     results.push({
@@ -123,6 +139,29 @@ export async function recordOutcomes(
     });
   });
   return results;
+}
+
+/**
+ * Seals each note under its subject's key, in place. A subject without a key cannot have been
+ * accepted (every ingested customer gets one), so its note is refused rather than kept in clear.
+ */
+async function sealOutcomeNotes(
+  valid: { outcome: AuditOutcome; note?: string }[],
+  keys: Pick<KeyService, 'subjectKeys'>,
+): Promise<void> {
+  const noted = valid.filter((v) => v.note !== undefined);
+  if (noted.length === 0) return;
+  const subjectKeys = await keys.subjectKeys([...new Set(noted.map((v) => v.outcome.pseudonym))], false);
+  for (const v of noted) {
+    const key = subjectKeys.get(v.outcome.pseudonym);
+    if (!key)
+      throw new ConflictError(
+        'NO_SUBJECT_KEY',
+        'A customer named has no data key: its note cannot be sealed',
+      );
+    const { pseudonym, outcomeId } = v.outcome;
+    v.outcome.note = sealNote(key, v.note as string, outcomeNoteContext(pseudonym, outcomeId)).note;
+  }
 }
 
 export const trainingRequest = z

@@ -1,18 +1,32 @@
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
-import type { AssignmentStore, Override, OverrideStore, SegmentationQueue } from '../ports.js';
+import { safeInput } from '../input-safety.js';
+import type { AssignmentStore, KeyService, Override, OverrideStore, SegmentationQueue } from '../ports.js';
 import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
+import {
+  pinNoteContext,
+  pinReasonCodes,
+  requireNoteForOther,
+  STAFF_TEXT_SCHEMA_VERSION,
+  sealNote,
+  staffNote,
+} from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
 
 export const pinRequest = z
   .object({
     segment: z.string().min(1).max(64),
-    /** Why: kept in the audit trail. Describe the case, not the person (no names, no identifiers). */
-    reason: z.string().trim().min(10).max(500),
+    /** Why, as a code: reports, the segment route and the audit trail show it. */
+    reasonCode: z.enum(pinReasonCodes),
+    /** Anything more, in words: sealed under the customer's key, readable under the segment policy. */
+    note: staffNote,
     expiresAt: z.string().datetime({ offset: true }),
   })
-  .strict();
+  .strict()
+  .superRefine((pin, ctx) => requireNoteForOther(pin, pin.reasonCode, ctx));
+
+const safePin = safeInput(pinRequest);
 
 const maxPinDays = 366;
 
@@ -24,6 +38,8 @@ export interface OverrideDeps {
   segments: readonly string[];
   /** Refuses pins on erased customers with SUBJECT_ERASED rather than a bare 404. */
   erasures?: ErasureLedger;
+  /** The subject's key seals the officer's note. */
+  keys: Pick<KeyService, 'subjectKeys'>;
 }
 
 export interface OverrideActor {
@@ -40,9 +56,9 @@ export async function pinSegment(
   deps: OverrideDeps,
   actor: OverrideActor,
 ) {
-  const parsed = pinRequest.safeParse(input);
-  if (!parsed.success) throw new ValidationError('Invalid pin', toErrorDetails(parsed.error.issues));
-  const { segment, reason, expiresAt } = parsed.data;
+  const parsed = safePin.safeParse(input);
+  if (!parsed.success) throw new ValidationError('Invalid pin', pinIssues(input, parsed.error.issues));
+  const { segment, reasonCode, note, expiresAt } = parsed.data;
   const details = [];
   if (!deps.segments.includes(segment)) {
     details.push({
@@ -66,13 +82,17 @@ export async function pinSegment(
     throw new NotFoundError('No segment assigned to this pseudonym (yet)');
   }
 
+  const pinnedAt = actor.now.toISOString();
+  const sealed = note === undefined ? undefined : await sealPinNote(pseudonym, pinnedAt, note, deps);
   const override: Override = {
     pseudonym,
     segment,
-    reason,
+    reasonCode,
+    ...sealed,
     expiresAt: new Date(expiry).toISOString(),
     pinnedBy: actor.principalId,
-    pinnedAt: actor.now.toISOString(),
+    pinnedAt,
+    schemaVersion: STAFF_TEXT_SCHEMA_VERSION,
   };
   await deps.overrides.put(
     override,
@@ -81,19 +101,66 @@ export async function pinSegment(
       subject: pseudonym,
       actor: { type: 'principal', id: actor.principalId, role: actor.role },
       action: 'segment.pinned',
-      reasonCodes: ['MANUAL_OVERRIDE'],
+      reasonCodes: ['MANUAL_OVERRIDE', reasonCode],
       requestId: actor.requestId,
       at: actor.now,
       details: {
         segment,
         expiresAt: override.expiresAt,
-        reason,
+        reasonCode,
+        // The hash of the sealed note, never its text: erasure shreds the text, the trail stays whole.
+        ...(sealed ? { noteHash: sealed.noteHash } : {}),
         modelSegment: current.modelSegment ?? current.segment,
       },
     }),
   );
   await deps.queue.enqueue([{ pseudonym, cause: 'manual', requestId: actor.requestId }]);
-  return override;
+  return pinView(override);
+}
+
+/** What the pin route answers: the codes and whether a note was sealed, never the note. */
+export function pinView(o: Override) {
+  return {
+    pseudonym: o.pseudonym,
+    segment: o.segment,
+    reasonCode: o.reasonCode,
+    ...(o.noteHash ? { noteHash: o.noteHash } : {}),
+    expiresAt: o.expiresAt,
+    pinnedBy: o.pinnedBy,
+    pinnedAt: o.pinnedAt,
+  };
+}
+
+async function sealPinNote(
+  pseudonym: string,
+  pinnedAt: string,
+  note: string,
+  deps: Pick<OverrideDeps, 'keys'>,
+) {
+  const key = (await deps.keys.subjectKeys([pseudonym], false)).get(pseudonym);
+  // Every accepted customer has a key; without one the note could only be kept in clear.
+  if (!key)
+    throw new ConflictError(
+      'NO_SUBJECT_KEY',
+      'This customer has no data key, so the note cannot be sealed: pin without a note',
+    );
+  return sealNote(key, note, pinNoteContext(pseudonym, pinnedAt));
+}
+
+/** A client still sending the free-text `reason` of schema version 1 is told what replaced it. */
+function pinIssues(input: unknown, issues: readonly z.ZodIssue[]) {
+  const details = toErrorDetails(issues);
+  const sentReason = input !== null && typeof input === 'object' && Object.hasOwn(input as object, 'reason');
+  return sentReason
+    ? [
+        {
+          path: 'reason',
+          code: 'REPLACED_FIELD',
+          message: `Free text is personal data: give reasonCode (one of ${pinReasonCodes.join(', ')}) and, if needed, a note (sealed under the customer's key)`,
+        },
+        ...details.filter((d) => d.path !== '' && d.path !== 'reason'),
+      ]
+    : details;
 }
 
 /** Lifts a pin; the model decides again at once. */

@@ -15,7 +15,14 @@ export const assignmentSchema = z
     segment: z.string().describe('The segment in force (a pin or a downgrade cooldown may hold it).'),
     modelSegment: z.string().describe('What the model decided.'),
     pinned: z
-      .object({ segment: z.string(), reason: z.string(), expiresAt: z.string(), pinnedBy: z.string() })
+      .object({
+        segment: z.string(),
+        reasonCode: z
+          .string()
+          .describe('Why, as a code; the officer’s note is personal data, not shown here.'),
+        expiresAt: z.string(),
+        pinnedBy: z.string(),
+      })
       .strict()
       .optional(),
     downgradePendingSince: z.string().optional(),
@@ -95,7 +102,11 @@ export const pinSchema = z
   .object({
     pseudonym: z.string(),
     segment: z.string(),
-    reason: z.string(),
+    reasonCode: z.string(),
+    noteHash: z
+      .string()
+      .optional()
+      .describe('SHA-256 of the sealed note, as the audit trail records it (present when a note was given).'),
     expiresAt: isoDateTime,
     pinnedBy: z.string(),
     pinnedAt: isoDateTime,

@@ -27,6 +27,7 @@ import {
   nextInputChange,
   sameVersions,
 } from './freshness.js';
+import { pinInForceOf } from './pin-shapes.js';
 
 /** What segmentation needs from a published risk model (see shared/domain/risk-model). */
 export interface PublishedModel {
@@ -367,13 +368,11 @@ export function decideInForce(
   now: Date,
 ): InForce {
   if (pin && Date.parse(pin.expiresAt) > now.getTime()) {
-    const pinned = {
+    return {
       segment: pin.segment,
-      reason: pin.reason,
-      expiresAt: pin.expiresAt,
-      pinnedBy: pin.pinnedBy,
+      pinned: pinInForceOf(pin),
+      state: `pin:${pin.segment}:${pin.expiresAt}:${pin.pinnedAt}`,
     };
-    return { segment: pin.segment, pinned, state: `pin:${pin.segment}:${pin.expiresAt}:${pin.pinnedAt}` };
   }
   const cooldownMs = model.downgradeCooldownDays * 86_400_000;
   const lower = previous && model.severityOf(modelSegment) < model.severityOf(previous.segment);

@@ -73,7 +73,7 @@ export async function explain(client: ApiClient, externalId: string): Promise<Ou
     json: a,
     text: [
       `Pseudonym  ${a.pseudonym}`,
-      `Segment    ${a.segment}${a.pinned ? ` (pinned: ${a.pinned.reason}, until ${a.pinned.expiresAt})` : ''}${a.segment !== a.modelSegment ? ` (model says ${a.modelSegment})` : ''}`,
+      `Segment    ${a.segment}${a.pinned ? ` (pinned: ${a.pinned.reasonCode}, until ${a.pinned.expiresAt})` : ''}${a.segment !== a.modelSegment ? ` (model says ${a.modelSegment})` : ''}`,
       `Score      ${a.score}   policy ${a.policyRef}   model ${a.modelId} v${a.modelVersion}`,
       `Assigned   ${a.assignedAt}${a.previousSegment ? `   previously ${a.previousSegment}` : ''}`,
       ...(explanation.length === 0

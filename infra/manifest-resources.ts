@@ -75,7 +75,7 @@ export const tables = {
     // Not `expiresAt`: that is the pin's expiry (an ISO date) on these items.
     ttlAttribute: 'retainUntil',
     description:
-      'Segments pinned by a compliance officer: segment, reason, expiry, who. One item per pinned customer.',
+      'Segments pinned by a compliance officer: segment, reason code, note sealed under the subject key, expiry, who. One item per pinned customer.',
   },
   runs: {
     partitionKey: 'runId',
@@ -87,7 +87,7 @@ export const tables = {
     sortKey: 'outcomeId',
     ttlAttribute: 'retainUntil',
     description:
-      'Audit outcomes (issue / no issue, date, source) by customer pseudonym: the labels of predictive scoring.',
+      'Audit outcomes (issue / no issue, date, source code; an optional note sealed under the subject key) by customer pseudonym: the labels of predictive scoring.',
   },
   scoringModels: {
     partitionKey: 'modelId',

@@ -108,7 +108,7 @@ export const retention: Record<TableName, TableRetention> = {
     deletion: 'none',
   },
   overrides: {
-    what: 'segments pinned by a compliance officer: segment, reason, expiry, who',
+    what: 'segments pinned by a compliance officer: segment, reason code, sealed note, expiry, who',
     keptFor: 'until the pin is lifted or expires; erased with the subject',
     why: 'a manual decision overrides the model only while it is in force',
     legalBasis: aml,
@@ -122,7 +122,7 @@ export const retention: Record<TableName, TableRetention> = {
     deletion: 'DynamoDB TTL (`expiresAt`)',
   },
   outcomes: {
-    what: 'audit outcomes (issue / no issue, date, source) by customer pseudonym',
+    what: 'audit outcomes (issue / no issue, date, source code, note sealed under the subject key) by customer pseudonym',
     keptFor: afterRelationship,
     why: 'labels that predictive scoring learns from and that explain a model’s validation',
     legalBasis: aml,

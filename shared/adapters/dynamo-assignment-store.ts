@@ -125,7 +125,8 @@ export class DynamoAssignmentStore implements AssignmentStore {
   }
 
   /** Every assignment, or only those of one parallel-scan segment (a re-segmentation shard). */
-  scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
-    return parallelScan<Assignment>(this.doc, this.tableName, shard ? { shard } : {});
+  async *scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
+    for await (const page of parallelScan<Assignment>(this.doc, this.tableName, shard ? { shard } : {}))
+      yield page.map(assignmentOf);
   }
 }

@@ -73,6 +73,15 @@ describe('staff free text is personal data', () => {
     const analystHistory = await api('analyst', 'GET', `/v1/customers/${pseudonym}/history`);
     const analystRead = await api('analyst', 'POST', '/v1/customers/personal-data', read);
     const complianceRead = await api('compliance', 'POST', '/v1/customers/personal-data', read);
+    // A second pin replaces the first; the first note stays on record (sealed, in the trail).
+    const secondNote = `Second look by the MLRO at Marsh-${id}`;
+    const repinned = await api('compliance', 'PUT', pinPath, {
+      segment: 'high',
+      reasonCode: 'INVESTIGATION_OPEN',
+      note: secondNote,
+      expiresAt: expiresAt(),
+    });
+    const exported = await api('privacy', 'POST', '/v1/subjects/export', { customerExternalId: externalId });
 
     // Assess: the answers.
     expect(oldShape.status).toBe(400);
@@ -96,26 +105,40 @@ describe('staff free text is personal data', () => {
       pin: { reasonCode: 'ADVERSE_MEDIA', pinnedAt: expect.any(String), note: pinNote },
       outcomes: [{ date: '2026-11-30', outcome: 'issue', source: 'LAW_ENFORCEMENT', note: outcomeNote }],
     });
+    expect(repinned.status).toBe(200);
+    expect(exported.status).toBe(200);
+    expect(exported.body.override).toMatchObject({ reasonCode: 'INVESTIGATION_OPEN', note: secondNote });
+    expect(
+      exported.body.segmentHistory.filter((e: { action: string }) => e.action === 'segment.pinned'),
+    ).toEqual([
+      expect.objectContaining({ reasonCodes: ['MANUAL_OVERRIDE', 'ADVERSE_MEDIA'], note: pinNote }),
+      expect.objectContaining({ reasonCodes: ['MANUAL_OVERRIDE', 'INVESTIGATION_OPEN'], note: secondNote }),
+    ]);
+    expect(exported.body.outcomes).toEqual([
+      { outcome: 'issue', date: '2026-11-30', source: 'LAW_ENFORCEMENT', note: outcomeNote },
+    ]);
 
     // Assess: the trail keeps the code and the hash of the sealed box, which the pin item holds.
     const stored = await get('TABLE_OVERRIDES', { pseudonym });
     const trail = await trailOf(pseudonym);
-    const pinRecord = trail.find((e) => e.action === 'segment.pinned');
+    const pinRecord = trail.find(
+      (e) => e.action === 'segment.pinned' && e.details.reasonCode === 'INVESTIGATION_OPEN',
+    );
     const boxHash = createHash('sha256').update(canonicalJson(stored?.note)).digest('hex');
     expect(pinRecord).toMatchObject({
       schemaVersion: 2,
-      reasonCodes: ['MANUAL_OVERRIDE', 'ADVERSE_MEDIA'],
-      details: { reasonCode: 'ADVERSE_MEDIA', noteHash: boxHash },
+      reasonCodes: ['MANUAL_OVERRIDE', 'INVESTIGATION_OPEN'],
+      details: { reasonCode: 'INVESTIGATION_OPEN', noteHash: boxHash, sealedNote: stored?.note },
     });
-    expect(pinned.body.noteHash).toBe(boxHash);
+    expect(repinned.body.noteHash).toBe(boxHash);
     expect(trail.find((e) => e.action === 'personal-data.decrypted')?.details.fields).toEqual(
       expect.arrayContaining(['outcomes.note', 'pin.note']),
     );
 
     // Assess: the text is nowhere in clear: tables, queues, events, logs, or what analysts were answered.
     const scan = await scanForLeaks({
-      needles: { pinNote, outcomeNote },
-      responses: [oldShape, pinned, recorded, analystSegment, analystHistory, analystRead],
+      needles: { pinNote, outcomeNote, secondNote },
+      responses: [oldShape, pinned, repinned, recorded, analystSegment, analystHistory, analystRead],
     });
     expect(scan.seen.tableItems.overrides).toBeGreaterThan(0);
     expect(scan.hits).toEqual([]);
@@ -123,13 +146,15 @@ describe('staff free text is personal data', () => {
     // Act: erasure.
     const erased = await api('privacy', 'POST', '/v1/subjects/erasure', { customerExternalId: externalId });
 
-    // Assess: the pin and its note are gone; the trail still names the code and the box's hash.
+    // Assess: the pin, its note and the key are gone; the trail still holds the codes and hashes.
     expect(erased.status).toBe(200);
     expect(await get('TABLE_OVERRIDES', { pseudonym })).toBeUndefined();
-    expect((await trailOf(pseudonym)).find((e) => e.action === 'segment.pinned')?.details).toMatchObject({
-      reasonCode: 'ADVERSE_MEDIA',
-      noteHash: boxHash,
-    });
+    expect(await get('TABLE_SUBJECT_KEYS', { pseudonym })).toBeUndefined();
+    expect(
+      (await trailOf(pseudonym))
+        .filter((e) => e.action === 'segment.pinned')
+        .map((e) => e.details.reasonCode),
+    ).toEqual(['ADVERSE_MEDIA', 'INVESTIGATION_OPEN']);
   }, 60_000);
 
   it('reads pins stored before reasons were coded: UNCODED for analysts, the old text only under the policy', async () => {
@@ -152,6 +177,22 @@ describe('staff free text is personal data', () => {
       }),
     );
 
+    const legacySource = `internal audit by Petra's team-${runId()}`;
+    await doc.send(
+      new PutCommand({
+        TableName: table('TABLE_OUTCOMES'),
+        Item: {
+          pseudonym,
+          outcomeId: `legacy-${runId()}`,
+          outcome: 'no_issue',
+          date: '2026-01-02',
+          source: legacySource,
+          recordedBy: 'officer-0',
+          recordedAt: new Date().toISOString(),
+        },
+      }),
+    );
+
     // Act
     const analystSegment = await api('analyst', 'GET', `/v1/customers/${pseudonym}/segment`);
     const complianceRead = await api('compliance', 'POST', '/v1/customers/personal-data', {
@@ -163,10 +204,9 @@ describe('staff free text is personal data', () => {
     expect(analystSegment.status).toBe(200);
     expect(analystSegment.body.pinned).toEqual({ ...pin, reasonCode: 'UNCODED' });
     expect(JSON.stringify(analystSegment.body)).not.toContain('Petra');
-    expect(complianceRead.body.staffNotes.pin).toEqual({
-      reasonCode: 'UNCODED',
-      pinnedAt: expect.any(String),
-      note: legacyText,
+    expect(complianceRead.body.staffNotes).toEqual({
+      pin: { reasonCode: 'UNCODED', pinnedAt: expect.any(String), note: legacyText },
+      outcomes: [{ date: '2026-01-02', outcome: 'no_issue', source: 'UNCODED', note: legacySource }],
     });
   });
 });

@@ -76,7 +76,7 @@ describe('a pin: reason code plus sealed note', () => {
     expect(audit).toMatchObject({
       action: 'segment.pinned',
       reasonCodes: ['MANUAL_OVERRIDE', 'ADVERSE_MEDIA'],
-      details: { segment: 'high', reasonCode: 'ADVERSE_MEDIA', noteHash: boxHash },
+      details: { segment: 'high', reasonCode: 'ADVERSE_MEDIA', noteHash: boxHash, sealedNote: box },
       schemaVersion: 2,
     });
     expect(answer).toEqual({
@@ -221,5 +221,64 @@ describe('audit outcomes: source code plus sealed note', () => {
       pin: null,
       outcomes: [{ date: '2026-11-30', outcome: 'issue', source: 'TRANSACTION_MONITORING', note }],
     });
+  });
+
+  it('tells two findings of one kind on one day apart by their notes; a resend is still one', async () => {
+    const { deps, stored } = outcomeDeps();
+    const finding = (text: string) => ({
+      pseudonym: subject,
+      outcome: 'issue',
+      date: '2026-11-30',
+      source: 'OTHER',
+      note: text,
+    });
+    await recordOutcomes([finding('first finding'), finding('second finding')], deps, actor);
+    expect(new Set(stored.map((o) => o.outcomeId)).size).toBe(2);
+    const again = await recordOutcomes([finding('first finding')], deps, actor);
+    expect(again[0]?.status).toBe('accepted'); // the in-memory store says new; the id is what matters
+    expect(stored[2]?.outcomeId).toBe(stored[0]?.outcomeId);
+  });
+
+  it('refuses only the outcome whose note cannot be sealed', async () => {
+    const { deps, stored } = outcomeDeps();
+    const unknown = pseudonymiser.pseudonym('customer', 'never-ingested');
+    const results = await recordOutcomes(
+      [
+        { pseudonym: subject, outcome: 'issue', date: '2026-11-30', source: 'INTERNAL_AUDIT' },
+        { pseudonym: unknown, outcome: 'issue', date: '2026-11-30', source: 'OTHER', note },
+      ],
+      {
+        ...deps,
+        keys: {
+          subjectKeys: async (ps: readonly string[]) =>
+            new Map(ps.filter((p) => p === subject).map((p) => [p, subjectKey] as const)),
+        },
+      },
+      actor,
+    );
+    expect(results.map((r) => [r.index, r.status, 'code' in r ? r.code : undefined])).toEqual([
+      [1, 'rejected', 'NO_SUBJECT_KEY'],
+      [0, 'accepted', undefined],
+    ]);
+    expect(stored).toHaveLength(1);
+  });
+
+  it('releases the free-text source of a version-1 outcome as its note, under the code UNCODED', () => {
+    const legacy = {
+      ...({} as AuditOutcome),
+      outcomeId: 'o1',
+      date: '2026-01-02',
+      outcome: 'issue' as const,
+      source: note,
+    };
+    const fields = staffNoteFields(subject, undefined, [legacy]);
+    expect(fields).toEqual([{ field: 'outcomes[0].note', clear: note }]);
+    expect(staffNotesOf(undefined, [legacy], new Map([['outcomes[0].note', note]])).outcomes).toEqual([
+      { date: '2026-01-02', outcome: 'issue', source: 'UNCODED', note },
+    ]);
+    const coded = { ...legacy, source: 'case:case_1' };
+    expect(staffNoteFields(subject, undefined, [coded])).toEqual([
+      { field: 'outcomes[0].note', box: undefined, context: outcomeNoteContext(subject, 'o1') },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
 import type { AuditEvent, AuditOutcome } from '../ports.js';
 import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
+import { STAFF_TEXT_SCHEMA_VERSION } from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
 
 /**
@@ -279,6 +280,7 @@ export async function transitionCase(
       source,
       recordedBy: actor.principalId,
       recordedAt: at,
+      schemaVersion: STAFF_TEXT_SCHEMA_VERSION,
     };
   }
   if (next.status === 'closed' && next.kind === 'kyc_review') {

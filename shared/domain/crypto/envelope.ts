@@ -8,6 +8,15 @@ export interface SealedBox {
   tag: string;
 }
 
+/** A stored value that has the shape of a box (items are read back untyped). */
+export function isSealedBox(value: unknown): value is SealedBox {
+  if (!value || typeof value !== 'object') return false;
+  const box = value as Record<string, unknown>;
+  return (
+    box.v === 1 && typeof box.iv === 'string' && typeof box.ct === 'string' && typeof box.tag === 'string'
+  );
+}
+
 export class TamperedCiphertextError extends Error {
   constructor() {
     super('Ciphertext failed authentication (tampered, wrong key or wrong context)');

@@ -1,9 +1,16 @@
 import { auditEvent } from '../audit.js';
+import { isSealedBox } from '../crypto/envelope.js';
 import { feedbackCommentContext } from '../feedback/receive.js';
 import { personalDataContext } from '../ingestion/customers.js';
-import type { KeyService, ProfileStore } from '../ports.js';
+import type { AuditEvent, KeyService, ProfileStore } from '../ports.js';
+import { pinNoteContext } from '../staff-notes.js';
 import { type ErasureDeps, locateSubject, type PrivacyActor } from './erasure.js';
-import { decryptPersonalData, type PersonalDataAccessDeps, staffNoteFields } from './personal-data-access.js';
+import {
+  decryptPersonalData,
+  type PersonalDataAccessDeps,
+  type SealedField,
+  staffNoteFields,
+} from './personal-data-access.js';
 import type { ErasureRequestStore, SubjectRecords } from './ports.js';
 
 export interface ExportDeps extends Omit<PersonalDataAccessDeps, 'keys'> {
@@ -31,6 +38,19 @@ const exportPurpose = 'subject-access-request';
  * always decrypt for it, whatever the segment policy, because answering is a legal obligation.
  * A second record (`subject.exported`) names the categories released, never their content.
  */
+/**
+ * The officer's note a pin record keeps: sealed (version 2), or the free-text reason of version 1.
+ * Every pin's note stays on record this way after the pin itself is replaced or lifted.
+ */
+function pinNoteOnRecord(pseudonym: string, e: AuditEvent, field: string): SealedField[] {
+  if (e.action !== 'segment.pinned') return [];
+  const { sealedNote, reason } = e.details;
+  if (typeof reason === 'string') return [{ field, clear: reason }];
+  return isSealedBox(sealedNote)
+    ? [{ field, box: sealedNote, context: pinNoteContext(pseudonym, e.at) }]
+    : [];
+}
+
 export async function exportSubject(input: unknown, deps: ExportDeps, actor: PrivacyActor) {
   const { pseudonym } = await locateSubject(input, deps);
   const [profiles, assignment, transactions, feedback, outcomes, trail, override, pending, cases, kycReview] =
@@ -47,6 +67,9 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
       deps.records.kycReview(pseudonym),
     ]);
   const profile = profiles.get(pseudonym);
+  const history = trail
+    .filter((e) => e.action.startsWith('segment.'))
+    .sort((a, b) => a.at.localeCompare(b.at));
   const { values } = await decryptPersonalData(
     {
       pseudonym,
@@ -63,6 +86,7 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
         context: feedbackCommentContext(pseudonym, f.responseKey),
       })),
       ...staffNoteFields(pseudonym, override, outcomes),
+      ...history.flatMap((e, i) => pinNoteOnRecord(pseudonym, e, `segmentHistory[${i}].note`)),
     ],
     deps,
   );
@@ -102,17 +126,15 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
           ...(assignment.prediction ? { prediction: assignment.prediction } : {}),
         }
       : null,
-    segmentHistory: trail
-      .filter((e) => e.action.startsWith('segment.'))
-      .sort((a, b) => a.at.localeCompare(b.at))
-      .map((e) => ({
-        at: e.at,
-        action: e.action,
-        reasonCodes: e.reasonCodes,
-        ...(e.modelVersion ? { modelVersion: e.modelVersion } : {}),
-        ...(e.details.before !== undefined ? { before: e.details.before } : {}),
-        ...(e.details.after !== undefined ? { after: e.details.after } : {}),
-      })),
+    segmentHistory: history.map((e, i) => ({
+      at: e.at,
+      action: e.action,
+      reasonCodes: e.reasonCodes,
+      ...(e.modelVersion ? { modelVersion: e.modelVersion } : {}),
+      ...(e.details.before !== undefined ? { before: e.details.before } : {}),
+      ...(e.details.after !== undefined ? { after: e.details.after } : {}),
+      ...(values.has(`segmentHistory[${i}].note`) ? { note: open<string>(`segmentHistory[${i}].note`) } : {}),
+    })),
     override: override
       ? {
           segment: override.segment,
@@ -178,7 +200,9 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
           personalData: document.profile?.personalData ? 1 : 0,
           feedbackComments: document.feedback.filter((f) => f.comment !== null).length,
           staffNotes:
-            document.outcomes.filter((o) => o.note !== null).length + (document.override?.note ? 1 : 0),
+            document.outcomes.filter((o) => o.note !== null).length +
+            document.segmentHistory.filter((e) => typeof e.note === 'string').length +
+            (document.override?.note ? 1 : 0),
         },
         released: {
           transactions: transactions.length,

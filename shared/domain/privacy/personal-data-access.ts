@@ -16,7 +16,13 @@ import type {
   ProfileStore,
 } from '../ports.js';
 import type { ModelSegment, SegmentPolicy } from '../risk-model/model.js';
-import { outcomeNoteContext, pinNoteContext } from '../staff-notes.js';
+import {
+  outcomeNoteContext,
+  outcomeSources,
+  pinNoteContext,
+  STAFF_TEXT_SCHEMA_VERSION,
+  UNCODED_REASON,
+} from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
 import { policyOfSegment } from './legal-hold.js';
 
@@ -120,7 +126,7 @@ export async function decryptPersonalData(
           purpose: request.purpose,
           segment,
           allowedRoles: decision.basis === 'segment-policy' ? policy.personalDataRoles : ['privacy'],
-          fields: sealed.map((f) => f.field),
+          fields: [...new Set(sealed.map((f) => fieldName(f.field)))],
         },
       }),
     ]);
@@ -169,11 +175,14 @@ export async function decryptPersonalData(
   return { segment, values };
 }
 
+/** `feedback[3].comment` → `feedback.comment`: which kind of field, not which item. */
+const fieldName = (field: string) => field.replace(/\[\d+\]/g, '');
+
 /** `personalData.name`, `personalData.email`…: which attributes were seen, never what they hold. */
 function fieldNames(field: string, value: unknown): string[] {
   if (value && typeof value === 'object' && !Array.isArray(value))
-    return Object.keys(value).map((k) => `${field.replace(/\[\d+\]/g, '')}.${k}`);
-  return [field.replace(/\[\d+\]/g, '')];
+    return Object.keys(value).map((k) => `${fieldName(field)}.${k}`);
+  return [fieldName(field)];
 }
 
 /** The body of POST /v1/customers/personal-data: the pseudonym travels in the body, never in the URL. */
@@ -203,12 +212,20 @@ export function staffNoteFields(
       : [{ field: 'pin.note', box: pin.note, context: pinNoteContext(pseudonym, pin.pinnedAt) }];
   return [
     ...pinField,
-    ...outcomes.map((o, i) => ({
-      field: `outcomes[${i}].note`,
-      box: o.note,
-      context: outcomeNoteContext(pseudonym, o.outcomeId),
-    })),
+    ...outcomes.map((o, i): SealedField => {
+      const field = `outcomes[${i}].note`;
+      const legacy = legacySourceText(o);
+      return legacy !== undefined
+        ? { field, clear: legacy }
+        : { field, box: o.note, context: outcomeNoteContext(pseudonym, o.outcomeId) };
+    }),
   ];
+}
+
+/** Version 1 took any text as an outcome's `source`: that text is released like a note. */
+function legacySourceText(o: AuditOutcome): string | undefined {
+  const coded = (outcomeSources as readonly string[]).includes(o.source) || o.source.startsWith('case:');
+  return (o.schemaVersion ?? 1) < STAFF_TEXT_SCHEMA_VERSION && !coded ? o.source : undefined;
 }
 
 /** The clear notes, by the field names of `staffNoteFields`. */
@@ -225,7 +242,8 @@ export function staffNotesOf(
     pin: pin ? { reasonCode: pin.reasonCode, pinnedAt: pin.pinnedAt, note: text('pin.note') } : null,
     outcomes: outcomes.flatMap((o, i) => {
       const note = text(`outcomes[${i}].note`);
-      return note === null ? [] : [{ date: o.date, outcome: o.outcome, source: o.source, note }];
+      const source = legacySourceText(o) === undefined ? o.source : UNCODED_REASON;
+      return note === null ? [] : [{ date: o.date, outcome: o.outcome, source, note }];
     }),
   };
 }

@@ -118,7 +118,11 @@ export async function recordOutcomes(
       index,
       outcome: {
         pseudonym,
-        outcomeId: deps.pseudonymiser.digest('content', `${pseudonym}|${o.outcome}|${o.date}|${o.source}`),
+        // The note counts too: two findings of one kind on one day, told apart by their notes, are two.
+        outcomeId: deps.pseudonymiser.digest(
+          'content',
+          `${pseudonym}|${o.outcome}|${o.date}|${o.source}${o.note === undefined ? '' : `|${o.note}`}`,
+        ),
         outcome: o.outcome,
         date: o.date,
         source: o.source,
@@ -129,9 +133,17 @@ export async function recordOutcomes(
       ...(o.note ? { note: o.note } : {}),
     });
   });
-  await sealOutcomeNotes(valid, deps.keys);
-  const stored = valid.length > 0 ? await deps.outcomes.putMany(valid.map((v) => v.outcome)) : [];
-  valid.forEach((v, i) => {
+  const sealable = await sealOutcomeNotes(valid, deps.keys);
+  for (const v of valid.filter((v) => !sealable.includes(v))) {
+    results.push({
+      index: v.index,
+      status: 'rejected',
+      code: 'NO_SUBJECT_KEY',
+      message: 'This customer has no data key, so the note cannot be sealed: send the outcome without a note',
+    });
+  }
+  const stored = sealable.length > 0 ? await deps.outcomes.putMany(sealable.map((v) => v.outcome)) : [];
+  sealable.forEach((v, i) => {
     results.push({
       index: v.index,
       status: stored[i] ? 'accepted' : 'duplicate',
@@ -142,26 +154,24 @@ export async function recordOutcomes(
 }
 
 /**
- * Seals each note under its subject's key, in place. A subject without a key cannot have been
- * accepted (every ingested customer gets one), so its note is refused rather than kept in clear.
+ * Seals each note under its subject's key, in place, and returns the outcomes that can be stored. A
+ * note whose subject has no key (a pseudonym never accepted) is refused rather than kept in clear.
  */
-async function sealOutcomeNotes(
-  valid: { outcome: AuditOutcome; note?: string }[],
+async function sealOutcomeNotes<T extends { outcome: AuditOutcome; note?: string }>(
+  valid: T[],
   keys: Pick<KeyService, 'subjectKeys'>,
-): Promise<void> {
+): Promise<T[]> {
   const noted = valid.filter((v) => v.note !== undefined);
-  if (noted.length === 0) return;
+  if (noted.length === 0) return valid;
   const subjectKeys = await keys.subjectKeys([...new Set(noted.map((v) => v.outcome.pseudonym))], false);
-  for (const v of noted) {
+  return valid.filter((v) => {
+    if (v.note === undefined) return true;
     const key = subjectKeys.get(v.outcome.pseudonym);
-    if (!key)
-      throw new ConflictError(
-        'NO_SUBJECT_KEY',
-        'A customer named has no data key: its note cannot be sealed',
-      );
+    if (!key) return false;
     const { pseudonym, outcomeId } = v.outcome;
-    v.outcome.note = sealNote(key, v.note as string, outcomeNoteContext(pseudonym, outcomeId)).note;
-  }
+    v.outcome.note = sealNote(key, v.note, outcomeNoteContext(pseudonym, outcomeId)).note;
+    return true;
+  });
 }
 
 export const trainingRequest = z

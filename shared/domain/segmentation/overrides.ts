@@ -108,8 +108,9 @@ export async function pinSegment(
         segment,
         expiresAt: override.expiresAt,
         reasonCode,
-        // The hash of the sealed note, never its text: erasure shreds the text, the trail stays whole.
-        ...(sealed ? { noteHash: sealed.noteHash } : {}),
+        // The sealed note and its hash, never the text: the note stays on record after the pin is
+        // replaced or lifted, erasure shreds it with the key, and the trail stays whole.
+        ...(sealed ? { noteHash: sealed.noteHash, sealedNote: sealed.note } : {}),
         modelSegment: current.modelSegment ?? current.segment,
       },
     }),
@@ -158,7 +159,7 @@ function pinIssues(input: unknown, issues: readonly z.ZodIssue[]) {
           code: 'REPLACED_FIELD',
           message: `Free text is personal data: give reasonCode (one of ${pinReasonCodes.join(', ')}) and, if needed, a note (sealed under the customer's key)`,
         },
-        ...details.filter((d) => d.path !== '' && d.path !== 'reason'),
+        ...details.filter((d) => d.path !== '(root)' && d.path !== 'reason'),
       ]
     : details;
 }

@@ -14,7 +14,8 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
  */
 export function overrideOf(raw: Record<string, unknown>): Override {
   const { reason, ...rest } = raw;
-  if (raw.schemaVersion === STAFF_TEXT_SCHEMA_VERSION) return rest as unknown as Override;
+  if (typeof raw.schemaVersion === 'number' && raw.schemaVersion >= STAFF_TEXT_SCHEMA_VERSION)
+    return rest as unknown as Override;
   return {
     pseudonym: str(raw.pseudonym),
     segment: str(raw.segment),

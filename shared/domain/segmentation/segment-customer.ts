@@ -371,7 +371,7 @@ export function decideInForce(
     return {
       segment: pin.segment,
       pinned: pinInForceOf(pin),
-      state: `pin:${pin.segment}:${pin.expiresAt}:${pin.pinnedAt}`,
+      state: `pin:v${pin.schemaVersion}:${pin.segment}:${pin.expiresAt}:${pin.pinnedAt}`,
     };
   }
   const cooldownMs = model.downgradeCooldownDays * 86_400_000;

@@ -4,7 +4,8 @@ import { localFaults } from './faults.js';
 /**
  * A pass-through proxy in front of DynamoDB Local that answers requests the way DynamoDB does when a
  * table is throttled, while the `dynamodb` fault is on (POST /faults): `throttle` every request,
- * `throttle-data` every one but the authoriser's reads of the principals table. Only the handlers'
+ * `throttle-data` every one but the authoriser's reads of the principals table; and that delays every
+ * request by `dynamodbLatencyMs`. Only the handlers'
  * endpoint goes through it, and only when the runtime is started for fault tests.
  */
 export async function startDynamoFaultProxy(
@@ -32,6 +33,17 @@ export async function startDynamoFaultProxy(
     else req.pipe(upstreamRequest);
   };
   const server = createServer((req, res) => {
+    if (localFaults.dynamodbLatencyMs > 0) {
+      // Paused, not buffered: the body stays in the socket until the delayed handling reads it.
+      req.pause();
+      return void setTimeout(() => {
+        req.resume();
+        answer(req, res);
+      }, localFaults.dynamodbLatencyMs);
+    }
+    answer(req, res);
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     if (localFaults.dynamodb === 'none') return void forward(req, res);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -48,7 +60,7 @@ export async function startDynamoFaultProxy(
         }),
       );
     });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const address = server.address();
   return {

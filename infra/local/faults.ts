@@ -23,6 +23,11 @@ export interface LocalFaults {
   workerDown: boolean;
   /** Only with a runtime started for fault tests (RISKLOOP_FAULT_PROXIES=true): fault-proxy.ts. */
   dynamodb: DynamoFault;
+  /**
+   * Only with the fault proxies: each DynamoDB request of the handlers waits this long first (a slow
+   * network), which spreads a request's writes out in time so a test can kill it between two of them.
+   */
+  dynamodbLatencyMs: number;
 }
 
 export const localFaults: LocalFaults = {
@@ -30,12 +35,16 @@ export const localFaults: LocalFaults = {
   workerCrashes: 0,
   workerDown: false,
   dynamodb: 'none',
+  dynamodbLatencyMs: 0,
 };
 
 /** Applies a partial update from the admin endpoint; unknown or ill-typed fields are refused. */
 export function setLocalFaults(update: unknown): LocalFaults {
   if (typeof update !== 'object' || update === null) throw new Error('faults must be an object');
-  const { kms, workerCrashes, workerDown, dynamodb, ...rest } = update as Record<string, unknown>;
+  const { kms, workerCrashes, workerDown, dynamodb, dynamodbLatencyMs, ...rest } = update as Record<
+    string,
+    unknown
+  >;
   if (Object.keys(rest).length > 0) throw new Error(`unknown fault: ${Object.keys(rest).join(', ')}`);
   if (kms !== undefined) {
     if (kms !== 'none' && kms !== 'error500' && kms !== 'reset') throw new Error('kms: none|error500|reset');
@@ -50,6 +59,17 @@ export function setLocalFaults(update: unknown): LocalFaults {
     if (dynamodb !== 'none' && dynamodb !== 'throttle' && dynamodb !== 'throttle-data')
       throw new Error('dynamodb: none|throttle|throttle-data');
     localFaults.dynamodb = dynamodb;
+  }
+  if (dynamodbLatencyMs !== undefined) {
+    if (
+      !(
+        Number.isInteger(dynamodbLatencyMs) &&
+        (dynamodbLatencyMs as number) >= 0 &&
+        (dynamodbLatencyMs as number) <= 5000
+      )
+    )
+      throw new Error('dynamodbLatencyMs: a whole number of milliseconds, 0 to 5000');
+    localFaults.dynamodbLatencyMs = dynamodbLatencyMs as number;
   }
   if (workerDown !== undefined) {
     if (typeof workerDown !== 'boolean') throw new Error('workerDown: true or false');

@@ -158,7 +158,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Local-only introspection for tests and benchmarks (loopback, never deployed).
     const admin = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://admin');
-      // POST /faults {"kms":"error500"|"reset"|"none","workerCrashes":n,"workerDown":bool}: local fault injection.
+      // POST /faults (infra/local/faults.ts: kms, workerCrashes, workerDown, dynamodb, dynamodbLatencyMs): local fault injection.
       if (url.pathname === '/faults' && req.method === 'POST') return void answerFaults(req, res);
       // GET /usage: metered requests since start or the last POST /usage/reset (countRequests only).
       if (url.pathname.startsWith('/usage')) {

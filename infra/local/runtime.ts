@@ -120,6 +120,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await lambdas.loadAll();
     // As on AWS, the deployment initialises the keyring before any request can reach a function.
     await initialiseLocally(lambdas, stage);
+    // What an earlier run queued and never processed (a kill -9 of `npm start`) goes back in its queue.
+    const replayed = await services.replayQueues();
+    if (replayed > 0)
+      options.log({
+        level: 'WARN',
+        message: 'messages queued by the previous run sent again',
+        count: replayed,
+      });
     // Every request of an earlier run is dead now: repair whatever a crash (or kill -9) left half-written.
     await lambdas.invoke('reconciler', { olderThanSeconds: 0 });
     // Seal what the earlier run wrote before anything new is appended: its last minutes are otherwise unsigned.

@@ -7,6 +7,7 @@ import { startFauxqs } from 'fauxqs';
 import { type LoggedEvent, startEventBridgeServer } from './eventbridge-server.js';
 import { localFaults } from './faults.js';
 import { startKmsServer } from './kms-server.js';
+import { startSqsJournal } from './sqs-journal.js';
 
 /**
  * The stand-ins that speak real AWS protocols: DynamoDB Local (AWS's own jar, Java 17), fauxqs (SQS
@@ -27,6 +28,11 @@ export interface Services {
   events(filter?: { detailType?: string }): LoggedEvent[];
   /** Every SQS message seen (published, consumed, moved to a DLQ), when spying is on: tests scan them. */
   queueMessages(): { queueName: string; body: string; status: string }[];
+  /**
+   * Sends again what an earlier run queued and never processed (the SQS journal): once the queues exist,
+   * before anything consumes them. Resolves to how many.
+   */
+  replayQueues(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +83,8 @@ export async function startServices(
     const dynamodb = `http://${host}:${dynamoPort}`;
     const [sqs, kms, eventbridge] = await Promise.all([
       startFauxqs({
-        port: ports.sqs || (await freePort()),
+        // Behind its journal, which takes the SQS port clients know.
+        port: await freePort(),
         // fauxqs's `host` names the host inside queue URLs (it always binds 0.0.0.0): leave it unset
         // so URLs carry the address the client used.
         logger: false,
@@ -102,10 +109,18 @@ export async function startServices(
       () => kms.close(),
       () => eventbridge.close(),
     );
+    // Everything reaches fauxqs through its journal, so queued messages outlive a kill -9.
+    const journal = await startSqsJournal({
+      target: `http://${host}:${sqs.port}`,
+      host,
+      port: ports.sqs || 0,
+      file: join(dataDir, 'sqs-journal.jsonl'),
+    });
+    stops.push(() => journal.close());
     return {
       endpoints: {
         dynamodb,
-        sqs: `http://${host}:${sqs.port}`,
+        sqs: journal.url,
         kms: kms.endpoint,
         eventbridge: eventbridge.endpoint,
       },
@@ -119,6 +134,7 @@ export async function startServices(
                 m.service === 'sqs' ? [{ queueName: m.queueName, body: m.body, status: m.status }] : [],
               )
           : [],
+      replayQueues: () => journal.replay(),
       stop: () => stopAll(stops),
     };
   } catch (error) {

@@ -4,7 +4,7 @@
  * handler log line) go to a file the privacy test scans.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -44,7 +44,24 @@ async function start(
   extraEnv: Record<string, string>,
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-test-'));
+  const { state, logFile } = await launchLocalSystem(dataDir, extraEnv, { started: keep });
+  project.provide('runtime', state);
+  project.provide('runtimeLogFile', logFile);
+}
+
+/**
+ * `npm start` in a child process on `dataDir` (appending to its runtime.log), resolved once it is up.
+ * `detached`: a process group of its own, so a test can kill it with DynamoDB Local's Java.
+ */
+export async function launchLocalSystem(
+  dataDir: string,
+  extraEnv: Record<string, string>,
+  options: { detached?: boolean; started?: (child: ChildProcess) => void } = {},
+): Promise<{ child: ChildProcess; state: RuntimeState; logFile: string }> {
   const logFile = join(dataDir, 'runtime.log');
+  const stateFile = join(dataDir, 'runtime.json');
+  // A run killed with SIGKILL leaves its state file behind.
+  rmSync(stateFile, { force: true });
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', resolve('infra/local/start.ts')], {
     env: {
@@ -62,19 +79,18 @@ async function start(
       ...extraEnv,
     },
     stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
   });
-  keep(child);
-  const stateFile = join(dataDir, 'runtime.json');
+  options.started?.(child);
   const deadline = Date.now() + 90_000;
   while (!existsSync(stateFile)) {
-    if (child.exitCode !== null)
+    if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`local runtime exited early:\n${readFileSync(logFile, 'utf8')}`);
     if (Date.now() > deadline)
       throw new Error(`local runtime did not start:\n${readFileSync(logFile, 'utf8')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  project.provide('runtime', JSON.parse(readFileSync(stateFile, 'utf8')) as RuntimeState);
-  project.provide('runtimeLogFile', logFile);
+  return { child, state: JSON.parse(readFileSync(stateFile, 'utf8')) as RuntimeState, logFile };
 }
 
 async function stop(running: ChildProcess | undefined): Promise<void> {

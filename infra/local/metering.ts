@@ -1,4 +1,4 @@
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { Agent } from 'node:http';
 import {
   type FunctionName,
   functions,
@@ -7,6 +7,7 @@ import {
   type TableSpec,
   tables,
 } from '../manifest.js';
+import { listen, readBody, relay } from './relay.js';
 
 /**
  * Local-only request metering (RISKLOOP_COUNT_REQUESTS=true): what the system would be billed for
@@ -96,7 +97,7 @@ export class UsageMeter {
   private usage: Usage = emptyUsage();
 
   constructor(private readonly indexes: TableIndexes = {}) {}
-  private readonly servers: Server[] = [];
+  private readonly servers: { close(): Promise<void> }[] = [];
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
   /** Starts one metering proxy per stand-in; handlers get these endpoints instead of the real ones. */
@@ -139,55 +140,23 @@ export class UsageMeter {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.closeAllConnections();
-            s.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all(this.servers.map((s) => s.close()));
     this.agent.destroy();
   }
 
   private async proxy(service: MeteredService, target: string, host: string): Promise<string> {
     const upstream = new URL(target);
-    const server = createServer((req, res) => {
+    const server = await listen((req, res) => {
       void readBody(req).then((raw) => {
         const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
-        const body = this.before(service, operation, raw);
-        // Host is kept as the client sent it: fauxqs builds queue URLs from it, so those URLs keep
-        // pointing at this proxy and every SQS request of the handlers is metered.
-        const headers = { ...req.headers, 'content-length': String(body.length) };
-        const forward = httpRequest(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: req.method,
-            path: req.url,
-            headers,
-            agent: this.agent,
-          },
-          (upstreamRes) => {
-            void readBody(upstreamRes).then((answer) => {
-              if ((upstreamRes.statusCode ?? 500) < 300) this.after(service, operation, answer);
-              res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-              res.end(answer);
-            });
-          },
-        );
-        forward.on('error', () => {
-          // The stand-in is down: the client sees a dropped connection, as it would without us.
-          res.destroy();
+        relay(upstream, req, res, this.before(service, operation, raw), {
+          agent: this.agent,
+          seen: (answer) => this.after(service, operation, answer),
         });
-        forward.end(body);
       });
-    });
-    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    }, host);
     this.servers.push(server);
-    const address = server.address();
-    return `http://${host}:${typeof address === 'object' && address ? address.port : 0}`;
+    return server.url;
   }
 
   private before(service: MeteredService, operation: string, raw: Buffer): Buffer {
@@ -339,13 +308,4 @@ function valueSize(value: unknown): number {
     default:
       return 1;
   }
-}
-
-function readBody(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }

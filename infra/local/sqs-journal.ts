@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { listen, readBody, relay } from './relay.js';
 
 /**
  * fauxqs keeps its queues in memory, so a kill -9 of `npm start` would lose every message not yet
@@ -104,45 +104,32 @@ export async function startSqsJournal(options: {
     }
   };
 
-  const server = createServer(async (req, res) => {
-    const body = await readAll(req);
-    const upstreamRequest = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      async (answer) => {
-        const answerBody = await readAll(answer);
+  const server = await listen(
+    (req, res) => {
+      void readBody(req).then((body) => {
         const action = String(req.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./, '');
-        if (answer.statusCode === 200 && action) {
-          try {
-            record(
-              action,
-              JSON.parse(body.toString('utf8') || '{}'),
-              JSON.parse(answerBody.toString('utf8') || '{}'),
-            );
-            journal(batch.splice(0));
-          } catch {
-            // Not the JSON protocol (nothing here speaks another): relayed, not journaled.
-            batch.length = 0;
-          }
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        res.end(answerBody);
-      },
-    );
-    upstreamRequest.on('error', () => res.destroy());
-    upstreamRequest.end(body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address();
-  const url = `http://${host}:${typeof address === 'object' && address ? address.port : 0}`;
+        relay(upstream, req, res, body, {
+          // Before the client is answered: a send it was told of is on disk.
+          seen: (answer) => {
+            try {
+              record(
+                action,
+                JSON.parse(body.toString('utf8') || '{}'),
+                JSON.parse(answer.toString('utf8') || '{}'),
+              );
+              journal(batch.splice(0));
+            } catch {
+              // Not the JSON protocol (nothing here speaks another): relayed, not journaled.
+              batch.length = 0;
+            }
+          },
+        });
+      });
+    },
+    host,
+    port,
+  );
+  const { url } = server;
 
   const call = async (action: string, input: Record<string, unknown>) => {
     const res = await fetch(url, {
@@ -175,11 +162,7 @@ export async function startSqsJournal(options: {
       leftover.clear();
       return sentAgain;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 
@@ -206,12 +189,3 @@ function load(
 
 const queueName = (queueUrl: unknown) =>
   typeof queueUrl === 'string' ? (queueUrl.split('/').pop() ?? '') : '';
-
-function readAll(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}

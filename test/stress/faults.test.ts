@@ -211,6 +211,9 @@ describe('fault injection', () => {
       const seen = await waitForWrites(requestId, lookups, killPoint, container);
       container.kill('SIGKILL');
       await new Promise((r) => container.once('exit', r));
+      // Requests the container sent before it died still reach DynamoDB (the proxy holds each one for
+      // the latency), as they would on AWS: let them land before looking.
+      await new Promise((r) => setTimeout(r, 500));
 
       // Assess (before repair): a customer without a profile is unknown to the read routes.
       const before = await writesOf(requestId, lookups);

@@ -3,16 +3,16 @@
  * data: every accepted customer is segmented after the restart. SQS keeps messages through anything;
  * locally the SQS journal (infra/local/sqs-journal.ts) does, since fauxqs lives in memory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RuntimeState } from '../../infra/local/runtime.js';
+import { launchLocalSystem } from '../global-setup.js';
 import { eventually, lawfulBasis, runId } from '../helpers/local.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-restart-'));
-const logFile = join(dataDir, 'runtime.log');
 const running: ChildProcess[] = [];
 afterAll(async () => {
   // The whole group, whatever the leader's state: Java must not outlive the test.
@@ -26,28 +26,14 @@ afterAll(async () => {
 
 const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
-/** `npm start` on `dataDir`, DynamoDB on disk, in a process group of its own (so a kill takes Java too). */
-async function start(): Promise<{ state: RuntimeState; child: ChildProcess }> {
-  const stateFile = join(dataDir, 'runtime.json');
-  rmSync(stateFile, { force: true });
-  const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve('infra/local/start.ts')], {
-    env: {
-      ...process.env,
-      RISKLOOP_DATA_DIR: dataDir,
-      RISKLOOP_PORT: '0',
-      RISKLOOP_RANDOM_PORTS: 'true',
-      RISKLOOP_VISIBILITY_TIMEOUT: '2',
-    },
-    stdio: ['ignore', out, out],
-    detached: true,
-  });
-  running.push(child);
-  await eventually(async () => {
-    if (!alive(child)) throw new Error(`runtime exited:\n${readFileSync(logFile, 'utf8')}`);
-    return existsSync(stateFile) ? true : undefined;
-  }, 90_000);
-  return { state: JSON.parse(readFileSync(stateFile, 'utf8')) as RuntimeState, child };
+/** `npm start` on `dataDir` with DynamoDB on disk, as a user runs it. */
+async function start() {
+  const launched = await launchLocalSystem(
+    dataDir,
+    { RISKLOOP_DYNAMODB_IN_MEMORY: 'false' },
+    { detached: true, started: (child) => running.push(child) },
+  );
+  return launched;
 }
 
 async function call(
@@ -102,6 +88,6 @@ describe('npm start killed with SIGKILL', () => {
       const statuses = await Promise.all(pseudonyms.map((p) => segment(second.state, p)));
       return statuses.every((s) => s === 200) ? true : undefined;
     }, 60_000);
-    expect(readFileSync(logFile, 'utf8')).toMatch(/messages queued by the previous run sent again/);
+    expect(readFileSync(second.logFile, 'utf8')).toMatch(/messages queued by the previous run sent again/);
   }, 240_000);
 });

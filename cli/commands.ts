@@ -254,3 +254,71 @@ export async function auditVerify(client: ApiClient, day?: string): Promise<Outc
     exitCode: body.intact ? exitCodes.ok : exitCodes.problem,
   };
 }
+
+/** Starts a training job (`POST /v1/scoring-models`) and follows it, unless `wait` is false. */
+export async function train(
+  client: ApiClient,
+  request: { exclude?: string[]; seed?: number; publish: boolean },
+  options: { wait: boolean; timeoutSeconds: number; quiet: boolean },
+): Promise<Outcome> {
+  const started = await client.ok('POST', '/v1/scoring-models', {
+    ...(request.exclude ? { exclude: request.exclude } : {}),
+    ...(request.seed === undefined ? {} : { seed: request.seed }),
+    publish: request.publish,
+  });
+  const { jobId } = started.body as { jobId: string };
+  if (!options.wait)
+    return { json: started.body, text: [`Job ${jobId}: training started`], exitCode: exitCodes.ok };
+  return followJob(client, jobId, options);
+}
+
+/** Follows a job (`GET /v1/jobs/{jobId}`) with a progress bar until it ends or the time is up. */
+export async function followJob(
+  client: ApiClient,
+  jobId: string,
+  options: { timeoutSeconds: number; quiet: boolean; cancel?: boolean },
+): Promise<Outcome> {
+  if (options.cancel) await client.ok('POST', `/v1/jobs/${jobId}/cancel`, {});
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const tty = process.stderr.isTTY && !options.quiet;
+  for (;;) {
+    const { body: job } = await client.ok('GET', `/v1/jobs/${jobId}`);
+    const { phase, done, total } = job.progress as { phase: string; done: number; total?: number };
+    if (tty) {
+      const share = total ? Math.min(1, done / total) : 0;
+      const count = total === undefined ? `${done}` : `${done}/${total}`;
+      process.stderr.write(`\r${jobId}  ${bar(share)} ${phase} ${count}`.padEnd(100));
+    }
+    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) {
+      if (tty) process.stderr.write('\n');
+      const result = job.result as
+        | { version?: number; status?: string; validation?: { auc?: number } }
+        | undefined;
+      const text =
+        job.status === 'succeeded'
+          ? `Job ${jobId}: succeeded` +
+            (result?.version === undefined
+              ? ''
+              : `, model version ${result.version} (${result.status}), validation AUC ${result.validation?.auc ?? 'n/a'}`)
+          : job.status === 'failed'
+            ? `Job ${jobId}: failed, ${job.error?.code}: ${job.error?.message}`
+            : `Job ${jobId}: cancelled`;
+      return {
+        json: job,
+        text: [text],
+        exitCode: job.status === 'succeeded' ? exitCodes.ok : exitCodes.problem,
+      };
+    }
+    if (Date.now() > deadline) {
+      if (tty) process.stderr.write('\n');
+      return {
+        json: job,
+        text: [
+          `Job ${jobId} still ${job.status} after ${options.timeoutSeconds} s; it continues in the background`,
+        ],
+        exitCode: exitCodes.problem,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -6,7 +6,17 @@
  */
 import { parseArgs } from 'node:util';
 import { ApiClient, type ApiRole, CliError, exitCodes, resolveKey, usageError } from './client.js';
-import { auditVerify, explain, kpis, type Outcome, resegment, segments, simulate } from './commands.js';
+import {
+  auditVerify,
+  explain,
+  followJob,
+  kpis,
+  type Outcome,
+  resegment,
+  segments,
+  simulate,
+  train,
+} from './commands.js';
 import { type ImportSummary, runImport } from './import.js';
 import type { Kind } from './records.js';
 
@@ -25,6 +35,13 @@ Commands
       --scope all|due                 everyone (default) or only due decisions, as the daily run
       --detach                        start the run and return at once
       --timeout SECONDS               stop following after this long (default 600)
+  train                          train a scoring model on the audit outcomes (a job) and follow it
+      --exclude a,b                   variables to leave out, beyond the protected ones
+      --seed N                        the train / validation split's seed
+      --publish                       put the trained version in use
+      --detach, --timeout             as for resegment
+  job <jobId>                    follow a job until it ends (progress bar)
+      --cancel                        ask it to stop first
   simulate <draft.json>          simulate a risk-model draft (or a simulation request) on the population
       --sample-size N                 customers listed in the sample (0-100)
   kpis                           KPI summary (capture rate, precision, recall, cases, NPS)
@@ -60,6 +77,10 @@ const options = {
   'sample-size': { type: 'string' },
   months: { type: 'string' },
   day: { type: 'string' },
+  exclude: { type: 'string' },
+  seed: { type: 'string' },
+  publish: { type: 'boolean' },
+  cancel: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -72,6 +93,8 @@ const roleOf: Record<string, ApiRole> = {
   simulate: 'analyst',
   kpis: 'analyst',
   resegment: 'admin',
+  train: 'admin',
+  job: 'admin',
   audit: 'compliance',
 };
 
@@ -118,6 +141,12 @@ async function run(argv: string[]): Promise<number> {
         throw usageError('--scope must be all or due');
     },
     simulate: () => expectArgs('simulate', args, 1, 'one draft file'),
+    train: () => expectArgs('train', args, 0, 'no arguments'),
+    job: () => {
+      expectArgs('job', args, 1, 'one job id');
+      if (!/^job-[A-Za-z0-9-]{1,80}$/.test(args[0] as string))
+        throw usageError('a job id looks like job-<uuid>');
+    },
     kpis: () => expectArgs('kpis', args, 0, 'no arguments'),
     audit: () => {
       if (args.length !== 1 || args[0] !== 'verify')
@@ -132,6 +161,7 @@ async function run(argv: string[]): Promise<number> {
   const timeoutSeconds = wholeNumber('timeout', values.timeout, 1, 86_400) ?? 600;
   const sampleSize = wholeNumber('sample-size', values['sample-size'], 0, 100);
   const months = wholeNumber('months', values.months, 1, 60);
+  const seed = wholeNumber('seed', values.seed, -2_147_483_648, 2_147_483_647);
 
   const url = values.url ?? process.env.RISKLOOP_URL ?? 'http://127.0.0.1:3000';
   const client = new ApiClient(url, resolveKey(values.key, role));
@@ -162,11 +192,27 @@ async function run(argv: string[]): Promise<number> {
               timeoutSeconds,
               quiet,
             })
-          : command === 'simulate'
-            ? await simulate(client, args[0] as string, sampleSize)
-            : command === 'kpis'
-              ? await kpis(client, months)
-              : await auditVerify(client, values.day);
+          : command === 'train'
+            ? await train(
+                client,
+                {
+                  ...(values.exclude ? { exclude: values.exclude.split(',').filter(Boolean) } : {}),
+                  ...(seed === undefined ? {} : { seed }),
+                  publish: values.publish === true,
+                },
+                { wait: values.detach !== true, timeoutSeconds, quiet },
+              )
+            : command === 'job'
+              ? await followJob(client, args[0] as string, {
+                  timeoutSeconds,
+                  quiet,
+                  cancel: values.cancel === true,
+                })
+              : command === 'simulate'
+                ? await simulate(client, args[0] as string, sampleSize)
+                : command === 'kpis'
+                  ? await kpis(client, months)
+                  : await auditVerify(client, values.day);
   print(values.json === true, outcome, false);
   return outcome.exitCode;
 }

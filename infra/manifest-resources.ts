@@ -80,7 +80,8 @@ export const tables = {
   runs: {
     partitionKey: 'runId',
     ttlAttribute: 'expiresAt',
-    description: 'Re-segmentation runs: cause, filter, and counters (enqueued, done, failed). Kept 400 days.',
+    description:
+      'Long work: re-segmentation runs (cause, filter, counters) and jobs (kind, options, who started it, progress, figures of the result). No personal data. Kept 400 days.',
   },
   outcomes: {
     partitionKey: 'pseudonym',
@@ -169,6 +170,13 @@ export const queues = {
     retentionDays: 4,
     description:
       'Re-segmentation fan-out: one message per parallel-scan shard of a run (run id, segment, cutoff; no pseudonyms).',
+  },
+  trainingJobs: {
+    // 6x the trainer's 900 s timeout (AWS guidance for SQS event sources).
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 3,
+    retentionDays: 4,
+    description: 'Scoring-model training jobs: one message per job, its id only.',
   },
 } as const satisfies Record<QueueName, QueueSpec>;
 

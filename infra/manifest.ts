@@ -245,10 +245,42 @@ export const functions = {
     // inside the default 1,000. The worker makes no KMS call per customer.
     reservedConcurrency: 80,
   },
+  scoringTrainer: {
+    entry: 'functions/scoring-trainer/handler.ts',
+    description:
+      'Training jobs: fits an explainable logistic regression on audit outcomes, stores it as the next version, reports progress.',
+    memoryMb: 3008,
+    // Training reads every outcome and its customer's inputs: minutes at a bank's size, never a request.
+    timeoutSeconds: 900,
+    trigger: { kind: 'sqs', queue: 'trainingJobs', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    tables: {
+      outcomes: 'read',
+      assignments: 'read',
+      scoringModels: 'readwrite',
+      riskModels: 'read',
+      audit: 'readwrite',
+      runs: 'readwrite',
+    },
+    queues: { trainingJobs: 'consume' },
+  },
+  jobsApi: {
+    entry: 'functions/jobs-api/handler.ts',
+    description: 'Where a job is (status, progress, attempts, result or error), and cancelling one.',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: {
+      kind: 'http',
+      routes: [
+        { method: 'GET', path: '/v1/jobs/{jobId}', roles: ['analyst', 'compliance', 'admin'] },
+        { method: 'POST', path: '/v1/jobs/{jobId}/cancel', roles: ['admin'], maxBodyBytes: 1024 },
+      ],
+    },
+    tables: { runs: 'readwrite', audit: 'readwrite' },
+  },
   scoringApi: {
     entry: 'functions/scoring-api/handler.ts',
     description:
-      'Audit outcomes in, explainable predictive models out (AUC, capture rates); cluster reports.',
+      'Audit outcomes in; training jobs started (202); models listed and put in use; cluster reports.',
     memoryMb: 2048,
     timeoutSeconds: 29,
     trigger: {
@@ -282,7 +314,10 @@ export const functions = {
       subjectIndex: 'read',
       // An outcome's note is sealed under the subject's key.
       subjectKeys: 'read',
+      // Training jobs are recorded here and run by scoringTrainer.
+      runs: 'readwrite',
     },
+    queues: { trainingJobs: 'send' },
     keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
   },
   surveyWebhook: {

@@ -11,6 +11,7 @@ import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { runShard, shardJobSchema } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { messageOf } from '../../shared/sqs-message.js';
 
 const settings = requireSettings(settingsOf(functions.resegmentShardWorker));
 const logger = createLogger('resegmentShardWorker');
@@ -26,23 +27,17 @@ const deps = {
 };
 
 const recordHandler = async (record: SQSRecord): Promise<void> => {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    body = undefined;
-  }
-  const job = shardJobSchema.safeParse(body);
-  if (!job.success) {
+  const job = messageOf(record, shardJobSchema);
+  if (!job) {
     // Poison message: log its id only; it goes to the DLQ after its retries.
     logger.error('invalid shard message', { messageId: record.messageId });
     throw new Error('Invalid shard message');
   }
-  const { enqueued, upToDate, counted } = await runShard(deps, job.data);
+  const { enqueued, upToDate, counted } = await runShard(deps, job);
   logger.info('shard enqueued', {
-    runId: job.data.runId,
-    segment: job.data.segment,
-    of: job.data.of,
+    runId: job.runId,
+    segment: job.segment,
+    of: job.of,
     enqueued,
     upToDate,
     counted,

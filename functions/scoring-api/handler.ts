@@ -5,21 +5,26 @@
  * (`score` source, path `predicted.score` or `predicted.probability`). The cluster report is a
  * discovery tool: k-means beside the current segments; it never changes a segment.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { clusterReport } from '../../shared/domain/clustering/index.js';
 import { summarise } from '../../shared/domain/ingestion/results.js';
+import { jobBody, submitJob } from '../../shared/domain/jobs/job.js';
 import type { Assignment } from '../../shared/domain/ports.js';
 import { buildFeatureSpecs, featureNames, vectorise } from '../../shared/domain/scoring/features.js';
 import {
   outcomeBatch,
+  parseTrainingRequest,
   publishScoringModel,
   recordOutcomes,
-  trainScoringModel,
 } from '../../shared/domain/scoring/service.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import {
+  protectedVariables,
+  publishedModelProvider,
+} from '../../shared/domain/segmentation/published-model.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
@@ -37,17 +42,16 @@ const outcomes = adapters.outcomes(settings);
 const subjects = adapters.subjects(settings);
 const models = adapters.scoringModels(settings);
 const assignments = adapters.assignments(settings);
+const jobDeps = {
+  jobs: adapters.jobs(settings),
+  queue: adapters.trainingJobs(settings),
+  audit: adapters.audit(settings),
+};
 const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 /** Above this many customers the cluster report works on a deterministic sample. */
 const clusterSampleSize = 20_000;
-
-async function protectedVariables(): Promise<string[]> {
-  const { compiled } = await activeRiskModel();
-  // Exclude both the variable name and its source path (e.g. `age` and `attributes.age`).
-  return compiled.model.variables.filter((v) => v.protected).flatMap((v) => [v.name, v.source.path]);
-}
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/audit-outcomes': async (event, caller) => {
@@ -68,13 +72,16 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   },
 
   'POST /v1/scoring-models': async (event, caller) => {
-    const result = await trainScoringModel(
-      event.jsonBody,
-      { outcomes, assignments, models, protectedVariables: await protectedVariables() },
+    // Checked here, so a bad request is a 400 now rather than a failed job later.
+    const request = parseTrainingRequest(event.jsonBody);
+    const job = await submitJob(
+      jobDeps,
+      { jobId: `job-${randomUUID()}`, kind: 'training', input: request },
       actorOf(event, caller),
     );
-    logger.info('scoring model trained', { version: result.version, auc: result.validation.auc });
-    return jsonResponse(201, result);
+    logger.info('training job started', { jobId: job.runId });
+    const accepted = jsonResponse(202, jobBody(job));
+    return { ...accepted, headers: { ...accepted.headers, location: `/v1/jobs/${job.runId}` } };
   },
 
   'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
@@ -110,7 +117,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       for (const a of page) if (a.inputs && population.length < clusterSampleSize) population.push(a);
     }
     if (population.length < 10) throw new ValidationError('Too few segmented customers for a cluster report');
-    const excluded = await protectedVariables();
+    const excluded = protectedVariables(await activeRiskModel());
     // Numeric and yes/no variables only: cluster centres then read in the variables' own units.
     const specs = buildFeatureSpecs(
       population.map((a) => a.inputs),

@@ -19,6 +19,7 @@ import {
   StaleModelError,
 } from '../../shared/domain/segmentation/segment-customer.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { messageOf } from '../../shared/sqs-message.js';
 
 const settings = requireSettings(settingsOf(functions.segmentWorker));
 const logger = createLogger('segmentWorker');
@@ -44,14 +45,7 @@ const activeScorer = publishedScorerProvider(adapters.scoringModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 
-function parseJob(record: SQSRecord): SegmentationJob | undefined {
-  try {
-    const job = segmentationJob.safeParse(JSON.parse(record.body));
-    return job.success ? job.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const parseJob = (record: SQSRecord): SegmentationJob | undefined => messageOf(record, segmentationJob);
 
 /** Advances the counters of re-segmentation runs; a record counts as failed only on its last attempt. */
 async function countRunProgress(

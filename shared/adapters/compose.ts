@@ -19,7 +19,7 @@ import { DynamoPrivacyStore } from './dynamo-privacy.js';
 import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoRetentionStore } from './dynamo-retention.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
-import { DynamoRunStore } from './dynamo-run-store.js';
+import { DynamoJobStore, DynamoRunStore } from './dynamo-run-store.js';
 import { DynamoScoringModelStore } from './dynamo-scoring-model-store.js';
 import { DynamoSegmentSnapshotStore } from './dynamo-segment-snapshots.js';
 import { DynamoSubjectDirectory } from './dynamo-subject-directory.js';
@@ -27,7 +27,7 @@ import { DynamoTransactionStore } from './dynamo-transaction-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { KmsCheckpointSigner } from './kms-checkpoint-signer.js';
 import { KmsKeyService } from './kms-key-service.js';
-import { SqsSegmentationQueue, SqsShardQueue } from './sqs-segmentation-queue.js';
+import { SqsJobQueue, SqsSegmentationQueue, SqsShardQueue } from './sqs-segmentation-queue.js';
 import { WebhookSecrets } from './webhook-secrets.js';
 
 /**
@@ -114,6 +114,9 @@ export const scoringModels = (s: Settings) =>
 
 export const runs = (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS'));
 
+/** Jobs (long work started over HTTP) live in the runs table too. */
+export const jobs = (s: Settings) => new DynamoJobStore(dynamoClient(), need(s, 'TABLE_RUNS'));
+
 export const overrides = (s: Settings) =>
   new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), auditChain(s));
 
@@ -154,6 +157,10 @@ export const kycReviews = (s: Settings) =>
 
 export const segmentationQueue = (s: Settings) =>
   new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL'));
+
+/** Scoring-model training jobs (manifest queue `trainingJobs`): job ids only. */
+export const trainingJobs = (s: Settings) =>
+  new SqsJobQueue<{ jobId: string }>(sqsClient(), need(s, 'QUEUE_TRAININGJOBS_URL'));
 
 /** Scan shards of re-segmentation runs (manifest queue `resegmentationShards`). */
 export const resegmentationShards = (s: Settings) =>

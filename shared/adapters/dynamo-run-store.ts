@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Job, JobEnd, JobProgress, JobStore } from '../domain/jobs/job.js';
 import type { ResegmentationRun, RunStore } from '../domain/ports.js';
 
 /**
@@ -88,9 +89,114 @@ export class DynamoRunStore implements RunStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { runId }, ConsistentRead: true }),
     );
-    if (!out.Item) return undefined;
+    // A job (it has a kind) shares the table but is not a run.
+    if (!out.Item || out.Item.kind !== undefined) return undefined;
     // The set of reported shards is bookkeeping; readers see its size in shardsReported.
     const { reportedShards: _, ...run } = out.Item;
     return run as ResegmentationRun;
+  }
+}
+
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+/**
+ * Jobs in the runs table (one store of long work). Every change is one conditional update, so a
+ * finished job never changes again, whoever writes last.
+ */
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(job: Job): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: job,
+        ConditionExpression: 'attribute_not_exists(runId)',
+      }),
+    );
+  }
+
+  async get(jobId: string): Promise<Job | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { runId: jobId }, ConsistentRead: true }),
+    );
+    return out.Item?.kind === undefined ? undefined : (out.Item as Job);
+  }
+
+  claim(jobId: string, now: Date): Promise<Job | undefined> {
+    return this.update(jobId, {
+      UpdateExpression: 'SET #s = :running, heartbeatAt = :now, updatedAt = :now ADD attempts :one',
+      ExpressionAttributeValues: { ':running': 'running', ':now': now.toISOString(), ':one': 1 },
+    });
+  }
+
+  async progress(jobId: string, progress: JobProgress, now: Date): Promise<{ cancelRequested: boolean }> {
+    const job = await this.update(jobId, {
+      UpdateExpression: 'SET progress = :p, heartbeatAt = :now, updatedAt = :now',
+      ExpressionAttributeValues: { ':p': progress, ':now': now.toISOString() },
+    });
+    // Finished meanwhile (read as abandoned, say): the attempt has nothing left to do.
+    return { cancelRequested: job === undefined || job.cancelRequested === true };
+  }
+
+  async finish(jobId: string, end: JobEnd, now: Date): Promise<boolean> {
+    const values: Record<string, unknown> = { ':s': end.status, ':now': now.toISOString() };
+    let set = 'SET #s = :s, finishedAt = :now, updatedAt = :now';
+    if (end.status === 'succeeded') {
+      set += ', #result = :result';
+      values[':result'] = end.result;
+    } else if (end.status === 'failed') {
+      set += ', #error = :error';
+      values[':error'] = end.error;
+    }
+    const names = {
+      ...(end.status === 'succeeded' ? { '#result': 'result' } : {}),
+      ...(end.status === 'failed' ? { '#error': 'error' } : {}),
+    };
+    return (
+      (await this.update(jobId, { UpdateExpression: set, ExpressionAttributeValues: values }, names)) !==
+      undefined
+    );
+  }
+
+  async requestCancel(jobId: string, now: Date): Promise<boolean> {
+    const job = await this.update(jobId, {
+      UpdateExpression: 'SET cancelRequested = :yes, updatedAt = :now',
+      ExpressionAttributeValues: { ':yes': true, ':now': now.toISOString() },
+    });
+    return job !== undefined;
+  }
+
+  /** An update of a job not finished yet; undefined when it is finished or unknown. */
+  private async update(
+    jobId: string,
+    input: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+    names: Record<string, string> = {},
+  ): Promise<Job | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: jobId },
+          ...input,
+          ConditionExpression: 'attribute_exists(kind) AND NOT #s IN (:succeeded, :failed, :cancelled)',
+          ExpressionAttributeNames: { '#s': 'status', ...names },
+          ExpressionAttributeValues: {
+            ':succeeded': 'succeeded',
+            ':failed': 'failed',
+            ':cancelled': 'cancelled',
+            ...input.ExpressionAttributeValues,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as Job;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 }

@@ -195,7 +195,10 @@ export interface AuditEvent {
     | 'case.closed'
     | 'keyring.initialised'
     | 'ingest.repaired'
-    | 'principal.created';
+    | 'principal.created'
+    | 'job.started'
+    | 'job.cancel-requested'
+    | 'job.abandoned';
   subject: string | null;
   reasonCodes: string[];
   modelVersion?: string;

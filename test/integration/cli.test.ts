@@ -246,6 +246,21 @@ describe('riskloop CLI', () => {
     });
   });
 
+  it('starts a training job and follows it to its end; a job that fails exits 1 with its code', async () => {
+    // Act: this system has too few audit outcomes to train on, so the job ends failed.
+    const trained = await cli(['train', '--json', '--seed', '7', '--timeout', '60'], { role: 'admin' });
+    const job = JSON.parse(trained.stdout);
+    const followed = await cli(['job', job.jobId, '--json', '--timeout', '10'], { role: 'admin' });
+    const badId = await cli(['job', 'run-1'], { role: 'admin' });
+
+    // Assess
+    expect(trained.code).toBe(1);
+    expect(job).toMatchObject({ kind: 'training', status: 'failed', input: { seed: 7 }, attempts: 1 });
+    expect(['TOO_FEW_OUTCOMES', 'SINGLE_CLASS']).toContain(job.error.code);
+    expect(JSON.parse(followed.stdout)).toMatchObject({ jobId: job.jobId, status: 'failed' });
+    expect(badId.code).toBe(2);
+  });
+
   it('exits 2 on usage errors and 3 on a refused key or an unreachable API', async () => {
     // Act
     const none = await cli([], { role: 'analyst' });

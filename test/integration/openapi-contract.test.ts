@@ -234,7 +234,14 @@ describe('the API against its OpenAPI document', () => {
         { pseudonym, outcome: 'no_issue', date: '2026-01-15', source: 'OTHER', note: 'contract test' },
       ],
     });
-    await call('admin', 'POST', '/v1/scoring-models', {});
+    const job = await call('admin', 'POST', '/v1/scoring-models', {});
+    const jobId = job.body.jobId as string;
+    await call('analyst', 'GET', `/v1/jobs/${jobId}`, undefined, '/v1/jobs/{jobId}');
+    // Too few outcomes here: the job fails quickly, and a cancel of an ended job is a 409.
+    await eventually(async () =>
+      (await api('analyst', 'GET', `/v1/jobs/${jobId}`)).body.status === 'failed' ? true : undefined,
+    );
+    await call('admin', 'POST', `/v1/jobs/${jobId}/cancel`, {}, '/v1/jobs/{jobId}/cancel');
     await call('analyst', 'GET', '/v1/scoring-models');
     await call(
       'admin',

@@ -1,7 +1,8 @@
 /**
- * `npm start` killed with SIGKILL while customers wait in the queue, then started again on the same
- * data: every accepted customer is segmented after the restart. SQS keeps messages through anything;
- * locally the SQS journal (infra/local/sqs-journal.ts) does, since fauxqs lives in memory.
+ * `npm start` killed with SIGKILL, then started again on the same data: customers that waited in the
+ * queue are segmented, and a training job that was running resumes and ends with one model. SQS
+ * keeps messages through anything; locally the SQS journal (infra/local/sqs-journal.ts) does, since
+ * fauxqs lives in memory.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import type { RuntimeState } from '../../infra/local/runtime.js';
 import { launchLocalSystem } from '../global-setup.js';
 import { eventually, lawfulBasis, runId } from '../helpers/local.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'riskloop-restart-'));
+const dataDirs: string[] = [];
 const running: ChildProcess[] = [];
 afterAll(async () => {
   // The whole group, whatever the leader's state: Java must not outlive the test.
@@ -21,24 +22,33 @@ afterAll(async () => {
       process.kill(-(child.pid as number), 'SIGKILL');
     } catch {}
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
+const newDataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'riskloop-restart-'));
+  dataDirs.push(dir);
+  return dir;
+};
 
 const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
 /** `npm start` on `dataDir` with DynamoDB on disk, as a user runs it. */
-async function start() {
-  const launched = await launchLocalSystem(
+const start = (dataDir: string, env: Record<string, string> = {}) =>
+  launchLocalSystem(
     dataDir,
-    { RISKLOOP_DYNAMODB_IN_MEMORY: 'false' },
+    { RISKLOOP_DYNAMODB_IN_MEMORY: 'false', ...env },
     { detached: true, started: (child) => running.push(child) },
   );
-  return launched;
+
+/** kill -9 of the whole system (Node and DynamoDB Local's Java). */
+async function killHard(child: ChildProcess): Promise<void> {
+  process.kill(-(child.pid as number), 'SIGKILL');
+  await new Promise((r) => (alive(child) ? child.once('exit', r) : r(undefined)));
 }
 
 async function call(
   state: RuntimeState,
-  role: 'ingest' | 'analyst',
+  role: 'ingest' | 'analyst' | 'compliance' | 'admin',
   method: string,
   path: string,
   body?: unknown,
@@ -54,7 +64,8 @@ async function call(
 describe('npm start killed with SIGKILL', () => {
   it('segments after the restart every customer that was accepted and still queued', async () => {
     // Prepare: a running system whose worker fails, so accepted customers stay in the queue.
-    const first = await start();
+    const dataDir = newDataDir();
+    const first = await start(dataDir);
     const faults = await fetch(`${first.state.adminUrl}/faults`, {
       method: 'POST',
       body: JSON.stringify({ workerDown: true }),
@@ -79,9 +90,8 @@ describe('npm start killed with SIGKILL', () => {
     expect(await segment(first.state, pseudonyms[0] as string)).toBe(404);
 
     // Act: kill -9 of the whole system (Node and DynamoDB Local), then `npm start` again on the same data.
-    process.kill(-(first.child.pid as number), 'SIGKILL');
-    await new Promise((r) => (alive(first.child) ? first.child.once('exit', r) : r(undefined)));
-    const second = await start();
+    await killHard(first.child);
+    const second = await start(dataDir);
 
     // Assess: every accepted customer segmented, none lost with the killed process's queue.
     await eventually(async () => {
@@ -90,4 +100,61 @@ describe('npm start killed with SIGKILL', () => {
     }, 60_000);
     expect(readFileSync(second.logFile, 'utf8')).toMatch(/messages queued by the previous run sent again/);
   }, 240_000);
+
+  it('resumes a training job that was running, and stores one model', async () => {
+    // Prepare: 80 segmented customers with audit outcomes, half of them issues; every DynamoDB call of
+    // the handlers slowed down, so the training job runs long enough to be killed in the middle.
+    const dataDir = newDataDir();
+    const first = await start(dataDir, { RISKLOOP_FAULT_PROXIES: 'true' });
+    const prefix = `TJ-${runId()}`;
+    const records = Array.from({ length: 80 }, (_, i) => ({
+      externalId: `${prefix}-${i}`,
+      type: 'individual',
+      jurisdictions: ['NL'],
+      lawfulBasis,
+      attributes: { monthlyIncome: 1000 + ((i * 37) % 50) * 100, accounts: (i % 7) + 1 },
+    }));
+    const ingested = await call(first.state, 'ingest', 'POST', '/v1/customers', { records });
+    const pseudonyms = (ingested.body.results as { pseudonym: string }[]).map((r) => r.pseudonym);
+    await eventually(async () => {
+      const statuses = await Promise.all(
+        pseudonyms.map((p) => call(first.state, 'analyst', 'GET', `/v1/customers/${p}/segment`)),
+      );
+      return statuses.every((r) => r.status === 200) ? true : undefined;
+    }, 60_000);
+    const outcomes = pseudonyms.map((pseudonym, i) => ({
+      pseudonym,
+      outcome: i % 2 === 0 ? 'issue' : 'no_issue',
+      date: '2026-11-01',
+      source: 'INTERNAL_AUDIT',
+    }));
+    expect((await call(first.state, 'compliance', 'POST', '/v1/audit-outcomes', { outcomes })).status).toBe(
+      207,
+    );
+    const slow = await fetch(`${first.state.adminUrl}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ dynamodbLatencyMs: 500 }),
+    });
+    expect(slow.status).toBe(200);
+
+    // Act: start the job, kill the system once it runs, start again (the latency switch is off now).
+    const started = await call(first.state, 'admin', 'POST', '/v1/scoring-models', { seed: 3 });
+    expect(started.status).toBe(202);
+    const jobId = started.body.jobId as string;
+    await eventually(async () => {
+      const job = await call(first.state, 'analyst', 'GET', `/v1/jobs/${jobId}`);
+      return job.body.status === 'running' ? true : undefined;
+    }, 30_000);
+    await killHard(first.child);
+    const second = await start(dataDir);
+
+    // Assess: the job resumed after the restart (a second attempt) and ended with one model version.
+    const job = await eventually(async () => {
+      const read = await call(second.state, 'analyst', 'GET', `/v1/jobs/${jobId}`);
+      return read.body.status === 'succeeded' || read.body.status === 'failed' ? read.body : undefined;
+    }, 90_000);
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2, result: { version: 1 } });
+    const models = await call(second.state, 'analyst', 'GET', '/v1/scoring-models');
+    expect((models.body.versions as unknown[]).length).toBe(1);
+  }, 300_000);
 });

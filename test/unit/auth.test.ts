@@ -93,6 +93,8 @@ describe('allowedResources', () => {
     `${stageArn}/GET/v1/reports/clusters`,
     `${stageArn}/GET/v1/feedback/nps`,
     `${stageArn}/GET/v1/feedback/blind-spots`,
+    // Where a job is (training today): every role that reads models.
+    `${stageArn}/GET/v1/jobs/*`,
   ];
   // KPIs and query API (issue 7): every reading role.
   const insights = [
@@ -147,6 +149,7 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/audit-outcomes`,
       `${stageArn}/POST/v1/scoring-models`,
       `${stageArn}/POST/v1/scoring-models/*/publish`,
+      `${stageArn}/POST/v1/jobs/*/cancel`,
       `${stageArn}/POST/v1/webhooks/surveys/*/secrets`,
       `${stageArn}/GET/v1/audit/verification`,
       `${stageArn}/GET/v1/cases`,

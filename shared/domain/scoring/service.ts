@@ -195,26 +195,57 @@ export interface TrainingDeps {
 
 export const predictiveModelId = 'predictive';
 
+/** A training request, validated (the POST answers 400 before any job exists). */
+export function parseTrainingRequest(input: unknown): TrainingRequest {
+  // No `?? {}`: an absent body already reads as {}, and a JSON null must not start a job.
+  const parsed = trainingRequest.safeParse(input);
+  if (!parsed.success)
+    throw new ValidationError('Invalid training request', toErrorDetails(parsed.error.issues));
+  return parsed.data;
+}
+export type TrainingRequest = z.infer<typeof trainingRequest>;
+
+/** How far a training job is (phases in order; `done` of `total` where known). */
+export type TrainingProgress = (progress: { phase: string; done: number; total?: number }) => Promise<void>;
+
+/** Customers whose stored inputs are read per call (and per progress report). */
+const decisionPage = 1000;
+
 /**
  * Trains an explainable logistic regression on audit outcomes joined with each customer's stored
  * inputs, with a stratified train / validation split, and stores it as the next version. Reports
  * AUC and the share of issues captured in the top 5 / 10 / 20 % of scores on the validation split.
+ * Runs as a job (`jobId`): a retried job whose model was stored already answers with that model.
  */
-export async function trainScoringModel(input: unknown, deps: TrainingDeps, actor: Actor) {
-  const parsed = trainingRequest.safeParse(input ?? {});
-  if (!parsed.success)
-    throw new ValidationError('Invalid training request', toErrorDetails(parsed.error.issues));
-  const request = parsed.data;
+export async function trainScoringModel(
+  request: TrainingRequest,
+  deps: TrainingDeps,
+  actor: Actor,
+  job: { jobId: string; report: TrainingProgress },
+) {
+  const earlier = (await deps.models.list()).find((m) => m.jobId === job.jobId);
+  if (earlier) return trainingSummary(earlier, earlier.examples ?? 0);
   const labels = new Map<string, 0 | 1>();
   for await (const page of deps.outcomes.scanAll()) {
     // Any issue ever found makes the customer a positive example.
     for (const o of page) labels.set(o.pseudonym, o.outcome === 'issue' ? 1 : (labels.get(o.pseudonym) ?? 0));
+    await job.report({ phase: 'reading outcomes', done: labels.size });
   }
-  const assignments = await deps.assignments.getMany([...labels.keys()]);
-  const examples = [...labels].flatMap(([pseudonym, label]) => {
-    const a = assignments.get(pseudonym);
-    return a?.inputs ? [{ source: a.inputs as FeatureSource, label }] : [];
-  });
+  const labelled = [...labels];
+  const examples: { source: FeatureSource; label: 0 | 1 }[] = [];
+  for (let i = 0; i < labelled.length; i += decisionPage) {
+    const page = labelled.slice(i, i + decisionPage);
+    const assignments = await deps.assignments.getMany(page.map(([pseudonym]) => pseudonym));
+    for (const [pseudonym, label] of page) {
+      const a = assignments.get(pseudonym);
+      if (a?.inputs) examples.push({ source: a.inputs as FeatureSource, label });
+    }
+    await job.report({
+      phase: 'reading decisions',
+      done: Math.min(i + decisionPage, labelled.length),
+      total: labelled.length,
+    });
+  }
   if (examples.length === 0) {
     throw new TrainingDataError('TOO_FEW_OUTCOMES', 'No audit outcome matches a segmented customer');
   }
@@ -228,6 +259,7 @@ export async function trainScoringModel(input: unknown, deps: TrainingDeps, acto
     set.map((e) => ({ features: vectorise(specs, e.source), label: e.label }));
   const training = rows(split.training);
   validateTrainingSet(training);
+  await job.report({ phase: 'training', done: 0, total: training.length });
   const version = (await deps.models.latestVersion(predictiveModelId)) + 1;
   const model = trainLogistic(training, {
     featureNames: featureNames(specs),
@@ -235,6 +267,7 @@ export async function trainScoringModel(input: unknown, deps: TrainingDeps, acto
     version,
     trainedAt: actor.now.toISOString(),
   });
+  await job.report({ phase: 'validating', done: training.length, total: training.length });
   const validation = rows(split.validation);
   const metrics = evaluateScores(
     validation.map((r) => predict(model, r.features).probability),
@@ -252,6 +285,8 @@ export async function trainScoringModel(input: unknown, deps: TrainingDeps, acto
     excluded,
     trainedBy: actor.principalId,
     trainedAt: actor.now.toISOString(),
+    jobId: job.jobId,
+    examples: examples.length,
   };
   const audit = auditEvent({
     eventId: `scoring.trained#${predictiveModelId}@${version}`,
@@ -264,16 +299,23 @@ export async function trainScoringModel(input: unknown, deps: TrainingDeps, acto
     at: actor.now,
     details: { published: request.publish, examples: examples.length, excluded, validation: metrics },
   });
+  await job.report({ phase: 'storing', done: 0 });
   if (!(await deps.models.create(stored, request.publish, audit))) {
-    throw new ValidationError('Another training run stored this version first; retry');
+    // Another job stored this version first: the queue brings this one back to take the next.
+    throw new Error('Scoring model version taken by another training job');
   }
+  return trainingSummary(stored, examples.length);
+}
+
+/** What a training job reports as its result: figures only. */
+function trainingSummary(stored: StoredScoringModel, examples: number) {
   return {
-    modelId: predictiveModelId,
-    version,
+    modelId: stored.modelId,
+    version: stored.version,
     status: stored.status,
-    examples: examples.length,
-    excluded,
-    validation: metrics,
+    examples,
+    excluded: stored.excluded,
+    validation: stored.model.metrics?.validation,
   };
 }
 

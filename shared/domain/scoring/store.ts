@@ -12,6 +12,10 @@ export interface StoredScoringModel {
   excluded: string[];
   trainedBy: string;
   trainedAt: string;
+  /** The training job that stored it (absent on versions trained before jobs). */
+  jobId?: string;
+  /** Labelled customers it learnt from and was validated on. */
+  examples?: number;
 }
 
 export interface ScoringModelStore {

@@ -4,11 +4,11 @@ import { verificationReportSchema } from '../../domain/audit-trail/responses.js'
 import { openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
 import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
+import { jobIdSchema, jobSchema } from '../../domain/jobs/responses.js';
 import {
   clusterReportSchema,
   scoringModelListSchema,
   scoringModelPublishedSchema,
-  scoringModelTrainedSchema,
 } from '../../domain/scoring/responses.js';
 import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
 import { pinRequest } from '../../domain/segmentation/overrides.js';
@@ -116,12 +116,33 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
   },
   'POST /v1/scoring-models': {
     tag: 'Scoring',
-    summary: 'Train an explainable scoring model on the audit outcomes',
+    summary: 'Start a job that trains an explainable scoring model on the audit outcomes',
     body: trainingRequest,
     responses: {
-      201: { description: 'Trained, with validation metrics', schema: scoringModelTrainedSchema },
+      202: {
+        description:
+          'Job started (Location: /v1/jobs/{jobId}); its result holds the version and validation metrics, or the error (TOO_FEW_OUTCOMES, SINGLE_CLASS, …)',
+        schema: jobSchema,
+      },
       400: invalid,
-      422: conflict('Too few or one-sided outcomes to train on'),
+    },
+  },
+  'GET /v1/jobs/{jobId}': {
+    tag: 'Jobs',
+    summary: 'Where a job is: status, progress, attempts; its result or error once ended',
+    params: { jobId: jobIdSchema },
+    responses: { 200: { description: 'The job', schema: jobSchema }, 400: invalid, 404: notFound('job') },
+  },
+  'POST /v1/jobs/{jobId}/cancel': {
+    tag: 'Jobs',
+    summary: 'Ask a job to stop (audited); it stops at its next progress report',
+    params: { jobId: jobIdSchema },
+    body: emptyBody,
+    responses: {
+      202: { description: 'Cancel requested', schema: jobSchema },
+      400: invalid,
+      404: notFound('job'),
+      409: conflict('The job has ended'),
     },
   },
   'GET /v1/scoring-models': {

@@ -10,6 +10,7 @@ export type Tag =
   | 'Risk models'
   | 'Overrides'
   | 'Scoring'
+  | 'Jobs'
   | 'Feedback'
   | 'Cases'
   | 'Audit'

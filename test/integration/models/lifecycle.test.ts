@@ -194,6 +194,16 @@ describe('runs over due decisions', () => {
   });
 });
 
+/** Follows a job started by `started` (a 202) until it ends; the ended job. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+async function jobResult(started: { status: number; body: any }): Promise<any> {
+  expect(started.status).toBe(202);
+  return eventually(async () => {
+    const job = await api('analyst', 'GET', `/v1/jobs/${started.body.jobId}`);
+    return ['succeeded', 'failed', 'cancelled'].includes(job.body.status) ? job.body : undefined;
+  }, 60_000);
+}
+
 // Runs after the lifecycle test in this file: it grows the population the simulation above counts.
 describe('predictive scoring on real data (German Credit, 1,000 labelled applicants)', () => {
   it('ingests the applicants, learns from audit outcomes without protected attributes, and explains scores', async () => {
@@ -216,12 +226,13 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
       validationFraction: 0.5,
       l2: -1,
     });
-    const trained = await api('admin', 'POST', '/v1/scoring-models', {
+    const started = await api('admin', 'POST', '/v1/scoring-models', {
       exclude: [...PROTECTED_ATTRIBUTES],
       validationFraction: 0.3,
       seed: 1,
       publish: true,
     });
+    const trained = await jobResult(started);
     const listed = await api('analyst', 'GET', '/v1/scoring-models');
     const clusters = await api('analyst', 'GET', '/v1/reports/clusters');
 
@@ -229,19 +240,22 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
     expect(recorded.body.summary).toMatchObject({ accepted: 1000, rejected: 0 });
     expect(resent.body.summary).toMatchObject({ duplicates: 5 });
     expect(tooFew.status).toBe(400);
-    expect(trained.status).toBe(201);
+    expect(started.status).toBe(202);
+    expect(started.headers.get('location')).toBe(`/v1/jobs/${started.body.jobId}`);
+    expect(started.body).toMatchObject({ kind: 'training', status: 'queued', startedBy: { role: 'admin' } });
+    expect(trained.status).toBe('succeeded');
+    expect(trained.progress.phase).toBe('storing');
     // Floor justified in docs/examples/german-credit.md: published logistic regressions reach 0.75-0.80.
-    expect(trained.body.validation.auc).toBeGreaterThan(0.7);
-    expect(trained.body.validation.captureRates.top20).toBeGreaterThan(0.3);
-    expect(trained.body.excluded).toEqual(expect.arrayContaining([...PROTECTED_ATTRIBUTES]));
+    expect(trained.result.validation.auc).toBeGreaterThan(0.7);
+    expect(trained.result.validation.captureRates.top20).toBeGreaterThan(0.3);
+    expect(trained.result.excluded).toEqual(expect.arrayContaining([...PROTECTED_ATTRIBUTES]));
     expect(listed.body.published).toEqual({ modelId: 'predictive', version: 1 });
     expect(listed.body.versions[0].features).toBeGreaterThan(10);
     // A retrained version stays a draft until an admin puts it in use.
-    const retrained = await api('admin', 'POST', '/v1/scoring-models', {
-      exclude: [...PROTECTED_ATTRIBUTES],
-      seed: 2,
-    });
-    expect(retrained.body).toMatchObject({ version: 2, status: 'draft' });
+    const retrained = await jobResult(
+      await api('admin', 'POST', '/v1/scoring-models', { exclude: [...PROTECTED_ATTRIBUTES], seed: 2 }),
+    );
+    expect(retrained.result).toMatchObject({ version: 2, status: 'draft' });
     expect((await api('analyst', 'GET', '/v1/scoring-models')).body.published).toEqual({
       modelId: 'predictive',
       version: 1,

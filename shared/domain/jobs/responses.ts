@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** A job id as it appears in a path: `job-` then a UUID (letters, digits, -). */
+export const jobIdSchema = z.string().regex(/^job-[A-Za-z0-9-]{1,80}$/);
+
+/** A job as `GET /v1/jobs/{jobId}` and the `POST` that started it (202) answer it. */
+export const jobSchema = z
+  .object({
+    jobId: z.string(),
+    kind: z.enum(['training']),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    input: z.record(z.string(), z.unknown()).describe('The validated options it was started with.'),
+    startedBy: z.object({ principalId: z.string(), role: z.string().optional() }).strict(),
+    requestId: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    progress: z
+      .object({ phase: z.string(), done: z.number().int().min(0), total: z.number().int().min(0).optional() })
+      .strict()
+      .describe('What it is doing, and how far (total absent while unknown).'),
+    attempts: z.number().int().min(0),
+    cancelRequested: z.boolean().optional(),
+    result: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Once succeeded: for training, the model version, its status and validation metrics.'),
+    error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+    finishedAt: z.string().optional(),
+    links: z.object({ self: z.string() }).strict(),
+  })
+  .strict();

@@ -172,7 +172,7 @@ export async function simulate(client: ApiClient, file: string, sampleSize?: num
   const body: Record<string, unknown> = isRequest ? { ...draft } : { model: draft };
   if (sampleSize !== undefined) body.sampleSize = sampleSize;
   const res = await client.request('POST', '/v1/risk-models/simulate', body);
-  if (res.status !== 200) {
+  if (res.status !== 202) {
     const error = res.body?.error;
     const details = (error?.details ?? []) as { path?: string; message?: string }[];
     throw new CliError(
@@ -184,7 +184,15 @@ export async function simulate(client: ApiClient, file: string, sampleSize?: num
       res.body,
     );
   }
-  const r = res.body;
+  // The simulation is a job (every stored decision is read): follow it to its report.
+  const { job, ended } = await waitForJob(client, res.body.jobId, { timeoutSeconds: 600, quiet: false });
+  if (!ended || job.status !== 'succeeded')
+    throw new CliError(
+      `simulate: job ${job.jobId} ${ended ? `${job.status}${job.error ? `, ${job.error.code}: ${job.error.message}` : ''}` : 'still running after 600 s'}`,
+      exitCodes.problem,
+      job,
+    );
+  const r = job.result;
   const names = [...new Set([...Object.keys(r.segmentsBefore ?? {}), ...Object.keys(r.segmentsAfter ?? {})])];
   return {
     json: r,
@@ -272,13 +280,18 @@ export async function train(
   return followJob(client, jobId, options);
 }
 
-/** Follows a job (`GET /v1/jobs/{jobId}`) with a progress bar until it ends or the time is up. */
-export async function followJob(
+/** A JSON answer of the API, as the client reads it. */
+type ApiBody = Awaited<ReturnType<ApiClient['ok']>>['body'];
+
+/**
+ * Follows a job (`GET /v1/jobs/{jobId}`) with a progress bar on stderr until it ends or the time is
+ * up; the job as last read, and whether it ended.
+ */
+async function waitForJob(
   client: ApiClient,
   jobId: string,
-  options: { timeoutSeconds: number; quiet: boolean; cancel?: boolean },
-): Promise<Outcome> {
-  if (options.cancel) await client.ok('POST', `/v1/jobs/${jobId}/cancel`, {});
+  options: { timeoutSeconds: number; quiet: boolean },
+): Promise<{ job: ApiBody; ended: boolean }> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   const tty = process.stderr.isTTY && !options.quiet;
   for (;;) {
@@ -289,36 +302,42 @@ export async function followJob(
       const count = total === undefined ? `${done}` : `${done}/${total}`;
       process.stderr.write(`\r${jobId}  ${bar(share)} ${phase} ${count}`.padEnd(100));
     }
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) {
+    const ended = ['succeeded', 'failed', 'cancelled'].includes(job.status);
+    if (ended || Date.now() > deadline) {
       if (tty) process.stderr.write('\n');
-      const result = job.result as
-        | { version?: number; status?: string; validation?: { auc?: number } }
-        | undefined;
-      const text =
-        job.status === 'succeeded'
-          ? `Job ${jobId}: succeeded` +
-            (result?.version === undefined
-              ? ''
-              : `, model version ${result.version} (${result.status}), validation AUC ${result.validation?.auc ?? 'n/a'}`)
-          : job.status === 'failed'
-            ? `Job ${jobId}: failed, ${job.error?.code}: ${job.error?.message}`
-            : `Job ${jobId}: cancelled`;
-      return {
-        json: job,
-        text: [text],
-        exitCode: job.status === 'succeeded' ? exitCodes.ok : exitCodes.problem,
-      };
-    }
-    if (Date.now() > deadline) {
-      if (tty) process.stderr.write('\n');
-      return {
-        json: job,
-        text: [
-          `Job ${jobId} still ${job.status} after ${options.timeoutSeconds} s; it continues in the background`,
-        ],
-        exitCode: exitCodes.problem,
-      };
+      return { job, ended };
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** Follows a job until it ends (`--cancel`: asks it to stop first); exit 1 unless it succeeded. */
+export async function followJob(
+  client: ApiClient,
+  jobId: string,
+  options: { timeoutSeconds: number; quiet: boolean; cancel?: boolean },
+): Promise<Outcome> {
+  if (options.cancel) await client.ok('POST', `/v1/jobs/${jobId}/cancel`, {});
+  const { job, ended } = await waitForJob(client, jobId, options);
+  if (!ended)
+    return {
+      json: job,
+      text: [
+        `Job ${jobId} still ${job.status} after ${options.timeoutSeconds} s; it continues in the background`,
+      ],
+      exitCode: exitCodes.problem,
+    };
+  const result = job.result as
+    | { version?: number; status?: string; validation?: { auc?: number } }
+    | undefined;
+  const text =
+    job.status === 'succeeded'
+      ? `Job ${jobId}: succeeded` +
+        (result?.version === undefined || job.kind !== 'training'
+          ? ''
+          : `, model version ${result.version} (${result.status}), validation AUC ${result.validation?.auc ?? 'n/a'}`)
+      : job.status === 'failed'
+        ? `Job ${jobId}: failed, ${job.error?.code}: ${job.error?.message}`
+        : `Job ${jobId}: cancelled`;
+  return { json: job, text: [text], exitCode: job.status === 'succeeded' ? exitCodes.ok : exitCodes.problem };
 }

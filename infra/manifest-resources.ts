@@ -178,6 +178,14 @@ export const queues = {
     retentionDays: 4,
     description: 'Scoring-model training jobs: one message per job, its id only.',
   },
+  simulationShards: {
+    // 6x the simulation worker's 900 s timeout (AWS guidance for SQS event sources).
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 3,
+    retentionDays: 4,
+    description:
+      'Simulation jobs, fanned out: one message per parallel-scan shard (job id, segment; no pseudonyms).',
+  },
 } as const satisfies Record<QueueName, QueueSpec>;
 
 export const eventBuses = {

@@ -188,11 +188,11 @@ export const functions = {
       // The versions in use, which a run over due decisions compares with.
       scoringModels: 'read',
       audit: 'readwrite',
-      assignments: 'read',
       runs: 'readwrite',
     },
-    // Publication and POST /v1/resegmentation-runs start runs: shard messages only, no scan here.
-    queues: { resegmentationShards: 'send' },
+    // Publication and POST /v1/resegmentation-runs start runs, and a simulation starts a job: shard
+    // messages only, no scan here.
+    queues: { resegmentationShards: 'send', simulationShards: 'send' },
   },
   ...complianceFunctions,
   overridesApi: {
@@ -262,6 +262,16 @@ export const functions = {
       runs: 'readwrite',
     },
     queues: { trainingJobs: 'consume' },
+  },
+  simulationWorker: {
+    entry: 'functions/simulation-worker/handler.ts',
+    description:
+      'Simulation jobs, fanned out: evaluates a candidate model on one parallel-scan shard of the stored decisions; the last shard merges the parts.',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    trigger: { kind: 'sqs', queue: 'simulationShards', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    tables: { assignments: 'read', runs: 'readwrite' },
+    queues: { simulationShards: 'consume' },
   },
   jobsApi: {
     entry: 'functions/jobs-api/handler.ts',

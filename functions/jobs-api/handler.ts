@@ -29,6 +29,12 @@ const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> =
     maxAttempts: queues.trainingJobs.maxReceiveCount,
     attemptSeconds: functions.scoringTrainer.timeoutSeconds,
   },
+  // Fanned out: every shard reports as it starts and ends, so a job silent for longer than one shard's
+  // attempts may take (each attempt of every shard counted) has no worker left.
+  simulation: {
+    maxAttempts: 0,
+    attemptSeconds: functions.simulationWorker.timeoutSeconds * queues.simulationShards.maxReceiveCount,
+  },
 };
 
 function jobIdOf(event: APIGatewayProxyEvent): string {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { jobBody, submitJob } from '../../shared/domain/jobs/job.js';
 import {
   compileModel,
   diffModels,
@@ -33,7 +34,7 @@ import {
   startPublicationRun,
   startResegmentation,
 } from '../../shared/domain/segmentation/runs.js';
-import { simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
+import { withListShifts } from '../../shared/domain/segmentation/simulate.js';
 import { simulationRequest } from '../../shared/domain/segmentation/simulation-request.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -47,7 +48,6 @@ const spec = functions.riskModelsApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('riskModelsApi');
 const store = adapters.riskModels(settings);
-const assignments = adapters.assignments(settings);
 const versionStores = { riskModels: store, scoringModels: adapters.scoringModels(settings) };
 const runDeps = {
   runs: adapters.runs(settings),
@@ -55,6 +55,11 @@ const runDeps = {
   currentVersions: (now: Date) => currentVersions(versionStores, now),
 };
 const resegmentShards = adapters.resegmentationShardCount();
+const jobDeps = {
+  jobs: adapters.jobs(settings),
+  queue: adapters.simulationShards(settings),
+  audit: adapters.audit(settings),
+};
 
 // Not strict: some routes carry further path parameters (e.g. otherVersion).
 const versionParams = z.object({
@@ -141,17 +146,31 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       ]);
     }
     // An unsaved draft is reported as version 0, but the model schema wants a version of at least 1.
-    const candidate = compileModel(
-      withListShifts({ ...document, version: Math.max(1, document.version) }, request.scenario),
+    const candidate = withListShifts(
+      { ...document, version: Math.max(1, document.version) },
+      request.scenario,
     );
-    const report = await simulate(candidate, assignments.scanAll(), request.scenario, {
-      sampleSize: request.sampleSize,
-    });
-    logger.info('simulation run', { population: report.population, moved: report.moved });
-    return jsonResponse(200, {
-      candidate: { modelId: document.modelId, version: document.version },
-      ...report,
-    });
+    // Compiled here as well, so a draft that cannot compile is a 400 now rather than a failed job.
+    compileModel(candidate);
+    // Reading every stored decision is a job: one message per scan shard (simulationWorker).
+    const job = await submitJob(
+      jobDeps,
+      {
+        jobId: `job-${randomUUID()}`,
+        kind: 'simulation',
+        input: {
+          candidate: { modelId: document.modelId, version: document.version },
+          document: candidate,
+          scenario: request.scenario,
+          sampleSize: request.sampleSize,
+        },
+        shards: resegmentShards,
+      },
+      actorOf(event, caller),
+    );
+    logger.info('simulation job started', { jobId: job.runId, shards: resegmentShards });
+    const accepted = jsonResponse(202, jobBody(job));
+    return { ...accepted, headers: { ...accepted.headers, location: `/v1/jobs/${job.runId}` } };
   },
 
   'GET /v1/risk-models/{modelId}/versions/{version}': async (event, caller) => {

@@ -1,4 +1,5 @@
 import { intSetting } from '../config.js';
+import type { JobMessage } from '../domain/jobs/job.js';
 import { defaultShards } from '../domain/segmentation/runs.js';
 import { AuditChainWriter } from './audit-chain-writer.js';
 import { dynamoClient, eventBridgeClient, kmsClient, sqsClient } from './clients.js';
@@ -160,7 +161,11 @@ export const segmentationQueue = (s: Settings) =>
 
 /** Scoring-model training jobs (manifest queue `trainingJobs`): job ids only. */
 export const trainingJobs = (s: Settings) =>
-  new SqsJobQueue<{ jobId: string }>(sqsClient(), need(s, 'QUEUE_TRAININGJOBS_URL'));
+  new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_TRAININGJOBS_URL'));
+
+/** Simulation jobs, one message per scan shard (manifest queue `simulationShards`). */
+export const simulationShards = (s: Settings) =>
+  new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_SIMULATIONSHARDS_URL'));
 
 /** Scan shards of re-segmentation runs (manifest queue `resegmentationShards`). */
 export const resegmentationShards = (s: Settings) =>

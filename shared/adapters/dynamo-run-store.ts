@@ -1,4 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Job, JobEnd, JobProgress, JobStore } from '../domain/jobs/job.js';
 import type { ResegmentationRun, RunStore } from '../domain/ports.js';
 
@@ -97,6 +104,9 @@ export class DynamoRunStore implements RunStore {
   }
 }
 
+/** Where a fanned-out job keeps one shard's part. */
+const partKey = (jobId: string, segment: number) => `${jobId}#part#${segment}`;
+
 const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 /**
@@ -123,7 +133,10 @@ export class DynamoJobStore implements JobStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { runId: jobId }, ConsistentRead: true }),
     );
-    return out.Item?.kind === undefined ? undefined : (out.Item as Job);
+    if (out.Item?.kind === undefined) return undefined;
+    // The set of reported shards is bookkeeping; readers see its size in shardsReported.
+    const { reportedShards: _, ...job } = out.Item;
+    return job as Job;
   }
 
   claim(jobId: string, now: Date): Promise<Job | undefined> {
@@ -170,11 +183,69 @@ export class DynamoJobStore implements JobStore {
     return job !== undefined;
   }
 
+  async shardDone(jobId: string, segment: number, part: unknown, now: Date): Promise<number | undefined> {
+    const job = await this.get(jobId);
+    if (!job) return undefined;
+    // The part first, once: a redelivered shard finds it kept and only makes sure it is counted.
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { runId: partKey(jobId, segment), partOf: jobId, part, expiresAt: job.expiresAt },
+          ConditionExpression: 'attribute_not_exists(runId)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const counted = await this.update(
+      jobId,
+      {
+        UpdateExpression:
+          'SET progress = :p, heartbeatAt = :now, updatedAt = :now ADD shardsReported :one, reportedShards :shard',
+        ExpressionAttributeValues: {
+          ':p': { phase: 'evaluating', done: (job.shardsReported ?? 0) + 1, total: job.shards },
+          ':now': now.toISOString(),
+          ':one': 1,
+          ':shard': new Set([segment]),
+          ':segment': segment,
+        },
+      },
+      {},
+      ' AND NOT contains(reportedShards, :segment)',
+    );
+    if (counted) return counted.shardsReported;
+    // Counted before (a redelivery), or the job has finished: the stored count says which.
+    const current = await this.get(jobId);
+    return current && !['succeeded', 'failed', 'cancelled'].includes(current.status)
+      ? current.shardsReported
+      : undefined;
+  }
+
+  async parts(jobId: string, shards: number): Promise<unknown[]> {
+    const parts = new Map<string, unknown>();
+    for (let first = 0; first < shards; first += 100) {
+      let keys: Record<string, unknown>[] | undefined = Array.from(
+        { length: Math.min(100, shards - first) },
+        (_, i) => ({ runId: partKey(jobId, first + i) }),
+      );
+      while (keys && keys.length > 0) {
+        const out: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) parts.set(item.runId as string, item.part);
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return Array.from({ length: shards }, (_, segment) => parts.get(partKey(jobId, segment)));
+  }
+
   /** An update of a job not finished yet; undefined when it is finished or unknown. */
   private async update(
     jobId: string,
     input: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
     names: Record<string, string> = {},
+    condition = '',
   ): Promise<Job | undefined> {
     try {
       const out = await this.doc.send(
@@ -182,7 +253,7 @@ export class DynamoJobStore implements JobStore {
           TableName: this.tableName,
           Key: { runId: jobId },
           ...input,
-          ConditionExpression: 'attribute_exists(kind) AND NOT #s IN (:succeeded, :failed, :cancelled)',
+          ConditionExpression: `attribute_exists(kind) AND NOT #s IN (:succeeded, :failed, :cancelled)${condition}`,
           ExpressionAttributeNames: { '#s': 'status', ...names },
           ExpressionAttributeValues: {
             ':succeeded': 'succeeded',
@@ -193,7 +264,8 @@ export class DynamoJobStore implements JobStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as Job;
+      const { reportedShards: _, ...job } = out.Attributes ?? {};
+      return job as Job;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;

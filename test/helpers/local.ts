@@ -47,6 +47,25 @@ export const localDynamo = () =>
 export const localSqs = () => new SQSClient({ ...clientConfig(), endpoint: state().endpoints.sqs });
 export const env = () => state().env;
 
+/**
+ * Starts a job (a POST answered 202) and follows GET /v1/jobs/{jobId} until it ends: the answer to the
+ * POST and the ended job. A POST answered otherwise (a 400) comes back with no job.
+ */
+export async function jobOf(
+  role: Role,
+  path: string,
+  body: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+): Promise<{ started: Awaited<ReturnType<typeof api>>; job: any }> {
+  const started = await api(role, 'POST', path, body);
+  if (started.status !== 202) return { started, job: undefined };
+  const job = await eventually(async () => {
+    const read = await api('analyst', 'GET', `/v1/jobs/${started.body.jobId}`);
+    return ['succeeded', 'failed', 'cancelled'].includes(read.body.status) ? read.body : undefined;
+  }, 90_000);
+  return { started, job };
+}
+
 /** Polls `probe` until it returns a value (not undefined) or the time runs out. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -40,6 +40,10 @@ const overBudget: Record<string, { ceilingBytes: number; reason: string }> = {
     ceilingBytes: 540 * 1024,
     reason: 'scoring and clustering domain, CEL engine, zod, SQS client (training jobs)',
   },
+  simulationWorker: {
+    ceilingBytes: 460 * 1024,
+    reason: 'CEL engine (the candidate model is compiled and evaluated), zod, Powertools batch',
+  },
   scoringTrainer: {
     ceilingBytes: 475 * 1024,
     reason:

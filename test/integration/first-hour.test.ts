@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import defaultModel from '../../shared/data/risk-models/default.json' with { type: 'json' };
-import { api, lawfulBasis, runId } from '../helpers/local.js';
+import { api, jobOf, lawfulBasis, runId } from '../helpers/local.js';
 
 const run = promisify(execFile);
 const stackLine = /^\s+at\s/m;
@@ -83,9 +83,10 @@ describe('simulating an inline draft agrees with /validate', () => {
       const validated = await api('analyst', 'POST', '/v1/risk-models/validate', model);
       expect(validated.body).toEqual({ valid: true, issues: [] });
 
-      const simulated = await api('analyst', 'POST', '/v1/risk-models/simulate', { model });
-      expect(simulated.status).toBe(200);
-      expect(simulated.body.candidate).toEqual({ modelId: 'aml-default', version: 0 });
+      const { started, job } = await jobOf('analyst', '/v1/risk-models/simulate', { model });
+      expect(started.status).toBe(202);
+      expect(job.status).toBe('succeeded');
+      expect(job.result.candidate).toEqual({ modelId: 'aml-default', version: 0 });
     }
   });
 

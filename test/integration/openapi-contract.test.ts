@@ -165,7 +165,13 @@ describe('the API against its OpenAPI document', () => {
     );
     const { version: _v, status: _s, ...document } = stored.body.document;
     await call('analyst', 'POST', '/v1/risk-models/validate', document);
-    await call('analyst', 'POST', '/v1/risk-models/simulate', { sampleSize: 2 });
+    const simulation = await call('analyst', 'POST', '/v1/risk-models/simulate', { sampleSize: 2 });
+    // The simulation job's result, once it ends, is read through the job route above.
+    await eventually(async () =>
+      (await api('analyst', 'GET', `/v1/jobs/${simulation.body.jobId}`)).body.status === 'succeeded'
+        ? true
+        : undefined,
+    );
     const draft = await call('admin', 'POST', '/v1/risk-models', {
       ...document,
       metadata: { ...document.metadata, changeNote: 'Contract test draft' },

@@ -7,6 +7,7 @@ import {
   type JobStore,
   readJob,
   runJob,
+  runJobShard,
   submitJob,
 } from '../../shared/domain/jobs/job.js';
 import type { AuditEvent } from '../../shared/domain/ports.js';
@@ -15,6 +16,7 @@ import { ValidationError } from '../../shared/errors.js';
 /** The job store's rules in memory (DynamoDB's conditional updates are exercised end to end). */
 function memoryJobs(): JobStore & { items: Map<string, Job> } {
   const items = new Map<string, Job>();
+  const parts = new Map<string, unknown>();
   const open = (id: string) => {
     const job = items.get(id);
     return job && !['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
@@ -47,6 +49,16 @@ function memoryJobs(): JobStore & { items: Map<string, Job> } {
       job.cancelRequested = true;
       return true;
     },
+    shardDone: async (id, segment, part) => {
+      const job = open(id);
+      if (!job) return undefined;
+      if (!parts.has(`${id}#${segment}`)) {
+        parts.set(`${id}#${segment}`, part);
+        job.shardsReported = (job.shardsReported ?? 0) + 1;
+      }
+      return job.shardsReported;
+    },
+    parts: async (id, shards) => Array.from({ length: shards }, (_, i) => parts.get(`${id}#${i}`)),
   };
 }
 
@@ -189,5 +201,43 @@ describe('jobs', () => {
     await fresh.submit();
     await fresh.jobs.claim('job-1', new Date('2026-12-07T10:00:00Z'));
     expect((await readJob(fresh.deps, 'job-1', limits, later, 'r')).status).toBe('running');
+  });
+
+  it('fans a job out: each shard counted once, the last one merges the parts, a failed shard ends the job', async () => {
+    // Prepare: a job of three shards.
+    const { jobs, deps, queued } = await submitted();
+    await submitJob(deps, { jobId: 'job-2', kind: 'simulation', input: {}, shards: 3 }, actor);
+    const now = () => new Date();
+    const shard = (segment: number) => ({ jobId: 'job-2', segment, of: 3 });
+    const sum = (_job: Job, parts: number[]) => ({ total: parts.reduce((a, b) => a + b, 0) });
+
+    // Act: shards 0 and 2, shard 0 again (a redelivery), then shard 1.
+    const statuses = [];
+    for (const segment of [0, 2, 0, 1])
+      statuses.push(
+        await runJobShard({ jobs, now }, shard(segment), async () => 10 + segment, sum, { last: false }),
+      );
+
+    // Assess
+    expect(queued.filter((id) => id === 'job-2')).toHaveLength(3);
+    expect(statuses).toEqual(['running', 'running', 'running', 'succeeded']);
+    expect(jobs.items.get('job-2')).toMatchObject({
+      status: 'succeeded',
+      shardsReported: 3,
+      result: { total: 33 },
+    });
+
+    // A shard failing on its last attempt ends the whole job; the other shards then do nothing.
+    await submitJob(deps, { jobId: 'job-3', kind: 'simulation', input: {}, shards: 2 }, actor);
+    const boom = async () => {
+      throw new Error('scan failed');
+    };
+    const three = (segment: number) => ({ jobId: 'job-3', segment, of: 2 });
+    await expect(runJobShard({ jobs, now }, three(0), boom, sum, { last: false })).rejects.toThrow(
+      'scan failed',
+    );
+    expect(await runJobShard({ jobs, now }, three(0), boom, sum, { last: true })).toBe('failed');
+    expect(await runJobShard({ jobs, now }, three(1), async () => 1, sum, { last: false })).toBe(undefined);
+    expect(jobs.items.get('job-3')).toMatchObject({ status: 'failed', error: { code: 'JOB_FAILED' } });
   });
 });

@@ -3,7 +3,7 @@ import type { Assignment } from '../../shared/domain/ports.js';
 import { compileModel, loadDefaultModel } from '../../shared/domain/risk-model/index.js';
 import { checkDraft, unsavedDraft } from '../../shared/domain/risk-model/lifecycle.js';
 import { aggregateTransactions } from '../../shared/domain/segmentation/aggregates.js';
-import { simulate } from '../../shared/domain/segmentation/simulate.js';
+import { mergeReports, simulate, withListShifts } from '../../shared/domain/segmentation/simulate.js';
 import { storedDecision } from '../helpers/fixtures.js';
 
 const now = new Date('2026-12-06T12:00:00.000Z');
@@ -37,6 +37,38 @@ describe('simulate', () => {
 
     // Assess
     expect(report).toMatchObject({ population: 4, evaluated: 4, evaluatedOnAgedInputs: 2 });
+  });
+});
+
+describe('a simulation fanned out over scan shards', () => {
+  it('merges the parts of the population into exactly the report of the whole', async () => {
+    // Prepare: customers in DE and FR; the candidate puts DE on the high-risk list, so some move.
+    const population = Array.from({ length: 30 }, (_, i) =>
+      storedDecision(
+        `k1.${String(i).padStart(43, 'P')}`,
+        {
+          profile: { ...profile, jurisdictions: [i % 3 === 0 ? 'DE' : 'FR'] },
+          transactions: { ...quiet },
+          counterparties90d: {},
+        },
+        { recheckAt: null },
+      ),
+    );
+    const shifts = [{ kind: 'addToList' as const, list: 'highRiskCountries', values: ['DE'] }];
+    const candidate = compileModel(withListShifts(loadDefaultModel(), shifts));
+
+    // Act
+    const whole = await simulate(candidate, pages(population), shifts, { now, sampleSize: 5 });
+    const parts = await Promise.all(
+      [population.slice(0, 7), population.slice(7, 19), population.slice(19)].map((part) =>
+        simulate(candidate, pages(part), shifts, { now, sampleSize: 5, partial: true }),
+      ),
+    );
+    const merged = mergeReports(parts, 5);
+
+    // Assess
+    expect(whole.moved).toBeGreaterThan(0);
+    expect(merged).toEqual(whole);
   });
 });
 

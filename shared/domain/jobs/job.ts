@@ -11,7 +11,7 @@ import { AppError, ConflictError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AuditLog } from '../ports.js';
 
-export type JobKind = 'training';
+export type JobKind = 'training' | 'simulation';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const finished: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -44,6 +44,9 @@ export interface Job {
   result?: Record<string, unknown>;
   error?: { code: string; message: string };
   finishedAt?: string;
+  /** Fanned-out jobs: the scan shards it is split into, and how many have reported their part. */
+  shards?: number;
+  shardsReported?: number;
   /** DynamoDB TTL (epoch seconds). */
   expiresAt: number;
 }
@@ -62,6 +65,13 @@ export interface JobStore {
   finish(jobId: string, end: JobEnd, now: Date): Promise<boolean>;
   /** Asks a queued or running job to stop; false if it had finished. */
   requestCancel(jobId: string, now: Date): Promise<boolean>;
+  /**
+   * Fanned-out jobs: keeps one shard's part (once: a redelivered shard changes nothing) and counts
+   * it; answers how many shards have reported, or undefined when the job has finished.
+   */
+  shardDone(jobId: string, segment: number, part: unknown, now: Date): Promise<number | undefined>;
+  /** The parts the shards of a job kept, in shard order. */
+  parts(jobId: string, shards: number): Promise<unknown[]>;
 }
 
 export type JobEnd =
@@ -69,8 +79,15 @@ export type JobEnd =
   | { status: 'failed'; error: { code: string; message: string } }
   | { status: 'cancelled' };
 
+/** A job's messages: its id, and for a fanned-out job the scan shard each one covers. */
+export interface JobMessage {
+  jobId: string;
+  segment?: number;
+  of?: number;
+}
+
 export interface JobQueue {
-  enqueue(jobs: readonly { jobId: string }[]): Promise<void>;
+  enqueue(messages: readonly JobMessage[]): Promise<void>;
 }
 
 /** Kept 400 days like runs: who trained what, with which options, is part of the model's history. */
@@ -93,7 +110,8 @@ const auditActor = (actor: JobActor) =>
  */
 export async function submitJob(
   deps: { jobs: Pick<JobStore, 'create' | 'finish'>; queue: JobQueue; audit: AuditLog },
-  request: { jobId: string; kind: JobKind; input: Record<string, unknown> },
+  /** `shards`: a fanned-out job, one message per scan shard. */
+  request: { jobId: string; kind: JobKind; input: Record<string, unknown>; shards?: number },
   actor: JobActor,
 ): Promise<Job> {
   const { now } = actor;
@@ -108,6 +126,7 @@ export async function submitJob(
     updatedAt: now.toISOString(),
     progress: { phase: 'queued', done: 0 },
     attempts: 0,
+    ...(request.shards === undefined ? {} : { shards: request.shards, shardsReported: 0 }),
     expiresAt: Math.floor(now.getTime() / 1000) + retentionSeconds,
   };
   await deps.jobs.create(job);
@@ -124,7 +143,12 @@ export async function submitJob(
     }),
   ]);
   try {
-    await deps.queue.enqueue([{ jobId: job.runId }]);
+    const { shards } = request;
+    await deps.queue.enqueue(
+      shards === undefined
+        ? [{ jobId: job.runId }]
+        : Array.from({ length: shards }, (_, segment) => ({ jobId: job.runId, segment, of: shards })),
+    );
   } catch (error) {
     // Never a job that waits for a message that was never sent: it ends here, and the caller gets a 5xx.
     const message = 'The job could not be queued; start it again';
@@ -175,18 +199,62 @@ export async function runJob(
   try {
     end = { status: 'succeeded', result: await work(context) };
   } catch (error) {
-    if (error instanceof JobCancelledError) end = { status: 'cancelled' };
-    else if (error instanceof AppError && error.status < 500)
-      end = { status: 'failed', error: { code: error.code, message: error.message } };
-    else if (attempt.last)
-      end = {
-        status: 'failed',
-        error: { code: 'JOB_FAILED', message: 'The job failed on its last attempt' },
-      };
-    else throw error;
+    const ended =
+      error instanceof JobCancelledError ? ({ status: 'cancelled' } as const) : failure(error, attempt.last);
+    if (!ended) throw error;
+    end = ended;
   }
   await deps.jobs.finish(jobId, end, deps.now());
   return end.status;
+}
+
+/**
+ * Runs one shard of a fanned-out job: its part of the work, kept and counted once; the shard that
+ * completes the count merges the parts into the job's result. A shard that fails is retried by the
+ * queue; bad data, or the last attempt, ends the whole job failed. A cancelled job's shards stop.
+ */
+export async function runJobShard<Part>(
+  deps: { jobs: JobStore; now: () => Date },
+  message: { jobId: string; segment: number; of: number },
+  work: (job: Job) => Promise<Part>,
+  merge: (job: Job, parts: Part[]) => Record<string, unknown>,
+  attempt: { last: boolean },
+): Promise<JobStatus | undefined> {
+  const { jobId, segment, of } = message;
+  const job = await deps.jobs.get(jobId);
+  if (!job || finished.has(job.status)) return undefined;
+  if (job.cancelRequested) {
+    await deps.jobs.finish(jobId, { status: 'cancelled' }, deps.now());
+    return 'cancelled';
+  }
+  let reported: number | undefined;
+  try {
+    await deps.jobs.progress(
+      jobId,
+      { phase: 'evaluating', done: job.shardsReported ?? 0, total: of },
+      deps.now(),
+    );
+    reported = await deps.jobs.shardDone(jobId, segment, await work(job), deps.now());
+  } catch (error) {
+    const end = failure(error, attempt.last);
+    if (!end) throw error;
+    await deps.jobs.finish(jobId, end, deps.now());
+    return 'failed';
+  }
+  if (reported === undefined || reported < of) return 'running';
+  // Every shard is in (this one last, or this is a redelivery after the last crashed before merging).
+  const parts = (await deps.jobs.parts(jobId, of)) as Part[];
+  await deps.jobs.finish(jobId, { status: 'succeeded', result: merge(job, parts) }, deps.now());
+  return 'succeeded';
+}
+
+/** How an error ends a job, or undefined when the queue should bring the work back. */
+function failure(error: unknown, last: boolean): JobEnd | undefined {
+  if (error instanceof AppError && error.status < 500)
+    return { status: 'failed', error: { code: error.code, message: error.message } };
+  if (last)
+    return { status: 'failed', error: { code: 'JOB_FAILED', message: 'The job failed on its last attempt' } };
+  return undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { scoringModelTrainedSchema } from '../scoring/responses.js';
+import { simulationResponseSchema } from '../segmentation/responses.js';
 
 /** A job id as it appears in a path: `job-` then a UUID (letters, digits, -). */
 export const jobIdSchema = z.string().regex(/^job-[A-Za-z0-9-]{1,80}$/);
@@ -7,7 +9,7 @@ export const jobIdSchema = z.string().regex(/^job-[A-Za-z0-9-]{1,80}$/);
 export const jobSchema = z
   .object({
     jobId: z.string(),
-    kind: z.enum(['training']),
+    kind: z.enum(['training', 'simulation']),
     status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
     input: z.record(z.string(), z.unknown()).describe('The validated options it was started with.'),
     startedBy: z.object({ principalId: z.string(), role: z.string().optional() }).strict(),
@@ -19,11 +21,20 @@ export const jobSchema = z
       .strict()
       .describe('What it is doing, and how far (total absent while unknown).'),
     attempts: z.number().int().min(0),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('A fanned-out job: the scan shards it is split into.'),
+    shardsReported: z.number().int().min(0).optional(),
     cancelRequested: z.boolean().optional(),
     result: z
-      .record(z.string(), z.unknown())
+      .union([scoringModelTrainedSchema, simulationResponseSchema])
       .optional()
-      .describe('Once succeeded: for training, the model version, its status and validation metrics.'),
+      .describe(
+        'Once succeeded: for training, the model version, its status and validation metrics; for a simulation, the report (candidate, population, moved, transitions, segments before and after, drivers, sample).',
+      ),
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
     finishedAt: z.string().optional(),
     links: z.object({ self: z.string() }).strict(),

@@ -77,26 +77,14 @@ export async function simulate(
   candidate: CompiledModel,
   assignments: AsyncIterable<Assignment[]>,
   shifts: readonly ScenarioShift[],
-  options: { sampleSize?: number; now?: Date } = {},
+  /** `partial`: one part of the population, whose drivers are all kept for mergeReports. */
+  options: { sampleSize?: number; now?: Date; partial?: boolean } = {},
 ): Promise<SimulationReport> {
   const asOf = (options.now ?? new Date()).toISOString();
   const severity = new Map(candidate.model.segments.map((s, i) => [s.name, i]));
   const highRisk = new Set(candidate.model.lists.highRiskCountries?.values ?? []);
-  const report: SimulationReport = {
-    population: 0,
-    evaluated: 0,
-    skippedWithoutInputs: 0,
-    evaluatedOnAgedInputs: 0,
-    failed: 0,
-    moved: 0,
-    upgraded: 0,
-    downgraded: 0,
-    transitions: {},
-    segmentsBefore: {},
-    segmentsAfter: {},
-    drivers: [],
-    sample: [],
-  };
+  const report = emptyReport();
+  // Every driver, counted before the report keeps its most frequent: shards' reports add up exactly.
   const drivers = new Map<string, { customers: number; direction: 'up' | 'down' }>();
   const sampleSize = options.sampleSize ?? 20;
   for await (const page of assignments) {
@@ -150,11 +138,76 @@ export async function simulate(
       }
     }
   }
-  report.drivers = [...drivers.entries()]
-    .map(([key, d]) => ({ reasonCode: key.slice(key.indexOf(':') + 1), ...d }))
+  report.drivers = [...drivers.entries()].map(([key, d]) => ({
+    reasonCode: key.slice(key.indexOf(':') + 1),
+    ...d,
+  }));
+  return options.partial ? report : mergeReports([report], sampleSize);
+}
+
+/** The most frequent drivers a report lists. */
+const driversListed = 15;
+
+/**
+ * The report of a whole population from the partial reports of its parts (scan shards): counts add
+ * up, drivers are counted across parts before the most frequent are kept, the sample is the first
+ * `sampleSize` of the parts' samples.
+ */
+export function mergeReports(parts: readonly SimulationReport[], sampleSize: number): SimulationReport {
+  const merged = emptyReport();
+  const drivers = new Map<string, SimulationReport['drivers'][number]>();
+  for (const part of parts) {
+    for (const key of counters) merged[key] += part[key];
+    for (const [from, row] of Object.entries(part.transitions)) {
+      const to = merged.transitions[from] ?? {};
+      merged.transitions[from] = to;
+      add(to, row);
+    }
+    add(merged.segmentsBefore, part.segmentsBefore);
+    add(merged.segmentsAfter, part.segmentsAfter);
+    for (const d of part.drivers) {
+      const key = `${d.direction}:${d.reasonCode}`;
+      const total = drivers.get(key) ?? { ...d, customers: 0 };
+      total.customers += d.customers;
+      drivers.set(key, total);
+    }
+    merged.sample.push(...part.sample.slice(0, sampleSize - merged.sample.length));
+  }
+  merged.drivers = [...drivers.values()]
     .sort((x, y) => y.customers - x.customers || (x.reasonCode < y.reasonCode ? -1 : 1))
-    .slice(0, 15);
-  return report;
+    .slice(0, driversListed);
+  return merged;
+}
+
+const emptyReport = (): SimulationReport => ({
+  population: 0,
+  evaluated: 0,
+  skippedWithoutInputs: 0,
+  evaluatedOnAgedInputs: 0,
+  failed: 0,
+  moved: 0,
+  upgraded: 0,
+  downgraded: 0,
+  transitions: {},
+  segmentsBefore: {},
+  segmentsAfter: {},
+  drivers: [],
+  sample: [],
+});
+
+const counters = [
+  'population',
+  'evaluated',
+  'skippedWithoutInputs',
+  'evaluatedOnAgedInputs',
+  'failed',
+  'moved',
+  'upgraded',
+  'downgraded',
+] as const;
+
+function add(into: Record<string, number>, from: Record<string, number>) {
+  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
 /** The customer's aggregates after the scenario's scale shifts, with high-risk counts re-counted. */

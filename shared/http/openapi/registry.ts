@@ -8,6 +8,7 @@
  * are in registry-compliance.ts, insights, dashboard and reference routes in registry-insights.ts
  * (spread in place, so the document keeps its order); shared schemas in route-doc.ts.
  */
+
 import { z } from 'zod';
 import { riskloopDeliverySchema } from '../../domain/feedback/provider-riskloop.js';
 import {
@@ -17,6 +18,7 @@ import {
   secretRotatedSchema,
 } from '../../domain/feedback/responses.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
+import { jobSchema } from '../../domain/jobs/responses.js';
 import { subjectRequest } from '../../domain/privacy/erasure.js';
 import { personalDataRequest } from '../../domain/privacy/personal-data-access.js';
 import {
@@ -42,7 +44,6 @@ import {
   runStartedSchema,
   segmentCountsSchema,
   segmentViewSchema,
-  simulationResponseSchema,
 } from '../../domain/segmentation/responses.js';
 import { resegmentationRequest, runIdSchema } from '../../domain/segmentation/runs.js';
 import { simulationRequest } from '../../domain/segmentation/simulation-request.js';
@@ -126,10 +127,14 @@ export const routeDocs: Record<string, RouteDoc> = {
   },
   'POST /v1/risk-models/simulate': {
     tag: 'Risk models',
-    summary: 'Who would move where, and why, under a model version or draft and a scenario',
+    summary: 'Start a job: who would move where, and why, under a model version or draft and a scenario',
     body: simulationRequest,
     responses: {
-      200: { description: 'The simulation report (nothing is written)', schema: simulationResponseSchema },
+      202: {
+        description:
+          'Job started (Location: /v1/jobs/{jobId}), fanned out over scan shards; its result is the simulation report (nothing else is written)',
+        schema: jobSchema,
+      },
       400: invalid,
       404: notFound('model version'),
     },

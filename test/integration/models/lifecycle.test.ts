@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/l
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import defaultModel from '../../../shared/data/risk-models/default.json' with { type: 'json' };
 import { loadGermanCredit, PROTECTED_ATTRIBUTES } from '../../helpers/german-credit.js';
-import { api, env, eventually, lawfulBasis, localDynamo } from '../../helpers/local.js';
+import { api, env, eventually, jobOf, lawfulBasis, localDynamo } from '../../helpers/local.js';
 
 const doc = localDynamo();
 afterAll(() => doc.destroy());
@@ -67,12 +67,16 @@ describe('risk model lifecycle', () => {
     });
 
     // Simulation: who would move, and why, without writing anything.
-    const simulated = await api('analyst', 'POST', '/v1/risk-models/simulate', {
+    const { started, job } = await jobOf('analyst', '/v1/risk-models/simulate', {
       modelId: 'aml-default',
       version: 2,
     });
-    expect(simulated.status).toBe(200);
+    expect(started.status).toBe(202);
+    expect(job).toMatchObject({ kind: 'simulation', status: 'succeeded' });
+    expect(job.shardsReported).toBe(job.shards);
+    const simulated = { body: job.result };
     expect(simulated.body).toMatchObject({
+      candidate: { modelId: 'aml-default', version: 2 },
       population: 3,
       evaluated: 3,
       evaluatedOnAgedInputs: 0,
@@ -86,9 +90,13 @@ describe('risk model lifecycle', () => {
     expect((await assignmentOf(pseudonyms[0] as string))?.modelVersion).toBe(1);
 
     // Scenario: what if Luxembourg joined the high-risk list under the current model?
-    const scenario = await api('analyst', 'POST', '/v1/risk-models/simulate', {
-      scenario: [{ kind: 'addToList', list: 'highRiskCountries', values: ['LU'] }],
-    });
+    const scenario = {
+      body: (
+        await jobOf('analyst', '/v1/risk-models/simulate', {
+          scenario: [{ kind: 'addToList', list: 'highRiskCountries', values: ['LU'] }],
+        })
+      ).job.result,
+    };
     expect(scenario.body.drivers[0]).toEqual({
       reasonCode: 'HIGH_RISK_JURISDICTION',
       customers: 2,
@@ -194,16 +202,6 @@ describe('runs over due decisions', () => {
   });
 });
 
-/** Follows a job started by `started` (a 202) until it ends; the ended job. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
-async function jobResult(started: { status: number; body: any }): Promise<any> {
-  expect(started.status).toBe(202);
-  return eventually(async () => {
-    const job = await api('analyst', 'GET', `/v1/jobs/${started.body.jobId}`);
-    return ['succeeded', 'failed', 'cancelled'].includes(job.body.status) ? job.body : undefined;
-  }, 60_000);
-}
-
 // Runs after the lifecycle test in this file: it grows the population the simulation above counts.
 describe('predictive scoring on real data (German Credit, 1,000 labelled applicants)', () => {
   it('ingests the applicants, learns from audit outcomes without protected attributes, and explains scores', async () => {
@@ -226,13 +224,12 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
       validationFraction: 0.5,
       l2: -1,
     });
-    const started = await api('admin', 'POST', '/v1/scoring-models', {
+    const { started, job: trained } = await jobOf('admin', '/v1/scoring-models', {
       exclude: [...PROTECTED_ATTRIBUTES],
       validationFraction: 0.3,
       seed: 1,
       publish: true,
     });
-    const trained = await jobResult(started);
     const listed = await api('analyst', 'GET', '/v1/scoring-models');
     const clusters = await api('analyst', 'GET', '/v1/reports/clusters');
 
@@ -252,9 +249,10 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
     expect(listed.body.published).toEqual({ modelId: 'predictive', version: 1 });
     expect(listed.body.versions[0].features).toBeGreaterThan(10);
     // A retrained version stays a draft until an admin puts it in use.
-    const retrained = await jobResult(
-      await api('admin', 'POST', '/v1/scoring-models', { exclude: [...PROTECTED_ATTRIBUTES], seed: 2 }),
-    );
+    const { job: retrained } = await jobOf('admin', '/v1/scoring-models', {
+      exclude: [...PROTECTED_ATTRIBUTES],
+      seed: 2,
+    });
     expect(retrained.result).toMatchObject({ version: 2, status: 'draft' });
     expect((await api('analyst', 'GET', '/v1/scoring-models')).body.published).toEqual({
       modelId: 'predictive',

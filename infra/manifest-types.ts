@@ -33,7 +33,12 @@ export type TableName =
   | 'kycReviews'
   | 'segmentSnapshots'
   | 'ingestIntents';
-export type QueueName = 'segmentation' | 'resegmentationShards' | 'trainingJobs' | 'simulationShards';
+export type QueueName =
+  | 'segmentation'
+  | 'resegmentationShards'
+  | 'trainingJobs'
+  | 'simulationShards'
+  | 'clusterJobs';
 export type EventBusName = 'compliance';
 /** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */
 export type EncryptionKeyPurpose = 'pseudonymisation' | 'dataKeys';

@@ -263,6 +263,16 @@ export const functions = {
     },
     queues: { trainingJobs: 'consume' },
   },
+  clusterReporter: {
+    entry: 'functions/cluster-reporter/handler.ts',
+    description:
+      'Cluster report jobs: k-means on a sample of the stored decisions beside the current segments (protected variables never dimensions).',
+    memoryMb: 2048,
+    timeoutSeconds: 900,
+    trigger: { kind: 'sqs', queue: 'clusterJobs', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    tables: { assignments: 'read', riskModels: 'read', runs: 'readwrite' },
+    queues: { clusterJobs: 'consume' },
+  },
   simulationWorker: {
     entry: 'functions/simulation-worker/handler.ts',
     description:
@@ -311,23 +321,26 @@ export const functions = {
           roles: ['admin'],
           maxBodyBytes: 1024,
         },
-        { method: 'GET', path: '/v1/reports/clusters', roles: ['analyst', 'compliance', 'admin'] },
+        {
+          method: 'POST',
+          path: '/v1/reports/clusters',
+          roles: ['analyst', 'compliance', 'admin'],
+          maxBodyBytes: 1024,
+        },
       ],
     },
     tables: {
       outcomes: 'readwrite',
       scoringModels: 'readwrite',
-      assignments: 'read',
-      riskModels: 'read',
       audit: 'readwrite',
       keyring: 'read',
       subjectIndex: 'read',
       // An outcome's note is sealed under the subject's key.
       subjectKeys: 'read',
-      // Training jobs are recorded here and run by scoringTrainer.
+      // Jobs it starts (training, cluster reports) are recorded here and run by their workers.
       runs: 'readwrite',
     },
-    queues: { trainingJobs: 'send' },
+    queues: { trainingJobs: 'send', clusterJobs: 'send' },
     keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
   },
   surveyWebhook: {

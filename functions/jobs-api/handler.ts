@@ -29,6 +29,10 @@ const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> =
     maxAttempts: queues.trainingJobs.maxReceiveCount,
     attemptSeconds: functions.scoringTrainer.timeoutSeconds,
   },
+  clusters: {
+    maxAttempts: queues.clusterJobs.maxReceiveCount,
+    attemptSeconds: functions.clusterReporter.timeoutSeconds,
+  },
   // Fanned out: every shard reports as it starts and ends, so a job silent for longer than one shard's
   // attempts may take (each attempt of every shard counted) has no worker left.
   simulation: {

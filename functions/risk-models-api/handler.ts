@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { jobBody, submitJob } from '../../shared/domain/jobs/job.js';
+import { submitJob } from '../../shared/domain/jobs/job.js';
 import {
   compileModel,
   diffModels,
@@ -40,6 +40,7 @@ import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
+import { jobAccepted } from '../../shared/http/job-response.js';
 import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse, textResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
@@ -169,8 +170,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       actorOf(event, caller),
     );
     logger.info('simulation job started', { jobId: job.runId, shards: resegmentShards });
-    const accepted = jsonResponse(202, jobBody(job));
-    return { ...accepted, headers: { ...accepted.headers, location: `/v1/jobs/${job.runId}` } };
+    return jobAccepted(job);
   },
 
   'GET /v1/risk-models/{modelId}/versions/{version}': async (event, caller) => {

@@ -10,25 +10,20 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { clusterReport } from '../../shared/domain/clustering/index.js';
+import { clusterRequest } from '../../shared/domain/clustering/index.js';
 import { summarise } from '../../shared/domain/ingestion/results.js';
-import { jobBody, submitJob } from '../../shared/domain/jobs/job.js';
-import type { Assignment } from '../../shared/domain/ports.js';
-import { buildFeatureSpecs, featureNames, vectorise } from '../../shared/domain/scoring/features.js';
+import { submitJob } from '../../shared/domain/jobs/job.js';
 import {
   outcomeBatch,
   parseTrainingRequest,
   publishScoringModel,
   recordOutcomes,
 } from '../../shared/domain/scoring/service.js';
-import {
-  protectedVariables,
-  publishedModelProvider,
-} from '../../shared/domain/segmentation/published-model.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
+import { jobAccepted } from '../../shared/http/job-response.js';
 import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
@@ -41,17 +36,16 @@ const erasures = adapters.erasureLedger(settings);
 const outcomes = adapters.outcomes(settings);
 const subjects = adapters.subjects(settings);
 const models = adapters.scoringModels(settings);
-const assignments = adapters.assignments(settings);
+const clusterJobDeps = {
+  jobs: adapters.jobs(settings),
+  queue: adapters.clusterJobs(settings),
+  audit: adapters.audit(settings),
+};
 const jobDeps = {
   jobs: adapters.jobs(settings),
   queue: adapters.trainingJobs(settings),
   audit: adapters.audit(settings),
 };
-const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
-  ttlMs: adapters.modelCacheTtlMs(),
-});
-/** Above this many customers the cluster report works on a deterministic sample. */
-const clusterSampleSize = 20_000;
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/audit-outcomes': async (event, caller) => {
@@ -80,8 +74,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       actorOf(event, caller),
     );
     logger.info('training job started', { jobId: job.runId });
-    const accepted = jsonResponse(202, jobBody(job));
-    return { ...accepted, headers: { ...accepted.headers, location: `/v1/jobs/${job.runId}` } };
+    return jobAccepted(job);
   },
 
   'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
@@ -109,26 +102,17 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     });
   },
 
-  'GET /v1/reports/clusters': async (event) => {
-    const k = z.coerce.number().int().min(2).max(12).optional().safeParse(event.queryStringParameters?.k);
-    if (!k.success) throw new ValidationError('k must be 2-12', toErrorDetails(k.error.issues));
-    const population: Assignment[] = [];
-    for await (const page of assignments.scanAll()) {
-      for (const a of page) if (a.inputs && population.length < clusterSampleSize) population.push(a);
-    }
-    if (population.length < 10) throw new ValidationError('Too few segmented customers for a cluster report');
-    const excluded = protectedVariables(await activeRiskModel());
-    // Numeric and yes/no variables only: cluster centres then read in the variables' own units.
-    const specs = buildFeatureSpecs(
-      population.map((a) => a.inputs),
-      { exclude: excluded },
-    ).filter((s) => s.kind === 'numeric' || s.kind === 'boolean');
-    const report = clusterReport(
-      population.map((a) => vectorise(specs, a.inputs)),
-      featureNames(specs),
-      population.map((a) => a.segment),
-      { ...(k.data ? { k: k.data } : {}), seed: 1 },
+  'POST /v1/reports/clusters': async (event, caller) => {
+    // Reading the population's sample is a job (clusterReporter); the request only checks k.
+    const request = clusterRequest.safeParse(event.jsonBody);
+    if (!request.success)
+      throw new ValidationError('Body must be {} or { "k": 2-12 }', toErrorDetails(request.error.issues));
+    const job = await submitJob(
+      clusterJobDeps,
+      { jobId: `job-${randomUUID()}`, kind: 'clusters', input: request.data },
+      actorOf(event, caller),
     );
-    return jsonResponse(200, { customers: population.length, excluded, ...report });
+    logger.info('cluster report job started', { jobId: job.runId });
+    return jobAccepted(job);
   },
 });

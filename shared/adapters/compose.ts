@@ -163,6 +163,10 @@ export const segmentationQueue = (s: Settings) =>
 export const trainingJobs = (s: Settings) =>
   new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_TRAININGJOBS_URL'));
 
+/** Cluster report jobs (manifest queue `clusterJobs`): job ids only. */
+export const clusterJobs = (s: Settings) =>
+  new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_CLUSTERJOBS_URL'));
+
 /** Simulation jobs, one message per scan shard (manifest queue `simulationShards`). */
 export const simulationShards = (s: Settings) =>
   new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_SIMULATIONSHARDS_URL'));

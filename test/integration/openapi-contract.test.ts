@@ -256,7 +256,7 @@ describe('the API against its OpenAPI document', () => {
       {},
       '/v1/scoring-models/{version}/publish',
     );
-    await call('analyst', 'GET', '/v1/reports/clusters');
+    await call('analyst', 'POST', '/v1/reports/clusters', { k: 3 });
     await call(
       'compliance',
       'GET',

@@ -61,6 +61,15 @@ async function call(
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** Waits until every customer has a decision. */
+const allSegmented = (state: RuntimeState, pseudonyms: string[]) =>
+  eventually(async () => {
+    const statuses = await Promise.all(
+      pseudonyms.map((p) => call(state, 'analyst', 'GET', `/v1/customers/${p}/segment`)),
+    );
+    return statuses.every((r) => r.status === 200) ? true : undefined;
+  }, 60_000);
+
 describe('npm start killed with SIGKILL', () => {
   it('segments after the restart every customer that was accepted and still queued', async () => {
     // Prepare: a running system whose worker fails, so accepted customers stay in the queue.
@@ -116,12 +125,7 @@ describe('npm start killed with SIGKILL', () => {
     }));
     const ingested = await call(first.state, 'ingest', 'POST', '/v1/customers', { records });
     const pseudonyms = (ingested.body.results as { pseudonym: string }[]).map((r) => r.pseudonym);
-    await eventually(async () => {
-      const statuses = await Promise.all(
-        pseudonyms.map((p) => call(first.state, 'analyst', 'GET', `/v1/customers/${p}/segment`)),
-      );
-      return statuses.every((r) => r.status === 200) ? true : undefined;
-    }, 60_000);
+    await allSegmented(first.state, pseudonyms);
     const outcomes = pseudonyms.map((pseudonym, i) => ({
       pseudonym,
       outcome: i % 2 === 0 ? 'issue' : 'no_issue',
@@ -156,5 +160,49 @@ describe('npm start killed with SIGKILL', () => {
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2, result: { version: 1 } });
     const models = await call(second.state, 'analyst', 'GET', '/v1/scoring-models');
     expect((models.body.versions as unknown[]).length).toBe(1);
+  }, 300_000);
+
+  it('finishes a fanned-out simulation job whose shards were cut off, counting every shard once', async () => {
+    // Prepare: 40 segmented customers; 8 scan shards per job; DynamoDB slowed so the job is killed midway.
+    const dataDir = newDataDir();
+    const env = { RISKLOOP_FAULT_PROXIES: 'true', RESEGMENT_SHARDS: '8' };
+    const first = await start(dataDir, env);
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      externalId: `SJ-${runId()}-${i}`,
+      type: 'individual',
+      jurisdictions: [i % 4 === 0 ? 'LU' : 'NL'],
+      lawfulBasis,
+    }));
+    const ingested = await call(first.state, 'ingest', 'POST', '/v1/customers', { records });
+    const pseudonyms = (ingested.body.results as { pseudonym: string }[]).map((r) => r.pseudonym);
+    await allSegmented(first.state, pseudonyms);
+    const slow = await fetch(`${first.state.adminUrl}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ dynamodbLatencyMs: 300 }),
+    });
+    expect(slow.status).toBe(200);
+
+    // Act: start the simulation, kill the system once some shards have reported, start again.
+    const started = await call(first.state, 'analyst', 'POST', '/v1/risk-models/simulate', {
+      scenario: [{ kind: 'addToList', list: 'highRiskCountries', values: ['LU'] }],
+    });
+    expect(started.status).toBe(202);
+    const jobId = started.body.jobId as string;
+    const seen = await eventually(async () => {
+      const job = await call(first.state, 'analyst', 'GET', `/v1/jobs/${jobId}`);
+      return (job.body.shardsReported as number) >= 2 ? job.body : undefined;
+    }, 60_000);
+    await killHard(first.child);
+    const second = await start(dataDir, env);
+
+    // Assess: killed with shards outstanding, the job ends with every shard counted once and the
+    // report of the whole population.
+    expect(seen.status).toBe('running');
+    const job = await eventually(async () => {
+      const read = await call(second.state, 'analyst', 'GET', `/v1/jobs/${jobId}`);
+      return read.body.status === 'succeeded' || read.body.status === 'failed' ? read.body : undefined;
+    }, 90_000);
+    expect(job).toMatchObject({ status: 'succeeded', shards: 8, shardsReported: 8 });
+    expect(job.result).toMatchObject({ population: 40, evaluated: 40 });
   }, 300_000);
 });

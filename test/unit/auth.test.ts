@@ -90,7 +90,7 @@ describe('allowedResources', () => {
     `${stageArn}/GET/v1/risk-models/*/versions/*/document`,
     `${stageArn}/GET/v1/risk-models/*/versions/*/diff/*`,
     `${stageArn}/GET/v1/scoring-models`,
-    `${stageArn}/GET/v1/reports/clusters`,
+    `${stageArn}/POST/v1/reports/clusters`,
     `${stageArn}/GET/v1/feedback/nps`,
     `${stageArn}/GET/v1/feedback/blind-spots`,
     // Where a job is (training today): every role that reads models.

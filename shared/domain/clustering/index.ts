@@ -1,2 +1,3 @@
 export * from './kmeans.js';
+export * from './population-report.js';
 export * from './report.js';

@@ -11,7 +11,7 @@ import { AppError, ConflictError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AuditLog } from '../ports.js';
 
-export type JobKind = 'training' | 'simulation';
+export type JobKind = 'training' | 'simulation' | 'clusters';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const finished: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -220,9 +220,10 @@ export async function runJobShard<Part>(
   merge: (job: Job, parts: Part[]) => Record<string, unknown>,
   attempt: { last: boolean },
 ): Promise<JobStatus | undefined> {
-  const { jobId, segment, of } = message;
-  const job = await deps.jobs.get(jobId);
-  if (!job || finished.has(job.status)) return undefined;
+  const { jobId, segment } = message;
+  // Running from its first shard on; `attempts` counts the shards' attempts, a heartbeat each.
+  const job = await deps.jobs.claim(jobId, deps.now());
+  if (!job) return undefined;
   if (job.cancelRequested) {
     await deps.jobs.finish(jobId, { status: 'cancelled' }, deps.now());
     return 'cancelled';
@@ -231,7 +232,7 @@ export async function runJobShard<Part>(
   try {
     await deps.jobs.progress(
       jobId,
-      { phase: 'evaluating', done: job.shardsReported ?? 0, total: of },
+      { phase: 'evaluating', done: job.shardsReported ?? 0, total: message.of },
       deps.now(),
     );
     reported = await deps.jobs.shardDone(jobId, segment, await work(job), deps.now());
@@ -241,9 +242,9 @@ export async function runJobShard<Part>(
     await deps.jobs.finish(jobId, end, deps.now());
     return 'failed';
   }
-  if (reported === undefined || reported < of) return 'running';
+  if (reported === undefined || reported < message.of) return 'running';
   // Every shard is in (this one last, or this is a redelivery after the last crashed before merging).
-  const parts = (await deps.jobs.parts(jobId, of)) as Part[];
+  const parts = (await deps.jobs.parts(jobId, message.of)) as Part[];
   await deps.jobs.finish(jobId, { status: 'succeeded', result: merge(job, parts) }, deps.now());
   return 'succeeded';
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scoringModelTrainedSchema } from '../scoring/responses.js';
+import { clusterReportSchema, scoringModelTrainedSchema } from '../scoring/responses.js';
 import { simulationResponseSchema } from '../segmentation/responses.js';
 
 /** A job id as it appears in a path: `job-` then a UUID (letters, digits, -). */
@@ -9,7 +9,7 @@ export const jobIdSchema = z.string().regex(/^job-[A-Za-z0-9-]{1,80}$/);
 export const jobSchema = z
   .object({
     jobId: z.string(),
-    kind: z.enum(['training', 'simulation']),
+    kind: z.enum(['training', 'simulation', 'clusters']),
     status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
     input: z.record(z.string(), z.unknown()).describe('The validated options it was started with.'),
     startedBy: z.object({ principalId: z.string(), role: z.string().optional() }).strict(),
@@ -30,10 +30,10 @@ export const jobSchema = z
     shardsReported: z.number().int().min(0).optional(),
     cancelRequested: z.boolean().optional(),
     result: z
-      .union([scoringModelTrainedSchema, simulationResponseSchema])
+      .union([scoringModelTrainedSchema, simulationResponseSchema, clusterReportSchema])
       .optional()
       .describe(
-        'Once succeeded: for training, the model version, its status and validation metrics; for a simulation, the report (candidate, population, moved, transitions, segments before and after, drivers, sample).',
+        'Once succeeded: for training, the model version, its status and validation metrics; for a simulation, the report (candidate, population, moved, transitions, segments before and after, drivers, sample); for clusters, the cluster report.',
       ),
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
     finishedAt: z.string().optional(),

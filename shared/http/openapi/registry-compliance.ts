@@ -3,13 +3,10 @@ import { z } from 'zod';
 import { verificationReportSchema } from '../../domain/audit-trail/responses.js';
 import { openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
 import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
+import { clusterRequest } from '../../domain/clustering/index.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
 import { jobIdSchema, jobSchema } from '../../domain/jobs/responses.js';
-import {
-  clusterReportSchema,
-  scoringModelListSchema,
-  scoringModelPublishedSchema,
-} from '../../domain/scoring/responses.js';
+import { scoringModelListSchema, scoringModelPublishedSchema } from '../../domain/scoring/responses.js';
 import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
 import { pinRequest } from '../../domain/segmentation/overrides.js';
 import { pinSchema, unpinSchema } from '../../domain/segmentation/responses.js';
@@ -162,22 +159,18 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
       409: conflict('Another publication won'),
     },
   },
-  'GET /v1/reports/clusters': {
+  'POST /v1/reports/clusters': {
     tag: 'Scoring',
-    summary: 'k-means discovery report beside the current segments',
-    query: z
-      .object({
-        k: z
-          .string()
-          .regex(/^([2-9]|1[0-2])$/)
-          .optional()
-          .describe('2-12; chosen by silhouette when absent.'),
-      })
-      .strict(),
+    summary:
+      'Start a job: k-means discovery report on a sample of the population, beside the current segments',
+    body: clusterRequest,
     responses: {
-      200: { description: 'Clusters with their segment mix', schema: clusterReportSchema },
+      202: {
+        description:
+          'Job started (Location: /v1/jobs/{jobId}); its result is the cluster report, or the error (VALIDATION_FAILED with too few segmented customers)',
+        schema: jobSchema,
+      },
       400: invalid,
-      422: conflict('The population cannot be clustered'),
     },
   },
 };

@@ -231,7 +231,8 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
       publish: true,
     });
     const listed = await api('analyst', 'GET', '/v1/scoring-models');
-    const clusters = await api('analyst', 'GET', '/v1/reports/clusters');
+    const { started: clusterStart, job: clusterJob } = await jobOf('analyst', '/v1/reports/clusters', {});
+    const clusters = { status: clusterJob.status, body: clusterJob.result };
 
     // Assess
     expect(recorded.body.summary).toMatchObject({ accepted: 1000, rejected: 0 });
@@ -264,7 +265,8 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
     expect((await api('admin', 'POST', '/v1/scoring-models/2/publish', {})).status).toBe(409);
     const back = await api('admin', 'POST', '/v1/scoring-models/1/publish', {});
     expect(back.status).toBe(200);
-    expect(clusters.status).toBe(200);
+    expect(clusterStart.status).toBe(202);
+    expect(clusters.status).toBe('succeeded');
     expect(clusters.body.k).toBeGreaterThanOrEqual(2);
     expect(clusters.body.clusters.reduce((n: number, c: { size: number }) => n + c.size, 0)).toBe(
       clusters.body.customers,

@@ -1,0 +1,35 @@
+/**
+ * SQS consumer of `clusterJobs`, one job per invocation: the cluster report of a sample of the stored
+ * decisions, beside the current segments (a discovery tool: it never changes a segment). Progress while
+ * sampling; the report is the job's result (shared/domain/jobs/job.ts).
+ */
+import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import * as adapters from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { clusterRequest, populationClusterReport } from '../../shared/domain/clustering/index.js';
+import {
+  protectedVariables,
+  publishedModelProvider,
+} from '../../shared/domain/segmentation/published-model.js';
+import { jobQueueHandler } from '../../shared/job-handler.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const settings = requireSettings(settingsOf(functions.clusterReporter));
+const assignments = adapters.assignments(settings);
+const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
+  ttlMs: adapters.modelCacheTtlMs(),
+});
+
+export const handler = jobQueueHandler({
+  logger: createLogger('clusterReporter'),
+  jobs: adapters.jobs(settings),
+  maxReceiveCount: queues.clusterJobs.maxReceiveCount,
+  work: async ({ job, report }) => {
+    const { k } = clusterRequest.parse(job.input);
+    return populationClusterReport(assignments.scanAll(), {
+      excluded: protectedVariables(await activeRiskModel()),
+      ...(k === undefined ? {} : { k }),
+      report,
+    });
+  },
+});

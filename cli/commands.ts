@@ -341,3 +341,35 @@ export async function followJob(
         : `Job ${jobId}: cancelled`;
   return { json: job, text: [text], exitCode: job.status === 'succeeded' ? exitCodes.ok : exitCodes.problem };
 }
+
+/** The jobs not ended yet (`GET /v1/jobs`, first page of 100), newest first. */
+export async function activeJobs(client: ApiClient): Promise<Outcome> {
+  const { body } = await client.ok('GET', '/v1/jobs?limit=100');
+  const jobs = body.jobs as {
+    jobId: string;
+    kind: string;
+    status: string;
+    createdAt: string;
+    progress: { phase: string; done: number; total?: number };
+  }[];
+  return {
+    json: body,
+    text:
+      jobs.length === 0
+        ? ['No job is queued or running']
+        : table([
+            ['job', 'kind', 'status', 'phase', 'progress', 'started'],
+            ...jobs.map((j) => [
+              j.jobId,
+              j.kind,
+              j.status,
+              j.progress.phase,
+              j.progress.total === undefined
+                ? `${j.progress.done}`
+                : `${j.progress.done}/${j.progress.total}`,
+              j.createdAt,
+            ]),
+          ]),
+    exitCode: exitCodes.ok,
+  };
+}

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ApiClient, type ApiRole, CliError, exitCodes, resolveKey, usageError } from './client.js';
 import {
+  activeJobs,
   auditVerify,
   explain,
   followJob,
@@ -40,6 +41,7 @@ Commands
       --seed N                        the train / validation split's seed
       --publish                       put the trained version in use
       --detach, --timeout             as for resegment
+  jobs                           the jobs queued or running, newest first
   job <jobId>                    follow a job until it ends (progress bar)
       --cancel                        ask it to stop first
   simulate <draft.json>          simulate a risk-model draft (or a simulation request) on the population
@@ -95,6 +97,7 @@ const roleOf: Record<string, ApiRole> = {
   resegment: 'admin',
   train: 'admin',
   job: 'admin',
+  jobs: 'analyst',
   audit: 'compliance',
 };
 
@@ -142,6 +145,7 @@ async function run(argv: string[]): Promise<number> {
     },
     simulate: () => expectArgs('simulate', args, 1, 'one draft file'),
     train: () => expectArgs('train', args, 0, 'no arguments'),
+    jobs: () => expectArgs('jobs', args, 0, 'no arguments'),
     job: () => {
       expectArgs('job', args, 1, 'one job id');
       if (!/^job-[A-Za-z0-9-]{1,80}$/.test(args[0] as string))
@@ -202,17 +206,19 @@ async function run(argv: string[]): Promise<number> {
                 },
                 { wait: values.detach !== true, timeoutSeconds, quiet },
               )
-            : command === 'job'
-              ? await followJob(client, args[0] as string, {
-                  timeoutSeconds,
-                  quiet,
-                  cancel: values.cancel === true,
-                })
-              : command === 'simulate'
-                ? await simulate(client, args[0] as string, sampleSize)
-                : command === 'kpis'
-                  ? await kpis(client, months)
-                  : await auditVerify(client, values.day);
+            : command === 'jobs'
+              ? await activeJobs(client)
+              : command === 'job'
+                ? await followJob(client, args[0] as string, {
+                    timeoutSeconds,
+                    quiet,
+                    cancel: values.cancel === true,
+                  })
+                : command === 'simulate'
+                  ? await simulate(client, args[0] as string, sampleSize)
+                  : command === 'kpis'
+                    ? await kpis(client, months)
+                    : await auditVerify(client, values.day);
   print(values.json === true, outcome, false);
   return outcome.exitCode;
 }

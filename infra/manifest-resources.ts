@@ -80,6 +80,8 @@ export const tables = {
   runs: {
     partitionKey: 'runId',
     ttlAttribute: 'expiresAt',
+    // Sparse: only jobs not yet ended carry `active`, so listing them reads those few, newest first.
+    globalIndexes: { activeJobs: { partitionKey: 'active', sortKey: 'createdAt' } },
     description:
       'Long work: re-segmentation runs (cause, filter, counters) and jobs (kind, options, who started it, progress, figures of the result). No personal data. Kept 400 days.',
   },

@@ -285,12 +285,14 @@ export const functions = {
   },
   jobsApi: {
     entry: 'functions/jobs-api/handler.ts',
-    description: 'Where a job is (status, progress, attempts, result or error), and cancelling one.',
+    description:
+      'Jobs not ended yet (paged), where a job is (status, progress, attempts, result or error), and cancelling one.',
     memoryMb: 512,
     timeoutSeconds: 10,
     trigger: {
       kind: 'http',
       routes: [
+        { method: 'GET', path: '/v1/jobs', roles: ['analyst', 'compliance', 'admin'] },
         { method: 'GET', path: '/v1/jobs/{jobId}', roles: ['analyst', 'compliance', 'admin'] },
         { method: 'POST', path: '/v1/jobs/{jobId}/cancel', roles: ['admin'], maxBodyBytes: 1024 },
       ],

@@ -65,12 +65,40 @@ function renderChart(id: string, chart: Chart) {
   table.replaceChildren(chart.table);
 }
 
+/** What the dashboard shows of a job (GET /v1/jobs). */
+interface ActiveJob {
+  jobId: string;
+  kind: string;
+  status: string;
+  createdAt: string;
+  progress: { phase: string; done: number; total?: number };
+}
+
+/** Long work in progress (training, simulations, cluster reports), newest first. */
+function renderJobs(jobs: ActiveJob[]) {
+  const list = byId('jobs');
+  list.replaceChildren(
+    ...(jobs.length === 0
+      ? [el('li', { className: 'empty', textContent: 'No job is queued or running.' })]
+      : jobs.map((j) => {
+          const { phase, done, total } = j.progress;
+          const count = total === undefined ? `${done}` : `${done} of ${total}`;
+          return el('li', {
+            className: 'job',
+            textContent: `${j.kind}: ${j.status}, ${phase} ${count} (started ${j.createdAt.slice(0, 16).replace('T', ' ')} UTC)`,
+          });
+        })),
+  );
+  list.dataset.state = 'ready';
+}
+
 async function load(key: string) {
   setStatus('Loading…');
-  const [summary, curve, feedback] = await Promise.all([
+  const [summary, curve, feedback, jobs] = await Promise.all([
     getJson<InsightsSummary>('v1/insights/summary?months=12', key),
     getJson<CaptureCurve>('v1/insights/capture-curve', key),
     getJson<FeedbackStats>('v1/insights/feedback?months=12', key),
+    getJson<{ jobs: ActiveJob[] }>('v1/jobs?limit=20', key),
   ]);
   byId('key-form').hidden = true;
   byId('session').hidden = false;
@@ -86,6 +114,7 @@ async function load(key: string) {
       ]),
     ),
   );
+  renderJobs(jobs.jobs);
   renderChart('trend', segmentTrendChart(summary));
   renderChart('nps', npsChart(summary, feedback));
   renderChart('capture', captureCurveChart(summary, curve));

@@ -10,7 +10,9 @@ import { functions, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { cancelJob, type JobKind, jobBody, readJob } from '../../shared/domain/jobs/job.js';
-import { jobIdSchema } from '../../shared/domain/jobs/responses.js';
+import { activePageKey, jobIdSchema, jobListQuery } from '../../shared/domain/jobs/responses.js';
+import { decodeCursor, encodeCursor } from '../../shared/domain/paging.js';
+import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
@@ -51,6 +53,21 @@ function jobIdOf(event: APIGatewayProxyEvent): string {
 }
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
+  'GET /v1/jobs': async (event) => {
+    const query = jobListQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success)
+      throw new ValidationError('Query must be limit (1-100) and cursor', toErrorDetails(query.error.issues));
+    const { limit, cursor } = query.data;
+    const page = await deps.jobs.active({
+      limit,
+      ...(cursor === undefined ? {} : { after: decodeCursor(cursor, activePageKey) }),
+    });
+    return jsonResponse(200, {
+      jobs: page.jobs.map(jobBody),
+      ...(page.next ? { nextCursor: encodeCursor({ ...page.next }) } : {}),
+    });
+  },
+
   'GET /v1/jobs/{jobId}': async (event) => {
     const job = await readJob(
       deps,

@@ -1,10 +1,12 @@
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -63,6 +65,7 @@ export async function provision(
     for (const [name, spec] of Object.entries(tables) as [TableName, TableSpec][]) {
       const tableName = resourceName(stage, name);
       if (!existing.has(tableName)) await createTable(dynamo, tableName, spec);
+      else await addMissingIndexes(dynamo, tableName, spec);
       env[envNames.table(name)] = tableName;
     }
     for (const name of Object.keys(queues) as QueueName[]) {
@@ -139,6 +142,42 @@ async function createTable(dynamo: DynamoDBClient, tableName: string, spec: Tabl
         TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
       }),
     );
+  }
+}
+
+/**
+ * A data directory from an earlier release lacks the indexes added since: each is added as a
+ * deployment adds it (UpdateTable, one index per call), and waited for until it can be queried.
+ */
+async function addMissingIndexes(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<void> {
+  const describe = () => dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set(((await describe()).Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const [IndexName, index] of Object.entries(spec.globalIndexes ?? {})) {
+    if (present.has(IndexName)) continue;
+    const keys = [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])];
+    await dynamo.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: keys.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
+    );
+    for (let waited = 0; waited < 300; waited++) {
+      const status = (await describe()).Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === IndexName);
+      if (status?.IndexStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

@@ -4,9 +4,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Job, JobEnd, JobProgress, JobStore } from '../domain/jobs/job.js';
+import type { ActivePageKey, Job, JobEnd, JobProgress, JobStore } from '../domain/jobs/job.js';
 import type { ResegmentationRun, RunStore } from '../domain/ports.js';
 
 /**
@@ -104,6 +105,9 @@ export class DynamoRunStore implements RunStore {
   }
 }
 
+/** The value of `active` while a job has not ended: one partition of the sparse index, a few items. */
+const activeMarker = 'job';
+
 /** Where a fanned-out job keeps one shard's part. */
 const partKey = (jobId: string, segment: number) => `${jobId}#part#${segment}`;
 
@@ -123,10 +127,32 @@ export class DynamoJobStore implements JobStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: job,
+        // In the sparse activeJobs index until it ends (finish removes the attribute).
+        Item: { ...job, active: activeMarker },
         ConditionExpression: 'attribute_not_exists(runId)',
       }),
     );
+  }
+
+  async active(page: {
+    limit: number;
+    after?: ActivePageKey;
+  }): Promise<{ jobs: Job[]; next?: ActivePageKey }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'activeJobs',
+        KeyConditionExpression: 'active = :job',
+        ExpressionAttributeValues: { ':job': activeMarker },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ...(page.after ? { ExclusiveStartKey: { ...page.after } } : {}),
+      }),
+    );
+    return {
+      jobs: (out.Items ?? []).map(({ reportedShards: _, active: __, ...job }) => job as Job),
+      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey as ActivePageKey } : {}),
+    };
   }
 
   async get(jobId: string): Promise<Job | undefined> {
@@ -135,7 +161,7 @@ export class DynamoJobStore implements JobStore {
     );
     if (out.Item?.kind === undefined) return undefined;
     // The set of reported shards is bookkeeping; readers see its size in shardsReported.
-    const { reportedShards: _, ...job } = out.Item;
+    const { reportedShards: _, active: __, ...job } = out.Item;
     return job as Job;
   }
 
@@ -158,6 +184,8 @@ export class DynamoJobStore implements JobStore {
   async finish(jobId: string, end: JobEnd, now: Date): Promise<boolean> {
     const values: Record<string, unknown> = { ':s': end.status, ':now': now.toISOString() };
     let set = 'SET #s = :s, finishedAt = :now, updatedAt = :now';
+    // Out of the activeJobs index once ended.
+    const remove = ' REMOVE active';
     if (end.status === 'succeeded') {
       set += ', #result = :result';
       values[':result'] = end.result;
@@ -170,8 +198,11 @@ export class DynamoJobStore implements JobStore {
       ...(end.status === 'failed' ? { '#error': 'error' } : {}),
     };
     return (
-      (await this.update(jobId, { UpdateExpression: set, ExpressionAttributeValues: values }, names)) !==
-      undefined
+      (await this.update(
+        jobId,
+        { UpdateExpression: set + remove, ExpressionAttributeValues: values },
+        names,
+      )) !== undefined
     );
   }
 
@@ -264,7 +295,7 @@ export class DynamoJobStore implements JobStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const { reportedShards: _, ...job } = out.Attributes ?? {};
+      const { reportedShards: _, active: __, ...job } = out.Attributes ?? {};
       return job as Job;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;

@@ -136,6 +136,9 @@ describe('dashboard in headless Chromium', () => {
     }
     expect(await page.locator('#capture').textContent()).toMatch(/\d+ % flagged hold \d+ % of issues/);
     expect(await page.locator('#kpis li').count()).toBe(8);
+    // Jobs queued or running: none on this system, said so.
+    expect(await page.locator('#jobs').getAttribute('data-state')).toBe('ready');
+    expect(await page.locator('#jobs').textContent()).toBe('No job is queued or running.');
     expect(await page.locator('#kpis').textContent()).toMatch(/Customers\s*\d+/);
     // The key lives in this tab's session storage only, never in the address.
     expect(page.url()).not.toContain(key);
@@ -184,6 +187,9 @@ describe('dashboard in headless Chromium', () => {
       const name = new URL(route.request().url()).pathname.split('/').pop() ?? '';
       return route.fulfill({ status: 200, contentType: 'application/json', json: empty[name] });
     });
+    await page.route('**/v1/jobs?*', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', json: { jobs: [] } }),
+    );
 
     // Act
     await openDashboard(page, 'rl_analyst_any');

@@ -252,6 +252,7 @@ describe('riskloop CLI', () => {
     const job = JSON.parse(trained.stdout);
     const followed = await cli(['job', job.jobId, '--json', '--timeout', '10'], { role: 'admin' });
     const badId = await cli(['job', 'run-1'], { role: 'admin' });
+    const active = await cli(['jobs', '--json'], { role: 'analyst' });
 
     // Assess
     expect(trained.code).toBe(1);
@@ -259,6 +260,9 @@ describe('riskloop CLI', () => {
     expect(['TOO_FEW_OUTCOMES', 'SINGLE_CLASS']).toContain(job.error.code);
     expect(JSON.parse(followed.stdout)).toMatchObject({ jobId: job.jobId, status: 'failed' });
     expect(badId.code).toBe(2);
+    // Ended, it is no longer among the jobs queued or running.
+    expect(active.code).toBe(0);
+    expect(JSON.parse(active.stdout).jobs.map((j: { jobId: string }) => j.jobId)).not.toContain(job.jobId);
   });
 
   it('exits 2 on usage errors and 3 on a refused key or an unreachable API', async () => {

@@ -2,9 +2,11 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { provision } from '../../infra/local/provision.js';
+import { resourceName } from '../../infra/manifest.js';
 import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
 
 const run = promisify(execFile);
@@ -76,6 +78,44 @@ describe('local runtime tooling', () => {
     expect(before.Item).toBeDefined();
     expect(after.Item).toEqual(before.Item);
   });
+
+  it('adds an index a data directory from an earlier release lacks, keeping the data', async () => {
+    // Prepare
+    const { endpoints } = inject('runtime');
+    const stage = `upgrade${runId()}`;
+    const dynamo = new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: endpoints.dynamodb,
+    });
+    // The runs table as a release before jobs created it: no activeJobs index.
+    const TableName = resourceName(stage, 'runs');
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'runId', AttributeType: 'S' }],
+      }),
+    );
+    await doc.send(new PutCommand({ TableName, Item: { runId: 'run-kept', status: 'enqueued' } }));
+    const indexes = async () =>
+      ((await dynamo.send(new DescribeTableCommand({ TableName }))).Table?.GlobalSecondaryIndexes ?? []).map(
+        (i) => i.IndexName,
+      );
+    expect(await indexes()).toEqual([]);
+
+    // Act: the next start provisions (a new stage's other tables are created: tens of seconds).
+    await provision(endpoints, stage, { visibilityTimeoutSeconds: 2 });
+
+    // Assess
+    expect(await indexes()).toEqual(['activeJobs']);
+    const kept = await doc.send(
+      new GetCommand({ TableName, Key: { runId: 'run-kept' }, ConsistentRead: true }),
+    );
+    expect(kept.Item).toMatchObject({ status: 'enqueued' });
+    dynamo.destroy();
+  }, 120_000);
 
   it('signs an audit checkpoint while starting, before the first request can append to a chain', async () => {
     // Act

@@ -243,6 +243,10 @@ describe('the API against its OpenAPI document', () => {
     const job = await call('admin', 'POST', '/v1/scoring-models', {});
     const jobId = job.body.jobId as string;
     await call('analyst', 'GET', `/v1/jobs/${jobId}`, undefined, '/v1/jobs/{jobId}');
+    await call('analyst', 'GET', '/v1/jobs?limit=1', undefined, '/v1/jobs');
+    expect((await call('analyst', 'GET', '/v1/jobs?cursor=bm90LWEta2V5', undefined, '/v1/jobs')).status).toBe(
+      400,
+    );
     // Too few outcomes here: the job fails quickly, and a cancel of an ended job is a 409.
     await eventually(async () =>
       (await api('analyst', 'GET', `/v1/jobs/${jobId}`)).body.status === 'failed' ? true : undefined,

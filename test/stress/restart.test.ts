@@ -190,7 +190,11 @@ describe('npm start killed with SIGKILL', () => {
     const jobId = started.body.jobId as string;
     const seen = await eventually(async () => {
       const job = await call(first.state, 'analyst', 'GET', `/v1/jobs/${jobId}`);
-      return (job.body.shardsReported as number) >= 2 ? job.body : undefined;
+      if ((job.body.shardsReported as number) < 2) return undefined;
+      // Listed among the jobs not ended yet while it runs.
+      const active = await call(first.state, 'analyst', 'GET', '/v1/jobs');
+      const listed = (active.body.jobs as { jobId: string }[]).some((j) => j.jobId === jobId);
+      return listed ? job.body : undefined;
     }, 60_000);
     await killHard(first.child);
     const second = await start(dataDir, env);
@@ -204,5 +208,7 @@ describe('npm start killed with SIGKILL', () => {
     }, 90_000);
     expect(job).toMatchObject({ status: 'succeeded', shards: 8, shardsReported: 8 });
     expect(job.result).toMatchObject({ population: 40, evaluated: 40 });
+    const active = await call(second.state, 'analyst', 'GET', '/v1/jobs');
+    expect((active.body.jobs as { jobId: string }[]).map((j) => j.jobId)).not.toContain(jobId);
   }, 300_000);
 });

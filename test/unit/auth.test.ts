@@ -94,6 +94,7 @@ describe('allowedResources', () => {
     `${stageArn}/GET/v1/feedback/nps`,
     `${stageArn}/GET/v1/feedback/blind-spots`,
     // Where a job is (training today): every role that reads models.
+    `${stageArn}/GET/v1/jobs`,
     `${stageArn}/GET/v1/jobs/*`,
   ];
   // KPIs and query API (issue 7): every reading role.

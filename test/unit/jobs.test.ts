@@ -59,6 +59,7 @@ function memoryJobs(): JobStore & { items: Map<string, Job> } {
       return job.shardsReported;
     },
     parts: async (id, shards) => Array.from({ length: shards }, (_, i) => parts.get(`${id}#${i}`)),
+    active: async () => ({ jobs: [...items.values()].filter((j) => open(j.runId)) }),
   };
 }
 

@@ -72,6 +72,15 @@ export interface JobStore {
   shardDone(jobId: string, segment: number, part: unknown, now: Date): Promise<number | undefined>;
   /** The parts the shards of a job kept, in shard order. */
   parts(jobId: string, shards: number): Promise<unknown[]>;
+  /** Jobs not ended yet, newest first, a page at a time (`after`: the previous page's `next`). */
+  active(page: { limit: number; after?: ActivePageKey }): Promise<{ jobs: Job[]; next?: ActivePageKey }>;
+}
+
+/** Where a page of active jobs ends (the activeJobs index's key). */
+export interface ActivePageKey {
+  runId: string;
+  active: string;
+  createdAt: string;
 }
 
 export type JobEnd =

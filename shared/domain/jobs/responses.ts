@@ -40,3 +40,24 @@ export const jobSchema = z
     links: z.object({ self: z.string() }).strict(),
   })
   .strict();
+
+/** `GET /v1/jobs`: the jobs not ended yet, newest first, a page at a time. */
+export const jobListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(512).optional().describe('The nextCursor of the previous page, unchanged.'),
+  })
+  .strict();
+
+/** A page cursor's key (the activeJobs index), checked before it reaches DynamoDB. */
+export const activePageKey = z
+  .object({
+    runId: jobIdSchema,
+    active: z.literal('job'),
+    createdAt: z.string().datetime({ offset: true }),
+  })
+  .strict();
+
+export const jobListSchema = z
+  .object({ jobs: z.array(jobSchema), nextCursor: z.string().optional() })
+  .strict();

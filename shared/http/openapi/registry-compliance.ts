@@ -5,7 +5,7 @@ import { openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
 import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
 import { clusterRequest } from '../../domain/clustering/index.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
-import { jobIdSchema, jobSchema } from '../../domain/jobs/responses.js';
+import { jobIdSchema, jobListQuery, jobListSchema, jobSchema } from '../../domain/jobs/responses.js';
 import { scoringModelListSchema, scoringModelPublishedSchema } from '../../domain/scoring/responses.js';
 import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
 import { pinRequest } from '../../domain/segmentation/overrides.js';
@@ -123,6 +123,12 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
       },
       400: invalid,
     },
+  },
+  'GET /v1/jobs': {
+    tag: 'Jobs',
+    summary: 'Jobs not ended yet (queued or running), newest first, paged',
+    query: jobListQuery,
+    responses: { 200: { description: 'A page of jobs', schema: jobListSchema }, 400: invalid },
   },
   'GET /v1/jobs/{jobId}': {
     tag: 'Jobs',

@@ -6,6 +6,7 @@
  */
 import { complianceFunctions } from './manifest-compliance.js';
 import { insightsFunctions } from './manifest-insights.js';
+import { jobFunctions } from './manifest-jobs.js';
 import { privacyFunctions } from './manifest-privacy.js';
 import type { FunctionSpec, HttpRoute } from './manifest-types.js';
 
@@ -245,60 +246,7 @@ export const functions = {
     // inside the default 1,000. The worker makes no KMS call per customer.
     reservedConcurrency: 80,
   },
-  scoringTrainer: {
-    entry: 'functions/scoring-trainer/handler.ts',
-    description:
-      'Training jobs: fits an explainable logistic regression on audit outcomes, stores it as the next version, reports progress.',
-    memoryMb: 3008,
-    // Training reads every outcome and its customer's inputs: minutes at a bank's size, never a request.
-    timeoutSeconds: 900,
-    trigger: { kind: 'sqs', queue: 'trainingJobs', batchSize: 1, maxBatchingWindowSeconds: 0 },
-    tables: {
-      outcomes: 'read',
-      assignments: 'read',
-      scoringModels: 'readwrite',
-      riskModels: 'read',
-      audit: 'readwrite',
-      runs: 'readwrite',
-    },
-    queues: { trainingJobs: 'consume' },
-  },
-  clusterReporter: {
-    entry: 'functions/cluster-reporter/handler.ts',
-    description:
-      'Cluster report jobs: k-means on a sample of the stored decisions beside the current segments (protected variables never dimensions).',
-    memoryMb: 2048,
-    timeoutSeconds: 900,
-    trigger: { kind: 'sqs', queue: 'clusterJobs', batchSize: 1, maxBatchingWindowSeconds: 0 },
-    tables: { assignments: 'read', riskModels: 'read', runs: 'readwrite' },
-    queues: { clusterJobs: 'consume' },
-  },
-  simulationWorker: {
-    entry: 'functions/simulation-worker/handler.ts',
-    description:
-      'Simulation jobs, fanned out: evaluates a candidate model on one parallel-scan shard of the stored decisions; the last shard merges the parts.',
-    memoryMb: 1024,
-    timeoutSeconds: 900,
-    trigger: { kind: 'sqs', queue: 'simulationShards', batchSize: 1, maxBatchingWindowSeconds: 0 },
-    tables: { assignments: 'read', runs: 'readwrite' },
-    queues: { simulationShards: 'consume' },
-  },
-  jobsApi: {
-    entry: 'functions/jobs-api/handler.ts',
-    description:
-      'Jobs not ended yet (paged), where a job is (status, progress, attempts, result or error), and cancelling one.',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        { method: 'GET', path: '/v1/jobs', roles: ['analyst', 'compliance', 'admin'] },
-        { method: 'GET', path: '/v1/jobs/{jobId}', roles: ['analyst', 'compliance', 'admin'] },
-        { method: 'POST', path: '/v1/jobs/{jobId}/cancel', roles: ['admin'], maxBodyBytes: 1024 },
-      ],
-    },
-    tables: { runs: 'readwrite', audit: 'readwrite' },
-  },
+  ...jobFunctions,
   scoringApi: {
     entry: 'functions/scoring-api/handler.ts',
     description:
@@ -398,27 +346,6 @@ export const functions = {
     },
     tables: { feedbackAggregates: 'read', keyring: 'readwrite', riskModels: 'read', audit: 'readwrite' },
     keys: { dataKeys: 'decrypt' },
-  },
-  resegmentScheduler: {
-    entry: 'functions/resegment-scheduler/handler.ts',
-    description: 'Starts re-segmentation runs (one message per scan shard) so time-based aggregates apply.',
-    memoryMb: 512,
-    timeoutSeconds: 300,
-    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
-    // Records the run and queues one message per scan shard; resegmentShardWorker does the scanning.
-    // Reads the versions in use once, which the shards of a run over due decisions compare with.
-    tables: { runs: 'readwrite', riskModels: 'read', scoringModels: 'read' },
-    queues: { resegmentationShards: 'send' },
-  },
-  resegmentShardWorker: {
-    entry: 'functions/resegment-shard-worker/handler.ts',
-    description: 'Scans one parallel-scan shard of a re-segmentation run and queues its customers.',
-    memoryMb: 512,
-    // A shard of 10 million / 32 customers takes minutes; one message per invocation (batch size 1).
-    timeoutSeconds: 900,
-    trigger: { kind: 'sqs', queue: 'resegmentationShards', batchSize: 1, maxBatchingWindowSeconds: 0 },
-    tables: { profiles: 'read', assignments: 'read', runs: 'readwrite' },
-    queues: { resegmentationShards: 'consume', segmentation: 'send' },
   },
   feedbackReviewScheduler: {
     entry: 'functions/feedback-review-scheduler/handler.ts',

@@ -214,9 +214,13 @@ export class DynamoJobStore implements JobStore {
     return job !== undefined;
   }
 
-  async shardDone(jobId: string, segment: number, part: unknown, now: Date): Promise<number | undefined> {
-    const job = await this.get(jobId);
-    if (!job) return undefined;
+  async shardDone(
+    job: Pick<Job, 'runId' | 'expiresAt'>,
+    segment: number,
+    part: unknown,
+    now: Date,
+  ): Promise<number | undefined> {
+    const jobId = job.runId;
     // The part first, once: a redelivered shard finds it kept and only makes sure it is counted.
     try {
       await this.doc.send(
@@ -233,9 +237,8 @@ export class DynamoJobStore implements JobStore {
       jobId,
       {
         UpdateExpression:
-          'SET progress = :p, heartbeatAt = :now, updatedAt = :now ADD shardsReported :one, reportedShards :shard',
+          'SET heartbeatAt = :now, updatedAt = :now ADD shardsReported :one, reportedShards :shard',
         ExpressionAttributeValues: {
-          ':p': { phase: 'evaluating', done: (job.shardsReported ?? 0) + 1, total: job.shards },
           ':now': now.toISOString(),
           ':one': 1,
           ':shard': new Set([segment]),

@@ -49,7 +49,7 @@ function memoryJobs(): JobStore & { items: Map<string, Job> } {
       job.cancelRequested = true;
       return true;
     },
-    shardDone: async (id, segment, part) => {
+    shardDone: async ({ runId: id }, segment, part) => {
       const job = open(id);
       if (!job) return undefined;
       if (!parts.has(`${id}#${segment}`)) {

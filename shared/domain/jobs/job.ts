@@ -69,7 +69,12 @@ export interface JobStore {
    * Fanned-out jobs: keeps one shard's part (once: a redelivered shard changes nothing) and counts
    * it; answers how many shards have reported, or undefined when the job has finished.
    */
-  shardDone(jobId: string, segment: number, part: unknown, now: Date): Promise<number | undefined>;
+  shardDone(
+    job: Pick<Job, 'runId' | 'expiresAt'>,
+    segment: number,
+    part: unknown,
+    now: Date,
+  ): Promise<number | undefined>;
   /** The parts the shards of a job kept, in shard order. */
   parts(jobId: string, shards: number): Promise<unknown[]>;
   /** Jobs not ended yet, newest first, a page at a time (`after`: the previous page's `next`). */
@@ -239,12 +244,7 @@ export async function runJobShard<Part>(
   }
   let reported: number | undefined;
   try {
-    await deps.jobs.progress(
-      jobId,
-      { phase: 'evaluating', done: job.shardsReported ?? 0, total: message.of },
-      deps.now(),
-    );
-    reported = await deps.jobs.shardDone(jobId, segment, await work(job), deps.now());
+    reported = await deps.jobs.shardDone(job, segment, await work(job), deps.now());
   } catch (error) {
     const end = failure(error, attempt.last);
     if (!end) throw error;
@@ -355,7 +355,12 @@ export async function readJob(
 /** A job as the API shows it. */
 export function jobBody(job: Job) {
   const { runId, expiresAt: _, heartbeatAt: __, ...rest } = job;
-  return { jobId: runId, ...rest, links: { self: `/v1/jobs/${runId}` } };
+  // A fanned-out job's progress is its shard count, not a separately written copy of it.
+  const progress =
+    job.shards === undefined || job.status === 'queued'
+      ? job.progress
+      : { phase: 'evaluating', done: job.shardsReported ?? 0, total: job.shards };
+  return { jobId: runId, ...rest, progress, links: { self: `/v1/jobs/${runId}` } };
 }
 
 export class JobNotFoundError extends AppError {

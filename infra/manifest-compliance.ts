@@ -47,6 +47,9 @@ export const complianceFunctions = {
       ],
     },
     tables: {
+      aggregates: 'readwrite',
+      // A case (and an outcome) is counted in the segment the customer is in when it happens.
+      assignments: 'read',
       cases: 'readwrite',
       audit: 'readwrite',
       outcomes: 'readwrite',
@@ -63,6 +66,7 @@ export const complianceFunctions = {
     timeoutSeconds: 900,
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily KYC review check' },
     tables: {
+      aggregates: 'readwrite',
       assignments: 'read',
       riskModels: 'read',
       kycReviews: 'readwrite',

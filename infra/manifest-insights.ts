@@ -61,6 +61,7 @@ export const insightsFunctions = {
     },
     // Read only: reports change nothing.
     tables: {
+      aggregates: 'read',
       assignments: 'read',
       outcomes: 'read',
       cases: 'read',
@@ -82,7 +83,12 @@ export const insightsFunctions = {
       expression: 'rate(1 day)',
       description: 'Daily segment distribution snapshot',
     },
-    tables: { assignments: 'read', riskModels: 'read', segmentSnapshots: 'readwrite' },
+    tables: {
+      aggregates: 'read',
+      assignments: 'read',
+      riskModels: 'read',
+      segmentSnapshots: 'readwrite',
+    },
     reservedConcurrency: 1,
   },
 } as const satisfies Record<string, FunctionSpec>;

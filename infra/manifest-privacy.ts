@@ -44,6 +44,7 @@ export const privacyFunctions = {
     },
     tables: {
       ...erasure.tables,
+      aggregates: 'readwrite',
       riskModels: 'read',
       keyring: 'read',
       audit: 'readwrite',
@@ -93,6 +94,7 @@ export const privacyFunctions = {
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily erasures and retention' },
     tables: {
       ...erasure.tables,
+      aggregates: 'readwrite',
       riskModels: 'read',
       audit: 'readwrite',
     },

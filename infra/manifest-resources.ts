@@ -116,6 +116,11 @@ export const tables = {
     description:
       'Response counters per period, segment and shard (promoters, passives, detractors, skipped, surveyed): sharded so no item is hot.',
   },
+  aggregates: {
+    partitionKey: 'key',
+    description:
+      'Maintained counts behind the insights and segment counts (customers per segment, reason code and score; outcomes; cases): 32 shards per aggregate, added to in the transaction of each write. No customer data.',
+  },
   subjectIndex: {
     partitionKey: 'lookup',
     ttlAttribute: 'retainUntil',

@@ -27,6 +27,7 @@ export type TableName =
   | 'webhookDeliveries'
   | 'feedback'
   | 'feedbackAggregates'
+  | 'aggregates'
   | 'subjectIndex'
   | 'erasureRequests'
   | 'cases'

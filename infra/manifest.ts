@@ -122,6 +122,7 @@ export const functions = {
     // The MAC secret only (no data keys, no subject keys): this function can still decrypt no personal data.
     // Profiles only to see whether a customer was accepted (a crash may leave a directory entry alone).
     tables: {
+      aggregates: 'read',
       assignments: 'read',
       riskModels: 'read',
       subjectIndex: 'read',
@@ -229,6 +230,7 @@ export const functions = {
     timeoutSeconds: 30,
     trigger: { kind: 'sqs', queue: 'segmentation', batchSize: 100, maxBatchingWindowSeconds: 1 },
     tables: {
+      aggregates: 'readwrite',
       profiles: 'read',
       transactions: 'read',
       assignments: 'readwrite',
@@ -280,6 +282,9 @@ export const functions = {
       ],
     },
     tables: {
+      aggregates: 'readwrite',
+      // An outcome is counted where the customer stands when it is recorded.
+      assignments: 'read',
       outcomes: 'readwrite',
       scoringModels: 'readwrite',
       audit: 'readwrite',

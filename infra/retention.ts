@@ -158,6 +158,13 @@ export const retention: Record<TableName, TableRetention> = {
     legalBasis: 'not personal data',
     deletion: 'none',
   },
+  aggregates: {
+    what: 'counters per segment, reason code, score, month and case status (no customer data)',
+    keptFor: 'indefinitely',
+    why: 'population KPIs read in constant time; counts survive erasure as the subject leaves them',
+    legalBasis: 'not personal data',
+    deletion: 'none (an erasure takes the subject out of the counts)',
+  },
   cases: {
     what: 'compliance cases: subject pseudonym, kind, status, outcome codes, who moved them (no free text)',
     keptFor: afterRelationship,

@@ -30,6 +30,7 @@ const events = adapters.workflowEvents(settings);
 const deps = {
   cases: adapters.cases(settings),
   erasures: adapters.erasureLedger(settings),
+  placements: adapters.assignments(settings),
   // A survey after a completed review is only requested when the customer's basis for feedback holds.
   feedbackAllowed: async (subject: string) => {
     const profile = (await profiles.getMany([subject])).get(subject);

@@ -19,26 +19,24 @@ const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('insightsApi');
 const riskModels = adapters.riskModels(settings);
 const activeModel = publishedDocumentProvider(riskModels, { ttlMs: adapters.modelCacheTtlMs() });
-const insights = insightsService(
-  {
-    reader: adapters.insights(settings),
-    snapshots: adapters.segmentSnapshots(settings),
-    feedback: adapters.feedbackCounters(settings),
-    model: async () => {
-      const published = await activeModel();
-      return {
-        modelId: published.modelId,
-        version: published.version,
-        segments: published.model.segments,
-        rules: published.model.rules,
-      };
-    },
-    riskModels,
-    scoringModels: adapters.scoringModels(settings),
-    assignments: adapters.assignments(settings),
+const insights = insightsService({
+  reader: adapters.insights(settings),
+  aggregates: adapters.aggregates(settings),
+  snapshots: adapters.segmentSnapshots(settings),
+  feedback: adapters.feedbackCounters(settings),
+  model: async () => {
+    const published = await activeModel();
+    return {
+      modelId: published.modelId,
+      version: published.version,
+      segments: published.model.segments,
+      rules: published.model.rules,
+    };
   },
-  { ttlMs: adapters.modelCacheTtlMs() },
-);
+  riskModels,
+  scoringModels: adapters.scoringModels(settings),
+  assignments: adapters.assignments(settings),
+});
 
 const ok = (body: unknown) => jsonResponse(200, body);
 

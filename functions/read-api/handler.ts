@@ -7,6 +7,7 @@
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { readPopulation } from '../../shared/domain/insights/aggregates.js';
 import { lookupRequest, resolveSubjects } from '../../shared/domain/privacy/subject-directory.js';
 import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
 import type { AssignmentWithOutbox } from '../../shared/domain/segmentation/segment-customer.js';
@@ -21,6 +22,7 @@ const spec = functions.readApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('readApi');
 const assignments = adapters.assignments(settings);
+const aggregates = adapters.aggregates(settings);
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
@@ -65,8 +67,9 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   },
   'GET /v1/segments': async () => {
     const { compiled } = await activeModel();
-    const counts = await assignments.countBySegment(compiled.model.segments.map((s) => s.name));
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    // Maintained counts: constant time at any population (docs/insights.md).
+    const { customers } = await readPopulation(aggregates);
+    const total = compiled.model.segments.reduce((n, s) => n + (customers.get(s.name) ?? 0), 0);
     return jsonResponse(200, {
       modelId: compiled.modelId,
       modelVersion: compiled.version,
@@ -74,7 +77,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       segments: compiled.model.segments.map((s) => ({
         name: s.name,
         policyRef: s.policyRef,
-        count: counts[s.name] ?? 0,
+        count: customers.get(s.name) ?? 0,
       })),
     });
   },

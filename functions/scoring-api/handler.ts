@@ -34,6 +34,7 @@ const logger = createLogger('scoringApi');
 const keys = adapters.keys(settings);
 const erasures = adapters.erasureLedger(settings);
 const outcomes = adapters.outcomes(settings);
+const placements = adapters.assignments(settings);
 const subjects = adapters.subjects(settings);
 const models = adapters.scoringModels(settings);
 const clusterJobDeps = {
@@ -57,7 +58,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       );
     const results = await recordOutcomes(
       batch.data.outcomes,
-      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects, erasures, keys },
+      { outcomes, pseudonymiser: await keys.pseudonymiser(), subjects, erasures, keys, placements },
       actorOf(event, caller),
     );
     const outcome = summarise(results);

@@ -17,6 +17,9 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAggregateSources, DynamoAggregates } from '../../shared/adapters/dynamo-aggregates.js';
+import { rebuildAggregates } from '../../shared/domain/insights/aggregates.js';
 import {
   type EventBusName,
   envNames,
@@ -68,6 +71,21 @@ export async function provision(
       else await addMissingIndexes(dynamo, tableName, spec);
       env[envNames.table(name)] = tableName;
     }
+    // A data directory from before the maintained aggregates: count what it holds once.
+    if (
+      !existing.has(resourceName(stage, 'aggregates')) &&
+      existing.has(resourceName(stage, 'assignments'))
+    ) {
+      const doc = DynamoDBDocumentClient.from(dynamo);
+      await rebuildAggregates({
+        sources: new DynamoAggregateSources(doc, {
+          assignments: resourceName(stage, 'assignments'),
+          outcomes: resourceName(stage, 'outcomes'),
+          cases: resourceName(stage, 'cases'),
+        }),
+        target: new DynamoAggregates(doc, resourceName(stage, 'aggregates')),
+      });
+    }
     for (const name of Object.keys(queues) as QueueName[]) {
       env[envNames.queueUrl(name)] = await createQueueWithDlq(sqs, resourceName(stage, name), name, options);
     }
@@ -108,7 +126,7 @@ async function createEventBusIfAbsent(events: EventBridgeClient, name: string, d
   }
 }
 
-async function createTable(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<void> {
+export async function createTable(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<void> {
   const attributes = new Map<string, AttributeDefinition>();
   const keySchema = (pk: string, sk?: string): KeySchemaElement[] => {
     attributes.set(pk, { AttributeName: pk, AttributeType: 'S' });

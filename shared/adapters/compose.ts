@@ -3,6 +3,7 @@ import type { JobMessage } from '../domain/jobs/job.js';
 import { defaultShards } from '../domain/segmentation/runs.js';
 import { AuditChainWriter } from './audit-chain-writer.js';
 import { dynamoClient, eventBridgeClient, kmsClient, sqsClient } from './clients.js';
+import { DynamoAggregateSources, DynamoAggregates } from './dynamo-aggregates.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
 import { DynamoAuditTrail } from './dynamo-audit-trail.js';
@@ -56,25 +57,43 @@ const auditChain = (s: Settings): AuditChainWriter | undefined => {
   return writer;
 };
 
+/**
+ * The maintained aggregates (readers and writers). One per container and table: a container
+ * adds to one shard of each aggregate (see COUNTER_SHARDS).
+ */
+const aggregateStores = new Map<string, DynamoAggregates>();
+export const aggregates = (s: Settings) => {
+  const table = need(s, 'TABLE_AGGREGATES');
+  const store = aggregateStores.get(table) ?? new DynamoAggregates(dynamoClient(), table);
+  aggregateStores.set(table, store);
+  return store;
+};
+/** Writers of counted tables get the aggregates when their function may write them. */
+const countedBy = (s: Settings) => (s.TABLE_AGGREGATES ? aggregates(s) : undefined);
+
 export const subjects = (s: Settings) =>
   new DynamoSubjectDirectory(dynamoClient(), need(s, 'TABLE_SUBJECT_INDEX'));
 
 /** Erasure, subject records and deferred requests: only the privacy functions compose this. */
 export const privacy = (s: Settings) =>
-  new DynamoPrivacyStore(dynamoClient(), {
-    subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
-    subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
-    profiles: need(s, 'TABLE_PROFILES'),
-    transactions: need(s, 'TABLE_TRANSACTIONS'),
-    assignments: need(s, 'TABLE_ASSIGNMENTS'),
-    overrides: need(s, 'TABLE_OVERRIDES'),
-    feedback: need(s, 'TABLE_FEEDBACK'),
-    outcomes: need(s, 'TABLE_OUTCOMES'),
-    erasureRequests: need(s, 'TABLE_ERASURE_REQUESTS'),
-    cases: need(s, 'TABLE_CASES'),
-    kycReviews: need(s, 'TABLE_KYC_REVIEWS'),
-    ...(s.TABLE_AUDIT ? { audit: s.TABLE_AUDIT } : {}),
-  });
+  new DynamoPrivacyStore(
+    dynamoClient(),
+    {
+      subjectIndex: need(s, 'TABLE_SUBJECT_INDEX'),
+      subjectKeys: need(s, 'TABLE_SUBJECT_KEYS'),
+      profiles: need(s, 'TABLE_PROFILES'),
+      transactions: need(s, 'TABLE_TRANSACTIONS'),
+      assignments: need(s, 'TABLE_ASSIGNMENTS'),
+      overrides: need(s, 'TABLE_OVERRIDES'),
+      feedback: need(s, 'TABLE_FEEDBACK'),
+      outcomes: need(s, 'TABLE_OUTCOMES'),
+      erasureRequests: need(s, 'TABLE_ERASURE_REQUESTS'),
+      cases: need(s, 'TABLE_CASES'),
+      kycReviews: need(s, 'TABLE_KYC_REVIEWS'),
+      ...(s.TABLE_AUDIT ? { audit: s.TABLE_AUDIT } : {}),
+    },
+    countedBy(s),
+  );
 
 /** TTL backstops of the retention job (UpdateItem only: erasure itself goes through `privacy`). */
 export const retention = (s: Settings) =>
@@ -96,15 +115,22 @@ export const feedbackCounters = (s: Settings) =>
 export const deliveries = (s: Settings) =>
   new DynamoDeliveryLog(dynamoClient(), need(s, 'TABLE_WEBHOOK_DELIVERIES'));
 
-export const outcomes = (s: Settings) => new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES'));
+export const outcomes = (s: Settings) =>
+  new DynamoOutcomeStore(dynamoClient(), need(s, 'TABLE_OUTCOMES'), countedBy(s));
 
-/** The insights API's reads (whole-table scans among them; the service caches them briefly). */
+/** The insights API's key-bounded reads (population figures come from `aggregates`). */
 export const insights = (s: Settings) =>
   new DynamoInsightsReader(dynamoClient(), {
     assignments: need(s, 'TABLE_ASSIGNMENTS'),
+    audit: need(s, 'TABLE_AUDIT'),
+  });
+
+/** The source tables the aggregates count, scanned (the rebuild only). */
+export const aggregateSources = (s: Settings) =>
+  new DynamoAggregateSources(dynamoClient(), {
+    assignments: need(s, 'TABLE_ASSIGNMENTS'),
     outcomes: need(s, 'TABLE_OUTCOMES'),
     cases: need(s, 'TABLE_CASES'),
-    audit: need(s, 'TABLE_AUDIT'),
   });
 
 export const segmentSnapshots = (s: Settings) =>
@@ -134,7 +160,7 @@ export const transactions = (s: Settings) =>
 
 /** Read-only functions get no audit table: commit() then refuses to run. */
 export const assignments = (s: Settings) =>
-  new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), auditChain(s));
+  new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), auditChain(s), countedBy(s));
 
 export const audit = (s: Settings) => {
   need(s, 'TABLE_AUDIT');
@@ -151,6 +177,7 @@ export const cases = (s: Settings) =>
     dynamoClient(),
     { cases: need(s, 'TABLE_CASES'), outcomes: s.TABLE_OUTCOMES, kycReviews: s.TABLE_KYC_REVIEWS },
     auditChain(s),
+    countedBy(s),
   );
 
 export const kycReviews = (s: Settings) =>

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { assignmentDelta } from '../domain/insights/aggregates.js';
 import type {
   Assignment,
   AssignmentStore,
@@ -9,6 +10,7 @@ import type {
 } from '../domain/ports.js';
 import { assignmentOf } from '../domain/segmentation/pin-shapes.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
+import type { DynamoAggregates } from './dynamo-aggregates.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
@@ -18,6 +20,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly audit: AuditChainWriter | undefined,
+    private readonly aggregates?: DynamoAggregates,
   ) {}
 
   async get(pseudonym: string): Promise<Assignment | undefined> {
@@ -33,13 +36,15 @@ export class DynamoAssignmentStore implements AssignmentStore {
   }
 
   async commitMany(
-    decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
+    decisions: readonly { assignment: Assignment; audit: AuditEvent; previous?: Assignment }[],
   ): Promise<('committed' | 'conflict')[]> {
     const auditTable = this.audit?.tableName;
-    if (!auditTable) throw new Error('This function has no audit table: it may not write assignments');
+    const aggregates = this.aggregates;
+    if (!auditTable || !aggregates)
+      throw new Error('This function has no audit or aggregates table: it may not write assignments');
     const outcomes = await transactUnits(
       this.doc,
-      decisions.map(({ assignment, audit }) => [
+      decisions.map(({ assignment, audit, previous }) => [
         {
           TableName: this.tableName,
           Item: assignment as unknown as Record<string, unknown>,
@@ -51,10 +56,25 @@ export class DynamoAssignmentStore implements AssignmentStore {
               }),
         },
         auditPut(auditTable, audit),
+        // The previous decision is the one the revision condition names, so the counts move exactly.
+        ...aggregates.adds(assignmentDelta(previous, assignment)),
       ]),
       this.audit,
     );
     return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
+  }
+
+  /** Each customer's current segment and score (customers without a decision are absent). */
+  async placements(pseudonyms: readonly string[]): Promise<Map<string, { segment: string; score: number }>> {
+    const items = await batchGet<{ pseudonym: string; segment: string; score: number }>(
+      this.doc,
+      this.tableName,
+      'pseudonym',
+      pseudonyms,
+      true,
+      { expression: 'pseudonym, #segment, score', names: { '#segment': 'segment' } },
+    );
+    return new Map(items.map((a) => [a.pseudonym, { segment: a.segment, score: Number(a.score ?? 0) }]));
   }
 
   async refreshRecheckAt(updates: readonly RecheckRefresh[]): Promise<void> {
@@ -96,32 +116,6 @@ export class DynamoAssignmentStore implements AssignmentStore {
       },
     );
     return new Map(items.map((a) => [a.pseudonym, a]));
-  }
-
-  async countBySegment(segments: readonly string[]): Promise<Record<string, number>> {
-    const counts = await Promise.all(
-      segments.map(async (segment) => {
-        let count = 0;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: 'bySegment',
-              KeyConditionExpression: '#segment = :s',
-              ExpressionAttributeNames: { '#segment': 'segment' },
-              ExpressionAttributeValues: { ':s': segment },
-              Select: 'COUNT',
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          count += page.Count ?? 0;
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        return [segment, count] as const;
-      }),
-    );
-    return Object.fromEntries(counts);
   }
 
   /** Every assignment, or only those of one parallel-scan segment (a re-segmentation shard). */

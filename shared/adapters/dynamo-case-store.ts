@@ -7,11 +7,13 @@ import type {
   ComplianceCase,
   KycReviewLog,
 } from '../domain/cases/case.js';
+import { caseDelta, outcomeDelta } from '../domain/insights/aggregates.js';
 import type { AuditEvent } from '../domain/ports.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
+import type { DynamoAggregates } from './dynamo-aggregates.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, queryAll } from './dynamo-batch.js';
-import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
+import { transactUnits, type UnitItem } from './dynamo-transact.js';
 
 /** Cases and their audit records (and the effects of closing one) are written in one transaction. */
 export class DynamoCaseStore implements CaseStore {
@@ -19,6 +21,7 @@ export class DynamoCaseStore implements CaseStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: { cases: string; outcomes?: string; kycReviews?: string },
     private readonly audit: AuditChainWriter | undefined,
+    private readonly aggregates?: DynamoAggregates,
   ) {}
 
   async get(caseId: string): Promise<ComplianceCase | undefined> {
@@ -63,15 +66,18 @@ export class DynamoCaseStore implements CaseStore {
     return this.write([
       { TableName: this.tables.cases, Item: { ...c }, ConditionExpression: 'attribute_not_exists(caseId)' },
       auditPut(this.chain().tableName, audit),
+      ...this.counted().adds(caseDelta(undefined, c)),
     ]);
   }
 
   async update(
+    previous: ComplianceCase,
     c: ComplianceCase,
     audit: AuditEvent | undefined,
     effects: CaseEffects = {},
   ): Promise<boolean> {
-    const puts: ConditionalPut[] = [
+    if (c.revision !== previous.revision + 1) throw new Error('A case update must follow the case as read');
+    const puts: UnitItem[] = [
       {
         TableName: this.tables.cases,
         Item: { ...c },
@@ -80,7 +86,11 @@ export class DynamoCaseStore implements CaseStore {
       },
     ];
     if (audit) puts.push(auditPut(this.chain().tableName, audit));
-    if (effects.outcome) puts.push({ TableName: this.need('outcomes'), Item: { ...effects.outcome } });
+    if (effects.outcome) {
+      puts.push({ TableName: this.need('outcomes'), Item: { ...effects.outcome } });
+      puts.push(...this.counted().adds(outcomeDelta(effects.outcome)));
+    }
+    puts.push(...this.counted().adds(caseDelta(previous, c)));
     if (effects.review) {
       puts.push({
         TableName: this.need('kycReviews'),
@@ -95,9 +105,14 @@ export class DynamoCaseStore implements CaseStore {
     return this.write(puts);
   }
 
-  private async write(puts: ConditionalPut[]): Promise<boolean> {
+  private async write(puts: UnitItem[]): Promise<boolean> {
     const [outcome] = await transactUnits(this.doc, [puts], this.audit);
     return outcome?.written ?? false;
+  }
+
+  private counted(): DynamoAggregates {
+    if (!this.aggregates) throw new Error('This function has no aggregates table: it may not change cases');
+    return this.aggregates;
   }
 
   private chain(): AuditChainWriter {

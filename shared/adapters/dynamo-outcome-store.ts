@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { outcomeDelta } from '../domain/insights/aggregates.js';
 import type { AuditOutcome, OutcomeStore } from '../domain/ports.js';
+import type { DynamoAggregates } from './dynamo-aggregates.js';
 import { parallelScan, queryAll } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
 
@@ -7,9 +9,13 @@ export class DynamoOutcomeStore implements OutcomeStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly aggregates?: DynamoAggregates,
   ) {}
 
+  /** Stores each new outcome with its counts (see `outcomeDelta`): a repeated outcome counts once. */
   async putMany(outcomes: readonly AuditOutcome[]): Promise<boolean[]> {
+    const aggregates = this.aggregates;
+    if (!aggregates) throw new Error('This function has no aggregates table: it may not record outcomes');
     const results = await transactUnits(
       this.doc,
       outcomes.map((o) => [
@@ -18,6 +24,7 @@ export class DynamoOutcomeStore implements OutcomeStore {
           Item: o as unknown as Record<string, unknown>,
           ConditionExpression: 'attribute_not_exists(outcomeId)',
         },
+        ...aggregates.adds(outcomeDelta(o)),
       ]),
     );
     return results.map((r) => r.written);

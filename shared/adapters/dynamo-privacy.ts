@@ -8,7 +8,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplianceCase } from '../domain/cases/case.js';
 import type { FeedbackItem } from '../domain/feedback/store.js';
-import type { AuditEvent, AuditOutcome, Override, StoredTransaction } from '../domain/ports.js';
+import {
+  assignmentDelta,
+  type CounterDelta,
+  caseDelta,
+  outcomeDelta,
+} from '../domain/insights/aggregates.js';
+import type { Assignment, AuditEvent, AuditOutcome, Override, StoredTransaction } from '../domain/ports.js';
 import type {
   ErasedCounts,
   ErasureRequest,
@@ -17,7 +23,9 @@ import type {
   SubjectRecords,
 } from '../domain/privacy/ports.js';
 import { overrideOf } from '../domain/segmentation/pin-shapes.js';
+import type { DynamoAggregates } from './dynamo-aggregates.js';
 import { chunk, parallelScan } from './dynamo-batch.js';
+import { transactUnits } from './dynamo-transact.js';
 
 export interface PrivacyTables {
   subjectIndex: string;
@@ -48,6 +56,7 @@ export class DynamoPrivacyStore implements SubjectEraser, SubjectRecords, Erasur
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: PrivacyTables,
+    private readonly aggregates?: DynamoAggregates,
   ) {}
 
   async shred(pseudonym: string): Promise<Omit<ErasedCounts, 'directoryEntry'>> {
@@ -65,12 +74,12 @@ export class DynamoPrivacyStore implements SubjectEraser, SubjectRecords, Erasur
       cases,
     ] = await Promise.all([
       this.deleteOne(this.tables.profiles, { pseudonym }),
-      this.deleteOne(this.tables.assignments, { pseudonym }),
+      this.deleteAssignment(pseudonym),
       this.deleteOne(this.tables.overrides, { pseudonym }),
       this.deleteOne(this.tables.erasureRequests, { pseudonym }),
       this.deleteAll(this.tables.transactions, pseudonym, 'txnRef'),
       this.deleteAll(this.tables.feedback, pseudonym, 'responseKey'),
-      this.deleteAll(this.tables.outcomes, pseudonym, 'outcomeId'),
+      this.deleteOutcomes(pseudonym),
       this.deleteOne(this.tables.kycReviews, { pseudonym }),
       this.deleteCases(pseudonym),
     ]);
@@ -119,8 +128,85 @@ export class DynamoPrivacyStore implements SubjectEraser, SubjectRecords, Erasur
   }
 
   private async deleteCases(pseudonym: string): Promise<number> {
-    const cases = await this.queryAll<Key>(this.tables.cases, pseudonym, 'subject', 'caseId', 'bySubject');
-    return this.deleteKeys(this.tables.cases, cases);
+    const keys = await this.queryAll<Key>(this.tables.cases, pseudonym, 'subject', 'caseId', 'bySubject');
+    const read = (key: Key) => this.getOne<ComplianceCase>(this.tables.cases, key);
+    const cases = (await Promise.all(keys.map(read))).filter((c) => c !== undefined);
+    return this.deleteCounted(this.tables.cases, cases, {
+      key: (c) => ({ caseId: c.caseId }),
+      revisioned: true,
+      delta: (c) => caseDelta(c, undefined),
+      reread: read,
+    });
+  }
+
+  private async deleteAssignment(pseudonym: string): Promise<number> {
+    const read = (key: Key) => this.getOne<Assignment>(this.tables.assignments, key);
+    const current = await read({ pseudonym });
+    return this.deleteCounted(this.tables.assignments, current ? [current] : [], {
+      key: (a) => ({ pseudonym: a.pseudonym }),
+      revisioned: true,
+      delta: (a) => assignmentDelta(a, undefined),
+      reread: read,
+    });
+  }
+
+  private async deleteOutcomes(pseudonym: string): Promise<number> {
+    const outcomes = await this.queryAll<AuditOutcome>(this.tables.outcomes, pseudonym);
+    return this.deleteCounted(this.tables.outcomes, outcomes, {
+      key: (o) => ({ pseudonym: o.pseudonym, outcomeId: o.outcomeId }),
+      revisioned: false,
+      delta: (o) => outcomeDelta(o, -1),
+      reread: async () => undefined,
+    });
+  }
+
+  /**
+   * Deletes counted items with their counts taken out of the aggregates, in one transaction each,
+   * on the condition that the item is still the one read (its revision, or that it exists): an
+   * item that changed meanwhile is read again and deleted as it is now, one already gone was
+   * taken out of the counts by whoever deleted it.
+   */
+  private async deleteCounted<T extends object>(
+    tableName: string,
+    items: readonly T[],
+    how: {
+      key: (item: T) => Key;
+      revisioned: boolean;
+      delta: (item: T) => CounterDelta;
+      reread: (key: Key) => Promise<T | undefined>;
+    },
+  ): Promise<number> {
+    const aggregates = this.aggregates;
+    if (!aggregates) throw new Error('This function has no aggregates table: it may not erase');
+    let pending = [...items];
+    let deleted = 0;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= 5) throw new Error(`${tableName}: items kept changing while being erased`);
+      const outcomes = await transactUnits(
+        this.doc,
+        pending.map((item) => [
+          {
+            TableName: tableName,
+            Key: how.key(item),
+            ...(how.revisioned
+              ? {
+                  ConditionExpression: 'revision = :r',
+                  ExpressionAttributeValues: { ':r': (item as { revision?: number }).revision },
+                }
+              : {
+                  ConditionExpression: 'attribute_exists(#k)',
+                  ExpressionAttributeNames: { '#k': Object.keys(how.key(item))[0] as string },
+                }),
+          },
+          ...aggregates.adds(how.delta(item)),
+        ]),
+      );
+      const refused = pending.filter((_, i) => !outcomes[i]?.written);
+      deleted += pending.length - refused.length;
+      const again = await Promise.all(refused.map((item) => how.reread(how.key(item))));
+      pending = again.filter((item) => item !== undefined);
+    }
+    return deleted;
   }
 
   async override(pseudonym: string): Promise<Override | undefined> {

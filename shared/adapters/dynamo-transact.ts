@@ -30,7 +30,20 @@ export interface ConditionalDelete {
   ExpressionAttributeValues?: Record<string, unknown>;
 }
 
-export type UnitItem = ConditionalPut | ConditionalDelete;
+/**
+ * Counters to add to an item (negative to take away), with no condition. The counter adds of one
+ * transaction that name the same item are merged into one UpdateItem (a transaction may touch an
+ * item only once), and counters that cancel out are not sent.
+ */
+export interface CounterAdd {
+  TableName: string;
+  Key: Record<string, unknown>;
+  add: ReadonlyMap<string, number>;
+}
+
+export type UnitItem = ConditionalPut | ConditionalDelete | CounterAdd;
+
+const isCounterAdd = (item: UnitItem): item is CounterAdd => 'add' in item;
 
 /** Per unit: written, or refused by a condition (with the existing item of each refused item, if any). */
 export type UnitOutcome =
@@ -62,7 +75,9 @@ export async function transactUnits(
 ): Promise<UnitOutcome[]> {
   const outcomes: (UnitOutcome | undefined)[] = units.map(() => undefined);
   const isSingle = (unit: readonly UnitItem[]) =>
-    unit.length === 1 && !(chain && unit.some((u) => 'Item' in u && u.TableName === chain.tableName));
+    unit.length === 1 &&
+    !isCounterAdd(unit[0] as UnitItem) &&
+    !(chain && unit.some((u) => 'Item' in u && u.TableName === chain.tableName));
   const singles = units.flatMap((u, i) => (isSingle(u) ? [i] : []));
   await writeSingles(doc, singles, units, outcomes);
   let pending = units.flatMap((u, i) => (isSingle(u) ? [] : [i]));
@@ -74,9 +89,16 @@ export async function transactUnits(
     if (attempt > 0) await backOff(attempt);
     const retry: number[] = [];
     for (const group of packGroups(pending, units, capacity)) {
-      const items = group.flatMap((u) => (units[u] as UnitItem[]).map((put) => ({ unit: u, put })));
+      const all = group.flatMap((u) => (units[u] as UnitItem[]).map((put) => ({ unit: u, put })));
+      // Counter updates go last, after the chain head: cancellation reasons index the rest as sent.
+      const items = all.filter(({ put }) => !isCounterAdd(put));
+      const counters = mergedCounterUpdates(all.flatMap(({ put }) => (isCounterAdd(put) ? [put] : [])));
       const send = (linked: readonly UnitItem[], extra: readonly UnitItem[] = []) =>
-        doc.send(new TransactWriteCommand({ TransactItems: [...linked, ...extra].map(transactItem) }));
+        doc.send(
+          new TransactWriteCommand({
+            TransactItems: [...[...linked, ...extra].map(transactItem), ...counters],
+          }),
+        );
       try {
         const plain = items.map(({ put }) => put);
         const carriesAudit = chain && plain.some((p) => 'Item' in p && p.TableName === chain.tableName);
@@ -156,25 +178,70 @@ async function writeSingles(
   if (failure) throw failure.error;
 }
 
+/** Counters of one transaction per item, as UpdateItems (`ADD`, creating the item if need be). */
+function mergedCounterUpdates(adds: readonly CounterAdd[]) {
+  const byItem = new Map<string, { add: CounterAdd; counters: Map<string, number> }>();
+  for (const add of adds) {
+    const id = `${add.TableName}\u0000${JSON.stringify(add.Key)}`;
+    const entry = byItem.get(id) ?? { add, counters: new Map<string, number>() };
+    for (const [name, n] of add.add) entry.counters.set(name, (entry.counters.get(name) ?? 0) + n);
+    byItem.set(id, entry);
+  }
+  return [...byItem.values()].flatMap(({ add, counters }) => {
+    const nonZero = [...counters].filter(([, n]) => n !== 0);
+    if (nonZero.length === 0) return [];
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    const clauses = nonZero.map(([name, n], i) => {
+      names[`#c${i}`] = name;
+      values[`:n${i}`] = n;
+      return `#c${i} :n${i}`;
+    });
+    return [
+      {
+        Update: {
+          TableName: add.TableName,
+          Key: add.Key,
+          UpdateExpression: `ADD ${clauses.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+  });
+}
+
 function transactItem(item: UnitItem) {
+  if (isCounterAdd(item)) throw new Error('Counter adds are merged, never sent as they are');
   return 'Item' in item
     ? { Put: { ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } }
     : { Delete: { ...item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
 }
 
+/**
+ * An UpdateExpression holds at most 4 KB: about 300 `#cN :nN` clauses. Counted per unit before
+ * merging, so a group's merged updates always fit.
+ */
+const maxCountersPerTransaction = 250;
+
 function packGroups(pending: number[], units: readonly UnitItem[][], capacity: number): number[][] {
   const groups: number[][] = [];
   let current: number[] = [];
   let size = 0;
+  let counters = 0;
   for (const u of pending) {
-    const n = (units[u] as UnitItem[]).length;
-    if (size + n > capacity && current.length > 0) {
+    const unit = units[u] as UnitItem[];
+    const n = unit.length;
+    const c = unit.reduce((k, item) => k + (isCounterAdd(item) ? item.add.size : 0), 0);
+    if ((size + n > capacity || counters + c > maxCountersPerTransaction) && current.length > 0) {
       groups.push(current);
       current = [];
       size = 0;
+      counters = 0;
     }
     current.push(u);
     size += n;
+    counters += c;
   }
   if (current.length > 0) groups.push(current);
   return groups;

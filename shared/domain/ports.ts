@@ -300,6 +300,12 @@ export interface OverrideStore {
   remove(pseudonym: string, audit: AuditEvent): Promise<boolean>;
 }
 
+/** Where a customer stands: the segment and score of its current decision. */
+export interface Placement {
+  segment: string;
+  score: number;
+}
+
 /** An audit finding about a customer: the label predictive scoring learns from. */
 export interface AuditOutcome {
   pseudonym: string;
@@ -315,6 +321,8 @@ export interface AuditOutcome {
   recordedAt: string;
   /** 1 (absent): `source` may be free text; 2: `source` is a code and text is a sealed note. */
   schemaVersion?: 1 | 2;
+  /** The customer's segment and score when the outcome was recorded (absent: no decision yet). */
+  placedIn?: Placement;
 }
 
 export interface OutcomeStore {
@@ -370,8 +378,10 @@ export interface AssignmentStore {
   getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>>;
   /** Writes each assignment with its audit record atomically, if its revision did not move. */
   commitMany(
-    decisions: readonly { assignment: Assignment; audit: AuditEvent }[],
+    decisions: readonly { assignment: Assignment; audit: AuditEvent; previous?: Assignment }[],
   ): Promise<('committed' | 'conflict')[]>;
+  /** Each customer's current segment and score (customers without a decision are absent). */
+  placements(pseudonyms: readonly string[]): Promise<Map<string, Placement>>;
   /**
    * Stores a decision's `recheckAt` and `dueAt` where an unchanged re-evaluation found them
    * missing or outdated, if the revision did not move (a newer decision carries its own).
@@ -379,7 +389,6 @@ export interface AssignmentStore {
   refreshRecheckAt(updates: readonly RecheckRefresh[]): Promise<void>;
   /** What a run needs to tell whether each decision is due (a projected, eventually consistent read). */
   freshness(pseudonyms: readonly string[]): Promise<Map<string, DecisionFreshness & { pseudonym: string }>>;
-  countBySegment(segments: readonly string[]): Promise<Record<string, number>>;
   /** Streams every assignment (parallel scan), for simulations and reports. */
   scanAll(): AsyncIterable<Assignment[]>;
 }

@@ -40,10 +40,9 @@ const clientConfig = () => ({
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
 
-export const localDynamo = () =>
-  DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...clientConfig(), endpoint: state().endpoints.dynamodb }),
-  );
+export const localDynamoClient = () =>
+  new DynamoDBClient({ ...clientConfig(), endpoint: state().endpoints.dynamodb });
+export const localDynamo = () => DynamoDBDocumentClient.from(localDynamoClient());
 export const localSqs = () => new SQSClient({ ...clientConfig(), endpoint: state().endpoints.sqs });
 export const env = () => state().env;
 

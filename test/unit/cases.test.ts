@@ -27,7 +27,7 @@ function memoryCases() {
       items.set(c.caseId, structuredClone(c));
       return true;
     },
-    update: async (c, _audit, e) => {
+    update: async (_previous, c, _audit, e) => {
       if (items.get(c.caseId)?.revision !== c.revision - 1) return false;
       items.set(c.caseId, structuredClone(c));
       if (e) effects.push(e);

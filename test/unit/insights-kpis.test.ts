@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplianceCase } from '../../shared/domain/cases/case.js';
 import { npsOf } from '../../shared/domain/feedback/nps.js';
-import { ttlCached } from '../../shared/domain/insights/cache.js';
+import {
+  CASES,
+  caseCounts,
+  closeDaysBucket,
+  incidentCounts,
+  incidentsItem,
+  type PlacedOutcome,
+  POPULATION,
+  populationCounts,
+  recount,
+} from '../../shared/domain/insights/aggregates.js';
 import { decodeCursor, encodeCursor } from '../../shared/domain/insights/cursor.js';
 import { customerHistory } from '../../shared/domain/insights/history.js';
 import {
@@ -13,7 +23,6 @@ import {
   highRiskKpis,
   incidentSeries,
   median,
-  type OutcomeLabel,
   type PopulationMember,
   reasonCodeFrequencies,
   type SegmentInfo,
@@ -47,13 +56,14 @@ const population: PopulationMember[] = scores.map((score, i) => ({
   reasonCodes: score >= 55 ? ['PEP', 'CASH'] : score >= 30 ? ['CASH'] : [],
   assignedAt: '2026-11-01T00:00:00.000Z',
 }));
-const o = (n: number, outcome: 'issue' | 'no_issue', date = '2026-11-10'): OutcomeLabel => ({
+type Outcome = PlacedOutcome & { pseudonym: string };
+const o = (n: number, outcome: 'issue' | 'no_issue', date = '2026-11-10'): Outcome => ({
   pseudonym: p(n),
   outcome,
   date,
 });
 /** 11 placeable outcomes, 6 of them issues; one more about a customer without assignment. */
-const outcomes: OutcomeLabel[] = [
+const outcomes: Outcome[] = [
   o(1, 'issue', '2026-10-03'),
   o(2, 'issue', '2026-10-10'),
   o(2, 'no_issue', '2026-11-01'),
@@ -68,9 +78,26 @@ const outcomes: OutcomeLabel[] = [
   o(99, 'issue'),
 ];
 
+/**
+ * The counts the product maintains for these rows, each outcome placed where its customer stands
+ * (the fixture's population does not move, so "when recorded" and "now" agree).
+ */
+function countsOf(members: readonly PopulationMember[], labels: readonly Outcome[] = []) {
+  const where = new Map(members.map((m) => [m.pseudonym, { segment: m.segment, score: m.score }]));
+  const placed = labels.map((l) => {
+    const placedIn = where.get(l.pseudonym);
+    return placedIn ? { ...l, placedIn } : l;
+  });
+  return recount({ assignments: members, outcomes: placed, cases: [] });
+}
+const populationOf = (members: readonly PopulationMember[], labels: readonly Outcome[] = []) =>
+  populationCounts(countsOf(members, labels).get(POPULATION));
+const casesOf = (cases: readonly ComplianceCase[]) =>
+  caseCounts(recount({ assignments: [], outcomes: [], cases }).get(CASES));
+
 describe('capture curve', () => {
   it('ranks customers by score, one point per distinct score, shares hand-computed', () => {
-    const curve = captureCurve(population, outcomes, segments);
+    const curve = captureCurve(populationOf(population, outcomes), segments);
 
     expect(captureCurveSchema.parse(curve)).toEqual(curve);
     expect(curve.outcomes).toBe(11);
@@ -100,13 +127,13 @@ describe('capture curve', () => {
   });
 
   it('does not depend on the order of tied customers', () => {
-    const reversed = captureCurve([...population].reverse(), outcomes, segments);
+    const reversed = captureCurve(populationOf([...population].reverse(), outcomes), segments);
 
-    expect(reversed.points).toEqual(captureCurve(population, outcomes, segments).points);
+    expect(reversed.points).toEqual(captureCurve(populationOf(population, outcomes), segments).points);
   });
 
   it('cuts the curve at segment boundaries, cumulative from the most severe segment', () => {
-    const { bySegment } = captureCurve(population, outcomes, segments);
+    const { bySegment } = captureCurve(populationOf(population, outcomes), segments);
 
     expect(bySegment.map((s) => [s.segment, s.customers, s.issues, s.outcomes])).toEqual([
       ['critical', 2, 2, 3],
@@ -129,7 +156,7 @@ describe('capture curve', () => {
   });
 
   it('has no points without an issue, and null precision where nobody was audited', () => {
-    const curve = captureCurve(population, [o(20, 'no_issue')], segments);
+    const curve = captureCurve(populationOf(population, [o(20, 'no_issue')]), segments);
 
     expect(curve.points).toEqual([]);
     expect(curve.bySegment[0]).toMatchObject({ segment: 'critical', precision: null, recall: null });
@@ -138,7 +165,9 @@ describe('capture curve', () => {
 
   it('thins a long curve to maxPoints, keeping both ends', () => {
     const many = Array.from({ length: 1000 }, (_, i) => ({ ...population[0], pseudonym: p(i), score: i }));
-    const curve = captureCurve(many as PopulationMember[], [o(5, 'issue')], segments, { maxPoints: 51 });
+    const curve = captureCurve(populationOf(many as PopulationMember[], [o(5, 'issue')]), segments, {
+      maxPoints: 51,
+    });
 
     expect(curve.points).toHaveLength(51);
     expect(curve.points[0]).toEqual({ flaggedShare: 0, capturedShare: 0 });
@@ -148,7 +177,7 @@ describe('capture curve', () => {
 
 describe('high-risk KPIs (segments whose policy requires EDD)', () => {
   it('computes share, capture rate, precision and recall by hand', () => {
-    const kpis = highRiskKpis(population, outcomes, segments);
+    const kpis = highRiskKpis(populationOf(population, outcomes), segments);
 
     expect(kpis.customers).toBe(20);
     expect(kpis.highRiskShare).toBe(0.25); // 5 of 20
@@ -158,18 +187,21 @@ describe('high-risk KPIs (segments whose policy requires EDD)', () => {
   });
 
   it('is null without outcomes and zero without customers', () => {
-    expect(highRiskKpis(population, [], segments)).toMatchObject({
+    expect(highRiskKpis(populationOf(population), segments)).toMatchObject({
       captureRate: null,
       precision: null,
       recall: null,
     });
-    expect(highRiskKpis([], [], segments)).toMatchObject({ customers: 0, highRiskShare: 0 });
+    expect(highRiskKpis(populationOf([]), segments)).toMatchObject({ customers: 0, highRiskShare: 0 });
   });
 });
 
 describe('incidents', () => {
-  it('counts outcomes by outcome month and current segment, zeros included', () => {
-    const incidents = incidentSeries(population, outcomes, segments, ['2026-10', '2026-11']);
+  it('counts outcomes by outcome month and the segment when recorded, zeros included', () => {
+    const counts = countsOf(population, outcomes);
+    const periods = ['2026-10', '2026-11'];
+    const byPeriod = new Map(periods.map((m) => [m, incidentCounts(counts.get(incidentsItem(m)))]));
+    const incidents = incidentSeries(byPeriod, segments, periods);
 
     expect(incidentsSchema.parse(incidents)).toEqual(incidents);
     expect(incidents.series).toHaveLength(8);
@@ -220,13 +252,12 @@ describe('cases', () => {
     kase('critical', 'closed', 1.5),
     kase('critical', 'closed', 3.5),
     kase('low', 'open'),
-    kase(null, 'open', undefined, p(11)), // opened without a segment: the customer's current one (low)
-    kase(null, 'open', undefined, p(77)), // unknown customer
+    kase('low', 'open', undefined, p(11)),
+    kase(null, 'open', undefined, p(77)), // opened for a customer without a decision
   ];
-  const segmentOf = new Map(population.map((m) => [m.pseudonym, m.segment]));
 
   it('counts statuses and the median days to close per segment', () => {
-    const stats = caseStats(cases, segments, (x) => segmentOf.get(x));
+    const stats = caseStats(casesOf(cases), segments);
 
     expect(caseStatsSchema.parse(stats)).toEqual(stats);
     expect(stats.bySegment).toEqual([
@@ -239,8 +270,19 @@ describe('cases', () => {
   });
 
   it('totals open (not yet closed) cases and the overall median', () => {
-    expect(caseTotals(cases)).toEqual({ openCases: 5, medianDaysToClose: 2 }); // median of 1, 1.5, 2, 3.5, 4
-    expect(caseTotals([])).toEqual({ openCases: 0, medianDaysToClose: null });
+    expect(caseTotals(casesOf(cases))).toEqual({ openCases: 5, medianDaysToClose: 2 }); // median of 1, 1.5, 2, 3.5, 4
+    expect(caseTotals(casesOf([]))).toEqual({ openCases: 0, medianDaysToClose: null });
+  });
+
+  it('buckets days to close: exact to the hour for a week, then coarser, never below its bucket', () => {
+    expect(closeDaysBucket(2)).toBe(2);
+    expect(closeDaysBucket(1.5)).toBe(1.5);
+    expect(closeDaysBucket(2 + 59 / 1440)).toBe(2); // 2 days 59 minutes: the hour bucket of 2 days
+    expect(closeDaysBucket(10.3)).toBe(10.25); // six-hour buckets up to 30 days
+    expect(closeDaysBucket(100.9)).toBe(100);
+    expect(closeDaysBucket(400)).toBe(399);
+    expect(closeDaysBucket(-1)).toBe(0);
+    for (const d of [0.01, 3.3, 29.9, 200.5, 1000]) expect(closeDaysBucket(d)).toBeLessThanOrEqual(d);
   });
 
   it('median: middle value, mean of the two middle values, null for none', () => {
@@ -291,7 +333,7 @@ describe('feedback', () => {
 
 describe('segment distribution and reason codes', () => {
   it('counts current segments with shares, in severity order', () => {
-    expect(segmentCounts(population, segments)).toEqual([
+    expect(segmentCounts(populationOf(population), segments)).toEqual([
       { segment: 'low', count: 10, share: 0.5 },
       { segment: 'medium', count: 5, share: 0.25 },
       { segment: 'high', count: 3, share: 0.15 },
@@ -300,7 +342,7 @@ describe('segment distribution and reason codes', () => {
   });
 
   it('ranks reason codes by customers carrying them, ties by code', () => {
-    expect(reasonCodeFrequencies(population)).toEqual([
+    expect(reasonCodeFrequencies(populationOf(population))).toEqual([
       { reasonCode: 'CASH', count: 10 },
       { reasonCode: 'PEP', count: 5 },
     ]);
@@ -312,16 +354,13 @@ describe('segment distribution and reason codes', () => {
     const written: unknown[] = [];
     const snap = await takeSnapshot(
       {
-        assignments: async function* () {
-          yield population.slice(0, 10);
-          yield population.slice(10);
-        },
+        population: async () => populationOf(population),
         snapshots: { put: async (s) => void written.push(s) },
       },
       model,
       at,
     );
-    expect(snap).toEqual(snapshotOf(population, at, model));
+    expect(snap).toEqual(snapshotOf(populationOf(population), at, model));
     expect(written).toEqual([snap]);
     expect(snap).toMatchObject({
       period: '2026-11',
@@ -344,7 +383,7 @@ describe('segment distribution and reason codes', () => {
   });
 });
 
-describe('periods, cursors and the per-container cache', () => {
+describe('periods and cursors', () => {
   it('lists the last months across a year boundary', () => {
     expect(lastMonths(new Date('2026-01-15T00:00:00Z'), 3)).toEqual(['2025-11', '2025-12', '2026-01']);
     expect(previousMonth('2026-01')).toBe('2025-12');
@@ -360,30 +399,6 @@ describe('periods, cursors and the per-container cache', () => {
     expect(() => decodeCursor(Buffer.from('{"a":1}').toString('base64url'), 'high')).toThrow(ValidationError);
     const extra = Buffer.from(JSON.stringify({ ...key, score: 1 })).toString('base64url');
     expect(() => decodeCursor(extra, 'high')).toThrow(ValidationError);
-  });
-
-  it('loads once per TTL, shares concurrent loads and forgets failures', async () => {
-    let now = 0;
-    let loads = 0;
-    let fail = false;
-    const cached = ttlCached(
-      async () => {
-        loads++;
-        if (fail) throw new Error('scan failed');
-        return loads;
-      },
-      60_000,
-      () => now,
-    );
-
-    expect(await Promise.all([cached(), cached()])).toEqual([1, 1]);
-    now = 59_999;
-    expect(await cached()).toBe(1);
-    now = 60_000;
-    fail = true;
-    await expect(cached()).rejects.toThrow('scan failed');
-    fail = false;
-    expect(await cached()).toBe(3);
   });
 });
 

@@ -606,6 +606,7 @@ describe('npm run preflight against recorded AWS answers', () => {
       WebhookDeliveriesTableB94F06B5: { TableName: 'riskloop-dev-webhook-deliveries' },
       FeedbackTableF528636C: { TableName: 'riskloop-dev-feedback' },
       FeedbackAggregatesTableE85C985D: { TableName: 'riskloop-dev-feedback-aggregates' },
+      AggregatesTable0F8EFB12: { TableName: 'riskloop-dev-aggregates' },
       SubjectIndexTable290457C8: { TableName: 'riskloop-dev-subject-index' },
       ErasureRequestsTable07C278D1: { TableName: 'riskloop-dev-erasure-requests' },
       CasesTableABF7127D: { TableName: 'riskloop-dev-cases' },

@@ -187,6 +187,7 @@ describe('audit outcomes: source code plus sealed note', () => {
         pseudonymiser,
         subjects: { getMany: async () => new Map(), putIfAbsent: async () => undefined } as never,
         keys: keys(),
+        placements: { placements: async () => new Map([[subject, { segment: 'high', score: 70 }]]) },
       },
     };
   }
@@ -214,6 +215,7 @@ describe('audit outcomes: source code plus sealed note', () => {
     ]);
     expect(JSON.stringify({ stored, results })).not.toContain('Marsh');
     const [outcome] = stored;
+    expect(outcome?.placedIn).toEqual({ segment: 'high', score: 70 }); // counted where the customer stands
     expect(outcome).toMatchObject({ source: 'TRANSACTION_MONITORING', schemaVersion: 2 });
     const box = outcome?.note as NonNullable<AuditOutcome['note']>;
     expect(openJson(subjectKey, box, outcomeNoteContext(subject, String(outcome?.outcomeId)))).toBe(note);

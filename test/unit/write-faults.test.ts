@@ -15,6 +15,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } 
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainWriter, CHAIN_HEADS_STREAM } from '../../shared/adapters/audit-chain-writer.js';
+import { DynamoAggregates } from '../../shared/adapters/dynamo-aggregates.js';
 import { DynamoAssignmentStore } from '../../shared/adapters/dynamo-assignment-store.js';
 import { transactUnits, type UnitItem } from '../../shared/adapters/dynamo-transact.js';
 import type { Assignment, AuditEvent } from '../../shared/domain/ports.js';
@@ -179,6 +180,72 @@ describe('transactUnits under throttling and 5xx', () => {
   });
 });
 
+describe('counter adds riding in transactions (the maintained aggregates)', () => {
+  const add = (key: string, counters: [string, number][]): UnitItem => ({
+    TableName: 'aggregates',
+    Key: { key },
+    add: new Map(counters),
+  });
+
+  it('merges the adds of one transaction per item, after the other items, dropping what cancels out', async () => {
+    // Prepare
+    docMock.on(TransactWriteCommand).resolves({});
+
+    // Act: two units add to the same shard item; their `score:5` adds cancel out.
+    await transactUnits(doc, [
+      [
+        put('a', '1'),
+        add('population#03', [
+          ['customers:low', 1],
+          ['score:5', 1],
+        ]),
+      ],
+      [
+        put('a', '2'),
+        add('population#03', [
+          ['customers:low', 1],
+          ['score:5', -1],
+        ]),
+        add('cases#03', [['open:low', 0]]),
+      ],
+    ]);
+
+    // Assess: one UpdateItem for the item, last, with only the counters that change; none for cases.
+    const [items] = written();
+    expect(items).toHaveLength(3);
+    expect(items?.[2]).toEqual({
+      Update: {
+        TableName: 'aggregates',
+        Key: { key: 'population#03' },
+        UpdateExpression: 'ADD #c0 :n0',
+        ExpressionAttributeNames: { '#c0': 'customers:low' },
+        ExpressionAttributeValues: { ':n0': 2 },
+      },
+    });
+  });
+
+  it('takes the adds of a refused unit out: its counts are not written with the rest', async () => {
+    // Prepare: unit 0's put is refused by its condition (reasons index the puts, the update comes last).
+    docMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'None'))
+      .resolves({});
+
+    // Act
+    const outcomes = await transactUnits(doc, [
+      [put('a', '1'), add('population#00', [['customers:high', 1]])],
+      [put('a', '2'), add('population#00', [['customers:low', 1]])],
+    ]);
+
+    // Assess: the retry carries unit 1 and only its counter.
+    expect(outcomes[0]).toMatchObject({ written: false });
+    expect(outcomes[1]).toEqual({ written: true });
+    const retry = written()[1];
+    expect(retry?.map((i) => Object.keys(i)[0])).toEqual(['Put', 'Update']);
+    expect(retry?.[1]?.Update?.ExpressionAttributeNames).toEqual({ '#c0': 'customers:low' });
+  });
+});
+
 describe('the SDK client as the functions configure it (maxAttempts 5)', () => {
   it('retries throttling and 5xx answers itself before transactUnits sees an error', async () => {
     // Prepare: a fake HTTP layer answering like DynamoDB: two throttles, one 500, then success.
@@ -288,7 +355,12 @@ describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', ()
       .rejectsOnce(cancelled('None', 'None', 'ThrottlingError', 'None', 'None'))
       .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'))
       .resolves({});
-    const store = new DynamoAssignmentStore(doc, 'assignments', new AuditChainWriter(doc, 'audit'));
+    const store = new DynamoAssignmentStore(
+      doc,
+      'assignments',
+      new AuditChainWriter(doc, 'audit'),
+      new DynamoAggregates(doc, 'aggregates', 0),
+    );
 
     // Act
     const outcomes = await store.commitMany([decision(0), decision(1)]);
@@ -311,7 +383,12 @@ describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', ()
   it('rejects the whole commit on a 5xx, so the worker sends the batch back to the queue', async () => {
     // Prepare
     docMock.on(TransactWriteCommand).rejects(serverError());
-    const store = new DynamoAssignmentStore(doc, 'assignments', new AuditChainWriter(doc, 'audit'));
+    const store = new DynamoAssignmentStore(
+      doc,
+      'assignments',
+      new AuditChainWriter(doc, 'audit'),
+      new DynamoAggregates(doc, 'aggregates', 0),
+    );
 
     // Act and Assess
     await expect(store.commitMany([decision(0), decision(1)])).rejects.toThrow('Internal server error');

@@ -5,7 +5,7 @@ import { auditEvent } from '../audit.js';
 import { surveyAfterCase } from '../events/builders.js';
 import type { WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
-import type { AuditEvent, AuditOutcome } from '../ports.js';
+import type { AssignmentStore, AuditEvent, AuditOutcome } from '../ports.js';
 import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
 import { STAFF_TEXT_SCHEMA_VERSION } from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
@@ -68,10 +68,16 @@ export interface CaseStore {
   /** Creates the case with its audit record; false when a case with that id exists. */
   create(c: ComplianceCase, audit: AuditEvent): Promise<boolean>;
   /**
-   * Replaces the case if its revision is still `c.revision - 1`, together with its audit record
-   * and the effects of the move, in one transaction; false when the case moved meanwhile.
+   * Replaces `previous` (the case as read) by `next` if its revision is still `previous.revision`,
+   * together with its audit record, the effects of the move and the case counts, in one
+   * transaction; false when the case moved meanwhile.
    */
-  update(c: ComplianceCase, audit: AuditEvent | undefined, effects?: CaseEffects): Promise<boolean>;
+  update(
+    previous: ComplianceCase,
+    next: ComplianceCase,
+    audit: AuditEvent | undefined,
+    effects?: CaseEffects,
+  ): Promise<boolean>;
 }
 
 /** What closing a case changes elsewhere, written atomically with the case. */
@@ -149,6 +155,11 @@ export interface CaseDeps {
   erasures?: ErasureLedger;
   /** Whether the subject's lawful basis allows asking for feedback now (no survey without it). */
   feedbackAllowed?: (subject: string) => Promise<boolean>;
+  /**
+   * Where customers stand: a case opened without a segment takes the customer's, and an audit
+   * outcome recorded on closing is counted where the customer stands then.
+   */
+  placements?: Pick<AssignmentStore, 'placements'>;
 }
 
 const surveyTouchpoints: Partial<
@@ -189,17 +200,20 @@ const caseAudit = (
 /** Opens a case (idempotent: the same kind, subject and cause is the same case). */
 export async function openCase(
   input: unknown,
-  deps: Pick<CaseDeps, 'cases' | 'erasures'>,
+  deps: Pick<CaseDeps, 'cases' | 'erasures' | 'placements'>,
   actor: CaseActor | { system: string; requestId: string; now: Date },
 ): Promise<{ created: boolean; case: ComplianceCase }> {
   const req = parse(openCaseRequest, input, 'case');
   await refuseErased(deps.erasures, req.subject);
   const at = actor.now.toISOString();
+  // The segment the case is for: given, or the customer's when it is opened (its counts stay there).
+  const segment =
+    req.segment ?? (await deps.placements?.placements([req.subject]))?.get(req.subject)?.segment ?? null;
   const c: ComplianceCase = {
     caseId: caseIdOf(req.kind, req.subject, req.triggerEventId ?? req.dueAt ?? at),
     kind: req.kind,
     subject: req.subject,
-    segment: req.segment ?? null,
+    segment,
     status: 'open',
     reasonCode: req.reasonCode,
     dueAt: req.dueAt ?? null,
@@ -282,6 +296,8 @@ export async function transitionCase(
       recordedAt: at,
       schemaVersion: STAFF_TEXT_SCHEMA_VERSION,
     };
+    const placedIn = (await deps.placements?.placements([next.subject]))?.get(next.subject);
+    if (placedIn) effects.outcome.placedIn = placedIn;
   }
   if (next.status === 'closed' && next.kind === 'kyc_review') {
     effects.review = { pseudonym: next.subject, at, caseId };
@@ -293,7 +309,7 @@ export async function transitionCase(
     ];
     next.outbox = 'pending';
   }
-  if (!(await deps.cases.update(next, caseAudit(next, action, actor, reasonCodes), effects))) {
+  if (!(await deps.cases.update(current, next, caseAudit(next, action, actor, reasonCodes), effects))) {
     throw new ConflictError('CASE_CHANGED', 'The case changed meanwhile; read it again and retry');
   }
   return next;
@@ -313,7 +329,7 @@ export async function publishCaseEvents(
   await deps.events.publish(owing.flatMap((c) => c.pendingEvents ?? []));
   for (const c of owing) {
     const { pendingEvents: _sent, outbox: _flag, ...rest } = c;
-    await deps.cases.update({ ...rest, revision: c.revision + 1 }, undefined);
+    await deps.cases.update(c, { ...rest, revision: c.revision + 1 }, undefined);
   }
   return owing.reduce((n, c) => n + (c.pendingEvents?.length ?? 0), 0);
 }

@@ -91,7 +91,7 @@ export async function runKycReviews(deps: KycSchedulerDeps, now: Date): Promise<
     report.eventsPublished += owed.length;
     for (const { c } of owed) {
       // Bookkeeping only (no audit record): if it fails, the next run publishes the event again.
-      await deps.cases.update({ ...c, eventPublished: true, revision: c.revision + 1 }, undefined);
+      await deps.cases.update(c, { ...c, eventPublished: true, revision: c.revision + 1 }, undefined);
     }
   }
   // Events cases still owe the bus (a publication that failed after a case was closed).

@@ -3,10 +3,14 @@
  * dashboard shows can be checked by hand on a small fixture (test/unit/insights-kpis.test.ts).
  * Definitions and formulas are in docs/insights.md; the short version is beside each function.
  */
-import type { CaseStatus, ComplianceCase } from '../cases/case.js';
 import { npsOf, participationRate } from '../feedback/nps.js';
 import { emptyCounts, type ResponseCounts } from '../feedback/store.js';
-import type { AuditOutcome } from '../ports.js';
+import {
+  type CaseCounts,
+  histogramMedian,
+  type IncidentCounts,
+  type PopulationCounts,
+} from './aggregates.js';
 import type {
   CaptureCurve,
   CapturePoint,
@@ -16,7 +20,7 @@ import type {
   SegmentCapture,
 } from './schemas.js';
 
-/** What the KPIs need of a current assignment (no inputs, no personal data). */
+/** A current assignment as the segment listing shows it (no inputs, no personal data). */
 export interface PopulationMember {
   pseudonym: string;
   segment: string;
@@ -32,31 +36,14 @@ export interface SegmentInfo {
   highRisk: boolean;
 }
 
-/** What the KPIs need of an audit outcome. */
-export type OutcomeLabel = Pick<AuditOutcome, 'pseudonym' | 'outcome' | 'date'>;
-
 const ratio = (numerator: number, denominator: number): number | null =>
   denominator === 0 ? null : numerator / denominator;
 
-/** Issues and outcomes per customer, for the customers the population knows (others have no segment). */
-function labelsOf(population: readonly PopulationMember[], outcomes: readonly OutcomeLabel[]) {
-  const known = new Set(population.map((m) => m.pseudonym));
-  const perCustomer = new Map<string, { issues: number; outcomes: number }>();
-  let issues = 0;
-  let counted = 0;
-  for (const o of outcomes) {
-    if (!known.has(o.pseudonym)) continue;
-    const entry = perCustomer.get(o.pseudonym) ?? { issues: 0, outcomes: 0 };
-    entry.outcomes++;
-    counted++;
-    if (o.outcome === 'issue') {
-      entry.issues++;
-      issues++;
-    }
-    perCustomer.set(o.pseudonym, entry);
-  }
-  return { perCustomer, issues, outcomes: counted };
-}
+const sum = (values: Iterable<number>) => {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+};
 
 /** Keeps at most `max` points, evenly spread, always the first and the last. */
 function thin(points: CapturePoint[], max: number): CapturePoint[] {
@@ -66,38 +53,36 @@ function thin(points: CapturePoint[], max: number): CapturePoint[] {
 }
 
 /**
- * The capture curve ("5 % flagged holds 90 % of issues"): customers ranked by score, riskiest
- * first; at each distinct score, flaggedShare = customers at or above it / all customers and
- * capturedShare = issue outcomes of those customers / all issue outcomes. Customers with equal
- * scores enter together (one point per distinct score), so the curve never depends on the order
- * of ties. An audit outcome counts for the customer's current segment and score; outcomes of
- * customers without a current assignment cannot be placed and are left out. No issue: no curve.
+ * The capture curve ("5 % flagged holds 90 % of issues"): score buckets (whole scores), riskiest
+ * first; at each, flaggedShare = customers at or above it / all customers and capturedShare =
+ * issue outcomes recorded while the customer scored at or above it / all issue outcomes. Customers
+ * with equal scores enter together, so the curve never depends on the order of ties. An outcome
+ * counts where the customer stood when it was recorded; outcomes of customers without a decision
+ * then cannot be placed and are left out. No issue: no curve.
  *
  * `bySegment` is the same curve cut at segment boundaries, most severe segment first and
- * cumulative: precision = issues / outcomes among the customers counted so far (the audited ones),
- * recall = capturedShare = issues among them / all issues.
+ * cumulative: precision = issues / outcomes recorded in the segments counted so far (the audited
+ * customers), recall = capturedShare = issues among them / all issues.
  */
 export function captureCurve(
-  population: readonly PopulationMember[],
-  outcomes: readonly OutcomeLabel[],
+  counts: PopulationCounts,
   segments: readonly SegmentInfo[],
   options: { maxPoints?: number } = {},
 ): CaptureCurve {
-  const labels = labelsOf(population, outcomes);
-  const n = population.length;
+  const n = sum(counts.customers.values());
+  const totalIssues = sum(counts.issues.values());
   const points: CapturePoint[] = [];
-  if (labels.issues > 0) {
-    const ranked = [...population].sort((a, b) => b.score - a.score);
+  if (totalIssues > 0) {
+    const buckets = [...new Set([...counts.scores.keys(), ...counts.issueScores.keys()])].sort(
+      (a, b) => b - a,
+    );
     points.push({ flaggedShare: 0, capturedShare: 0 });
     let flagged = 0;
     let captured = 0;
-    for (let i = 0; i < ranked.length; ) {
-      const score = (ranked[i] as PopulationMember).score;
-      for (; i < ranked.length && (ranked[i] as PopulationMember).score === score; i++) {
-        flagged++;
-        captured += labels.perCustomer.get((ranked[i] as PopulationMember).pseudonym)?.issues ?? 0;
-      }
-      points.push({ flaggedShare: flagged / n, capturedShare: captured / labels.issues });
+    for (const bucket of buckets) {
+      flagged += counts.scores.get(bucket) ?? 0;
+      captured += counts.issueScores.get(bucket) ?? 0;
+      points.push({ flaggedShare: ratio(flagged, n) ?? 0, capturedShare: captured / totalIssues });
     }
   }
   const bySegment: SegmentCapture[] = [];
@@ -105,14 +90,10 @@ export function captureCurve(
   let issues = 0;
   let audited = 0;
   for (const segment of [...segments].reverse()) {
-    for (const m of population) {
-      if (m.segment !== segment.name) continue;
-      customers++;
-      const l = labels.perCustomer.get(m.pseudonym);
-      issues += l?.issues ?? 0;
-      audited += l?.outcomes ?? 0;
-    }
-    const recall = ratio(issues, labels.issues);
+    customers += counts.customers.get(segment.name) ?? 0;
+    issues += counts.issues.get(segment.name) ?? 0;
+    audited += counts.outcomes.get(segment.name) ?? 0;
+    const recall = ratio(issues, totalIssues);
     bySegment.push({
       segment: segment.name,
       customers,
@@ -125,8 +106,8 @@ export function captureCurve(
     });
   }
   return {
-    outcomes: labels.outcomes,
-    issues: labels.issues,
+    outcomes: sum(counts.outcomes.values()),
+    issues: totalIssues,
     points: thin(points, Math.max(2, options.maxPoints ?? 201)),
     bySegment,
     customers: n,
@@ -137,38 +118,25 @@ export interface HighRiskKpis {
   customers: number;
   /** Customers in segments whose policy requires enhanced due diligence / all customers (0 when none). */
   highRiskShare: number;
-  /** Issue outcomes of high-risk customers / all issue outcomes; null without any issue. */
+  /** Issue outcomes recorded in high-risk segments / all issue outcomes; null without any issue. */
   captureRate: number | null;
-  /** Issue outcomes / all outcomes of high-risk customers; null when none of them was audited. */
+  /** Issue outcomes / all outcomes recorded in high-risk segments; null when none was audited there. */
   precision: number | null;
   /** Same quotient as captureRate (TP / (TP + FN)), named for the precision/recall pair. */
   recall: number | null;
 }
 
 /** Precision, recall and capture rate of the high-risk (EDD) segments against audit outcomes. */
-export function highRiskKpis(
-  population: readonly PopulationMember[],
-  outcomes: readonly OutcomeLabel[],
-  segments: readonly SegmentInfo[],
-): HighRiskKpis {
-  const highRisk = new Set(segments.filter((s) => s.highRisk).map((s) => s.name));
-  const labels = labelsOf(population, outcomes);
-  let flagged = 0;
-  let issues = 0;
-  let audited = 0;
-  for (const m of population) {
-    if (!highRisk.has(m.segment)) continue;
-    flagged++;
-    const l = labels.perCustomer.get(m.pseudonym);
-    issues += l?.issues ?? 0;
-    audited += l?.outcomes ?? 0;
-  }
-  const captureRate = ratio(issues, labels.issues);
+export function highRiskKpis(counts: PopulationCounts, segments: readonly SegmentInfo[]): HighRiskKpis {
+  const highRisk = segments.filter((s) => s.highRisk).map((s) => s.name);
+  const of = (m: Map<string, number>) => sum(highRisk.map((s) => m.get(s) ?? 0));
+  const customers = sum(counts.customers.values());
+  const captureRate = ratio(of(counts.issues), sum(counts.issues.values()));
   return {
-    customers: population.length,
-    highRiskShare: ratio(flagged, population.length) ?? 0,
+    customers,
+    highRiskShare: ratio(of(counts.customers), customers) ?? 0,
     captureRate,
-    precision: ratio(issues, audited),
+    precision: ratio(of(counts.issues), of(counts.outcomes)),
     recall: captureRate,
   };
 }
@@ -181,89 +149,52 @@ function orderedSegments(model: readonly SegmentInfo[], seen: Iterable<string>):
 }
 
 /**
- * Audit outcomes per outcome month (`date`'s YYYY-MM) and the customer's current segment, for the
- * given months; every model segment appears in every month (zeros included) so charts line up.
+ * Audit outcomes per outcome month (`date`'s YYYY-MM) and the segment the customer was in when it
+ * was recorded, for the given months; every model segment appears in every month (zeros included)
+ * so charts line up.
  */
 export function incidentSeries(
-  population: readonly PopulationMember[],
-  outcomes: readonly OutcomeLabel[],
+  byPeriod: ReadonlyMap<string, IncidentCounts>,
   segments: readonly SegmentInfo[],
   periods: readonly string[],
 ): Incidents {
-  const segmentOf = new Map(population.map((m) => [m.pseudonym, m.segment]));
-  const inRange = new Set(periods);
-  const counts = new Map<string, { issues: number; noIssue: number }>();
-  const seen: string[] = [];
-  for (const o of outcomes) {
-    const segment = segmentOf.get(o.pseudonym);
-    const period = o.date.slice(0, 7);
-    if (segment === undefined || !inRange.has(period)) continue;
-    seen.push(segment);
-    const key = `${period}\u001f${segment}`;
-    const c = counts.get(key) ?? { issues: 0, noIssue: 0 };
-    if (o.outcome === 'issue') c.issues++;
-    else c.noIssue++;
-    counts.set(key, c);
-  }
+  const seen = [...byPeriod.values()].flatMap((c) => [...c.issues.keys(), ...c.noIssue.keys()]);
   const names = orderedSegments(segments, seen);
   return {
-    series: periods.flatMap((period) =>
-      names.map((segment) => ({
+    series: periods.flatMap((period) => {
+      const c = byPeriod.get(period);
+      return names.map((segment) => ({
         period,
         segment,
-        ...(counts.get(`${period}\u001f${segment}`) ?? { issues: 0, noIssue: 0 }),
-      })),
-    ),
+        issues: c?.issues.get(segment) ?? 0,
+        noIssue: c?.noIssue.get(segment) ?? 0,
+      }));
+    }),
   };
 }
 
 /** Median (mean of the two middle values for an even count); null for no values. */
 export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return histogramMedian(values.map((v) => [v, 1]));
 }
 
-const dayMs = 86_400_000;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** Days from opening to closing a closed case (fractional), or undefined for a case not closed. */
-export function daysToClose(c: Pick<ComplianceCase, 'openedAt' | 'closedAt'>): number | undefined {
-  if (!c.closedAt) return undefined;
-  return Math.max(0, (Date.parse(c.closedAt) - Date.parse(c.openedAt)) / dayMs);
-}
-
 /**
- * Cases per segment: counts by status and the median time to close (days, two decimals). A case
- * belongs to the segment it was opened for; a case opened without one goes to the customer's
- * current segment, else to `unsegmented`.
+ * Cases per segment: counts by status and the median time to close (days, two decimals, from the
+ * buckets of `closeDaysBucket`). A case belongs to the segment it was opened for (given, or the
+ * customer's segment when it was opened), else to `unsegmented`.
  */
-export function caseStats(
-  cases: readonly ComplianceCase[],
-  segments: readonly SegmentInfo[],
-  currentSegmentOf: (pseudonym: string) => string | undefined,
-): CaseStats {
-  const groups = new Map<string, { byStatus: Record<CaseStatus, number>; durations: number[] }>();
-  for (const c of cases) {
-    const segment = c.segment ?? currentSegmentOf(c.subject) ?? 'unsegmented';
-    const g = groups.get(segment) ?? { byStatus: { open: 0, in_review: 0, closed: 0 }, durations: [] };
-    g.byStatus[c.status]++;
-    const days = c.status === 'closed' ? daysToClose(c) : undefined;
-    if (days !== undefined) g.durations.push(days);
-    groups.set(segment, g);
-  }
+export function caseStats(counts: CaseCounts, segments: readonly SegmentInfo[]): CaseStats {
+  const seen = [...counts.byStatus.values()].flatMap((m) => [...m.keys()]);
   return {
-    bySegment: orderedSegments(segments, groups.keys()).map((segment) => {
-      const g = groups.get(segment);
-      const m = g ? median(g.durations) : null;
+    bySegment: orderedSegments(segments, seen).map((segment) => {
+      const m = histogramMedian(counts.closeDays.get(segment) ?? []);
       return {
         segment,
-        open: g?.byStatus.open ?? 0,
-        inReview: g?.byStatus.in_review ?? 0,
-        closed: g?.byStatus.closed ?? 0,
+        open: counts.byStatus.get('open')?.get(segment) ?? 0,
+        inReview: counts.byStatus.get('in_review')?.get(segment) ?? 0,
+        closed: counts.byStatus.get('closed')?.get(segment) ?? 0,
         medianDaysToClose: m === null ? null : round2(m),
       };
     }),
@@ -271,17 +202,16 @@ export function caseStats(
 }
 
 /** Open cases (status open or in review: not yet closed) and the median days to close over all closed cases. */
-export function caseTotals(cases: readonly ComplianceCase[]): {
-  openCases: number;
-  medianDaysToClose: number | null;
-} {
-  const durations = cases.flatMap((c) => {
-    const d = c.status === 'closed' ? daysToClose(c) : undefined;
-    return d === undefined ? [] : [d];
-  });
-  const m = median(durations);
+export function caseTotals(counts: CaseCounts): { openCases: number; medianDaysToClose: number | null } {
+  const all = new Map<number, number>();
+  for (const buckets of counts.closeDays.values()) {
+    for (const [days, n] of buckets) all.set(days, (all.get(days) ?? 0) + n);
+  }
+  const m = histogramMedian(all);
   return {
-    openCases: cases.filter((c) => c.status !== 'closed').length,
+    openCases:
+      sum(counts.byStatus.get('open')?.values() ?? []) +
+      sum(counts.byStatus.get('in_review')?.values() ?? []),
     medianDaysToClose: m === null ? null : round2(m),
   };
 }
@@ -343,26 +273,21 @@ export function totalCounts(bySegment: Readonly<Record<string, ResponseCounts>>)
 
 /** Reason codes over the current assignments (customers carrying each), most frequent first, ties by code. */
 export function reasonCodeFrequencies(
-  population: readonly Pick<PopulationMember, 'reasonCodes'>[],
+  counts: Pick<PopulationCounts, 'reasons'>,
 ): { reasonCode: string; count: number }[] {
-  const counts = new Map<string, number>();
-  for (const m of population) {
-    for (const code of new Set(m.reasonCodes)) counts.set(code, (counts.get(code) ?? 0) + 1);
-  }
-  return [...counts]
+  return [...counts.reasons]
     .map(([reasonCode, count]) => ({ reasonCode, count }))
     .sort((a, b) => b.count - a.count || a.reasonCode.localeCompare(b.reasonCode));
 }
 
 /** Current customers per model segment with their share (0 when there are no customers). */
 export function segmentCounts(
-  population: readonly Pick<PopulationMember, 'segment'>[],
+  counts: Pick<PopulationCounts, 'customers'>,
   segments: readonly SegmentInfo[],
 ): { segment: string; count: number; share: number }[] {
-  const counts = new Map<string, number>();
-  for (const m of population) counts.set(m.segment, (counts.get(m.segment) ?? 0) + 1);
+  const total = sum(counts.customers.values());
   return segments.map((s) => {
-    const count = counts.get(s.name) ?? 0;
-    return { segment: s.name, count, share: ratio(count, population.length) ?? 0 };
+    const count = counts.customers.get(s.name) ?? 0;
+    return { segment: s.name, count, share: ratio(count, total) ?? 0 };
   });
 }

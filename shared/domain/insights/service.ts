@@ -1,8 +1,7 @@
 /**
  * The insights API's use cases: each gathers what it needs through ports and hands it to the pure
- * KPI functions. Whole-table reads (population, outcomes, cases) are cached per container for
- * `ttlMs`, so the dashboard's several calls share one scan (see the cost note in
- * shared/adapters/dynamo-insights.ts).
+ * KPI functions. Population-wide figures come from the maintained aggregates (aggregates.ts): a
+ * few dozen small items read per request, the same at any population size. Nothing here scans.
  */
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -13,7 +12,14 @@ import { segmentPolicyOf } from '../risk-model/model.js';
 import type { RiskModelStore } from '../risk-model/store.js';
 import type { ScoringModelStore } from '../scoring/store.js';
 import { toErrorDetails } from '../validation.js';
-import { ttlCached } from './cache.js';
+import {
+  type AggregateReader,
+  CASES,
+  caseCounts,
+  incidentCounts,
+  incidentsItem,
+  readPopulation,
+} from './aggregates.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { customerHistory, type RuleTexts } from './history.js';
 import {
@@ -54,6 +60,7 @@ export interface ModelView {
 
 export interface InsightsDeps {
   reader: InsightsReader;
+  aggregates: AggregateReader;
   snapshots: Pick<SegmentSnapshotStore, 'getMany'>;
   feedback: Pick<FeedbackCounters, 'read'>;
   model: () => Promise<ModelView>;
@@ -84,11 +91,10 @@ export const segmentInfoOf = (segments: readonly ModelSegment[]): SegmentInfo[] 
 /** Extra feedback buckets the survey webhook counts besides the model's segments. */
 const feedbackBuckets = ['unsegmented', 'unlinked'];
 
-export function insightsService(deps: InsightsDeps, options: { ttlMs: number }) {
+export function insightsService(deps: InsightsDeps) {
   const now = deps.now ?? (() => new Date());
-  const population = ttlCached(() => deps.reader.population(), options.ttlMs);
-  const outcomes = ttlCached(() => deps.reader.outcomes(), options.ttlMs);
-  const cases = ttlCached(() => deps.reader.cases(), options.ttlMs);
+  const population = () => readPopulation(deps.aggregates);
+  const cases = async () => caseCounts((await deps.aggregates.read([CASES])).get(CASES));
   // Model versions never change once stored, so their rule texts are cached without expiry.
   const ruleTexts = new Map<string, Promise<ReadonlyMap<string, string> | undefined>>();
   const rulesOf: RuleTexts = async (modelVersion) => {
@@ -127,21 +133,20 @@ export function insightsService(deps: InsightsDeps, options: { ttlMs: number }) 
       const periods = lastMonths(at, months);
       const current = monthOf(at);
       const feedbackPeriod = previousMonth(current);
-      const [members, labels, allCases, stored, feedback] = await Promise.all([
+      const [counts, allCases, stored, feedback] = await Promise.all([
         population(),
-        outcomes(),
         cases(),
         deps.snapshots.getMany(periods.filter((p) => p !== current)),
         readFeedback([feedbackPeriod], segments),
       ]);
-      const kpis = highRiskKpis(members, labels, segments);
+      const kpis = highRiskKpis(counts, segments);
       const lastFeedback = feedbackPoint(totalCounts(feedback[feedbackPeriod] ?? {}));
       return {
         asOf: at.toISOString(),
         model: { modelId: model.modelId, version: model.version },
-        segments: segmentCounts(members, segments),
-        trend: distributionTrend(stored, snapshotOf(members, at, model), periods, segments),
-        reasonCodes: reasonCodeFrequencies(members),
+        segments: segmentCounts(counts, segments),
+        trend: distributionTrend(stored, snapshotOf(counts, at, model), periods, segments),
+        reasonCodes: reasonCodeFrequencies(counts),
         kpis: {
           ...kpis,
           ...caseTotals(allCases),
@@ -154,23 +159,24 @@ export function insightsService(deps: InsightsDeps, options: { ttlMs: number }) 
     },
 
     async captureCurve(): Promise<CaptureCurve> {
-      const model = await deps.model();
-      const [members, labels] = await Promise.all([population(), outcomes()]);
-      return captureCurve(members, labels, segmentInfoOf(model.segments));
+      const [model, counts] = await Promise.all([deps.model(), population()]);
+      return captureCurve(counts, segmentInfoOf(model.segments));
     },
 
     async incidents(query: { months?: unknown }): Promise<Incidents> {
       const months = parseParam(monthsParam, query.months, 'months');
-      const model = await deps.model();
-      const [members, labels] = await Promise.all([population(), outcomes()]);
-      return incidentSeries(members, labels, segmentInfoOf(model.segments), lastMonths(now(), months));
+      const periods = lastMonths(now(), months);
+      const [model, counters] = await Promise.all([
+        deps.model(),
+        deps.aggregates.read(periods.map(incidentsItem)),
+      ]);
+      const byPeriod = new Map(periods.map((p) => [p, incidentCounts(counters.get(incidentsItem(p)))]));
+      return incidentSeries(byPeriod, segmentInfoOf(model.segments), periods);
     },
 
     async cases(): Promise<CaseStats> {
-      const model = await deps.model();
-      const [members, allCases] = await Promise.all([population(), cases()]);
-      const segmentOf = new Map(members.map((m) => [m.pseudonym, m.segment]));
-      return caseStats(allCases, segmentInfoOf(model.segments), (p) => segmentOf.get(p));
+      const [model, counts] = await Promise.all([deps.model(), cases()]);
+      return caseStats(counts, segmentInfoOf(model.segments));
     },
 
     async feedback(query: { months?: unknown }): Promise<FeedbackStats> {

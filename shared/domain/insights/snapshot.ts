@@ -1,10 +1,11 @@
 /**
- * Segment distribution over time. The assignments table holds only the current state, so a
- * daily job writes one small aggregate per month (counts per segment and per reason code, no
+ * Segment distribution over time. The maintained aggregates hold only the current state, so a
+ * daily job copies them into one small item per month (counts per segment and per reason code, no
  * pseudonyms): each day overwrites the current month, so a closed month keeps its last day's
- * state. The summary's trend reads these and computes the current month live.
+ * state. The summary's trend reads these and takes the current month from the live aggregates.
  */
-import type { PopulationMember, SegmentInfo } from './kpis.js';
+import type { PopulationCounts } from './aggregates.js';
+import type { SegmentInfo } from './kpis.js';
 import { monthOf } from './periods.js';
 
 export interface SegmentSnapshot {
@@ -25,28 +26,22 @@ export interface SegmentSnapshotStore {
   getMany(periods: readonly string[]): Promise<SegmentSnapshot[]>;
 }
 
-/** The snapshot of a population at `at`: counts per segment and per reason code (customers carrying it). */
+/** The snapshot of the population counts at `at`: customers per segment and per reason code. */
 export function snapshotOf(
-  population: Iterable<Pick<PopulationMember, 'segment' | 'reasonCodes'>>,
+  counts: Pick<PopulationCounts, 'customers' | 'reasons'>,
   at: Date,
   model: { modelId: string; version: number },
 ): SegmentSnapshot {
-  const segments: Record<string, number> = {};
-  const reasonCodes: Record<string, number> = {};
   let customers = 0;
-  for (const m of population) {
-    customers++;
-    segments[m.segment] = (segments[m.segment] ?? 0) + 1;
-    for (const code of new Set(m.reasonCodes)) reasonCodes[code] = (reasonCodes[code] ?? 0) + 1;
-  }
+  for (const n of counts.customers.values()) customers += n;
   return {
     period: monthOf(at),
     asOf: at.toISOString(),
     modelId: model.modelId,
     modelVersion: model.version,
     customers,
-    segments,
-    reasonCodes,
+    segments: Object.fromEntries(counts.customers),
+    reasonCodes: Object.fromEntries(counts.reasons),
   };
 }
 
@@ -74,21 +69,16 @@ export function distributionTrend(
   });
 }
 
-/** Scans the current assignments and stores the month's snapshot (the daily job). */
+/** Stores the month's snapshot from the maintained aggregates (the daily job; no scan). */
 export async function takeSnapshot(
   deps: {
-    assignments: () => AsyncIterable<readonly Pick<PopulationMember, 'segment' | 'reasonCodes'>[]>;
+    population: () => Promise<Pick<PopulationCounts, 'customers' | 'reasons'>>;
     snapshots: Pick<SegmentSnapshotStore, 'put'>;
   },
   model: { modelId: string; version: number },
   at: Date,
 ): Promise<SegmentSnapshot> {
-  const members: Pick<PopulationMember, 'segment' | 'reasonCodes'>[] = [];
-  // Only segment and codes are kept from each page, so memory stays small while the scan runs.
-  for await (const page of deps.assignments()) {
-    for (const a of page) members.push({ segment: a.segment, reasonCodes: a.reasonCodes });
-  }
-  const snapshot = snapshotOf(members, at, model);
+  const snapshot = snapshotOf(await deps.population(), at, model);
   await deps.snapshots.put(snapshot);
   return snapshot;
 }

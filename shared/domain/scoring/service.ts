@@ -5,7 +5,14 @@ import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
 import type { ItemResult } from '../ingestion/results.js';
 import { safeInput } from '../input-safety.js';
-import type { Assignment, AssignmentStore, AuditOutcome, KeyService, OutcomeStore } from '../ports.js';
+import type {
+  Assignment,
+  AssignmentStore,
+  AuditOutcome,
+  KeyService,
+  OutcomeStore,
+  Placement,
+} from '../ports.js';
 import type { ErasureLedger } from '../privacy/erasure.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import {
@@ -62,6 +69,8 @@ export async function recordOutcomes(
     erasures?: ErasureLedger;
     /** Subject keys seal the notes. */
     keys: Pick<KeyService, 'subjectKeys'>;
+    /** Where each customer stands now: an outcome is counted in that segment and score. */
+    placements: Pick<AssignmentStore, 'placements'>;
   },
   actor: Actor,
 ): Promise<ItemResult[]> {
@@ -142,7 +151,15 @@ export async function recordOutcomes(
       message: 'This customer has no data key, so the note cannot be sealed: send the outcome without a note',
     });
   }
-  const stored = sealable.length > 0 ? await deps.outcomes.putMany(sealable.map((v) => v.outcome)) : [];
+  const placements =
+    sealable.length > 0
+      ? await deps.placements.placements([...new Set(sealable.map((v) => v.outcome.pseudonym))])
+      : new Map<string, Placement>();
+  const placed = sealable.map((v) => {
+    const placedIn = placements.get(v.outcome.pseudonym);
+    return placedIn ? { ...v.outcome, placedIn } : v.outcome;
+  });
+  const stored = placed.length > 0 ? await deps.outcomes.putMany(placed) : [];
   sealable.forEach((v, i) => {
     results.push({
       index: v.index,

@@ -84,7 +84,9 @@ export async function segmentBatch(
     } else toCommit.push({ pseudonym: entry.job.pseudonym, plan: entry.plan });
   }
   if (toCommit.length > 0) {
-    const committed = await deps.assignments.commitMany(toCommit.map((c) => c.plan));
+    const committed = await deps.assignments.commitMany(
+      toCommit.map((c) => ({ ...c.plan, previous: assignments.get(c.pseudonym) })),
+    );
     toCommit.forEach((c, i) => {
       results.set(
         c.pseudonym,

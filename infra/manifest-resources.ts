@@ -39,7 +39,14 @@ export const tables = {
   },
   assignments: {
     partitionKey: 'pseudonym',
-    globalIndexes: { bySegment: { partitionKey: 'segment', sortKey: 'assignedAt' } },
+    globalIndexes: {
+      // Write-sharded (`segment#NN`, shared/adapters/index-shards.ts): a segment is too few keys for one partition.
+      bySegmentShard: {
+        partitionKey: 'segmentShard',
+        sortKey: 'assignedAt',
+        project: ['segment', 'score', 'reasonCodes'],
+      },
+    },
     ttlAttribute: 'retainUntil',
     description: 'Current risk segment per customer with score, fired rules and reason codes.',
   },
@@ -47,7 +54,8 @@ export const tables = {
     partitionKey: 'stream',
     sortKey: 'eventId',
     globalIndexes: {
-      byDay: { partitionKey: 'day', sortKey: 'at' },
+      // Write-sharded (`day#NN`, shared/adapters/index-shards.ts): a day is one key for every record of it.
+      byDayShard: { partitionKey: 'dayShard', sortKey: 'at' },
       // Hash chains (one per writer and day) in link order, for verification.
       byChain: { partitionKey: 'chain', sortKey: 'chainSeq' },
     },

@@ -61,9 +61,21 @@ export interface TableSpec {
   partitionKey: string;
   sortKey?: string;
   ttlAttribute?: string;
-  globalIndexes?: Record<string, { partitionKey: string; sortKey?: string }>;
+  globalIndexes?: Record<string, IndexSpec>;
   /** Why the table exists and what it must never hold, for docs and reviewers. */
   description: string;
+}
+
+/** An EventBridge bus riskloop publishes workflow events on (docs/events.md). */
+/** A global secondary index; string keys. */
+export interface IndexSpec {
+  partitionKey: string;
+  sortKey?: string;
+  /**
+   * Non-key attributes the index keeps (INCLUDE); absent: all of them (ALL). An index item is
+   * billed by its size on every write of the base item, so a listing index keeps only what it lists.
+   */
+  project?: readonly string[];
 }
 
 /** An EventBridge bus riskloop publishes workflow events on (docs/events.md). */

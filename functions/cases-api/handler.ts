@@ -8,13 +8,7 @@
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import {
-  caseKinds,
-  caseStatuses,
-  openCase,
-  publishCaseEvents,
-  transitionCase,
-} from '../../shared/domain/cases/case.js';
+import { listCases, openCase, publishCaseEvents, transitionCase } from '../../shared/domain/cases/case.js';
 import { checkLawfulBasis } from '../../shared/domain/lawful-basis.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpFunction } from '../../shared/http/http-function.js';
@@ -50,29 +44,9 @@ function caseIdOf(event: JsonEvent): string {
   return caseId;
 }
 
-function oneOf<T extends string>(
-  name: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback?: T,
-) {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ValidationError(`Unknown ${name}`, [
-      { path: name, code: 'INVALID_VALUE', message: `Expected one of: ${allowed.join(', ')}` },
-    ]);
-  }
-  return value as T;
-}
-
 export const handler = httpFunction(spec.trigger.routes, logger, {
-  'GET /v1/cases': async (event) => {
-    const q = event.queryStringParameters ?? {};
-    const status = oneOf('status', q.status, caseStatuses, 'open') ?? 'open';
-    const kind = oneOf('kind', q.kind, caseKinds);
-    const cases = await deps.cases.list({ status, ...(kind ? { kind } : {}), limit: 500 });
-    return jsonResponse(200, { status, ...(kind ? { kind } : {}), count: cases.length, cases });
-  },
+  'GET /v1/cases': async (event) =>
+    jsonResponse(200, await listCases(event.queryStringParameters ?? {}, deps.cases)),
   'POST /v1/cases': async (event, caller) => {
     const opened = await openCase(event.jsonBody, deps, actorOf(event, caller));
     logger.info('case opened', {

@@ -199,7 +199,9 @@ export class DataStack extends Stack {
         indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
-        projectionType: ProjectionType.ALL,
+        ...(index.project
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.project] }
+          : { projectionType: ProjectionType.ALL }),
         ...(provisioned ? { readCapacity: config.dynamoMinUnits, writeCapacity: config.dynamoMinUnits } : {}),
       });
     }

@@ -1,6 +1,7 @@
 /**
  * `npm run aggregates:rebuild`: recounts the maintained aggregates (customers per segment, reason
- * code and score, outcomes, incidents per month, cases) from the source tables and replaces them.
+ * code and score, outcomes, incidents per month, cases) from the source tables and replaces them,
+ * after giving assignments from before the sharded segment index their index key.
  * Against the running local system by default; with TABLE_AGGREGATES, TABLE_ASSIGNMENTS,
  * TABLE_OUTCOMES and TABLE_CASES set (and AWS credentials), against those tables. The counts are
  * maintained by every write, so this is for repairs (docs/insights.md says when): run it while
@@ -14,6 +15,10 @@ const named = ['TABLE_AGGREGATES', 'TABLE_ASSIGNMENTS', 'TABLE_OUTCOMES', 'TABLE
 const settings = named.every((n) => process.env[n])
   ? (process.env as Record<string, string>)
   : attachToRunningSystem().env;
+
+// Assignments written before the sharded segment index get its key (an upgrade's one-off).
+const keyed = await adapters.assignments(settings).backfillSegmentShards();
+if (keyed > 0) process.stderr.write(`  ${keyed} assignments given their segment index key\n`);
 
 let last = 0;
 const result = await rebuildAggregates({

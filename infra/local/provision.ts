@@ -6,6 +6,7 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   ListTablesCommand,
+  type Projection,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -19,6 +20,7 @@ import { CreateAliasCommand, CreateKeyCommand, KMSClient, ListAliasesCommand } f
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAggregateSources, DynamoAggregates } from '../../shared/adapters/dynamo-aggregates.js';
+import { DynamoAssignmentStore } from '../../shared/adapters/dynamo-assignment-store.js';
 import { rebuildAggregates } from '../../shared/domain/insights/aggregates.js';
 import {
   type EventBusName,
@@ -34,6 +36,7 @@ import {
   type TableSpec,
   tables,
 } from '../manifest.js';
+import type { IndexSpec } from '../manifest-types.js';
 
 export interface Endpoints {
   dynamodb: string;
@@ -68,9 +71,16 @@ export async function provision(
     for (const [name, spec] of Object.entries(tables) as [TableName, TableSpec][]) {
       const tableName = resourceName(stage, name);
       if (!existing.has(tableName)) await createTable(dynamo, tableName, spec);
-      else await addMissingIndexes(dynamo, tableName, spec);
+      else await syncIndexes(dynamo, tableName, spec);
       env[envNames.table(name)] = tableName;
     }
+    const doc = DynamoDBDocumentClient.from(dynamo);
+    // Items written before an index key existed get it (a deploy runs `npm run aggregates:rebuild`).
+    await new DynamoAssignmentStore(
+      doc,
+      resourceName(stage, 'assignments'),
+      undefined,
+    ).backfillSegmentShards();
     // A data directory from before the maintained aggregates: count what it holds once.
     if (
       !existing.has(resourceName(stage, 'aggregates')) &&
@@ -141,7 +151,7 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string, spe
     ([IndexName, index]) => ({
       IndexName,
       KeySchema: keySchema(index.partitionKey, index.sortKey),
-      Projection: { ProjectionType: 'ALL' },
+      Projection: projectionOf(index),
     }),
   );
   await dynamo.send(
@@ -163,13 +173,28 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string, spe
   }
 }
 
+const projectionOf = (index: IndexSpec): Projection =>
+  index.project
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.project] }
+    : { ProjectionType: 'ALL' };
+
 /**
- * A data directory from an earlier release lacks the indexes added since: each is added as a
- * deployment adds it (UpdateTable, one index per call), and waited for until it can be queried.
+ * A data directory from an earlier release has the indexes of that release: the ones added since
+ * are added and those since dropped are deleted, as a deployment does it (UpdateTable, one index
+ * per call), each waited for until it can be queried.
  */
-async function addMissingIndexes(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<void> {
+async function syncIndexes(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<void> {
   const describe = () => dynamo.send(new DescribeTableCommand({ TableName: tableName }));
   const present = new Set(((await describe()).Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const IndexName of present) {
+    if (IndexName === undefined || spec.globalIndexes?.[IndexName]) continue;
+    await dynamo.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName } }],
+      }),
+    );
+  }
   for (const [IndexName, index] of Object.entries(spec.globalIndexes ?? {})) {
     if (present.has(IndexName)) continue;
     const keys = [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])];
@@ -185,7 +210,7 @@ async function addMissingIndexes(dynamo: DynamoDBClient, tableName: string, spec
                 { AttributeName: index.partitionKey, KeyType: 'HASH' },
                 ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
               ],
-              Projection: { ProjectionType: 'ALL' },
+              Projection: projectionOf(index),
             },
           },
         ],

@@ -14,6 +14,19 @@ import type { DynamoAggregates } from './dynamo-aggregates.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
 import { transactUnits } from './dynamo-transact.js';
+import { segmentShardOf } from './index-shards.js';
+
+/** The stored item of a decision: the assignment and its key in the bySegmentShard index (index-shards.ts). */
+export const assignmentItem = (assignment: Assignment): Record<string, unknown> => ({
+  ...assignment,
+  segmentShard: segmentShardOf(assignment.segment, assignment.pseudonym),
+});
+
+/** The decision of a stored item: the index key is storage, not part of the decision. */
+const fromItem = (item: Record<string, unknown> | Assignment): Assignment => {
+  const { segmentShard: _key, ...decision } = item as Assignment & { segmentShard?: string };
+  return assignmentOf(decision);
+};
 
 export class DynamoAssignmentStore implements AssignmentStore {
   constructor(
@@ -27,12 +40,12 @@ export class DynamoAssignmentStore implements AssignmentStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pseudonym }, ConsistentRead: true }),
     );
-    return out.Item ? assignmentOf(out.Item as Assignment) : undefined;
+    return out.Item ? fromItem(out.Item) : undefined;
   }
 
   async getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>> {
     const items = await batchGet<Assignment>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
-    return new Map(items.map((a) => [a.pseudonym, assignmentOf(a)]));
+    return new Map(items.map((a) => [a.pseudonym, fromItem(a)]));
   }
 
   async commitMany(
@@ -47,7 +60,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
       decisions.map(({ assignment, audit, previous }) => [
         {
           TableName: this.tableName,
-          Item: assignment as unknown as Record<string, unknown>,
+          Item: assignmentItem(assignment),
           ...(assignment.revision === 1
             ? { ConditionExpression: 'attribute_not_exists(pseudonym)' }
             : {
@@ -118,9 +131,41 @@ export class DynamoAssignmentStore implements AssignmentStore {
     return new Map(items.map((a) => [a.pseudonym, a]));
   }
 
+  /**
+   * Gives assignments written before the bySegmentShard index its key (on the condition that the
+   * segment is still the one read: a newer decision writes its own). Returns how many it updated.
+   */
+  async backfillSegmentShards(): Promise<number> {
+    let updated = 0;
+    for await (const page of parallelScan<{ pseudonym: string; segment: string }>(this.doc, this.tableName, {
+      projection: 'pseudonym, #s',
+      names: { '#s': 'segment', '#k': 'segmentShard' },
+      filter: 'attribute_not_exists(#k)',
+    })) {
+      for (const a of page) {
+        await this.doc
+          .send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pseudonym: a.pseudonym },
+              UpdateExpression: 'SET segmentShard = :k',
+              ConditionExpression: '#s = :s',
+              ExpressionAttributeNames: { '#s': 'segment' },
+              ExpressionAttributeValues: { ':k': segmentShardOf(a.segment, a.pseudonym), ':s': a.segment },
+            }),
+          )
+          .then(() => updated++)
+          .catch((error: unknown) => {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          });
+      }
+    }
+    return updated;
+  }
+
   /** Every assignment, or only those of one parallel-scan segment (a re-segmentation shard). */
   async *scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
     for await (const page of parallelScan<Assignment>(this.doc, this.tableName, shard ? { shard } : {}))
-      yield page.map(assignmentOf);
+      yield page.map(fromItem);
   }
 }

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, AuditLog } from '../domain/ports.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { transactUnits } from './dynamo-transact.js';
+import { dayShardOf } from './index-shards.js';
 
 /**
  * Append-only by construction: this adapter only ever issues conditional Puts on a new key,
@@ -24,11 +25,17 @@ export class DynamoAuditLog implements AuditLog {
   }
 }
 
-/** The one shape of an audit write, shared with transactional writers. */
+/**
+ * The one shape of an audit write, shared with transactional writers. `dayShard` is the record's
+ * key in the byDayShard index (index-shards.ts); stored and hashed with the record like any field.
+ */
 export function auditPut(tableName: string, event: AuditEvent) {
   return {
     TableName: tableName,
-    Item: event as unknown as Record<string, unknown>,
+    Item: { ...event, dayShard: dayShardOf(event.day, `${event.stream}|${event.eventId}`) } as Record<
+      string,
+      unknown
+    >,
     ConditionExpression: 'attribute_not_exists(eventId)',
   };
 }

@@ -4,6 +4,7 @@ import type { ChainHead } from '../domain/audit-trail/chain.js';
 import type { AuditTrailStore, Checkpoint } from '../domain/audit-trail/verify.js';
 import { CHAIN_HEADS_STREAM } from './audit-chain-writer.js';
 import { queryAll } from './dynamo-batch.js';
+import { shardKeys } from './index-shards.js';
 
 /** Checkpoints live in the audit table too, in their own stream, written once and never changed. */
 export const CHECKPOINT_STREAM = 'checkpoints';
@@ -36,14 +37,20 @@ export class DynamoAuditTrail implements AuditTrailStore {
     });
   }
 
-  dayRecords(day: string): Promise<Record<string, unknown>[]> {
-    return queryAll(this.doc, {
-      TableName: this.tableName,
-      IndexName: 'byDay',
-      KeyConditionExpression: '#d = :d',
-      ExpressionAttributeNames: { '#d': 'day' },
-      ExpressionAttributeValues: { ':d': day },
-    });
+  /** The 16 shards of the day in the byDayShard index, read in parallel (index-shards.ts). */
+  async dayRecords(day: string): Promise<Record<string, unknown>[]> {
+    const shards = await Promise.all(
+      shardKeys(day).map((key) =>
+        queryAll<Record<string, unknown>>(this.doc, {
+          TableName: this.tableName,
+          IndexName: 'byDayShard',
+          KeyConditionExpression: '#d = :d',
+          ExpressionAttributeNames: { '#d': 'dayShard' },
+          ExpressionAttributeValues: { ':d': key },
+        }),
+      ),
+    );
+    return shards.flat();
   }
 
   /** Does the subject's audit stream record an erasure? (Read only when a queued job finds no profile.) */

@@ -1,7 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   CaseEffects,
   CaseKind,
+  CasePageKey,
   CaseStatus,
   CaseStore,
   ComplianceCase,
@@ -29,16 +30,36 @@ export class DynamoCaseStore implements CaseStore {
     return found;
   }
 
-  async list(filter: { status: CaseStatus; kind?: CaseKind; limit: number }): Promise<ComplianceCase[]> {
-    const items = await queryAll<ComplianceCase>(this.doc, {
-      TableName: this.tables.cases,
-      IndexName: 'byStatus',
-      KeyConditionExpression: '#s = :s',
-      ExpressionAttributeNames: { '#s': 'status', ...(filter.kind ? { '#k': 'kind' } : {}) },
-      ExpressionAttributeValues: { ':s': filter.status, ...(filter.kind ? { ':k': filter.kind } : {}) },
-      ...(filter.kind ? { FilterExpression: '#k = :k' } : {}),
-    });
-    return items.slice(0, filter.limit);
+  async list(filter: {
+    status: CaseStatus;
+    kind?: CaseKind;
+    limit: number;
+    after?: CasePageKey;
+  }): Promise<{ cases: ComplianceCase[]; next: CasePageKey | undefined }> {
+    const cases: ComplianceCase[] = [];
+    let start: Record<string, unknown> | undefined = filter.after ? { ...filter.after } : undefined;
+    // A kind filter is applied after DynamoDB's Limit: read on until the page is full or the index ends.
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.cases,
+          IndexName: 'byStatus',
+          KeyConditionExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'status', ...(filter.kind ? { '#k': 'kind' } : {}) },
+          ExpressionAttributeValues: { ':s': filter.status, ...(filter.kind ? { ':k': filter.kind } : {}) },
+          ...(filter.kind ? { FilterExpression: '#k = :k' } : {}),
+          Limit: filter.limit - cases.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      cases.push(...((out.Items ?? []) as ComplianceCase[]));
+      start = out.LastEvaluatedKey;
+    } while (start && cases.length < filter.limit);
+    const last = cases[cases.length - 1];
+    return {
+      cases,
+      next: start && last ? { caseId: last.caseId, status: last.status, openedAt: last.openedAt } : undefined,
+    };
   }
 
   async pendingOutbox(limit: number): Promise<ComplianceCase[]> {

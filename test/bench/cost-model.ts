@@ -268,9 +268,9 @@ export function scale(input: ScaleInput): ScaleResult {
   }
   if (input.hotPartitionWriteUnits)
     limits.push({
-      name: 'one GSI partition (audit byDay, assignments bySegment "low"): 1,000 WRU/s',
+      name: 'one GSI shard partition (audit byDayShard, assignments bySegmentShard "low#NN"): 1,000 WRU/s',
       customersPerSecond: quotas.dynamoPartitionWriteUnitsPerSecond / input.hotPartitionWriteUnits,
-      note: `${input.hotPartitionWriteUnits.toFixed(2)} WRU per decision into an index partition keyed by day or segment, time-ordered sort key: no split for heat`,
+      note: `${input.hotPartitionWriteUnits.toFixed(2)} WRU per decision into the busiest of 16 index shards keyed by day or segment, time-ordered sort key: no split for heat`,
     });
   // Sharded fan-out: each shard is one invocation scanning 1/N of the table, all N at once.
   const shards = input.fanOutShards ?? 1;

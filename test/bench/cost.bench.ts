@@ -11,6 +11,7 @@ import { DynamoAssignmentStore } from '../../shared/adapters/dynamo-assignment-s
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoRiskModelStore } from '../../shared/adapters/dynamo-risk-model-store.js';
 import { DynamoScoringModelStore } from '../../shared/adapters/dynamo-scoring-model-store.js';
+import { INDEX_SHARDS } from '../../shared/adapters/index-shards.js';
 import { SqsSegmentationQueue } from '../../shared/adapters/sqs-segmentation-queue.js';
 import type { ShardJob } from '../../shared/domain/ports.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
@@ -164,13 +165,13 @@ export async function run(): Promise<BenchResult[]> {
         ),
       },
     };
-    // Every audit record also lands in the byDay index (key: the day) and most assignments in the
-    // bySegment partition "low": one partition each. An index copy is a plain write of the item, where
-    // the table's own write is doubled by the transaction (audit: two indexes; assignments: one).
-    const hotPartitionWriteUnits = Math.max(
-      decisionWrites(table('AUDIT')) / (2 + 2),
-      decisionWrites(table('ASSIGNMENTS')) / (2 + 1),
-    );
+    // Every audit record also lands in the byDayShard index (key: the day and one of 16 shards) and
+    // most assignments in the bySegmentShard partitions "low#NN": the hottest index partition takes
+    // 1/16 of them. An index copy is a plain write of the item, where the table's own write is
+    // doubled by the transaction (audit: two indexes; assignments: one).
+    const hotPartitionWriteUnits =
+      Math.max(decisionWrites(table('AUDIT')) / (2 + 2), decisionWrites(table('ASSIGNMENTS')) / (2 + 1)) /
+      INDEX_SHARDS;
 
     const per: Record<Workload, PerCustomer> = {
       customer: customerPer,

@@ -33,14 +33,7 @@ export async function startBenchStack(
     ...(options.countRequests ? { countRequests: true } : {}),
     log: () => {},
   });
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      endpoint: runtime.endpoints.dynamodb,
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  const doc = benchDocClient(runtime.endpoints.dynamodb);
   return {
     runtime,
     doc,
@@ -52,12 +45,24 @@ export async function startBenchStack(
   };
 }
 
+/** A document client of the local DynamoDB, as the benchmarks write to it directly. */
+export const benchDocClient = (endpoint: string) =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint,
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+
 /** BatchWriteItem of `n` items made by `item(i)`, `concurrency` writers, unprocessed items retried. */
 export async function writeItems(
   doc: DynamoDBDocumentClient,
   table: string,
   n: number,
   item: (i: number) => Record<string, unknown>,
+  writers = concurrency,
 ) {
   let next = 0;
   const worker = async () => {
@@ -74,7 +79,7 @@ export async function writeItems(
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: writers }, worker));
 }
 
 /** Items/s of a raw parallel Scan (4 segments) of `table`: the baseline of population-wide work. */

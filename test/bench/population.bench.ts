@@ -19,6 +19,7 @@ import {
   writeItems,
 } from './local-stack.js';
 import type { BenchResult } from './measure.js';
+import { syntheticInputs } from './scale-population.js';
 
 // The issue's figure. Loading 100,000 assignments into DynamoDB Local takes about 30 s on the 2-core
 // machine; BENCH_POPULATION=20000 for a quicker run.
@@ -41,33 +42,8 @@ const isSyntheticDue = (i: number) => i % dueEvery === 0;
 const syntheticPseudonym = (i: number) => `k1.${String(i).padStart(43, 'B')}`;
 
 function syntheticAssignment(i: number): Assignment {
-  const corporate = i % 7 === 0;
   const due = isSyntheticDue(i) ? '2026-11-02T00:00:00.000Z' : null;
-  return storedDecision(
-    syntheticPseudonym(i),
-    {
-      profile: {
-        customerType: corporate ? 'corporate' : 'individual',
-        jurisdictions: [i % 29 === 0 ? 'IR' : 'DE'],
-        attributes: {},
-        flags: { pep: i % 97 === 0 },
-      },
-      transactions: {
-        volume30d: (i % 50) * 1000,
-        count30d: i % 40,
-        volume90d: (i % 50) * 3000,
-        count90d: i % 120,
-        cashShare90d: (i % 10) / 10,
-        cryptoShare90d: (i % 20) / 40,
-        crossBorderShare90d: (i % 5) / 5,
-        highRiskCountryCount90d: 0,
-        nearThresholdCashCount30d: i % 4,
-        maxAmount90d: (i % 50) * 500,
-      },
-      counterparties90d: i % 11 === 0 ? { LU: 2 } : {},
-    },
-    { recheckAt: due, dueAt: due },
-  );
+  return storedDecision(syntheticPseudonym(i), syntheticInputs(i), { recheckAt: due, dueAt: due });
 }
 
 /** The stored profile behind a synthetic assignment: what the worker reads to re-evaluate it. */

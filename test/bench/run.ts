@@ -38,6 +38,10 @@ const suites: Record<string, Suite> = {
   'end-to-end': { title: 'End to end and KMS calls', load: () => import('./e2e.bench.js') },
   population: { title: 'Simulation and re-segmentation', load: () => import('./population.bench.js') },
   audit: { title: 'Audit trail', load: () => import('./audit.bench.js') },
+  scale: {
+    title: 'Population scale: reads and jobs at 10k, 100k and 1M customers',
+    load: () => import('./scale.bench.js'),
+  },
   cost: {
     title: 'Cost per million customers and scale under default quotas',
     load: () => import('./cost.bench.js'),

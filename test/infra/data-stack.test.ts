@@ -112,7 +112,9 @@ describe('DynamoDB tables', () => {
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: index.project
+              ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.project] }
+              : { ProjectionType: 'ALL' },
           }))
         : Match.absent(),
     });

@@ -66,6 +66,25 @@ beforeAll(async () => {
   );
 }, 60_000);
 
+/** Every case of a listing, page by page (pages of 2, so the cursor is walked even on a small system). */
+async function allCases(query: string): Promise<{ subject: string; caseId: string }[]> {
+  const all: { subject: string; caseId: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await api(
+      'compliance',
+      'GET',
+      `/v1/cases?${query}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.cases.length).toBeLessThanOrEqual(2);
+    all.push(...page.body.cases);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  expect(new Set(all.map((c) => c.caseId)).size).toBe(all.length);
+  return all;
+}
+
 describe('KYC review scheduler and compliance cases', () => {
   let caseId: string;
 
@@ -79,18 +98,17 @@ describe('KYC review scheduler and compliance cases', () => {
     expect(detail.lastReviewAt).toBe(sevenYearsAgo.slice(0, 10));
     expect(detail.overdueDays).toBeGreaterThan(0);
 
-    const open = await api('compliance', 'GET', '/v1/cases?status=open&kind=kyc_review');
-    expect(open.status).toBe(200);
-    const found = open.body.cases.find((c: { subject: string }) => c.subject === pseudonym);
+    const open = await allCases('status=open&kind=kyc_review');
+    const found = open.find((c) => c.subject === pseudonym);
     expect(found).toMatchObject({ kind: 'kyc_review', status: 'open', reasonCode: 'KYC_REVIEW_DUE' });
-    caseId = found.caseId;
+    caseId = String(found?.caseId);
   }, 60_000);
 
   it('opens nothing and publishes nothing again on the next run', async () => {
     await runScheduler();
     expect((await events('KycReviewDue')).filter((e) => e.detail.subject === pseudonym)).toHaveLength(1);
-    const open = await api('compliance', 'GET', '/v1/cases?status=open&kind=kyc_review');
-    expect(open.body.cases.filter((c: { subject: string }) => c.subject === pseudonym)).toHaveLength(1);
+    const open = await allCases('status=open&kind=kyc_review');
+    expect(open.filter((c) => c.subject === pseudonym)).toHaveLength(1);
   }, 60_000);
 
   it('moves a case open → in review → closed, refusing skipped steps and other roles', async () => {

@@ -20,7 +20,10 @@ function memoryCases() {
   const effects: CaseEffects[] = [];
   const store: CaseStore = {
     get: async (id) => items.get(id),
-    list: async ({ status }) => [...items.values()].filter((c) => c.status === status),
+    list: async ({ status }) => ({
+      cases: [...items.values()].filter((c) => c.status === status),
+      next: undefined,
+    }),
     pendingOutbox: async () => [...items.values()].filter((c) => c.outbox === 'pending'),
     create: async (c) => {
       if (items.has(c.caseId)) return false;

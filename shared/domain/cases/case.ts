@@ -5,6 +5,7 @@ import { auditEvent } from '../audit.js';
 import { surveyAfterCase } from '../events/builders.js';
 import type { WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
+import { decodeCursor, encodeCursor, invalidCursor } from '../paging.js';
 import type { AssignmentStore, AuditEvent, AuditOutcome } from '../ports.js';
 import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
 import { STAFF_TEXT_SCHEMA_VERSION } from '../staff-notes.js';
@@ -62,7 +63,13 @@ export interface ComplianceCase {
 
 export interface CaseStore {
   get(caseId: string): Promise<ComplianceCase | undefined>;
-  list(filter: { status: CaseStatus; kind?: CaseKind; limit: number }): Promise<ComplianceCase[]>;
+  /** A page of the cases of one status, oldest opened first (a work queue), after `after`. */
+  list(filter: {
+    status: CaseStatus;
+    kind?: CaseKind;
+    limit: number;
+    after?: CasePageKey;
+  }): Promise<{ cases: ComplianceCase[]; next: CasePageKey | undefined }>;
   /** Cases whose events are still pending (the sparse outbox index). */
   pendingOutbox(limit: number): Promise<ComplianceCase[]>;
   /** Creates the case with its audit record; false when a case with that id exists. */
@@ -78,6 +85,46 @@ export interface CaseStore {
     audit: AuditEvent | undefined,
     effects?: CaseEffects,
   ): Promise<boolean>;
+}
+
+/** Where a page of the byStatus index ended (its key attributes), carried by an opaque cursor. */
+export const casePageKey = z
+  .object({
+    caseId: z.string().regex(/^case_[A-Za-z0-9_-]{22}$/),
+    status: z.enum(caseStatuses),
+    openedAt: z.string().datetime({ offset: true }),
+  })
+  .strict();
+export type CasePageKey = z.infer<typeof casePageKey>;
+
+/** GET /v1/cases: one status (default open), optionally one kind, a bounded page. */
+export const caseListQuery = z
+  .object({
+    status: z.enum(caseStatuses).default('open'),
+    kind: z.enum(caseKinds).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().max(512).optional().describe('The nextCursor of the previous page, unchanged.'),
+  })
+  .strict();
+
+/** A page of cases of one status, oldest opened first: the order they should be worked. */
+export async function listCases(query: unknown, cases: Pick<CaseStore, 'list'>) {
+  const q = parse(caseListQuery, query, 'query');
+  const after = q.cursor ? decodeCursor(q.cursor, casePageKey) : undefined;
+  if (after && after.status !== q.status) throw invalidCursor();
+  const page = await cases.list({
+    status: q.status,
+    ...(q.kind ? { kind: q.kind } : {}),
+    limit: q.limit,
+    ...(after ? { after } : {}),
+  });
+  return {
+    status: q.status,
+    ...(q.kind ? { kind: q.kind } : {}),
+    count: page.cases.length,
+    cases: page.cases,
+    nextCursor: page.next ? encodeCursor(page.next) : null,
+  };
 }
 
 /** What closing a case changes elsewhere, written atomically with the case. */

@@ -36,7 +36,8 @@ export const caseListSchema = z
   .object({
     status: z.enum(caseStatuses),
     kind: z.enum(caseKinds).optional(),
-    count: z.number().int().min(0),
+    count: z.number().int().min(0).describe('Cases on this page.'),
     cases: z.array(caseSchema),
+    nextCursor: z.string().nullable().describe('Pass back as `cursor` for the next page; null on the last.'),
   })
   .strict();

@@ -1,7 +1,7 @@
 /** API documentation of the audit, case, override and scoring routes (see registry.ts). */
 import { z } from 'zod';
 import { verificationReportSchema } from '../../domain/audit-trail/responses.js';
-import { openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
+import { caseListQuery, openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
 import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
 import { clusterRequest } from '../../domain/clustering/index.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
@@ -42,14 +42,9 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
   },
   'GET /v1/cases': {
     tag: 'Cases',
-    summary: 'Cases by status (open by default) and kind',
-    query: z
-      .object({
-        status: z.enum(['open', 'in_review', 'closed']).optional(),
-        kind: z.enum(['kyc_review', 'enhanced_due_diligence', 'compliance_review']).optional(),
-      })
-      .strict(),
-    responses: { 200: { description: 'Up to 500 cases', schema: caseListSchema }, 400: invalid },
+    summary: 'Cases by status (open by default) and kind, oldest opened first, paged',
+    query: caseListQuery,
+    responses: { 200: { description: 'A page of cases', schema: caseListSchema }, 400: invalid },
   },
   'POST /v1/cases': {
     tag: 'Cases',

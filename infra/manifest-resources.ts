@@ -47,6 +47,7 @@ export const tables = {
         project: ['segment', 'score', 'reasonCodes'],
       },
     },
+    retiredIndexes: { bySegment: { partitionKey: 'segment', sortKey: 'assignedAt' } },
     ttlAttribute: 'retainUntil',
     description: 'Current risk segment per customer with score, fired rules and reason codes.',
   },
@@ -59,6 +60,7 @@ export const tables = {
       // Hash chains (one per writer and day) in link order, for verification.
       byChain: { partitionKey: 'chain', sortKey: 'chainSeq' },
     },
+    retiredIndexes: { byDay: { partitionKey: 'day', sortKey: 'at' } },
     description:
       'Append-only, hash-chained audit trail: who, what, which pseudonym, why, when. Records are never updated or deleted; only the chain heads (stream "chains") move, under a condition.',
   },

@@ -62,6 +62,11 @@ export interface TableSpec {
   sortKey?: string;
   ttlAttribute?: string;
   globalIndexes?: Record<string, IndexSpec>;
+  /**
+   * Indexes an earlier release had and `globalIndexes` replaced, kept on AWS only for the first of
+   * the two deploys that upgrade a stage (context `keepRetiredIndexes`); never read by the code.
+   */
+  retiredIndexes?: Record<string, IndexSpec>;
   /** Why the table exists and what it must never hold, for docs and reviewers. */
   description: string;
 }

@@ -58,6 +58,13 @@ export interface DeployConfig {
    */
   reservedConcurrency: boolean;
   /**
+   * Keep the indexes a release replaced (the manifest's `retiredIndexes`) for one more deploy.
+   * CloudFormation creates or deletes at most one index per table per update, so a stage deployed
+   * before the replacement is upgraded in two deploys: with this on (adds the new indexes), then
+   * without it (drops the old ones). docs/deploy.md, "Upgrading".
+   */
+  keepRetiredIndexes: boolean;
+  /**
    * SHA-256 (64 hex digits) of the first administrator's API key: the deployment's initialiser registers it
    * as an admin principal. Only the hash is ever given to the deployment (docs/deploy.md, "First deploy").
    */
@@ -89,6 +96,7 @@ export const contextDefaults = {
   dynamoMinUnits: 1,
   dynamoMaxUnits: 40000,
   reservedConcurrency: true,
+  keepRetiredIndexes: false,
   lambdaConcurrencyQuota: 1000,
   firstAdminKeyHash: '',
 } as const;
@@ -145,6 +153,7 @@ export function readConfig(scope: Construct): DeployConfig {
     kekVersion,
     firstAdminKeyHash: firstAdminKeyHash === '' ? undefined : firstAdminKeyHash,
     reservedConcurrency,
+    keepRetiredIndexes: bool('keepRetiredIndexes', raw('keepRetiredIndexes')),
     lambdaConcurrencyQuota,
     dynamoCapacity,
     dynamoMinUnits,

@@ -194,7 +194,11 @@ export class DataStack extends Stack {
           })
         : undefined,
     });
-    for (const [indexName, index] of Object.entries(spec.globalIndexes ?? {})) {
+    const indexes = {
+      ...(config.keepRetiredIndexes ? spec.retiredIndexes : {}),
+      ...spec.globalIndexes,
+    };
+    for (const [indexName, index] of Object.entries(indexes)) {
       table.addGlobalSecondaryIndex({
         indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
@@ -205,7 +209,7 @@ export class DataStack extends Stack {
         ...(provisioned ? { readCapacity: config.dynamoMinUnits, writeCapacity: config.dynamoMinUnits } : {}),
       });
     }
-    if (provisioned) this.autoScale(table, Object.keys(spec.globalIndexes ?? {}), config);
+    if (provisioned) this.autoScale(table, Object.keys(indexes), config);
     acknowledge(
       table,
       inPacks('DynamoDBInBackupPlan', 'hipaa', 'nist'),

@@ -12,6 +12,7 @@ import {
   tables,
 } from '../../infra/manifest.js';
 import {
+  type CfnTemplate,
   getAtt,
   logicalIdWhere,
   pascal,
@@ -72,6 +73,31 @@ describe('DynamoDB capacity', () => {
       }
     } finally {
       provisioned.cleanup();
+    }
+  });
+
+  it('keeps the indexes a release replaced only with keepRetiredIndexes: one index change per table per deploy', () => {
+    // Prepare: the first of the two upgrade deploys.
+    const upgrade = synthRiskloop({ keepRetiredIndexes: 'true' }, { bundle: false });
+    try {
+      const indexesOf = (template: CfnTemplate, name: string) => {
+        const table = resourcesOfType(template, 'AWS::DynamoDB::Table').find(
+          ([, r]) => props(r).TableName === `riskloop-dev-${name}`,
+        )?.[1];
+        return ((props(table).GlobalSecondaryIndexes ?? []) as { IndexName: string }[])
+          .map((i) => i.IndexName)
+          .sort();
+      };
+      // Assess: the upgrade deploy adds the new index beside the retired one; the next drops the retired one.
+      for (const [name, spec] of tableEntries.filter(([, spec]) => spec.retiredIndexes)) {
+        const current = Object.keys(spec.globalIndexes ?? {});
+        const retired = Object.keys(spec.retiredIndexes ?? {});
+        expect(indexesOf(upgrade.dataJson, name)).toEqual([...current, ...retired].sort());
+        expect(indexesOf(s.dataJson, name)).toEqual([...current].sort());
+        expect(retired.length).toBe(1); // one deletion per table in the second deploy
+      }
+    } finally {
+      upgrade.cleanup();
     }
   });
 

@@ -4,7 +4,7 @@ import type { SegmentPageKey } from '../domain/insights/cursor.js';
 import type { PopulationMember } from '../domain/insights/kpis.js';
 import type { InsightsReader } from '../domain/insights/store.js';
 import { queryAll } from './dynamo-batch.js';
-import { shardKeys } from './index-shards.js';
+import { INDEX_SHARDS, shardKeys } from './index-shards.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -29,91 +29,73 @@ export class DynamoInsightsReader implements InsightsReader {
   ) {}
 
   /**
-   * A page of a segment, newest first across the 16 shards of the bySegmentShard index: each shard
-   * is queried for up to `limit` customers after the cursor (newest first; ties on `assignedAt`
-   * by pseudonym, descending), and the merge keeps the first `limit`. The cursor is the last
-   * customer returned, so it stays three small fields whatever the shard count. Reads at most
-   * 16 × `limit` small index items per page, whatever the segment's size.
+   * A page of a segment, newest first across the 16 shards of the bySegmentShard index (ties on
+   * `assignedAt` by pseudonym, descending), merged lazily: every shard is read a few items at a
+   * time, and an item is returned only once no shard can still hold a newer one (each shard not
+   * yet exhausted has been read past its timestamp). A page reads about `limit` + 16 × a few small
+   * index items, whatever the segment's size. The cursor is the last customer returned.
    */
   async segmentPage(
     segment: string,
     limit: number,
     after: SegmentPageKey | undefined,
   ): Promise<{ items: PopulationMember[]; next: SegmentPageKey | undefined }> {
-    const perShard = await Promise.all(shardKeys(segment).map((key) => this.shardPage(key, limit, after)));
-    const merged = perShard
-      .flatMap((p) => p.items)
-      .sort((a, b) =>
-        a.assignedAt === b.assignedAt ? cmp(b.pseudonym, a.pseudonym) : cmp(b.assignedAt, a.assignedAt),
-      );
-    const items = merged.slice(0, limit);
-    const more = merged.length > limit || perShard.some((p) => p.more);
-    const last = items[items.length - 1];
-    return {
-      items,
-      next: more && last ? { pseudonym: last.pseudonym, segment, assignedAt: last.assignedAt } : undefined,
-    };
-  }
-
-  /**
-   * At least the first `limit` customers of one shard after `after` in the listing's order, and
-   * whether the shard may hold more. DynamoDB orders equal sort keys (the same `assignedAt`) as it
-   * likes, so the tie group at the page boundary is read whole: the merge then orders it by
-   * pseudonym, and no customer of a tie is skipped or shown twice across pages.
-   */
-  private async shardPage(
-    key: string,
-    limit: number,
-    after: SegmentPageKey | undefined,
-  ): Promise<{ items: PopulationMember[]; more: boolean }> {
+    const batch = Math.max(4, 2 * Math.ceil(limit / INDEX_SHARDS));
     // Same timestamp as the cursor: only those after it in the pseudonym order (a filter
     // expression may not name an index key, so this one is applied here; ties are few).
     const isAfter = (m: PopulationMember) =>
       !after || m.assignedAt < after.assignedAt || m.pseudonym < after.pseudonym;
-    const query = async (
-      condition: string,
-      at: string | undefined,
-      max?: number,
-      start?: Record<string, unknown>,
-    ) => {
+    const shards = shardKeys(segment).map((key) => ({
+      key,
+      items: [] as PopulationMember[],
+      start: undefined as Record<string, unknown> | undefined,
+      done: false,
+    }));
+    const read = async (shard: (typeof shards)[number]) => {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tables.assignments,
           IndexName: 'bySegmentShard',
-          KeyConditionExpression: condition,
+          KeyConditionExpression: after ? '#k = :k AND #at <= :at' : '#k = :k',
           ExpressionAttributeNames: { ...memberProjection.names, '#k': 'segmentShard' },
-          ExpressionAttributeValues: { ':k': key, ...(at === undefined ? {} : { ':at': at }) },
+          ExpressionAttributeValues: { ':k': shard.key, ...(after ? { ':at': after.assignedAt } : {}) },
           ProjectionExpression: memberProjection.projection,
           ScanIndexForward: false,
-          ...(max === undefined ? {} : { Limit: max }),
-          ExclusiveStartKey: start,
+          Limit: batch,
+          ExclusiveStartKey: shard.start,
         }),
       );
-      return { items: (out.Items ?? []).map(toMember).filter(isAfter), next: out.LastEvaluatedKey };
+      shard.items.push(...(out.Items ?? []).map(toMember).filter(isAfter));
+      shard.start = out.LastEvaluatedKey;
+      shard.done = out.LastEvaluatedKey === undefined;
     };
-    const items: PopulationMember[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await query(
-        after ? '#k = :k AND #at <= :at' : '#k = :k',
-        after?.assignedAt,
-        limit - items.length,
-        start,
-      );
-      items.push(...out.items);
-      start = out.next;
-    } while (start && items.length < limit);
-    const boundary = items[items.length - 1]?.assignedAt;
-    if (start && boundary !== undefined) {
-      const seen = new Set(items.map((m) => m.pseudonym));
-      let tieStart: Record<string, unknown> | undefined;
-      do {
-        const out = await query('#k = :k AND #at = :at', boundary, undefined, tieStart);
-        items.push(...out.items.filter((m) => !seen.has(m.pseudonym)));
-        tieStart = out.next;
-      } while (tieStart);
+    // The newest timestamp down to which a shard not exhausted has been read: only items strictly
+    // newer are certain to be in order (an unread tie of that timestamp may still come).
+    const frontier = (shard: (typeof shards)[number]) =>
+      shard.done ? '' : (shard.items[shard.items.length - 1]?.assignedAt ?? '\uffff');
+    let pending = shards;
+    for (;;) {
+      await Promise.all(pending.map(read));
+      // ISO timestamps compare as strings; '' (every shard exhausted) is below them all.
+      const bound = shards.map(frontier).sort().pop() ?? '';
+      const merged = shards
+        .flatMap((shard) => shard.items)
+        .sort((a, b) =>
+          a.assignedAt === b.assignedAt ? cmp(b.pseudonym, a.pseudonym) : cmp(b.assignedAt, a.assignedAt),
+        );
+      const certain = bound === '' ? merged : merged.filter((m) => m.assignedAt > bound);
+      if (certain.length >= limit || bound === '') {
+        const items = certain.slice(0, limit);
+        const more = merged.length > items.length || shards.some((shard) => !shard.done);
+        const last = items[items.length - 1];
+        return {
+          items,
+          next:
+            more && last ? { pseudonym: last.pseudonym, segment, assignedAt: last.assignedAt } : undefined,
+        };
+      }
+      pending = shards.filter((shard) => frontier(shard) === bound);
     }
-    return { items, more: start !== undefined };
   }
 
   subjectRecords(pseudonym: string): Promise<Record<string, unknown>[]> {

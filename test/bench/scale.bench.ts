@@ -189,13 +189,23 @@ async function measureSize(size: number): Promise<SizeFigures> {
     ).json()) as { nextCursor: string | null };
     cursor = first.nextCursor ?? '';
     const figures: Record<string, RouteFigures> = {};
-    for (const [name, url, key] of routes) {
+    // BENCH_SCALE_ROUTE=customers: only the routes whose name contains it (an investigation, not a report).
+    const only = process.env.BENCH_SCALE_ROUTE;
+    for (const [name, url, key] of routes.filter(([name]) => !only || name.includes(only))) {
       figures[name] = await measureRoute(url, key);
       process.stderr.write(
         `bench scale ${size}: ${name} p50 ${figures[name]?.p50.toFixed(1)} ms, p99 ${figures[name]?.p99.toFixed(1)} ms\n`,
       );
     }
 
+    if (only)
+      return {
+        size,
+        loadSeconds,
+        routes: figures,
+        simulation: { customersPerSec: 0, scanItemsPerSec: 0, seconds: 0 },
+        clusters: { seconds: 0 },
+      };
     await rawParallelScan(doc, runtime.env.TABLE_ASSIGNMENTS as string);
     const scanItemsPerSec = await rawParallelScan(doc, runtime.env.TABLE_ASSIGNMENTS as string);
     const sim = await runJob(api, analyst, '/v1/risk-models/simulate', {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AggregateReader,
   type AggregateRebuilder,
@@ -61,19 +61,12 @@ export class DynamoAggregates implements AggregateReader, AggregateRebuilder {
    */
   async replaceAll(totals: CounterDelta): Promise<{ items: number; removed: number }> {
     const existing: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ProjectionExpression: '#k',
-          ExpressionAttributeNames: { '#k': 'key' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const row of page.Items ?? []) existing.push(String(row.key));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const page of parallelScan<{ key: string }>(this.doc, this.tableName, {
+      projection: '#k',
+      names: { '#k': 'key' },
+    })) {
+      for (const row of page) existing.push(String(row.key));
+    }
     const written = new Set<string>();
     for (const [item, counters] of totals) {
       const key = keyOf(item, 0);

@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, it } from 'vitest';
 import { assignmentItem } from '../../shared/adapters/dynamo-assignment-store.js';
 import { auditPut } from '../../shared/adapters/dynamo-audit-log.js';
+import { DynamoInsightsReader } from '../../shared/adapters/dynamo-insights.js';
 import type { Assignment } from '../../shared/domain/ports.js';
 import { auditOf, decisionOf } from '../bench/scale-population.js';
 import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
@@ -56,17 +57,14 @@ it('loads assignments and audit records shaped exactly as ingest and the worker 
     shape(stored.inputs as Record<string, unknown>),
   );
 
-  const records = await eventually(async () => {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: env().TABLE_AUDIT,
-        KeyConditionExpression: '#s = :s',
-        ExpressionAttributeNames: { '#s': 'stream' },
-        ExpressionAttributeValues: { ':s': pseudonym },
-      }),
-    );
-    return out.Items?.find((r) => r.action === 'segment.assigned');
+  // The subject's audit stream, read as the history route reads it.
+  const stream = new DynamoInsightsReader(doc, {
+    assignments: String(env().TABLE_ASSIGNMENTS),
+    audit: String(env().TABLE_AUDIT),
   });
+  const records = await eventually(async () =>
+    (await stream.subjectRecords(pseudonym)).find((r) => r.action === 'segment.assigned'),
+  );
   const loaded = auditPut(String(env().TABLE_AUDIT), auditOf(decisionOf(7))).Item;
   expect(shape(loaded)).toEqual(shape(without(records, chainFields)));
   expect(String(loaded.dayShard)).toMatch(/^\d{4}-\d{2}-\d{2}#\d{2}$/);

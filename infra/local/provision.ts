@@ -68,19 +68,22 @@ export async function provision(
   try {
     const env: RuntimeEnv = {};
     const existing = new Set((await dynamo.send(new ListTablesCommand({}))).TableNames ?? []);
+    const addedIndexes = new Set<string>();
     for (const [name, spec] of Object.entries(tables) as [TableName, TableSpec][]) {
       const tableName = resourceName(stage, name);
       if (!existing.has(tableName)) await createTable(dynamo, tableName, spec);
-      else await syncIndexes(dynamo, tableName, spec);
+      else for (const index of await syncIndexes(dynamo, tableName, spec)) addedIndexes.add(index);
       env[envNames.table(name)] = tableName;
     }
     const doc = DynamoDBDocumentClient.from(dynamo);
-    // Items written before an index key existed get it (a deploy runs `npm run aggregates:rebuild`).
-    await new DynamoAssignmentStore(
-      doc,
-      resourceName(stage, 'assignments'),
-      undefined,
-    ).backfillSegmentShards();
+    // Only when the index was just added to an older table (never on a normal start: it scans):
+    // items written before its key existed get it (a deploy runs `npm run aggregates:rebuild`).
+    if (addedIndexes.has('bySegmentShard'))
+      await new DynamoAssignmentStore(
+        doc,
+        resourceName(stage, 'assignments'),
+        undefined,
+      ).backfillSegmentShards();
     // A data directory from before the maintained aggregates: count what it holds once.
     if (
       !existing.has(resourceName(stage, 'aggregates')) &&
@@ -183,7 +186,8 @@ const projectionOf = (index: IndexSpec): Projection =>
  * are added and those since dropped are deleted, as a deployment does it (UpdateTable, one index
  * per call), each waited for until it can be queried.
  */
-async function syncIndexes(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<void> {
+async function syncIndexes(dynamo: DynamoDBClient, tableName: string, spec: TableSpec): Promise<string[]> {
+  const added: string[] = [];
   const describe = () => dynamo.send(new DescribeTableCommand({ TableName: tableName }));
   const present = new Set(((await describe()).Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   for (const IndexName of present) {
@@ -197,6 +201,7 @@ async function syncIndexes(dynamo: DynamoDBClient, tableName: string, spec: Tabl
   }
   for (const [IndexName, index] of Object.entries(spec.globalIndexes ?? {})) {
     if (present.has(IndexName)) continue;
+    added.push(IndexName);
     const keys = [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])];
     await dynamo.send(
       new UpdateTableCommand({
@@ -222,6 +227,7 @@ async function syncIndexes(dynamo: DynamoDBClient, tableName: string, spec: Tabl
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  return added;
 }
 
 async function createQueueWithDlq(

@@ -3,7 +3,7 @@
  * `--json` prints) plus the lines a person reads, and an exit code. No identifier goes into a URL:
  * `explain` sends the external id in a POST body to get the pseudonym first.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type ApiClient, CliError, exitCodes, usageError } from './client.js';
 import { bar } from './progress.js';
 
@@ -117,41 +117,8 @@ export async function resegment(
       exitCode: exitCodes.ok,
     };
   }
-  const deadline = Date.now() + options.timeoutSeconds * 1000;
-  const tty = process.stderr.isTTY && !options.quiet;
-  for (;;) {
-    const { body: run } = await client.ok('GET', `/v1/resegmentation-runs/${runId}`);
-    const handled = run.done + run.failed;
-    if (tty) {
-      // Shards report their counts as they finish scanning, so handled can run ahead for a while.
-      const share = run.enqueued === 0 ? 0 : Math.min(1, handled / run.enqueued);
-      process.stderr.write(
-        `\r${runId}  ${bar(share)} ${Math.round(share * 100)}%  ${handled}/${run.enqueued}  (${run.failed} failed)`,
-      );
-    }
-    if (run.finished) {
-      if (tty) process.stderr.write('\n');
-      return {
-        json: run,
-        text: [
-          `Run ${runId}: ${run.done} re-segmented, ${run.failed} failed, of ${run.enqueued}` +
-            (run.upToDate ? ` (${run.upToDate} up to date, not queued)` : ''),
-        ],
-        exitCode: run.failed > 0 ? exitCodes.problem : exitCodes.ok,
-      };
-    }
-    if (Date.now() > deadline) {
-      if (tty) process.stderr.write('\n');
-      return {
-        json: run,
-        text: [
-          `Run ${runId} still running after ${options.timeoutSeconds} s; it continues in the background`,
-        ],
-        exitCode: exitCodes.problem,
-      };
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  // A run is a job: followed (and its progress bar drawn) like every other kind.
+  return followJob(client, runId, options);
 }
 
 const requestKeys = new Set(['modelId', 'version', 'model', 'scenario', 'sampleSize']);
@@ -280,6 +247,44 @@ export async function train(
   return followJob(client, jobId, options);
 }
 
+/**
+ * Exports the segment register (a job), follows it with a progress bar, then writes its rows, page
+ * by page, as JSON lines to `out`: pseudonyms only, no personal data.
+ */
+export async function exportSegments(
+  client: ApiClient,
+  request: { segment?: string; out: string },
+  options: { timeoutSeconds: number; quiet: boolean },
+): Promise<Outcome> {
+  const started = await client.ok(
+    'POST',
+    '/v1/exports/segments',
+    request.segment === undefined ? {} : { segment: request.segment },
+  );
+  const jobId = (started.body as { jobId: string }).jobId;
+  const followed = await followJob(client, jobId, options);
+  if (followed.exitCode !== exitCodes.ok) return followed;
+  writeFileSync(request.out, '');
+  let rows = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await client.ok(
+      'GET',
+      `/v1/jobs/${jobId}/rows?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    const body = page.body as { rows: unknown[]; nextCursor?: string };
+    if (body.rows.length > 0)
+      appendFileSync(request.out, `${body.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    rows += body.rows.length;
+    cursor = body.nextCursor;
+  } while (cursor);
+  return {
+    json: { jobId, rows, out: request.out },
+    text: [`Job ${jobId}: ${rows} rows exported to ${request.out}`],
+    exitCode: exitCodes.ok,
+  };
+}
+
 /** A JSON answer of the API, as the client reads it. */
 type ApiBody = Awaited<ReturnType<ApiClient['ok']>>['body'];
 
@@ -330,6 +335,18 @@ export async function followJob(
   const result = job.result as
     | { version?: number; status?: string; validation?: { auc?: number } }
     | undefined;
+  const counts = job.result as
+    | { enqueued: number; done: number; failed: number; upToDate: number }
+    | undefined;
+  if (job.kind === 'resegmentation' && counts)
+    return {
+      json: job,
+      text: [
+        `Run ${jobId}: ${counts.done} re-segmented, ${counts.failed} failed, of ${counts.enqueued}` +
+          (counts.upToDate ? ` (${counts.upToDate} up to date, not queued)` : ''),
+      ],
+      exitCode: job.status === 'succeeded' ? exitCodes.ok : exitCodes.problem,
+    };
   const text =
     job.status === 'succeeded'
       ? `Job ${jobId}: succeeded` +

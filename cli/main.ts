@@ -10,6 +10,7 @@ import {
   activeJobs,
   auditVerify,
   explain,
+  exportSegments,
   followJob,
   kpis,
   type Outcome,
@@ -41,6 +42,9 @@ Commands
       --seed N                        the train / validation split's seed
       --publish                       put the trained version in use
       --detach, --timeout             as for resegment
+  export --out FILE              the segment register (a job): every decision in force, as JSON lines
+      --segment NAME                  one segment only
+      --timeout SECONDS               as for resegment
   jobs                           the jobs queued or running, newest first
   job <jobId>                    follow a job until it ends (progress bar)
       --cancel                        ask it to stop first
@@ -83,6 +87,8 @@ const options = {
   seed: { type: 'string' },
   publish: { type: 'boolean' },
   cancel: { type: 'boolean' },
+  out: { type: 'string' },
+  segment: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -96,6 +102,7 @@ const roleOf: Record<string, ApiRole> = {
   kpis: 'analyst',
   resegment: 'admin',
   train: 'admin',
+  export: 'compliance',
   job: 'admin',
   jobs: 'analyst',
   audit: 'compliance',
@@ -148,8 +155,12 @@ async function run(argv: string[]): Promise<number> {
     jobs: () => expectArgs('jobs', args, 0, 'no arguments'),
     job: () => {
       expectArgs('job', args, 1, 'one job id');
-      if (!/^job-[A-Za-z0-9-]{1,80}$/.test(args[0] as string))
-        throw usageError('a job id looks like job-<uuid>');
+      if (!/^(job-[A-Za-z0-9-]{1,80}|run-[A-Za-z0-9_-]{1,100})$/.test(args[0] as string))
+        throw usageError('a job id looks like job-<uuid> (or run-<id> for a re-segmentation run)');
+    },
+    export: () => {
+      expectArgs('export', args, 0, 'no arguments');
+      if (!values.out) throw usageError('export needs --out FILE');
     },
     kpis: () => expectArgs('kpis', args, 0, 'no arguments'),
     audit: () => {
@@ -206,19 +217,25 @@ async function run(argv: string[]): Promise<number> {
                 },
                 { wait: values.detach !== true, timeoutSeconds, quiet },
               )
-            : command === 'jobs'
-              ? await activeJobs(client)
-              : command === 'job'
-                ? await followJob(client, args[0] as string, {
-                    timeoutSeconds,
-                    quiet,
-                    cancel: values.cancel === true,
-                  })
-                : command === 'simulate'
-                  ? await simulate(client, args[0] as string, sampleSize)
-                  : command === 'kpis'
-                    ? await kpis(client, months)
-                    : await auditVerify(client, values.day);
+            : command === 'export'
+              ? await exportSegments(
+                  client,
+                  { ...(values.segment ? { segment: values.segment } : {}), out: values.out as string },
+                  { timeoutSeconds, quiet },
+                )
+              : command === 'jobs'
+                ? await activeJobs(client)
+                : command === 'job'
+                  ? await followJob(client, args[0] as string, {
+                      timeoutSeconds,
+                      quiet,
+                      cancel: values.cancel === true,
+                    })
+                  : command === 'simulate'
+                    ? await simulate(client, args[0] as string, sampleSize)
+                    : command === 'kpis'
+                      ? await kpis(client, months)
+                      : await auditVerify(client, values.day);
   print(values.json === true, outcome, false);
   return outcome.exitCode;
 }

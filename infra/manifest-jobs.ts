@@ -14,7 +14,15 @@ export const jobFunctions = {
     trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily re-segmentation' },
     // Records the run and queues one message per scan shard; resegmentShardWorker does the scanning.
     // Reads the versions in use once, which the shards of a run over due decisions compare with.
-    tables: { runs: 'readwrite', riskModels: 'read', scoringModels: 'read' },
+    // Audits each run it starts (a run is a job: who, or the schedule, started what).
+    // The population (aggregates) sizes the fan-out: one shard per 5,000 customers, at least 32.
+    tables: {
+      runs: 'readwrite',
+      riskModels: 'read',
+      scoringModels: 'read',
+      audit: 'readwrite',
+      aggregates: 'read',
+    },
     queues: { resegmentationShards: 'send' },
   },
   resegmentShardWorker: {
@@ -52,7 +60,8 @@ export const jobFunctions = {
     memoryMb: 2048,
     timeoutSeconds: 900,
     trigger: { kind: 'sqs', queue: 'clusterJobs', batchSize: 1, maxBatchingWindowSeconds: 0 },
-    tables: { assignments: 'read', riskModels: 'read', runs: 'readwrite' },
+    // The population (aggregates) tells how many shards the sample is drawn through.
+    tables: { assignments: 'read', riskModels: 'read', runs: 'readwrite', aggregates: 'read' },
     queues: { clusterJobs: 'consume' },
   },
   simulationWorker: {
@@ -65,10 +74,20 @@ export const jobFunctions = {
     tables: { assignments: 'read', runs: 'readwrite' },
     queues: { simulationShards: 'consume' },
   },
+  exportWorker: {
+    entry: 'functions/export-worker/handler.ts',
+    description:
+      'Segment register exports, fanned out: writes the decisions of one parallel-scan shard in chunks kept with the job.',
+    memoryMb: 512,
+    timeoutSeconds: 900,
+    trigger: { kind: 'sqs', queue: 'exportShards', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    tables: { assignments: 'read', runs: 'readwrite' },
+    queues: { exportShards: 'consume' },
+  },
   jobsApi: {
     entry: 'functions/jobs-api/handler.ts',
     description:
-      'Jobs not ended yet (paged), where a job is (status, progress, attempts, result or error), and cancelling one.',
+      'Jobs not ended yet (paged), where a job is (status, progress, attempts, result or error), cancelling one, and segment register exports (started, then read page by page).',
     memoryMb: 512,
     timeoutSeconds: 10,
     trigger: {
@@ -77,8 +96,14 @@ export const jobFunctions = {
         { method: 'GET', path: '/v1/jobs', roles: ['analyst', 'compliance', 'admin'] },
         { method: 'GET', path: '/v1/jobs/{jobId}', roles: ['analyst', 'compliance', 'admin'] },
         { method: 'POST', path: '/v1/jobs/{jobId}/cancel', roles: ['admin'], maxBodyBytes: 1024 },
+        // An export's rows, a page at a time, once it has ended.
+        { method: 'GET', path: '/v1/jobs/{jobId}/rows', roles: ['compliance', 'admin'] },
+        // Every customer's decision in force: for an auditor (compliance) or an operator (admin).
+        { method: 'POST', path: '/v1/exports/segments', roles: ['compliance', 'admin'], maxBodyBytes: 1024 },
       ],
     },
-    tables: { runs: 'readwrite', audit: 'readwrite' },
+    // The population (aggregates) sizes an export's fan-out.
+    tables: { runs: 'readwrite', audit: 'readwrite', aggregates: 'read' },
+    queues: { exportShards: 'send' },
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -210,6 +210,14 @@ export const queues = {
     description:
       'Simulation jobs, fanned out: one message per parallel-scan shard (job id, segment; no pseudonyms).',
   },
+  exportShards: {
+    // 6x the export worker's 900 s timeout (AWS guidance for SQS event sources).
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 3,
+    retentionDays: 4,
+    description:
+      'Segment register exports, fanned out: one message per parallel-scan shard (job id, segment; no pseudonyms).',
+  },
 } as const satisfies Record<QueueName, QueueSpec>;
 
 export const eventBuses = {

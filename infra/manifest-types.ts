@@ -39,6 +39,7 @@ export type QueueName =
   | 'resegmentationShards'
   | 'trainingJobs'
   | 'simulationShards'
+  | 'exportShards'
   | 'clusterJobs';
 export type EventBusName = 'compliance';
 /** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */

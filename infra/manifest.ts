@@ -191,6 +191,8 @@ export const functions = {
       scoringModels: 'read',
       audit: 'readwrite',
       runs: 'readwrite',
+      // The population sizes the fan-out of runs and simulations (one shard per 5,000 customers).
+      aggregates: 'read',
     },
     // Publication and POST /v1/resegmentation-runs start runs, and a simulation starts a job: shard
     // messages only, no scan here.

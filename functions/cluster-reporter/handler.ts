@@ -7,10 +7,13 @@ import { functions, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { clusterRequest, populationClusterReport } from '../../shared/domain/clustering/index.js';
+import { populationSize } from '../../shared/domain/insights/aggregates.js';
+import type { Assignment } from '../../shared/domain/ports.js';
 import {
   protectedVariables,
   publishedModelProvider,
 } from '../../shared/domain/segmentation/published-model.js';
+import { scanShards } from '../../shared/domain/segmentation/runs.js';
 import { jobQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -20,13 +23,24 @@ const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 
+const aggregates = adapters.aggregates(settings);
+
+/**
+ * The stored decisions, one scan shard after the other: customers fall into shards by a hash of
+ * their key, so the first shards are already a random sample, and the report stops reading once its
+ * sample is full, without ever starting on the whole population.
+ */
+async function* sample(shards: number): AsyncIterable<Assignment[]> {
+  for (let segment = 0; segment < shards; segment++) yield* assignments.scanAll({ segment, of: shards });
+}
+
 export const handler = jobQueueHandler({
   logger: createLogger('clusterReporter'),
   jobs: adapters.jobs(settings),
   maxReceiveCount: queues.clusterJobs.maxReceiveCount,
   work: async ({ job, report }) => {
     const { k } = clusterRequest.parse(job.input);
-    return populationClusterReport(assignments.scanAll(), {
+    return populationClusterReport(sample(scanShards(await populationSize(aggregates), 1)), {
       excluded: protectedVariables(await activeRiskModel()),
       ...(k === undefined ? {} : { k }),
       report,

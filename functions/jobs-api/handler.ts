@@ -5,17 +5,23 @@
  * failed (JOB_ABANDONED), recorded on the way: never "running" for ever.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { functions, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { cancelJob, type JobKind, jobBody, readJob } from '../../shared/domain/jobs/job.js';
+import { populationSize } from '../../shared/domain/insights/aggregates.js';
+import { exportCursor, exportPage, exportPageQuery, exportRequest } from '../../shared/domain/jobs/export.js';
+import { cancelJob, type JobKind, jobBody, readJob, submitJob } from '../../shared/domain/jobs/job.js';
+import { cancelRun, readRunJob } from '../../shared/domain/jobs/resegmentation.js';
 import { activePageKey, jobIdSchema, jobListQuery } from '../../shared/domain/jobs/responses.js';
 import { decodeCursor, encodeCursor } from '../../shared/domain/paging.js';
+import { scanShards } from '../../shared/domain/segmentation/runs.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
-import { ValidationError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
+import { jobAccepted } from '../../shared/http/job-response.js';
 import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
@@ -23,7 +29,14 @@ import { createLogger } from '../../shared/observability/logger.js';
 const spec = functions.jobsApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('jobsApi');
-const deps = { jobs: adapters.jobs(settings), audit: adapters.audit(settings) };
+const deps = {
+  jobs: adapters.jobs(settings),
+  runs: adapters.runs(settings),
+  audit: adapters.audit(settings),
+};
+const exportDeps = { ...deps, queue: adapters.exportShards(settings) };
+const aggregates = adapters.aggregates(settings);
+const minimumShards = adapters.resegmentationShardCount();
 
 /** How long an attempt of each kind may run, and how many it gets: from the one description. */
 const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> = {
@@ -41,13 +54,33 @@ const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> =
     maxAttempts: 0,
     attemptSeconds: functions.simulationWorker.timeoutSeconds * queues.simulationShards.maxReceiveCount,
   },
+  export: {
+    maxAttempts: 0,
+    attemptSeconds: functions.exportWorker.timeoutSeconds * queues.exportShards.maxReceiveCount,
+  },
+  // A run's shards and customers report as they go: silent for longer than a shard's attempts, or a
+  // customer's, may take, it has lost work to a dead-letter queue.
+  resegmentation: {
+    maxAttempts: 0,
+    attemptSeconds: Math.max(
+      functions.resegmentShardWorker.timeoutSeconds * queues.resegmentationShards.maxReceiveCount,
+      functions.segmentWorker.timeoutSeconds * queues.segmentation.maxReceiveCount,
+    ),
+  },
 };
+
+/** Re-segmentation runs are jobs too; their ids start with `run-`. */
+const isRun = (jobId: string) => jobId.startsWith('run-');
 
 function jobIdOf(event: APIGatewayProxyEvent): string {
   const jobId = event.pathParameters?.jobId ?? '';
   if (!jobIdSchema.safeParse(jobId).success)
     throw new ValidationError('Not a job id', [
-      { path: 'jobId', code: 'INVALID_JOB_ID', message: 'Expected job-<letters, digits or ->' },
+      {
+        path: 'jobId',
+        code: 'INVALID_JOB_ID',
+        message: 'Expected job-<letters, digits or -> or run-<letters, digits, - or _>',
+      },
     ]);
   return jobId;
 }
@@ -68,21 +101,66 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     });
   },
 
-  'GET /v1/jobs/{jobId}': async (event) => {
-    const job = await readJob(
-      deps,
-      jobIdOf(event),
-      (kind) => limits[kind],
-      new Date(),
-      event.requestContext.requestId,
+  'POST /v1/exports/segments': async (event, caller) => {
+    const parsed = exportRequest.safeParse(event.jsonBody);
+    if (!parsed.success)
+      throw new ValidationError(
+        'Body must be {} or {"segment": "<name>"}',
+        toErrorDetails(parsed.error.issues),
+      );
+    // Reading every decision is a job, fanned out over as many scan shards as the population needs.
+    const shards = scanShards(await populationSize(aggregates), minimumShards);
+    const job = await submitJob(
+      exportDeps,
+      { jobId: `job-${randomUUID()}`, kind: 'export', input: parsed.data, shards },
+      actorOf(event, caller),
     );
+    logger.info('export job started', { jobId: job.runId, shards });
+    return jobAccepted(job);
+  },
+
+  'GET /v1/jobs/{jobId}/rows': async (event) => {
+    const jobId = jobIdOf(event);
+    const query = exportPageQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success)
+      throw new ValidationError(
+        'Query must be limit (1-1000) and cursor',
+        toErrorDetails(query.error.issues),
+      );
+    const job = isRun(jobId)
+      ? undefined
+      : await readJob(deps, jobId, (kind) => limits[kind], new Date(), event.requestContext.requestId);
+    if (job?.kind !== 'export') throw new NotFoundError('No rows: not an export job');
+    if (job.status !== 'succeeded')
+      throw new ConflictError('JOB_NOT_SUCCEEDED', `The export has no rows to read (${job.status})`);
+    const { limit, cursor } = query.data;
+    const page = await exportPage(
+      deps.jobs,
+      jobId,
+      (job.result as { chunks: number[] }).chunks,
+      cursor === undefined ? { shard: 0, chunk: 0, row: 0 } : decodeCursor(cursor, exportCursor),
+      limit,
+    );
+    return jsonResponse(200, {
+      rows: page.rows,
+      ...(page.next ? { nextCursor: encodeCursor({ ...page.next }) } : {}),
+    });
+  },
+
+  'GET /v1/jobs/{jobId}': async (event) => {
+    const jobId = jobIdOf(event);
+    const { requestId } = event.requestContext;
+    const job = isRun(jobId)
+      ? await readRunJob(deps, jobId, limits.resegmentation.attemptSeconds, new Date(), requestId)
+      : await readJob(deps, jobId, (kind) => limits[kind], new Date(), requestId);
     return jsonResponse(200, jobBody(job));
   },
 
   'POST /v1/jobs/{jobId}/cancel': async (event, caller) => {
     const jobId = jobIdOf(event);
     requireEmptyBody(event);
-    const job = await cancelJob(deps, jobId, actorOf(event, caller));
+    const actor = actorOf(event, caller);
+    const job = isRun(jobId) ? await cancelRun(deps, jobId, actor) : await cancelJob(deps, jobId, actor);
     logger.info('job cancel requested', { jobId, kind: job.kind });
     return jsonResponse(202, jobBody(job));
   },

@@ -14,16 +14,20 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 import { runFilter, scheduledScope, startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(functions.resegmentScheduler));
 const logger = createLogger('resegmentScheduler');
+const aggregates = adapters.aggregates(settings);
 const stores = { riskModels: adapters.riskModels(settings), scoringModels: adapters.scoringModels(settings) };
 const deps = {
   runs: adapters.runs(settings),
   shards: adapters.resegmentationShards(settings),
+  audit: adapters.audit(settings),
+  population: () => populationSize(aggregates),
   currentVersions: (now: Date) => currentVersions(stores, now),
 };
 const shards = adapters.resegmentationShardCount();
@@ -52,7 +56,8 @@ export const handler = async (event: unknown, context: Context) => {
     filter,
     shards,
     now,
+    requestId: parsed.id ?? context.awsRequestId,
   });
-  logger.info('re-segmentation started', { runId: run.runId, shards, filter: run.filter });
-  return { runId: run.runId, shards };
+  logger.info('re-segmentation started', { runId: run.runId, shards: run.shards, filter: run.filter });
+  return { runId: run.runId, shards: run.shards };
 };

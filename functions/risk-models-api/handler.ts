@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { functions, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { submitJob } from '../../shared/domain/jobs/job.js';
 import {
   compileModel,
@@ -31,6 +32,7 @@ import {
   resegmentationRequest,
   runFinished,
   runIdSchema,
+  scanShards,
   startPublicationRun,
   startResegmentation,
 } from '../../shared/domain/segmentation/runs.js';
@@ -50,17 +52,18 @@ const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('riskModelsApi');
 const store = adapters.riskModels(settings);
 const versionStores = { riskModels: store, scoringModels: adapters.scoringModels(settings) };
+const audit = adapters.audit(settings);
+const aggregates = adapters.aggregates(settings);
+const population = () => populationSize(aggregates);
 const runDeps = {
   runs: adapters.runs(settings),
   shards: adapters.resegmentationShards(settings),
+  audit,
   currentVersions: (now: Date) => currentVersions(versionStores, now),
+  population,
 };
 const resegmentShards = adapters.resegmentationShardCount();
-const jobDeps = {
-  jobs: adapters.jobs(settings),
-  queue: adapters.simulationShards(settings),
-  audit: adapters.audit(settings),
-};
+const jobDeps = { jobs: adapters.jobs(settings), queue: adapters.simulationShards(settings), audit };
 
 // Not strict: some routes carry further path parameters (e.g. otherVersion).
 const versionParams = z.object({
@@ -153,7 +156,9 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     );
     // Compiled here as well, so a draft that cannot compile is a 400 now rather than a failed job.
     compileModel(candidate);
-    // Reading every stored decision is a job: one message per scan shard (simulationWorker).
+    // Reading every stored decision is a job: one message per scan shard (simulationWorker), as
+    // many shards as the population needs.
+    const shards = scanShards(await population(), resegmentShards);
     const job = await submitJob(
       jobDeps,
       {
@@ -165,11 +170,11 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
           scenario: request.scenario,
           sampleSize: request.sampleSize,
         },
-        shards: resegmentShards,
+        shards,
       },
       actorOf(event, caller),
     );
-    logger.info('simulation job started', { jobId: job.runId, shards: resegmentShards });
+    logger.info('simulation job started', { jobId: job.runId, shards });
     return jobAccepted(job);
   },
 
@@ -213,7 +218,14 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     // Everyone is re-segmented under the new model (a new model version is a new input for everyone).
     const run = await startPublicationRun(
       runDeps,
-      { modelId, version, shards: resegmentShards, now: actor.now },
+      {
+        modelId,
+        version,
+        shards: resegmentShards,
+        now: actor.now,
+        startedBy: { principalId: actor.principalId, role: actor.role },
+        requestId: actor.requestId,
+      },
       (error) =>
         logger.error('publication run not started', { modelId, version, errorName: (error as Error).name }),
     );
@@ -225,11 +237,11 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         publishedAt: published.publishedAt,
       },
       retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
-      resegmentation: run ? { runId: run.runId, shards: resegmentShards } : null,
+      resegmentation: run ? { runId: run.runId, shards: run.shards } : null,
     });
   },
 
-  'POST /v1/resegmentation-runs': async (event) => {
+  'POST /v1/resegmentation-runs': async (event, caller) => {
     // No `?? {}`: a JSON null is not "{}" and must not start a run over everyone.
     const parsed = resegmentationRequest.safeParse(event.jsonBody);
     if (!parsed.success)
@@ -237,15 +249,25 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         'Body must be {}, or set "olderThanDays": N and/or "scope": "all" | "due"',
         toErrorDetails(parsed.error.issues),
       );
+    const actor = actorOf(event, caller);
     const run = await startResegmentation(runDeps, {
-      runId: `run-${event.requestContext.requestId || randomUUID()}`,
+      runId: `run-${actor.requestId || randomUUID()}`,
       cause: 'manual',
       filter: parsed.data,
       shards: resegmentShards,
-      now: new Date(),
+      now: actor.now,
+      startedBy: { principalId: actor.principalId, role: actor.role },
+      requestId: actor.requestId,
     });
-    logger.info('re-segmentation started by hand', { runId: run.runId, shards: resegmentShards });
-    return jsonResponse(202, { runId: run.runId, shards: resegmentShards, filter: run.filter });
+    logger.info('re-segmentation started by hand', { runId: run.runId, shards: run.shards });
+    // The run is also a job: listed, followed and cancelled under /v1/jobs.
+    return jsonResponse(202, {
+      runId: run.runId,
+      jobId: run.runId,
+      shards: run.shards,
+      filter: run.filter,
+      links: { job: `/v1/jobs/${run.runId}` },
+    });
   },
 
   'GET /v1/resegmentation-runs/{runId}': async (event) => {

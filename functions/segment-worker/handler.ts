@@ -99,10 +99,25 @@ async function decide(jobs: SegmentationJob[]) {
   return outcomes;
 }
 
+/**
+ * The runs of this batch that were cancelled: their customers are skipped (they keep their current
+ * decision). One small read per batch that carries run messages; if it fails, the batch goes on.
+ */
+async function cancelledRuns(jobs: SegmentationJob[]): Promise<ReadonlySet<string>> {
+  const runIds = jobs.flatMap((j) => (j.runId ? [j.runId] : []));
+  if (runIds.length === 0) return new Set();
+  return runs.cancelled(runIds).catch((error: unknown) => {
+    logger.warn('cancelled runs not read', { errorName: (error as Error).name });
+    return new Set<string>();
+  });
+}
+
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   const jobs = new Map(event.Records.map((r) => [r.messageId, parseJob(r)]));
-  const valid = [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined);
+  const parsed = [...jobs.values()].filter((j): j is SegmentationJob => j !== undefined);
+  const cancelled = await cancelledRuns(parsed);
+  const valid = parsed.filter((j) => !j.runId || !cancelled.has(j.runId));
   const outcomes = await decide(valid);
   const counts: Record<string, number> = {};
 
@@ -112,6 +127,10 @@ export const handler = async (event: SQSEvent, context: Context) => {
       // Poison message: log its id only (the body is untrusted and could hold anything).
       logger.error('invalid segmentation message', { messageId: record.messageId });
       throw new Error('Invalid segmentation message');
+    }
+    if (job.runId && cancelled.has(job.runId)) {
+      counts.skipped = (counts.skipped ?? 0) + 1;
+      return;
     }
     const outcome: SegmentationOutcome | Error | undefined = outcomes.get(job.pseudonym);
     if (outcome instanceof Error || outcome === undefined) {

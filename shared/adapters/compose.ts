@@ -198,6 +198,10 @@ export const clusterJobs = (s: Settings) =>
 export const simulationShards = (s: Settings) =>
   new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_SIMULATIONSHARDS_URL'));
 
+/** Export jobs, one message per scan shard (manifest queue `exportShards`). */
+export const exportShards = (s: Settings) =>
+  new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_EXPORTSHARDS_URL'));
+
 /** Scan shards of re-segmentation runs (manifest queue `resegmentationShards`). */
 export const resegmentationShards = (s: Settings) =>
   new SqsShardQueue(sqsClient(), need(s, 'QUEUE_RESEGMENTATIONSHARDS_URL'));

@@ -7,8 +7,14 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ExportChunks, ExportRow } from '../domain/jobs/export.js';
 import type { ActivePageKey, Job, JobEnd, JobProgress, JobStore } from '../domain/jobs/job.js';
+import { runAsJob } from '../domain/jobs/resegmentation.js';
 import type { ResegmentationRun, RunStore } from '../domain/ports.js';
+import { runFinished } from '../domain/segmentation/runs.js';
+
+/** The value of `active` while a job or run has not ended: one partition of the sparse index, a few items. */
+const activeMarker = 'job';
 
 /**
  * Counters are atomic ADDs, so concurrent worker batches never lose an increment; shard counts
@@ -24,7 +30,8 @@ export class DynamoRunStore implements RunStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: run,
+        // Listed beside the jobs (the activeJobs index) until it ends.
+        Item: { ...run, active: activeMarker, createdAt: run.startedAt },
         ConditionExpression: 'attribute_not_exists(runId)',
       }),
     );
@@ -44,14 +51,18 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { runId },
-          UpdateExpression: 'ADD enqueued :n, upToDate :u, shardsReported :one, reportedShards :shard',
-          ConditionExpression: 'attribute_exists(runId) AND NOT contains(reportedShards, :segment)',
+          UpdateExpression:
+            'SET updatedAt = :at ADD enqueued :n, upToDate :u, shardsReported :one, reportedShards :shard',
+          // A cancelled or abandoned run (no `active`) takes no more counts.
+          ConditionExpression:
+            'attribute_exists(runId) AND attribute_exists(active) AND NOT contains(reportedShards, :segment)',
           ExpressionAttributeValues: {
             ':n': count,
             ':u': upToDate,
             ':one': 1,
             ':shard': new Set([segment]),
             ':segment': segment,
+            ':at': at,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -63,33 +74,109 @@ export class DynamoRunStore implements RunStore {
     }
     if (after && Number(after.shardsReported) >= Number(after.shards)) {
       // Last shard in: the run's total is known. Several "last" shards cannot race past each other,
-      // and setting the same status twice is harmless.
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { runId },
-          UpdateExpression: 'SET #s = :s, enqueuedAt = if_not_exists(enqueuedAt, :at)',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'enqueued', ':at': at },
-        }),
-      );
+      // and setting the same status twice is harmless; a run cancelled meanwhile stays cancelled.
+      try {
+        const out = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { runId },
+            UpdateExpression: 'SET #s = :s, enqueuedAt = if_not_exists(enqueuedAt, :at)',
+            ConditionExpression: 'attribute_exists(active)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':s': 'enqueued', ':at': at },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        // Nothing queued, or its customers all done before the last count came in: it ends here.
+        await this.endIfFinished(out.Attributes, at);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     }
     return true;
   }
 
+  /** Takes a run whose work is all done out of the active listing (once; later calls change nothing). */
+  private async endIfFinished(item: Record<string, unknown> | undefined, at: string): Promise<void> {
+    if (!item || item.active === undefined || !runFinished(item as unknown as ResegmentationRun)) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: item.runId },
+          UpdateExpression: 'SET finishedAt = :at REMOVE active',
+          ConditionExpression: 'attribute_exists(active)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async end(runId: string, status: 'cancelled' | 'abandoned', at: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId },
+          UpdateExpression: 'SET #s = :s, finishedAt = :at, updatedAt = :at REMOVE active',
+          // Only a run (no kind) that has not ended.
+          ConditionExpression: 'attribute_exists(active) AND attribute_not_exists(kind)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status, ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async cancelled(runIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(runIds)];
+    for (let first = 0; first < unique.length; first += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique
+        .slice(first, first + 100)
+        .map((runId) => ({ runId }));
+      while (keys && keys.length > 0) {
+        const out: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ProjectionExpression: 'runId, #s',
+                ExpressionAttributeNames: { '#s': 'status' },
+              },
+            },
+          }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? [])
+          if (item.status === 'cancelled') found.add(item.runId as string);
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
   async progress(deltas: ReadonlyMap<string, { done: number; failed: number }>): Promise<void> {
+    const at = new Date().toISOString();
     await Promise.all(
-      [...deltas].map(([runId, d]) =>
-        this.doc.send(
+      [...deltas].map(async ([runId, d]) => {
+        const out = await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { runId },
-            UpdateExpression: 'ADD done :d, failed :f',
+            UpdateExpression: 'SET updatedAt = :at ADD done :d, failed :f',
             ConditionExpression: 'attribute_exists(runId)',
-            ExpressionAttributeValues: { ':d': d.done, ':f': d.failed },
+            ExpressionAttributeValues: { ':d': d.done, ':f': d.failed, ':at': at },
+            ReturnValues: 'ALL_NEW',
           }),
-        ),
-      ),
+        );
+        await this.endIfFinished(out.Attributes, at);
+      }),
     );
   }
 
@@ -99,17 +186,20 @@ export class DynamoRunStore implements RunStore {
     );
     // A job (it has a kind) shares the table but is not a run.
     if (!out.Item || out.Item.kind !== undefined) return undefined;
-    // The set of reported shards is bookkeeping; readers see its size in shardsReported.
-    const { reportedShards: _, ...run } = out.Item;
-    return run as ResegmentationRun;
+    return runOf(out.Item);
   }
 }
 
-/** The value of `active` while a job has not ended: one partition of the sparse index, a few items. */
-const activeMarker = 'job';
+/** A run as stored, without its bookkeeping (the set of reported shards, the listing's keys). */
+function runOf(item: Record<string, unknown>): ResegmentationRun {
+  const { reportedShards: _, active: __, createdAt: ___, ...run } = item;
+  return run as unknown as ResegmentationRun;
+}
 
 /** Where a fanned-out job keeps one shard's part. */
 const partKey = (jobId: string, segment: number) => `${jobId}#part#${segment}`;
+/** Where an export keeps one chunk of one shard's rows. */
+const chunkKey = (jobId: string, shard: number, chunk: number) => `${jobId}#rows#${shard}#${chunk}`;
 
 const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
@@ -117,11 +207,28 @@ const isConditionFailure = (error: unknown) => (error as Error).name === 'Condit
  * Jobs in the runs table (one store of long work). Every change is one conditional update, so a
  * finished job never changes again, whoever writes last.
  */
-export class DynamoJobStore implements JobStore {
+export class DynamoJobStore implements JobStore, ExportChunks {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  async putChunk(jobId: string, shard: number, chunk: number, rows: ExportRow[], expiresAt: number) {
+    // Same key on a redelivered shard: rewritten with the same rows, never a second copy.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { runId: chunkKey(jobId, shard, chunk), partOf: jobId, rows, expiresAt },
+      }),
+    );
+  }
+
+  async getChunk(jobId: string, shard: number, chunk: number): Promise<ExportRow[] | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { runId: chunkKey(jobId, shard, chunk) } }),
+    );
+    return out.Item?.rows as ExportRow[] | undefined;
+  }
 
   async create(job: Job): Promise<void> {
     await this.doc.send(
@@ -150,7 +257,12 @@ export class DynamoJobStore implements JobStore {
       }),
     );
     return {
-      jobs: (out.Items ?? []).map(({ reportedShards: _, active: __, ...job }) => job as Job),
+      // Re-segmentation runs (no kind) are listed as the jobs they are.
+      jobs: (out.Items ?? []).map((item) => {
+        if (item.kind === undefined) return runAsJob(runOf(item));
+        const { reportedShards: _, active: __, ...job } = item;
+        return job as Job;
+      }),
       ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey as ActivePageKey } : {}),
     };
   }

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 
-export function encodeCursor(key: Record<string, string>): string {
+export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 

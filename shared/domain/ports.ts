@@ -97,9 +97,21 @@ export interface ResegmentationRun {
   runId: string;
   cause: SegmentationCause;
   filter: { olderThanDays?: number; scope?: RunScope };
-  /** `enqueued` once every scan shard has reported its count. */
-  status: 'enqueuing' | 'enqueued';
+  /**
+   * `enqueued` once every scan shard has reported its count; `cancelled` when an operator stopped it
+   * (shards stop queueing, queued customers are skipped); `abandoned` when it stopped showing signs
+   * of life before finishing (a shard or its customers in a dead-letter queue).
+   */
+  status: 'enqueuing' | 'enqueued' | 'cancelled' | 'abandoned';
   startedAt: string;
+  /** Last sign of life: a shard's count or a batch of customers done. */
+  updatedAt?: string;
+  /** Who started it; absent on scheduled runs (the system) and runs from before this was kept. */
+  startedBy?: { principalId: string; role?: string };
+  /** The request (or scheduled event) that started it. */
+  requestId?: string;
+  /** When it finished, was cancelled or was found abandoned. */
+  finishedAt?: string;
   enqueuedAt?: string;
   /** Sum of the counts the shards reported so far. */
   enqueued: number;
@@ -145,9 +157,13 @@ export interface RunStore {
     at: string,
     upToDate?: number,
   ): Promise<boolean>;
-  /** Adds to the done/failed counters of several runs at once. */
+  /** Adds to the done/failed counters of several runs at once; a run whose work is all done ends. */
   progress(deltas: ReadonlyMap<string, { done: number; failed: number }>): Promise<void>;
   get(runId: string): Promise<ResegmentationRun | undefined>;
+  /** Ends a run not ended yet as cancelled or abandoned; false when it had ended already. */
+  end(runId: string, status: 'cancelled' | 'abandoned', at: Date): Promise<boolean>;
+  /** Which of these runs were cancelled: their shards stop queueing and their customers are skipped. */
+  cancelled(runIds: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 export interface SegmentationQueue {

@@ -105,7 +105,7 @@ export async function run(): Promise<BenchResult[]> {
     // of 1) is timed instead, with the shard worker's own code (its counts go to no run).
     const assignmentStore = new DynamoAssignmentStore(doc, table('ASSIGNMENTS'), undefined);
     const probeDeps: ShardDeps = {
-      runs: { shardEnqueued: async () => true },
+      runs: { shardEnqueued: async () => true, cancelled: async () => new Set<string>() },
       queue: new SqsSegmentationQueue(sqs, runtime.env.QUEUE_SEGMENTATION_URL as string),
       customers: (segment, of) =>
         new DynamoProfileStore(doc, table('PROFILES')).scanPseudonyms({ segment, of }),

@@ -83,28 +83,35 @@ export async function writeItems(
 }
 
 /** Items/s of a raw parallel Scan (4 segments) of `table`: the baseline of population-wide work. */
-export async function rawParallelScan(doc: DynamoDBDocumentClient, table: string): Promise<number> {
+export async function rawParallelScan(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  /** Segments of the scan (TotalSegments), `concurrency` of them scanned at a time. */
+  options: { segments?: number; concurrency?: number } = {},
+): Promise<number> {
+  const { segments = 4, concurrency = 4 } = options;
   const started = performance.now();
-  const counts = await Promise.all(
-    [0, 1, 2, 3].map(async (segment) => {
-      let n = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new ScanCommand({
-            TableName: table,
-            Segment: segment,
-            TotalSegments: 4,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        n += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return n;
+  let next = 0;
+  let total = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, segments) }, async () => {
+      for (let segment = next++; segment < segments; segment = next++) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await doc.send(
+            new ScanCommand({
+              TableName: table,
+              Segment: segment,
+              TotalSegments: segments,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          total += page.Count ?? 0;
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }
     }),
   );
-  const total = counts.reduce((a, b) => a + b, 0);
   return total / ((performance.now() - started) / 1000);
 }
 

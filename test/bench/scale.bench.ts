@@ -31,6 +31,7 @@ import {
 } from '../../shared/domain/insights/aggregates.js';
 import type { AuditOutcome } from '../../shared/domain/ports.js';
 import { loadDefaultModel } from '../../shared/domain/risk-model/index.js';
+import { defaultShards, scanShards } from '../../shared/domain/segmentation/runs.js';
 import { benchDocClient, rawParallelScan, writeItems } from './local-stack.js';
 import type { BenchResult } from './measure.js';
 import { auditOf, caseOf, decisionOf, outcomeOf, pseudonymOf } from './scale-population.js';
@@ -131,6 +132,7 @@ interface SizeFigures {
   loadSeconds: number | null;
   routes: Record<string, RouteFigures>;
   simulation: { customersPerSec: number; scanItemsPerSec: number; seconds: number };
+  export: { customersPerSec: number; seconds: number };
   clusters: { seconds: number };
 }
 
@@ -204,10 +206,14 @@ async function measureSize(size: number): Promise<SizeFigures> {
         loadSeconds,
         routes: figures,
         simulation: { customersPerSec: 0, scanItemsPerSec: 0, seconds: 0 },
+        export: { customersPerSec: 0, seconds: 0 },
         clusters: { seconds: 0 },
       };
-    await rawParallelScan(doc, runtime.env.TABLE_ASSIGNMENTS as string);
-    const scanItemsPerSec = await rawParallelScan(doc, runtime.env.TABLE_ASSIGNMENTS as string);
+    // The same segments as the job's shards (sized by the population), 4 scanned at a time: the raw
+    // cost of reading what the job reads, the way it reads it.
+    const scan = { segments: scanShards(size, defaultShards), concurrency: 4 };
+    await rawParallelScan(doc, runtime.env.TABLE_ASSIGNMENTS as string, scan);
+    const scanItemsPerSec = await rawParallelScan(doc, runtime.env.TABLE_ASSIGNMENTS as string, scan);
     const sim = await runJob(api, analyst, '/v1/risk-models/simulate', {
       model: loadDefaultModel(),
       scenario: [{ kind: 'addToList', list: 'highRiskCountries', values: ['LU'] }],
@@ -215,15 +221,19 @@ async function measureSize(size: number): Promise<SizeFigures> {
     });
     const evaluated = Number((sim.result as { evaluated?: number } | undefined)?.evaluated ?? 0);
     if (evaluated !== size) throw new Error(`the simulation evaluated ${evaluated} of ${size}`);
+    const exported = await runJob(api, compliance, '/v1/exports/segments', {});
+    const rows = Number((exported.result as { rows?: number } | undefined)?.rows ?? 0);
+    if (rows !== size) throw new Error(`the export wrote ${rows} of ${size} rows`);
     const clusters = await runJob(api, admin, '/v1/reports/clusters', {});
     process.stderr.write(
-      `bench scale ${size}: simulation ${(size / sim.seconds).toFixed(0)} customers/s (raw scan ${scanItemsPerSec.toFixed(0)} items/s), cluster report ${clusters.seconds.toFixed(1)} s\n`,
+      `bench scale ${size}: simulation ${(size / sim.seconds).toFixed(0)} customers/s (raw scan ${scanItemsPerSec.toFixed(0)} items/s), export ${(size / exported.seconds).toFixed(0)} customers/s, cluster report ${clusters.seconds.toFixed(1)} s\n`,
     );
     return {
       size,
       loadSeconds,
       routes: figures,
       simulation: { customersPerSec: size / sim.seconds, scanItemsPerSec, seconds: sim.seconds },
+      export: { customersPerSec: size / exported.seconds, seconds: exported.seconds },
       clusters: { seconds: clusters.seconds },
     };
   } finally {
@@ -288,6 +298,14 @@ export async function run(): Promise<BenchResult[]> {
       ratio: m.simulation.customersPerSec / base.simulation.customersPerSec,
       target: 0.8,
       notes: `${m.simulation.seconds.toFixed(1)} s for ${label(m.size)}, from POST to the job's result`,
+    });
+    results.push({
+      name: `export job throughput at ${label(m.size)} vs at ${label(base.size)} customers`,
+      baseline: { label: `customers/s at ${label(base.size)}`, opsPerSec: base.export.customersPerSec },
+      subject: { label: `customers/s at ${label(m.size)}`, opsPerSec: m.export.customersPerSec },
+      ratio: m.export.customersPerSec / base.export.customersPerSec,
+      target: 0.8,
+      notes: `${m.export.seconds.toFixed(1)} s for ${label(m.size)}, from POST to the job's result (rows written)`,
     });
   }
   for (const m of measured) {

@@ -236,13 +236,16 @@ describe('riskloop CLI', () => {
 
     // Assess: the second run covers only due decisions, and says how many were up to date.
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ finished: true, failed: 0 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      kind: 'resegmentation',
+      status: 'succeeded',
+      result: { failed: 0 },
+    });
     expect(due.code).toBe(0);
     expect(JSON.parse(due.stdout)).toMatchObject({
-      finished: true,
-      failed: 0,
-      filter: { scope: 'due' },
-      upToDate: expect.any(Number),
+      status: 'succeeded',
+      input: { filter: { scope: 'due' } },
+      result: { failed: 0, upToDate: expect.any(Number) },
     });
   });
 
@@ -251,7 +254,7 @@ describe('riskloop CLI', () => {
     const trained = await cli(['train', '--json', '--seed', '7', '--timeout', '60'], { role: 'admin' });
     const job = JSON.parse(trained.stdout);
     const followed = await cli(['job', job.jobId, '--json', '--timeout', '10'], { role: 'admin' });
-    const badId = await cli(['job', 'run-1'], { role: 'admin' });
+    const badId = await cli(['job', 'nojob-1'], { role: 'admin' });
     const active = await cli(['jobs', '--json'], { role: 'analyst' });
 
     // Assess
@@ -263,6 +266,23 @@ describe('riskloop CLI', () => {
     // Ended, it is no longer among the jobs queued or running.
     expect(active.code).toBe(0);
     expect(JSON.parse(active.stdout).jobs.map((j: { jobId: string }) => j.jobId)).not.toContain(job.jobId);
+  });
+
+  it('exports the segment register to a JSON lines file, following the job', async () => {
+    const out = join(dir, 'register.jsonl');
+    const exported = await cli(['export', '--out', out, '--json', '--timeout', '60'], { role: 'compliance' });
+    const noOut = await cli(['export'], { role: 'compliance' });
+
+    expect(exported.code).toBe(0);
+    const summary = JSON.parse(exported.stdout);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(summary.rows);
+    expect(summary.rows).toBeGreaterThan(0);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      pseudonym: expect.any(String),
+      segment: expect.any(String),
+    });
+    expect(noOut.code).toBe(2);
   });
 
   it('exits 2 on usage errors and 3 on a refused key or an unreachable API', async () => {

@@ -252,6 +252,23 @@ describe('the API against its OpenAPI document', () => {
       (await api('analyst', 'GET', `/v1/jobs/${jobId}`)).body.status === 'failed' ? true : undefined,
     );
     await call('admin', 'POST', `/v1/jobs/${jobId}/cancel`, {}, '/v1/jobs/{jobId}/cancel');
+    // Not an export: no rows (404); an export's rows once it has succeeded.
+    expect(
+      (await call('compliance', 'GET', `/v1/jobs/${jobId}/rows`, undefined, '/v1/jobs/{jobId}/rows')).status,
+    ).toBe(404);
+    const exported = await call('compliance', 'POST', '/v1/exports/segments', {});
+    await eventually(async () =>
+      (await api('compliance', 'GET', `/v1/jobs/${exported.body.jobId}`)).body.status === 'succeeded'
+        ? true
+        : undefined,
+    );
+    await call(
+      'compliance',
+      'GET',
+      `/v1/jobs/${exported.body.jobId}/rows?limit=2`,
+      undefined,
+      '/v1/jobs/{jobId}/rows',
+    );
     await call('analyst', 'GET', '/v1/scoring-models');
     await call(
       'admin',

@@ -134,6 +134,9 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/cases`,
       `${stageArn}/GET/v1/cases/*`,
       `${stageArn}/POST/v1/cases/*/transitions`,
+      // The segment register export, for an auditor.
+      `${stageArn}/POST/v1/exports/segments`,
+      `${stageArn}/GET/v1/jobs/*/rows`,
       ...insights,
       personalData,
       lookup,
@@ -157,6 +160,8 @@ describe('allowedResources', () => {
       `${stageArn}/GET/v1/cases/*`,
       `${stageArn}/POST/v1/resegmentation-runs`,
       `${stageArn}/GET/v1/resegmentation-runs/*`,
+      `${stageArn}/POST/v1/exports/segments`,
+      `${stageArn}/GET/v1/jobs/*/rows`,
       ...insights,
       personalData,
       lookup,

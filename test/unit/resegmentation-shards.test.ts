@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { runAbandoned, runAsJob } from '../../shared/domain/jobs/resegmentation.js';
 import type {
+  AuditEvent,
+  AuditLog,
   CurrentVersions,
   DecisionFreshness,
   ResegmentationRun,
@@ -11,6 +14,7 @@ import {
   runFinished,
   runShard,
   type ShardDeps,
+  scanShards,
   scheduledScope,
   shardJobSchema,
   shardPlan,
@@ -20,11 +24,18 @@ import {
 
 const now = new Date('2026-11-25T12:00:00.000Z');
 
+/** An audit log that keeps what is appended. */
+const recorder = (into: AuditEvent[]): AuditLog => ({
+  append: async (events) => void into.push(...events),
+});
+
 /** A run store that records shard counts the way the DynamoDB adapter does: once per shard. */
 function memoryRuns(run: ResegmentationRun) {
   const reported = new Set<number>();
   return {
     run,
+    cancelled: async (runIds: readonly string[]) =>
+      new Set(runIds.filter((id) => id === run.runId && run.status === 'cancelled')),
     shardEnqueued: async (_runId: string, segment: number, count: number, at: string, upToDate = 0) => {
       if (reported.has(segment)) return false;
       reported.add(segment);
@@ -94,18 +105,27 @@ describe('shard plan', () => {
     expect(shardJobSchema.safeParse({ runId: 'r', cause: 'manual', segment: 4, of: 4 }).success).toBe(false);
   });
 
-  it('starts a run by recording it and queuing its shards, without scanning', async () => {
+  it('starts a run by recording it, auditing who started it, and queuing its shards, without scanning', async () => {
     // Prepare
     const started: ResegmentationRun[] = [];
     const queued: ShardJob[] = [];
+    const audited: AuditEvent[] = [];
 
     // Act
     const run = await startResegmentation(
       {
         runs: { start: async (r) => void started.push(r) },
         shards: { enqueue: async (j) => void queued.push(...j) },
+        audit: recorder(audited),
       },
-      { runId: 'run-2', cause: 'manual', shards: 8, now },
+      {
+        runId: 'run-2',
+        cause: 'manual',
+        shards: 8,
+        now,
+        startedBy: { principalId: 'admin-key', role: 'admin' },
+        requestId: 'req-2',
+      },
     );
 
     // Assess
@@ -114,15 +134,24 @@ describe('shard plan', () => {
     expect(run.filter).toEqual({ scope: 'all' });
     expect(queued).toHaveLength(8);
     expect(queued.some((j) => j.due)).toBe(false);
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      action: 'job.started',
+      actor: { type: 'principal', id: 'admin-key', role: 'admin' },
+      requestId: 'req-2',
+      details: { jobId: 'run-2', kind: 'resegmentation', input: { cause: 'manual', shards: 8 } },
+    });
   });
 
   it('runs over due decisions on the schedule, with the versions in use read once for every shard', async () => {
     // Prepare
     const queued: ShardJob[] = [];
+    const audited: AuditEvent[] = [];
     let reads = 0;
     const deps = {
       runs: { start: async () => {} },
       shards: { enqueue: async (j: readonly ShardJob[]) => void queued.push(...j) },
+      audit: recorder(audited),
       currentVersions: async () => {
         reads++;
         return current;
@@ -134,6 +163,7 @@ describe('shard plan', () => {
 
     // Assess
     expect(run.filter).toEqual({ scope: 'due' });
+    expect(audited[0]?.actor).toEqual({ type: 'system', id: 'resegmentScheduler' });
     expect(reads).toBe(1);
     expect(queued.map((j) => j.due)).toEqual([current, current, current, current]);
     for (const job of queued) expect(shardJobSchema.safeParse(job).success).toBe(true);
@@ -143,7 +173,14 @@ describe('shard plan', () => {
     // Prepare
     const queued: ShardJob[] = [];
     const failures: unknown[] = [];
-    const request = { modelId: 'aml', version: 3, shards: 2, now };
+    const request = {
+      modelId: 'aml',
+      version: 3,
+      shards: 2,
+      now,
+      startedBy: { principalId: 'admin-key', role: 'admin' },
+      requestId: 'req-3',
+    };
     const versions = async () => ({ ...current, model: 'aml@3' });
 
     // Act
@@ -151,6 +188,7 @@ describe('shard plan', () => {
       {
         runs: { start: async () => {} },
         shards: { enqueue: async (j) => void queued.push(...j) },
+        audit: recorder([]),
         currentVersions: versions,
       },
       request,
@@ -160,6 +198,7 @@ describe('shard plan', () => {
       {
         runs: { start: async () => {} },
         shards: { enqueue: async () => {} },
+        audit: recorder([]),
         currentVersions: async () => {
           throw new Error('DynamoDB unavailable');
         },
@@ -191,7 +230,11 @@ describe('shard plan', () => {
     const started: ResegmentationRun[] = [];
     await expect(
       startResegmentation(
-        { runs: { start: async (r) => void started.push(r) }, shards: { enqueue: async () => {} } },
+        {
+          runs: { start: async (r) => void started.push(r) },
+          shards: { enqueue: async () => {} },
+          audit: recorder([]),
+        },
         { runId: 'run-5', cause: 'manual', filter: { scope: 'due' }, shards: 1, now },
       ),
     ).rejects.toThrow(/versions in use/);
@@ -275,8 +318,8 @@ describe('shard accounting', () => {
     const again = await runShard(deps, { runId: 'run-3', cause: 'manual', segment: 0, of: 2 });
 
     // Assess
-    expect(first).toEqual({ enqueued: 3, upToDate: 0, counted: true });
-    expect(again).toEqual({ enqueued: 3, upToDate: 0, counted: false });
+    expect(first).toEqual({ enqueued: 3, upToDate: 0, counted: true, cancelled: false });
+    expect(again).toEqual({ enqueued: 3, upToDate: 0, counted: false, cancelled: false });
     expect(runs.run).toMatchObject({ enqueued: 3, shardsReported: 1, status: 'enqueuing' });
     expect(sent[0]).toEqual({ pseudonym: 'p0a', cause: 'manual', requestId: 'run-3', runId: 'run-3' });
   });
@@ -315,7 +358,7 @@ describe('shard accounting', () => {
     });
 
     // Assess
-    expect(out).toEqual({ enqueued: 2, upToDate: 1, counted: true });
+    expect(out).toEqual({ enqueued: 2, upToDate: 1, counted: true, cancelled: false });
     expect(sent.map((j) => j.pseudonym)).toEqual(['p0b', 'p0c']);
     expect(runs.run).toMatchObject({ enqueued: 2, upToDate: 1 });
   });
@@ -364,5 +407,125 @@ describe('shard accounting', () => {
   it('still finishes runs recorded before sharding once they are marked enqueued', () => {
     const { shards: _, shardsReported: __, ...legacy } = fresh();
     expect(runFinished({ ...legacy, status: 'enqueued', enqueued: 2, done: 2 })).toBe(true);
+  });
+
+  it('stops queueing a cancelled run at its next page, and counts nothing for it', async () => {
+    // Prepare: cancelled while the first page is being queued.
+    const runs = memoryRuns(fresh());
+    const sent: SegmentationJob[] = [];
+    const deps = shardDeps(runs, sent);
+    const queue = deps.queue;
+    deps.queue = {
+      enqueue: async (jobs) => {
+        await queue.enqueue(jobs);
+        runs.run.status = 'cancelled';
+      },
+    };
+
+    // Act
+    const out = await runShard(deps, { runId: 'run-3', cause: 'manual', segment: 0, of: 2 });
+    const later = await runShard(deps, { runId: 'run-3', cause: 'manual', segment: 1, of: 2 });
+
+    // Assess: the first page went out, the second never did; the other shard queued nothing.
+    expect(sent.map((j) => j.pseudonym)).toEqual(['p0a', 'p0b']);
+    expect(out).toEqual({ enqueued: 2, upToDate: 0, counted: false, cancelled: true });
+    expect(later).toEqual({ enqueued: 0, upToDate: 0, counted: false, cancelled: true });
+    expect(runs.run).toMatchObject({ enqueued: 0, shardsReported: 0 });
+  });
+});
+
+describe('scan shards sized by the population', () => {
+  it('keeps the minimum for small populations and adds one shard per 5,000 customers beyond it', () => {
+    expect(scanShards(0, 32)).toBe(32);
+    expect(scanShards(100_000, 32)).toBe(32);
+    expect(scanShards(1_000_000, 32)).toBe(200);
+    expect(scanShards(10_000_000, 32)).toBe(2_000);
+    expect(scanShards(1_000_000_000, 32)).toBe(10_000);
+    // An operator's minimum above the cap wins.
+    expect(scanShards(10, 20_000)).toBe(20_000);
+  });
+
+  it('starts a run over as many shards as its population needs', async () => {
+    const queued: ShardJob[] = [];
+    const run = await startResegmentation(
+      {
+        runs: { start: async () => {} },
+        shards: { enqueue: async (j) => void queued.push(...j) },
+        audit: recorder([]),
+        population: async () => 1_000_000,
+      },
+      { runId: 'run-6', cause: 'manual', shards: 32, now },
+    );
+    expect(run.shards).toBe(200);
+    expect(queued).toHaveLength(200);
+    expect(queued.every((j) => j.of === 200)).toBe(true);
+  });
+});
+
+describe('a re-segmentation run as a job', () => {
+  const run = (over: Partial<ResegmentationRun> = {}): ResegmentationRun => ({
+    runId: 'run-9',
+    cause: 'manual',
+    filter: { scope: 'all' },
+    status: 'enqueuing',
+    startedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    enqueued: 0,
+    done: 0,
+    failed: 0,
+    expiresAt: 0,
+    shards: 4,
+    shardsReported: 0,
+    ...over,
+  });
+
+  it('reads queued, then scanning, then segmenting, then succeeded with its counts', () => {
+    expect(runAsJob(run())).toMatchObject({
+      kind: 'resegmentation',
+      status: 'queued',
+      startedBy: { principalId: 'schedule' },
+      input: { cause: 'manual', filter: { scope: 'all' }, shards: 4 },
+    });
+    expect(runAsJob(run({ shardsReported: 2, enqueued: 10 }))).toMatchObject({
+      status: 'running',
+      progress: { phase: 'scanning', done: 2, total: 4 },
+    });
+    const enqueued = { status: 'enqueued', shardsReported: 4, enqueued: 10 } as const;
+    expect(runAsJob(run({ ...enqueued, done: 6 }))).toMatchObject({
+      status: 'running',
+      progress: { phase: 'segmenting', done: 6, total: 10 },
+    });
+    const done = runAsJob(run({ ...enqueued, done: 10, upToDate: 3, finishedAt: now.toISOString() }));
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      result: { enqueued: 10, done: 10, failed: 0, upToDate: 3 },
+      finishedAt: now.toISOString(),
+    });
+    expect(done.error).toBeUndefined();
+  });
+
+  it('reads failed when customers ended in the dead-letter queue, cancelled or abandoned as recorded', () => {
+    const enqueued = { status: 'enqueued', shardsReported: 4, enqueued: 10 } as const;
+    expect(runAsJob(run({ ...enqueued, done: 8, failed: 2 }))).toMatchObject({
+      status: 'failed',
+      error: { code: 'CUSTOMERS_FAILED' },
+      result: { failed: 2 },
+    });
+    expect(runAsJob(run({ status: 'cancelled' }))).toMatchObject({
+      status: 'cancelled',
+      cancelRequested: true,
+    });
+    const abandoned = runAsJob(run({ status: 'abandoned' }));
+    expect(abandoned).toMatchObject({ status: 'failed', error: { code: 'JOB_ABANDONED' } });
+    expect(abandoned.result).toBeUndefined();
+  });
+
+  it('is abandoned only when silent for longer than its work may take, and never once ended', () => {
+    const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    expect(runAbandoned(run(), later(3600), 3600)).toBe(false);
+    expect(runAbandoned(run(), later(3601), 3600)).toBe(true);
+    const finished = run({ status: 'enqueued', shardsReported: 4, enqueued: 1, done: 1 });
+    expect(runAbandoned(finished, later(99_999), 3600)).toBe(false);
+    expect(runAbandoned(run({ status: 'cancelled' }), later(99_999), 3600)).toBe(false);
   });
 });

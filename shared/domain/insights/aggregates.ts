@@ -244,6 +244,13 @@ export async function readPopulation(reader: AggregateReader): Promise<Populatio
   return populationCounts((await reader.read([POPULATION])).get(POPULATION));
 }
 
+/** Customers with a decision, all segments: what a job's fan-out is sized by. */
+export async function populationSize(reader: AggregateReader): Promise<number> {
+  let total = 0;
+  for (const n of (await readPopulation(reader)).customers.values()) total += n;
+  return total;
+}
+
 /** Port: the source tables, scanned page by page (the rebuild only). */
 export interface AggregateSources {
   assignments(): AsyncIterable<PlacedAssignment[]>;

@@ -11,7 +11,11 @@ import { AppError, ConflictError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AuditLog } from '../ports.js';
 
-export type JobKind = 'training' | 'simulation' | 'clusters';
+/**
+ * `resegmentation`: a bulk re-score, kept as a run (./resegmentation.ts) and shown as a job;
+ * `export`: the segment register, read page by page once ended (./export.ts).
+ */
+export type JobKind = 'training' | 'simulation' | 'clusters' | 'resegmentation' | 'export';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const finished: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -303,20 +307,8 @@ export async function cancelJob(
   const job = await deps.jobs.get(jobId);
   if (!job) throw new JobNotFoundError();
   if (finished.has(job.status)) throw new ConflictError('JOB_FINISHED', `The job has ended (${job.status})`);
-  if (await deps.jobs.requestCancel(jobId, actor.now)) {
-    await deps.audit.append([
-      auditEvent({
-        eventId: `job.cancel-requested#${jobId}#${actor.requestId}`,
-        subject: null,
-        actor: auditActor(actor),
-        action: 'job.cancel-requested',
-        reasonCodes: [],
-        requestId: actor.requestId,
-        at: actor.now,
-        details: { jobId, kind: job.kind },
-      }),
-    ]);
-  }
+  if (await deps.jobs.requestCancel(jobId, actor.now))
+    await deps.audit.append([cancelRequestedEvent(jobId, job.kind, actor)]);
   return (await deps.jobs.get(jobId)) ?? job;
 }
 
@@ -336,21 +328,42 @@ export async function readJob(
     job.error &&
     (await deps.jobs.finish(jobId, { status: 'failed', error: job.error }, now))
   ) {
-    await deps.audit.append([
-      auditEvent({
-        eventId: `job.abandoned#${jobId}`,
-        subject: null,
-        actor: { type: 'system', id: 'jobs' },
-        action: 'job.abandoned',
-        reasonCodes: ['JOB_ABANDONED'],
-        requestId,
-        at: now,
-        details: { jobId, kind: job.kind, attempts: job.attempts },
-      }),
-    ]);
+    await deps.audit.append([abandonedEvent(jobId, job.kind, requestId, now, { attempts: job.attempts })]);
   }
   return job;
 }
+
+/** The audit record of a cancel asked for (once per request). */
+export const cancelRequestedEvent = (jobId: string, kind: JobKind, actor: JobActor) =>
+  auditEvent({
+    eventId: `job.cancel-requested#${jobId}#${actor.requestId}`,
+    subject: null,
+    actor: auditActor(actor),
+    action: 'job.cancel-requested',
+    reasonCodes: [],
+    requestId: actor.requestId,
+    at: actor.now,
+    details: { jobId, kind },
+  });
+
+/** The audit record of a job found dead (once per job). */
+export const abandonedEvent = (
+  jobId: string,
+  kind: JobKind,
+  requestId: string,
+  at: Date,
+  details: Record<string, unknown>,
+) =>
+  auditEvent({
+    eventId: `job.abandoned#${jobId}`,
+    subject: null,
+    actor: { type: 'system', id: 'jobs' },
+    action: 'job.abandoned',
+    reasonCodes: ['JOB_ABANDONED'],
+    requestId,
+    at,
+    details: { jobId, kind, ...details },
+  });
 
 /** A job as the API shows it. */
 export function jobBody(job: Job) {

@@ -164,10 +164,12 @@ export const lookupResultSchema = z.object({ pseudonym: z.string() }).strict();
 export const runStartedSchema = z
   .object({
     runId: z.string(),
+    jobId: z.string().describe('The same id: the run is a job, followed and cancelled under /v1/jobs.'),
     shards: z.number().int().min(1).describe('Scan shards queued; shards count their customers.'),
     filter: z
       .object({ olderThanDays: z.number().int().optional(), scope: z.enum(['all', 'due']).optional() })
       .strict(),
+    links: z.object({ job: z.string() }).strict(),
   })
   .strict();
 
@@ -178,8 +180,14 @@ export const resegmentationRunSchema = z
     filter: z
       .object({ olderThanDays: z.number().int().optional(), scope: z.enum(['all', 'due']).optional() })
       .strict(),
-    status: z.enum(['enqueuing', 'enqueued']),
+    status: z
+      .enum(['enqueuing', 'enqueued', 'cancelled', 'abandoned'])
+      .describe('cancelled: stopped by an operator; abandoned: found silent before finishing.'),
     startedAt: isoDateTime,
+    updatedAt: isoDateTime.optional().describe('Last sign of life.'),
+    startedBy: z.object({ principalId: z.string(), role: z.string().optional() }).strict().optional(),
+    requestId: z.string().optional(),
+    finishedAt: isoDateTime.optional(),
     enqueuedAt: isoDateTime.optional(),
     enqueued: z.number().int().min(0),
     upToDate: z

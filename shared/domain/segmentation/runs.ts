@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { auditEvent } from '../audit.js';
 import type {
+  Actor,
   Assignment,
+  AuditLog,
   CurrentVersions,
   DecisionFreshness,
   ResegmentationRun,
@@ -16,14 +19,18 @@ import { isDue } from './freshness.js';
 export interface RunStartDeps {
   runs: Pick<RunStore, 'start'>;
   shards: ShardQueue;
+  /** Who started which run with which options is audited, as for every job. */
+  audit: AuditLog;
   /** The versions in use; read once per run over due decisions, so every shard compares alike. */
   currentVersions?: (now: Date) => Promise<CurrentVersions>;
+  /** Customers segmented (the maintained aggregates): sizes the fan-out beyond `shards`. */
+  population?: () => Promise<number>;
 }
 
 type ScannedDecision = Pick<Assignment, 'pseudonym' | 'assignedAt'> & DecisionFreshness;
 
 export interface ShardDeps {
-  runs: Pick<RunStore, 'shardEnqueued'>;
+  runs: Pick<RunStore, 'shardEnqueued' | 'cancelled'>;
   queue: SegmentationQueue;
   /** The customer pseudonyms of one parallel-scan segment of profiles, page by page. */
   customers: (segment: number, of: number) => AsyncIterable<string[]>;
@@ -35,9 +42,25 @@ export interface ShardDeps {
 
 const runRetentionSeconds = 400 * 86_400;
 
-/** DynamoDB's bound on TotalSegments; the default spreads 10 million customers over ~312,000 per shard. */
+/** DynamoDB's bound on TotalSegments. */
 export const maxShards = 1_000_000;
+/** The fewest scan shards of a run or fanned-out job (RESEGMENT_SHARDS overrides it). */
 export const defaultShards = 32;
+/**
+ * Customers per scan shard as the population grows: a shard is then a few 1 MB pages and a few
+ * seconds of one function, however large the population, and the shards run side by side (as many
+ * as the queue's consumers). DynamoDB Local makes this a must: it reads the whole segment for every
+ * page of a parallel scan, so a segment's time grows with the square of its size.
+ */
+export const customersPerShard = 5_000;
+/** 50 million customers at 5,000 a shard; the shard messages of a job are sent in one request. */
+export const maxScanShards = 10_000;
+
+/** Scan shards for a population: at least `minimum`, one per `customersPerShard` customers. */
+export function scanShards(population: number, minimum: number): number {
+  const wanted = Math.ceil(Math.max(0, population) / customersPerShard);
+  return Math.min(Math.max(minimum, maxScanShards), Math.max(minimum, wanted));
+}
 
 /**
  * The shard messages of a run: one per parallel-scan segment. The olderThanDays cutoff is
@@ -95,11 +118,16 @@ export async function startResegmentation(
     runId: string;
     cause: SegmentationCause;
     filter?: { olderThanDays?: number; scope?: RunScope };
+    /** The fewest scan shards; more when the population needs them (see scanShards). */
     shards: number;
     now: Date;
+    /** Absent for the schedule's runs (the system starts them). */
+    startedBy?: { principalId: string; role?: string };
+    requestId?: string;
   },
 ): Promise<ResegmentationRun> {
   const filter = { ...request.filter, scope: request.filter?.scope ?? defaultScope(request.cause) };
+  const shards = deps.population ? scanShards(await deps.population(), request.shards) : request.shards;
   let due: CurrentVersions | undefined;
   if (filter.scope === 'due') {
     if (!deps.currentVersions) throw new Error('A run over due decisions needs the versions in use');
@@ -111,15 +139,19 @@ export async function startResegmentation(
     filter,
     status: 'enqueuing',
     startedAt: request.now.toISOString(),
+    updatedAt: request.now.toISOString(),
+    ...(request.startedBy ? { startedBy: request.startedBy } : {}),
+    requestId: request.requestId ?? request.runId,
     enqueued: 0,
     done: 0,
     failed: 0,
     expiresAt: Math.floor(request.now.getTime() / 1000) + runRetentionSeconds,
-    shards: request.shards,
+    shards,
     shardsReported: 0,
   };
-  const plan = shardPlan(run, request.shards, request.now, due);
+  const plan = shardPlan(run, shards, request.now, due);
   await deps.runs.start(run);
+  await deps.audit.append([runStartedEvent(run, request.now)]);
   await deps.shards.enqueue(plan);
   return run;
 }
@@ -131,7 +163,14 @@ export async function startResegmentation(
  */
 export async function startPublicationRun(
   deps: RunStartDeps,
-  request: { modelId: string; version: number; shards: number; now: Date },
+  request: {
+    modelId: string;
+    version: number;
+    shards: number;
+    now: Date;
+    startedBy: { principalId: string; role?: string };
+    requestId: string;
+  },
   onFailure: (error: unknown) => void,
 ): Promise<ResegmentationRun | undefined> {
   try {
@@ -140,6 +179,8 @@ export async function startPublicationRun(
       cause: 'model',
       shards: request.shards,
       now: request.now,
+      startedBy: request.startedBy,
+      requestId: request.requestId,
     });
   } catch (error) {
     onFailure(error);
@@ -156,8 +197,13 @@ export async function runShard(deps: ShardDeps, job: ShardJob, now: () => Date =
   const { due } = job;
   let enqueued = 0;
   let upToDate = 0;
+  const cancelled = async () => (await deps.runs.cancelled([job.runId])).has(job.runId);
+  if (await cancelled()) return { enqueued, upToDate, counted: false, cancelled: true };
+  let pages = 0;
   // The next page is read while this one is queued: a shard's time is its reads, not their sum.
   for await (const { pseudonyms, decisions } of readAhead(candidates(deps, job))) {
+    // One small read per page (1 MB scanned): a cancelled run stops queueing within a page.
+    if (++pages > 1 && (await cancelled())) return { enqueued, upToDate, counted: false, cancelled: true };
     const queued = due ? pseudonyms.filter((p) => isDue(decisions.get(p), due)) : pseudonyms;
     upToDate += pseudonyms.length - queued.length;
     if (queued.length === 0) continue;
@@ -180,7 +226,7 @@ export async function runShard(deps: ShardDeps, job: ShardJob, now: () => Date =
     now().toISOString(),
     upToDate,
   );
-  return { enqueued, upToDate, counted };
+  return { enqueued, upToDate, counted, cancelled: false };
 }
 
 /**
@@ -273,3 +319,32 @@ export const resegmentationRequest = runFilter;
 
 /** Run ids as they appear in URLs: run-<letters, digits, - or _>. */
 export const runIdSchema = z.string().regex(/^run-[A-Za-z0-9_-]{1,100}$/);
+
+/** The audit record of a run's start: who (or the schedule) started what, with which options. */
+export function runStartedEvent(run: ResegmentationRun, at: Date) {
+  const actor: Actor = run.startedBy
+    ? {
+        type: 'principal',
+        id: run.startedBy.principalId,
+        ...(run.startedBy.role ? { role: run.startedBy.role } : {}),
+      }
+    : { type: 'system', id: 'resegmentScheduler' };
+  return auditEvent({
+    eventId: `job.started#${run.runId}`,
+    subject: null,
+    actor,
+    action: 'job.started',
+    reasonCodes: [],
+    requestId: run.requestId ?? run.runId,
+    at,
+    details: {
+      jobId: run.runId,
+      kind: 'resegmentation',
+      input: {
+        cause: run.cause,
+        filter: run.filter,
+        ...(run.shards === undefined ? {} : { shards: run.shards }),
+      },
+    },
+  });
+}

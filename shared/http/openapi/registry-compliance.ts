@@ -5,6 +5,7 @@ import { caseListQuery, openCaseRequest, transitionRequest } from '../../domain/
 import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
 import { clusterRequest } from '../../domain/clustering/index.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
+import { exportPageQuery, exportPageSchema, exportRequest } from '../../domain/jobs/export.js';
 import { jobIdSchema, jobListQuery, jobListSchema, jobSchema } from '../../domain/jobs/responses.js';
 import { scoringModelListSchema, scoringModelPublishedSchema } from '../../domain/scoring/responses.js';
 import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
@@ -141,6 +142,32 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
       400: invalid,
       404: notFound('job'),
       409: conflict('The job has ended'),
+    },
+  },
+  'POST /v1/exports/segments': {
+    tag: 'Jobs',
+    summary:
+      'Start a job that exports the segment register: every customer’s decision in force (pseudonyms only), or one segment’s',
+    body: exportRequest,
+    responses: {
+      202: {
+        description:
+          'Job started (Location: /v1/jobs/{jobId}); once succeeded, its result holds the row count and its rows are read with GET /v1/jobs/{jobId}/rows',
+        schema: jobSchema,
+      },
+      400: invalid,
+    },
+  },
+  'GET /v1/jobs/{jobId}/rows': {
+    tag: 'Jobs',
+    summary: 'A page of an ended export’s rows, in a stable order, with the cursor to the next page',
+    params: { jobId: jobIdSchema },
+    query: exportPageQuery,
+    responses: {
+      200: { description: 'A page of rows', schema: exportPageSchema },
+      400: invalid,
+      404: notFound('export job'),
+      409: conflict('The export has not succeeded (yet)'),
     },
   },
   'GET /v1/scoring-models': {

@@ -1,6 +1,8 @@
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DynamoRunStore } from '../../../shared/adapters/dynamo-run-store.js';
 import defaultModel from '../../../shared/data/risk-models/default.json' with { type: 'json' };
+import { startResegmentation } from '../../../shared/domain/segmentation/runs.js';
 import { loadGermanCredit, PROTECTED_ATTRIBUTES } from '../../helpers/german-credit.js';
 import { api, env, eventually, jobOf, lawfulBasis, localDynamo } from '../../helpers/local.js';
 
@@ -199,6 +201,59 @@ describe('runs over due decisions', () => {
     expect(after?.dueAt).not.toBe(past);
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'scope' });
+    // The run is a job: read under /v1/jobs with who started it, its counts as its result.
+    const job = await api('analyst', 'GET', `/v1/jobs/${started.body.runId}`);
+    expect(job.body).toMatchObject({
+      jobId: started.body.runId,
+      kind: 'resegmentation',
+      status: 'succeeded',
+      startedBy: { principalId: expect.any(String), role: 'admin' },
+      input: { cause: 'manual', filter: { scope: 'due' } },
+      result: { enqueued: 1, done: 1, failed: 0, upToDate: 2 },
+    });
+    expect((await api('admin', 'POST', `/v1/jobs/${started.body.runId}/cancel`, {})).status).toBe(409);
+  });
+
+  it('lists a run while it has work left, and cancels it once, audited', async () => {
+    // Prepare: a run recorded with its shards never delivered, so it is still waiting when cancelled.
+    const runId = `run-held-${Date.now()}`;
+    await startResegmentation(
+      {
+        runs: new DynamoRunStore(doc, env().TABLE_RUNS as string),
+        shards: { enqueue: async () => undefined },
+        audit: { append: async () => undefined },
+      },
+      { runId, cause: 'manual', shards: 4, now: new Date() },
+    );
+
+    // Act
+    const listed = await api('analyst', 'GET', '/v1/jobs?limit=100');
+    const cancelled = await api('admin', 'POST', `/v1/jobs/${runId}/cancel`, {});
+    const again = await api('admin', 'POST', `/v1/jobs/${runId}/cancel`, {});
+    const after = await api('analyst', 'GET', '/v1/jobs?limit=100');
+    const missing = await api('analyst', 'GET', '/v1/jobs/run-never-started');
+
+    // Assess
+    expect(listed.body.jobs.find((j: { jobId: string }) => j.jobId === runId)).toMatchObject({
+      kind: 'resegmentation',
+      status: 'queued',
+      progress: { phase: 'scanning', done: 0, total: 4 },
+    });
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', finishedAt: expect.any(String) });
+    expect(again.status).toBe(409);
+    expect(after.body.jobs.map((j: { jobId: string }) => j.jobId)).not.toContain(runId);
+    expect(missing.status).toBe(404);
+    const audit = await doc.send(
+      new QueryCommand({
+        TableName: env().TABLE_AUDIT,
+        KeyConditionExpression: '#stream = :s AND begins_with(eventId, :e)',
+        ExpressionAttributeNames: { '#stream': 'stream' },
+        ExpressionAttributeValues: { ':s': 'system', ':e': `job.cancel-requested#${runId}` },
+      }),
+    );
+    expect(audit.Items).toHaveLength(1);
+    expect(audit.Items?.[0]).toMatchObject({ actor: { type: 'principal', role: 'admin' } });
   });
 });
 

@@ -7,40 +7,6 @@ import { messageOf } from './sqs-message.js';
 
 const jobMessage = z.object({ jobId: z.string().min(1).max(100) }).strict();
 
-/**
- * The Lambda handler of a job kind fed by its own queue, one job per message (batch size 1): runs an
- * attempt of the job with `work`; the last receive (`maxReceiveCount`) is the job's last attempt.
- */
-export function jobQueueHandler(options: {
-  logger: Logger;
-  jobs: JobStore;
-  maxReceiveCount: number;
-  work: (context: JobContext) => Promise<Record<string, unknown>>;
-}) {
-  const { logger } = options;
-  const processor = new BatchProcessor(EventType.SQS);
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
-    const parsed = messageOf(record, jobMessage);
-    if (!parsed) {
-      // Poison message: log its id only; it goes to the DLQ after its retries.
-      logger.error('invalid job message', { messageId: record.messageId });
-      throw new Error('Invalid job message');
-    }
-    const last = Number(record.attributes.ApproximateReceiveCount) >= options.maxReceiveCount;
-    const status = await runJob({ jobs: options.jobs, now: () => new Date() }, parsed.jobId, options.work, {
-      last,
-    });
-    logger.info('job attempt ended', { jobId: parsed.jobId, status: status ?? 'already finished' });
-  };
-  return async (event: SQSEvent, context: Context) => {
-    logger.addContext(context);
-    return processPartialResponse(event, recordHandler, processor, {
-      context,
-      throwOnFullBatchFailure: false,
-    });
-  };
-}
-
 const shardMessage = z
   .object({
     jobId: z.string().min(1).max(100),
@@ -51,9 +17,56 @@ const shardMessage = z
   .refine((m) => m.segment < m.of);
 
 /**
- * The Lambda handler of a fanned-out job kind, one scan shard per message (batch size 1): `work`
- * does the shard's part, kept and counted once; the shard that completes the count `merge`s the
- * parts into the job's result (runJobShard).
+ * An SQS handler of job messages, one per invocation (batch size 1): each body is validated (a
+ * poison message is logged by id only, and reaches the DLQ after its retries), then `run` with
+ * whether this receive is the last (`maxReceiveCount`).
+ */
+function jobMessageHandler<M>(
+  logger: Logger,
+  schema: z.ZodType<M>,
+  maxReceiveCount: number,
+  run: (message: M, attempt: { last: boolean }) => Promise<void>,
+) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return async (event: SQSEvent, context: Context) => {
+    logger.addContext(context);
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const message = messageOf(record, schema);
+        if (!message) {
+          logger.error('invalid job message', { messageId: record.messageId });
+          throw new Error('Invalid job message');
+        }
+        await run(message, { last: Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount });
+      },
+      processor,
+      { context, throwOnFullBatchFailure: false },
+    );
+  };
+}
+
+/**
+ * The Lambda handler of a job kind fed by its own queue, one job per message: runs an attempt of
+ * the job with `work`; the last receive is the job's last attempt.
+ */
+export function jobQueueHandler(options: {
+  logger: Logger;
+  jobs: JobStore;
+  maxReceiveCount: number;
+  work: (context: JobContext) => Promise<Record<string, unknown>>;
+}) {
+  const { logger, jobs } = options;
+  return jobMessageHandler(logger, jobMessage, options.maxReceiveCount, async ({ jobId }, attempt) => {
+    const status = await runJob({ jobs, now: () => new Date() }, jobId, options.work, attempt);
+    logger.info('job attempt ended', { jobId, status: status ?? 'already finished' });
+  });
+}
+
+/**
+ * The Lambda handler of a fanned-out job kind, one scan shard per message: `work` does the shard's
+ * part, kept and counted once; the shard that completes the count `merge`s the parts into the job's
+ * result (runJobShard).
  */
 export function jobShardQueueHandler<Part>(options: {
   logger: Logger;
@@ -62,34 +75,19 @@ export function jobShardQueueHandler<Part>(options: {
   work: (job: Job, shard: { segment: number; of: number }) => Promise<Part>;
   merge: (job: Job, parts: Part[]) => Record<string, unknown>;
 }) {
-  const { logger } = options;
-  const processor = new BatchProcessor(EventType.SQS);
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
-    const shard = messageOf(record, shardMessage);
-    if (!shard) {
-      // Poison message: log its id only; it goes to the DLQ after its retries.
-      logger.error('invalid job shard message', { messageId: record.messageId });
-      throw new Error('Invalid job shard message');
-    }
-    const last = Number(record.attributes.ApproximateReceiveCount) >= options.maxReceiveCount;
+  const { logger, jobs } = options;
+  return jobMessageHandler(logger, shardMessage, options.maxReceiveCount, async (shard, attempt) => {
     const status = await runJobShard<Part>(
-      { jobs: options.jobs, now: () => new Date() },
+      { jobs, now: () => new Date() },
       shard,
       (job) => options.work(job, shard),
       options.merge,
-      { last },
+      attempt,
     );
     logger.info('job shard ended', {
       jobId: shard.jobId,
       segment: shard.segment,
       status: status ?? 'job ended',
     });
-  };
-  return async (event: SQSEvent, context: Context) => {
-    logger.addContext(context);
-    return processPartialResponse(event, recordHandler, processor, {
-      context,
-      throwOnFullBatchFailure: false,
-    });
-  };
+  });
 }

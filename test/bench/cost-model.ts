@@ -6,7 +6,7 @@
  */
 import type { Usage } from '../../infra/local/metering.js';
 import { functions } from '../../infra/manifest.js';
-import { defaultShards } from '../../shared/domain/segmentation/runs.js';
+import { defaultShards, scanShards } from '../../shared/domain/segmentation/runs.js';
 
 /**
  * AWS list prices, us-east-1, on-demand, as published on the AWS pricing pages (DynamoDB on-demand
@@ -272,16 +272,18 @@ export function scale(input: ScaleInput): ScaleResult {
       customersPerSecond: quotas.dynamoPartitionWriteUnitsPerSecond / input.hotPartitionWriteUnits,
       note: `${input.hotPartitionWriteUnits.toFixed(2)} WRU per decision into the busiest of 16 index shards keyed by day or segment, time-ordered sort key: no split for heat`,
     });
-  // Sharded fan-out: each shard is one invocation scanning 1/N of the table, all N at once.
+  // Sharded fan-out: each shard is one invocation scanning 1/N of the table; as many at once as the
+  // unreserved Lambda concurrency allows, each shard's time bounded by its timeout.
   const shards = input.fanOutShards ?? 1;
+  const concurrentShards = Math.min(shards, quotas.lambdaConcurrency - input.workerConcurrency);
   const fanOutReach =
     input.fanOutPerSecond !== undefined && input.fanOutTimeoutSeconds !== undefined
       ? shards * input.fanOutPerSecond * input.fanOutTimeoutSeconds
       : Number.POSITIVE_INFINITY;
   if (input.fanOutPerSecond !== undefined && input.fanOutTimeoutSeconds !== undefined)
     limits.push({
-      name: `fan-out: ${shards} shard invocation(s), ${input.fanOutTimeoutSeconds} s timeout each`,
-      customersPerSecond: shards * input.fanOutPerSecond,
+      name: `fan-out: ${shards} shard invocation(s), ${concurrentShards} at once, ${input.fanOutTimeoutSeconds} s timeout each`,
+      customersPerSecond: concurrentShards * input.fanOutPerSecond,
       note:
         fanOutReach < input.customers
           ? `~${Math.round(input.fanOutPerSecond)}/s per shard: the shards time out after ${Math.round(fanOutReach).toLocaleString('en')} customers`
@@ -307,8 +309,8 @@ export function scale(input: ScaleInput): ScaleResult {
 export const reservedWorkerConcurrency =
   functions.segmentWorker.reservedConcurrency ?? quotas.lambdaConcurrency;
 
-/** Scan shards per re-segmentation run as deployed (RESEGMENT_SHARDS unset). */
-export const deployedShards = defaultShards;
+/** Scan shards of a run over 10 million customers as deployed: one per 5,000, at least RESEGMENT_SHARDS (32). */
+export const deployedShards = scanShards(10_000_000, defaultShards);
 
 function shortTable(table: string): string {
   return table.replace(/^riskloop-[a-z0-9]+-/, '');

@@ -45,6 +45,10 @@ export function decisionOf(i: number): Assignment {
   const score = { low: 0, medium: 30, high: 55, critical: 85 }[segment] + (i % 25);
   const reasonCodes = segment === 'low' ? [] : codes.filter((_, k) => (i >> k) % 3 === 0).slice(0, 3);
   const day = String(1 + (i % 28)).padStart(2, '0');
+  // Spread over the day to the millisecond, as real decisions are: ties in the listing's order are
+  // then as rare as in production (one timestamp per hour made 6,000 customers share each at 1M).
+  const second = (i * 7919) % 86_400;
+  const time = `${String(Math.floor(second / 3600)).padStart(2, '0')}:${String(Math.floor(second / 60) % 60).padStart(2, '0')}:${String(second % 60).padStart(2, '0')}.${String((i * 31) % 1000).padStart(3, '0')}`;
   return storedDecision(
     pseudonymOf(i),
     { ...syntheticInputs(i), feedback: { frictionThemes90d: 0, responses90d: 0, selfReported: {} } },
@@ -53,7 +57,7 @@ export function decisionOf(i: number): Assignment {
       modelSegment: segment,
       score,
       reasonCodes,
-      assignedAt: `${months[i % months.length]}-${day}T${String(i % 24).padStart(2, '0')}:00:00.000Z`,
+      assignedAt: `${months[i % months.length]}-${day}T${time}Z`,
     },
   );
 }

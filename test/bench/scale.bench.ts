@@ -41,7 +41,7 @@ const sizes = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',
 const requestsPerRoute = Number(process.env.BENCH_SCALE_REQUESTS ?? 1000);
 const dataRoot = process.env.BENCH_SCALE_DIR ?? join(root, '.data/bench-scale');
 /** Bump when the loaded items change shape: older data directories are then loaded again. */
-const layoutVersion = 3;
+const layoutVersion = 4;
 /** BatchWriteItem calls in flight while loading: DynamoDB Local on disk is the limit, not the client. */
 const loadWriters = 8;
 

@@ -115,11 +115,12 @@ export const retention: Record<TableName, TableRetention> = {
     deletion: `deleted when lifted; erased with the subject; after the relationship ends, ${backstop}`,
   },
   runs: {
-    what: 're-segmentation runs: cause, filter, counters (no customer data)',
-    keptFor: '400 days',
-    why: 'operations history across a full yearly review cycle',
-    legalBasis: 'not personal data',
-    deletion: 'DynamoDB TTL (`expiresAt`)',
+    what: 're-segmentation runs and jobs: cause, options, counters, results (no customer data); the rows of segment register exports (customer pseudonyms, segment, score, reason codes)',
+    keptFor: '400 days; export rows 7 days',
+    why: 'operations history across a full yearly review cycle; export rows long enough to be downloaded',
+    legalBasis: `not personal data; export rows: ${aml}`,
+    deletion:
+      'DynamoDB TTL (`expiresAt`); export rows expire after 7 days, so a customer erased meanwhile leaves every export within a week',
   },
   outcomes: {
     what: 'audit outcomes (issue / no issue, date, source code, note sealed under the subject key) by customer pseudonym',

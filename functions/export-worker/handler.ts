@@ -7,7 +7,13 @@
 import { functions, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { type ExportPart, exportRequest, exportShard, mergeExport } from '../../shared/domain/jobs/export.js';
+import {
+  chunkExpiresAt,
+  type ExportPart,
+  exportRequest,
+  exportShard,
+  mergeExport,
+} from '../../shared/domain/jobs/export.js';
 import { jobShardQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -21,7 +27,7 @@ export const handler = jobShardQueueHandler<ExportPart>({
   maxReceiveCount: queues.exportShards.maxReceiveCount,
   work: (job, shard) =>
     exportShard(assignments.scanAll(shard), exportRequest.parse(job.input), (chunk, rows) =>
-      jobs.putChunk(job.runId, shard.segment, chunk, rows, job.expiresAt),
+      jobs.putChunk(job.runId, shard.segment, chunk, rows, chunkExpiresAt(new Date())),
     ),
   merge: (job, parts) => mergeExport(exportRequest.parse(job.input), parts),
 });

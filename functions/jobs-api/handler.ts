@@ -8,17 +8,25 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import type { QueueName } from '../../infra/manifest-types.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { populationSize } from '../../shared/domain/insights/aggregates.js';
-import { exportCursor, exportPage, exportPageQuery, exportRequest } from '../../shared/domain/jobs/export.js';
+import {
+  exportCursor,
+  exportExpired,
+  exportPage,
+  exportPageQuery,
+  exportRequest,
+  exportRowsDays,
+} from '../../shared/domain/jobs/export.js';
 import { cancelJob, type JobKind, jobBody, readJob, submitJob } from '../../shared/domain/jobs/job.js';
 import { cancelRun, readRunJob } from '../../shared/domain/jobs/resegmentation.js';
 import { activePageKey, jobIdSchema, jobListQuery } from '../../shared/domain/jobs/responses.js';
 import { decodeCursor, encodeCursor } from '../../shared/domain/paging.js';
 import { scanShards } from '../../shared/domain/segmentation/runs.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jobAccepted } from '../../shared/http/job-response.js';
@@ -38,6 +46,10 @@ const exportDeps = { ...deps, queue: adapters.exportShards(settings) };
 const aggregates = adapters.aggregates(settings);
 const minimumShards = adapters.resegmentationShardCount();
 
+/** Every receive of a message of `queue`, each after its visibility timeout: the longest it may take. */
+const silentFor = (queue: QueueName) =>
+  queues[queue].visibilityTimeoutSeconds * queues[queue].maxReceiveCount;
+
 /** How long an attempt of each kind may run, and how many it gets: from the one description. */
 const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> = {
   training: {
@@ -48,24 +60,16 @@ const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> =
     maxAttempts: queues.clusterJobs.maxReceiveCount,
     attemptSeconds: functions.clusterReporter.timeoutSeconds,
   },
-  // Fanned out: every shard reports as it starts and ends, so a job silent for longer than one shard's
-  // attempts may take (each attempt of every shard counted) has no worker left.
-  simulation: {
-    maxAttempts: 0,
-    attemptSeconds: functions.simulationWorker.timeoutSeconds * queues.simulationShards.maxReceiveCount,
-  },
-  export: {
-    maxAttempts: 0,
-    attemptSeconds: functions.exportWorker.timeoutSeconds * queues.exportShards.maxReceiveCount,
-  },
-  // A run's shards and customers report as they go: silent for longer than a shard's attempts, or a
+  // Fanned out: every shard reports as it starts and ends, and a failed shard comes back only after
+  // its queue's visibility timeout; silent for longer than all of a shard's receives may take, a
+  // job has no worker left.
+  simulation: { maxAttempts: 0, attemptSeconds: silentFor('simulationShards') },
+  export: { maxAttempts: 0, attemptSeconds: silentFor('exportShards') },
+  // A run's shards and customers report as they go: silent for longer than a shard's receives, or a
   // customer's, may take, it has lost work to a dead-letter queue.
   resegmentation: {
     maxAttempts: 0,
-    attemptSeconds: Math.max(
-      functions.resegmentShardWorker.timeoutSeconds * queues.resegmentationShards.maxReceiveCount,
-      functions.segmentWorker.timeoutSeconds * queues.segmentation.maxReceiveCount,
-    ),
+    attemptSeconds: Math.max(silentFor('resegmentationShards'), silentFor('segmentation')),
   },
 };
 
@@ -95,8 +99,24 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       limit,
       ...(cursor === undefined ? {} : { after: decodeCursor(cursor, activePageKey) }),
     });
+    // A run listed here may have ended meanwhile, or gone silent: read as GET /v1/jobs/{runId}
+    // would, which records it, so no run stays listed for ever.
+    const now = new Date();
+    const jobs = await Promise.all(
+      page.jobs.map((job) =>
+        job.kind === 'resegmentation'
+          ? readRunJob(
+              deps,
+              job.runId,
+              limits.resegmentation.attemptSeconds,
+              now,
+              event.requestContext.requestId,
+            )
+          : job,
+      ),
+    );
     return jsonResponse(200, {
-      jobs: page.jobs.map(jobBody),
+      jobs: jobs.map(jobBody),
       ...(page.next ? { nextCursor: encodeCursor({ ...page.next }) } : {}),
     });
   },
@@ -133,6 +153,12 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     if (job?.kind !== 'export') throw new NotFoundError('No rows: not an export job');
     if (job.status !== 'succeeded')
       throw new ConflictError('JOB_NOT_SUCCEEDED', `The export has no rows to read (${job.status})`);
+    if (exportExpired(job, new Date()))
+      throw new AppError(
+        410,
+        'EXPORT_EXPIRED',
+        `An export's rows are kept ${exportRowsDays} days; start it again`,
+      );
     const { limit, cursor } = query.data;
     const page = await exportPage(
       deps.jobs,

@@ -52,11 +52,13 @@ async function countRunProgress(
   event: SQSEvent,
   jobs: Map<string, SegmentationJob | undefined>,
   failed: Set<string>,
+  cancelled: ReadonlySet<string>,
 ) {
   const deltas = new Map<string, { done: number; failed: number }>();
   for (const record of event.Records) {
     const runId = jobs.get(record.messageId)?.runId;
-    if (!runId) continue;
+    // A cancelled run's customers were skipped, not done: its counts stay where the cancel left them.
+    if (!runId || cancelled.has(runId)) continue;
     const d = deltas.get(runId) ?? { done: 0, failed: 0 };
     if (!failed.has(record.messageId)) d.done++;
     else if (Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) d.failed++;
@@ -148,7 +150,12 @@ export const handler = async (event: SQSEvent, context: Context) => {
     context,
     throwOnFullBatchFailure: false,
   });
-  await countRunProgress(event, jobs, new Set(response.batchItemFailures.map((f) => f.itemIdentifier)));
+  await countRunProgress(
+    event,
+    jobs,
+    new Set(response.batchItemFailures.map((f) => f.itemIdentifier)),
+    cancelled,
+  );
   logger.info('batch segmented', {
     records: event.Records.length,
     failed: response.batchItemFailures.length,

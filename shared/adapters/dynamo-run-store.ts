@@ -69,49 +69,63 @@ export class DynamoRunStore implements RunStore {
       );
       after = out.Attributes;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (!isConditionFailure(error)) throw error;
+      // Counted before: a redelivery. If the last shard's step below was lost, it is redone here.
+      const run = await this.get(runId);
+      if (run?.status === 'enqueuing' && Number(run.shardsReported) >= Number(run.shards))
+        await this.lastShardIn(runId, at);
+      return false;
+    }
+    if (after && Number(after.shardsReported) >= Number(after.shards)) await this.lastShardIn(runId, at);
+    return true;
+  }
+
+  /**
+   * Every shard has reported: the run's total is known. Several "last" shards cannot race past each
+   * other, and setting the same status twice is harmless; a run cancelled meanwhile stays cancelled.
+   */
+  private async lastShardIn(runId: string, at: string): Promise<void> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId },
+          UpdateExpression: 'SET #s = :s, enqueuedAt = if_not_exists(enqueuedAt, :at)',
+          ConditionExpression: 'attribute_exists(active)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'enqueued', ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      // Nothing queued, or its customers all done before the last count came in: it ends here.
+      await this.endIfFinished(out.Attributes, at);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async close(runId: string, at: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId },
+          UpdateExpression: 'SET finishedAt = if_not_exists(finishedAt, :at) REMOVE active',
+          ConditionExpression: 'attribute_exists(active) AND attribute_not_exists(kind)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
-    if (after && Number(after.shardsReported) >= Number(after.shards)) {
-      // Last shard in: the run's total is known. Several "last" shards cannot race past each other,
-      // and setting the same status twice is harmless; a run cancelled meanwhile stays cancelled.
-      try {
-        const out = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { runId },
-            UpdateExpression: 'SET #s = :s, enqueuedAt = if_not_exists(enqueuedAt, :at)',
-            ConditionExpression: 'attribute_exists(active)',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':s': 'enqueued', ':at': at },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        // Nothing queued, or its customers all done before the last count came in: it ends here.
-        await this.endIfFinished(out.Attributes, at);
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-    }
-    return true;
   }
 
   /** Takes a run whose work is all done out of the active listing (once; later calls change nothing). */
   private async endIfFinished(item: Record<string, unknown> | undefined, at: string): Promise<void> {
     if (!item || item.active === undefined || !runFinished(item as unknown as ResegmentationRun)) return;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { runId: item.runId },
-          UpdateExpression: 'SET finishedAt = :at REMOVE active',
-          ConditionExpression: 'attribute_exists(active)',
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await this.close(item.runId as string, new Date(at));
   }
 
   async end(runId: string, status: 'cancelled' | 'abandoned', at: Date): Promise<boolean> {
@@ -366,6 +380,17 @@ export class DynamoJobStore implements JobStore, ExportChunks {
     return current && !['succeeded', 'failed', 'cancelled'].includes(current.status)
       ? current.shardsReported
       : undefined;
+  }
+
+  async part(jobId: string, segment: number): Promise<unknown | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { runId: partKey(jobId, segment) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item?.part;
   }
 
   async parts(jobId: string, shards: number): Promise<unknown[]> {

@@ -160,6 +160,11 @@ export interface RunStore {
   /** Adds to the done/failed counters of several runs at once; a run whose work is all done ends. */
   progress(deltas: ReadonlyMap<string, { done: number; failed: number }>): Promise<void>;
   get(runId: string): Promise<ResegmentationRun | undefined>;
+  /**
+   * Takes a run whose work is all done out of the active listing (once; false when it was out
+   * already). The counters do it themselves; this repairs a run whose own step was lost.
+   */
+  close(runId: string, at: Date): Promise<boolean>;
   /** Ends a run not ended yet as cancelled or abandoned; false when it had ended already. */
   end(runId: string, status: 'cancelled' | 'abandoned', at: Date): Promise<boolean>;
   /** Which of these runs were cancelled: their shards stop queueing and their customers are skipped. */

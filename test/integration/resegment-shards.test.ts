@@ -1,7 +1,8 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DynamoJobStore, DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
 import type { Job } from '../../shared/domain/jobs/job.js';
-import { runAsJob } from '../../shared/domain/jobs/resegmentation.js';
+import { readRunJob, runAsJob } from '../../shared/domain/jobs/resegmentation.js';
 import type { AuditEvent } from '../../shared/domain/ports.js';
 import { runFinished, startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { env, localDynamo, runId } from '../helpers/local.js';
@@ -111,6 +112,53 @@ describe('re-segmentation shard accounting (DynamoDB Local)', () => {
     const listing = await listed();
     expect(listing.some((j) => j.runId === id)).toBe(false);
     expect(listing.some((j) => j.runId === other)).toBe(true);
+  });
+
+  it('repairs a run whose last step was lost: a redelivered last shard marks it enqueued, a read takes it out of the listing', async () => {
+    // Prepare: a run of one shard, counted, whose status update and listing removal were lost.
+    const runs = new DynamoRunStore(doc, env().TABLE_RUNS as string);
+    const id = `run-lost-${runId()}`;
+    await startResegmentation(startDeps(runs), { runId: id, cause: 'manual', shards: 1, now: new Date() });
+    await runs.shardEnqueued(id, 0, 2, new Date().toISOString());
+    const lose = (update: string) =>
+      doc.send(
+        new UpdateCommand({
+          TableName: env().TABLE_RUNS,
+          Key: { runId: id },
+          UpdateExpression: update,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'enqueuing', ':job': 'job' },
+        }),
+      );
+    await lose('SET #s = :s, active = :job REMOVE enqueuedAt, finishedAt');
+
+    // Act: the shard comes back; later its customers are done, but the listing step is lost too.
+    const redelivered = await runs.shardEnqueued(id, 0, 2, new Date().toISOString());
+    const enqueued = await runs.get(id);
+    await runs.progress(new Map([[id, { done: 2, failed: 0 }]]));
+    await doc.send(
+      new UpdateCommand({
+        TableName: env().TABLE_RUNS,
+        Key: { runId: id },
+        UpdateExpression: 'SET active = :job REMOVE finishedAt',
+        ExpressionAttributeValues: { ':job': 'job' },
+      }),
+    );
+    const listedBefore = (await listed()).some((j) => j.runId === id);
+    const read = await readRunJob(
+      { runs, audit: { append: async () => undefined } },
+      id,
+      3600,
+      new Date(),
+      'req-read',
+    );
+
+    // Assess
+    expect(redelivered).toBe(false);
+    expect(enqueued).toMatchObject({ status: 'enqueued', enqueued: 2 });
+    expect(listedBefore).toBe(true);
+    expect(read).toMatchObject({ status: 'succeeded', finishedAt: expect.any(String) });
+    expect((await listed()).some((j) => j.runId === id)).toBe(false);
   });
 
   it('adds nothing to a run that does not exist', async () => {

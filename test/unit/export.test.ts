@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chunkExpiresAt,
   type ExportRow,
+  exportExpired,
   exportPage,
   exportRowSchema,
   exportShard,
@@ -117,5 +119,15 @@ describe('segment register export', () => {
       expect(seen).toEqual(expected);
       expect(calls).toBeGreaterThanOrEqual(Math.ceil(expected.length / limit));
     }
+  });
+
+  it('keeps the rows a week: chunks expire then, and the rows route calls the export expired', () => {
+    const now = new Date('2026-12-07T12:00:00.000Z');
+    expect(chunkExpiresAt(now)).toBe(Math.floor(now.getTime() / 1000) + 7 * 86_400);
+    const created = (days: number) => ({
+      createdAt: new Date(now.getTime() - days * 86_400_000).toISOString(),
+    });
+    expect(exportExpired(created(6.9), now)).toBe(false);
+    expect(exportExpired(created(7.1), now)).toBe(true);
   });
 });

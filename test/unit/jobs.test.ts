@@ -59,6 +59,7 @@ function memoryJobs(): JobStore & { items: Map<string, Job> } {
       return job.shardsReported;
     },
     parts: async (id, shards) => Array.from({ length: shards }, (_, i) => parts.get(`${id}#${i}`)),
+    part: async (id, segment) => parts.get(`${id}#${segment}`),
     active: async () => ({ jobs: [...items.values()].filter((j) => open(j.runId)) }),
   };
 }
@@ -212,16 +213,27 @@ describe('jobs', () => {
     const shard = (segment: number) => ({ jobId: 'job-2', segment, of: 3 });
     const sum = (_job: Job, parts: number[]) => ({ total: parts.reduce((a, b) => a + b, 0) });
 
-    // Act: shards 0 and 2, shard 0 again (a redelivery), then shard 1.
+    // Act: shards 0 and 2, shard 0 again (a redelivery, whose work is not done twice), then shard 1.
     const statuses = [];
+    const worked: number[] = [];
     for (const segment of [0, 2, 0, 1])
       statuses.push(
-        await runJobShard({ jobs, now }, shard(segment), async () => 10 + segment, sum, { last: false }),
+        await runJobShard(
+          { jobs, now },
+          shard(segment),
+          async () => {
+            worked.push(segment);
+            return 10 + segment;
+          },
+          sum,
+          { last: false },
+        ),
       );
 
     // Assess
     expect(queued.filter((id) => id === 'job-2')).toHaveLength(3);
     expect(statuses).toEqual(['running', 'running', 'running', 'succeeded']);
+    expect(worked).toEqual([0, 2, 1]);
     expect(jobs.items.get('job-2')).toMatchObject({
       status: 'succeeded',
       shardsReported: 3,

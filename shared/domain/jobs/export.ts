@@ -47,6 +47,19 @@ export const exportRow = (a: Assignment): ExportRow => ({
   assignedAt: a.assignedAt,
 });
 
+/**
+ * Days an export's rows are kept (DynamoDB TTL on the chunks): long enough to download them, short
+ * enough that a customer erased meanwhile leaves the exports within a week.
+ */
+export const exportRowsDays = 7;
+
+/** When the chunks written now expire (epoch seconds). */
+export const chunkExpiresAt = (now: Date) => Math.floor(now.getTime() / 1000) + exportRowsDays * 86_400;
+
+/** Whether an ended export's rows may have expired (its first chunks were written before it ended). */
+export const exportExpired = (job: { createdAt: string }, now: Date) =>
+  now.getTime() - Date.parse(job.createdAt) > exportRowsDays * 86_400_000;
+
 /** A chunk stays far below DynamoDB's 400 KB item limit, whatever its rows' reason codes. */
 const chunkBytes = 200_000;
 

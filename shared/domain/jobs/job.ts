@@ -81,6 +81,8 @@ export interface JobStore {
   ): Promise<number | undefined>;
   /** The parts the shards of a job kept, in shard order. */
   parts(jobId: string, shards: number): Promise<unknown[]>;
+  /** The part one shard kept, if it has. */
+  part(jobId: string, segment: number): Promise<unknown | undefined>;
   /** Jobs not ended yet, newest first, a page at a time (`after`: the previous page's `next`). */
   active(page: { limit: number; after?: ActivePageKey }): Promise<{ jobs: Job[]; next?: ActivePageKey }>;
 }
@@ -248,7 +250,10 @@ export async function runJobShard<Part>(
   }
   let reported: number | undefined;
   try {
-    reported = await deps.jobs.shardDone(job, segment, await work(job), deps.now());
+    // A shard whose part is kept already (a redelivery after it reported) is not done again: its
+    // part stays the one its work produced, whatever changed since.
+    const kept = (await deps.jobs.part(jobId, segment)) as Part | undefined;
+    reported = await deps.jobs.shardDone(job, segment, kept ?? (await work(job)), deps.now());
   } catch (error) {
     const end = failure(error, attempt.last);
     if (!end) throw error;

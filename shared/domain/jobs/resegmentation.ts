@@ -73,7 +73,7 @@ export function runAbandoned(run: ResegmentationRun, now: Date, silentSeconds: n
 
 /** A run as a job; one found abandoned is recorded so (and audited) on the way. */
 export async function readRunJob(
-  deps: { runs: Pick<RunStore, 'get' | 'end'>; audit: AuditLog },
+  deps: { runs: Pick<RunStore, 'get' | 'end' | 'close'>; audit: AuditLog },
   runId: string,
   silentSeconds: number,
   now: Date,
@@ -81,6 +81,9 @@ export async function readRunJob(
 ): Promise<Job> {
   const run = await deps.runs.get(runId);
   if (!run) throw new JobNotFoundError();
+  // All done, but the step that takes it out of the listing was lost (a throttled update): redone.
+  if (runFinished(run) && !run.finishedAt && (await deps.runs.close(runId, now)))
+    return runAsJob({ ...run, finishedAt: now.toISOString() });
   if (!runAbandoned(run, now, silentSeconds) || !(await deps.runs.end(runId, 'abandoned', now)))
     return runAsJob(run);
   await deps.audit.append([

@@ -151,8 +151,9 @@ export async function startResegmentation(
   };
   const plan = shardPlan(run, shards, request.now, due);
   await deps.runs.start(run);
-  await deps.audit.append([runStartedEvent(run, request.now)]);
   await deps.shards.enqueue(plan);
+  // After the shards are queued: a failed audit write must not leave a run that never starts.
+  await deps.audit.append([runStartedEvent(run, request.now)]);
   return run;
 }
 

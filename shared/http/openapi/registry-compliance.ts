@@ -168,6 +168,7 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
       400: invalid,
       404: notFound('export job'),
       409: conflict('The export has not succeeded (yet)'),
+      410: { description: 'EXPORT_EXPIRED: an export’s rows are kept 7 days; start it again' },
     },
   },
   'GET /v1/scoring-models': {

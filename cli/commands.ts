@@ -211,8 +211,21 @@ export async function kpis(client: ApiClient, months?: number): Promise<Outcome>
   };
 }
 
-export async function auditVerify(client: ApiClient, day?: string): Promise<Outcome> {
-  const { body } = await client.ok('GET', `/v1/audit/verification${day ? `?day=${day}` : ''}`);
+export async function auditVerify(
+  client: ApiClient,
+  day?: string,
+  range?: { from: string; to: string; timeoutSeconds: number; quiet: boolean },
+): Promise<Outcome> {
+  let body: ApiBody;
+  if (range) {
+    // A range (or a day too large for a request) is verified as a job, followed with its progress.
+    const started = await client.ok('POST', '/v1/audit/verifications', { from: range.from, to: range.to });
+    const followed = await followJob(client, (started.body as { jobId: string }).jobId, range);
+    if (followed.exitCode !== exitCodes.ok) return followed;
+    body = (followed.json as { result: ApiBody }).result;
+  } else {
+    body = (await client.ok('GET', `/v1/audit/verification${day ? `?day=${day}` : ''}`)).body;
+  }
   const findings = (body.findings ?? []) as {
     problem: string;
     message: string;

@@ -54,6 +54,7 @@ Commands
       --months N                      trend window
   audit verify                   verify the hash-chained audit trail (exit 1 when not intact)
       --day YYYY-MM-DD                one day only
+      --from, --to YYYY-MM-DD         a range of up to 31 days, as a job (progress bar)
 
 Global options
   --url URL     API base URL (default $RISKLOOP_URL or http://127.0.0.1:3000)
@@ -88,6 +89,8 @@ const options = {
   publish: { type: 'boolean' },
   cancel: { type: 'boolean' },
   out: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   segment: { type: 'string' },
 } as const;
 
@@ -166,8 +169,15 @@ async function run(argv: string[]): Promise<number> {
     audit: () => {
       if (args.length !== 1 || args[0] !== 'verify')
         throw usageError('usage: riskloop audit verify [--day YYYY-MM-DD]');
-      if (values.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
-        throw usageError('--day must be YYYY-MM-DD');
+      for (const [name, value] of [
+        ['day', values.day],
+        ['from', values.from],
+        ['to', values.to],
+      ] as const)
+        if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value))
+          throw usageError(`--${name} must be YYYY-MM-DD`);
+      if (values.day !== undefined && (values.from !== undefined || values.to !== undefined))
+        throw usageError('--day, or --from and --to, not both');
     },
   };
   check[command]?.();
@@ -235,7 +245,18 @@ async function run(argv: string[]): Promise<number> {
                     ? await simulate(client, args[0] as string, sampleSize)
                     : command === 'kpis'
                       ? await kpis(client, months)
-                      : await auditVerify(client, values.day);
+                      : await auditVerify(
+                          client,
+                          values.day,
+                          values.from || values.to
+                            ? {
+                                from: (values.from ?? values.to) as string,
+                                to: (values.to ?? values.from) as string,
+                                timeoutSeconds,
+                                quiet,
+                              }
+                            : undefined,
+                        );
   print(values.json === true, outcome, false);
   return outcome.exitCode;
 }

@@ -21,15 +21,26 @@ export const complianceFunctions = {
   auditApi: {
     entry: 'functions/audit-api/handler.ts',
     description:
-      'Verifies the audit trail (chains, heads, signed checkpoints) and names any tampered record.',
+      'Verifies the audit trail (chains, heads, signed checkpoints) and names any tampered record; a day of any size, or a range, as a job.',
     memoryMb: 1024,
     timeoutSeconds: 29,
     trigger: {
       kind: 'http',
-      routes: [{ method: 'GET', path: '/v1/audit/verification', roles: ['compliance', 'admin'] }],
+      routes: [
+        { method: 'GET', path: '/v1/audit/verification', roles: ['compliance', 'admin'] },
+        // Days of any size, or a range of days: a job (auditVerifier).
+        {
+          method: 'POST',
+          path: '/v1/audit/verifications',
+          roles: ['compliance', 'admin'],
+          maxBodyBytes: 1024,
+        },
+      ],
     },
-    tables: { audit: 'read' },
+    // audit: readwrite for the job.started record of a verification job.
+    tables: { audit: 'readwrite', runs: 'readwrite' },
     keys: { auditSigning: 'verify' },
+    queues: { verificationJobs: 'send' },
   },
   casesApi: {
     entry: 'functions/cases-api/handler.ts',

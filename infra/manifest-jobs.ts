@@ -74,6 +74,17 @@ export const jobFunctions = {
     tables: { assignments: 'read', runs: 'readwrite' },
     queues: { simulationShards: 'consume' },
   },
+  auditVerifier: {
+    entry: 'functions/audit-verifier/handler.ts',
+    description:
+      'Audit trail verification jobs: days whose records are too many for a request, verified against chains, heads and signed checkpoints.',
+    memoryMb: 2048,
+    timeoutSeconds: 900,
+    trigger: { kind: 'sqs', queue: 'verificationJobs', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    tables: { audit: 'read', runs: 'readwrite' },
+    keys: { auditSigning: 'verify' },
+    queues: { verificationJobs: 'consume' },
+  },
   exportWorker: {
     entry: 'functions/export-worker/handler.ts',
     description:

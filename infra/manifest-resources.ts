@@ -195,6 +195,13 @@ export const queues = {
     retentionDays: 4,
     description: 'Scoring-model training jobs: one message per job, its id only.',
   },
+  verificationJobs: {
+    // 6x the verifier's 900 s timeout (AWS guidance for SQS event sources).
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 3,
+    retentionDays: 4,
+    description: 'Audit trail verification jobs: one message per job, its id only.',
+  },
   clusterJobs: {
     // 6x the reporter's 900 s timeout (AWS guidance for SQS event sources).
     visibilityTimeoutSeconds: 5400,

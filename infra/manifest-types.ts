@@ -40,6 +40,7 @@ export type QueueName =
   | 'trainingJobs'
   | 'simulationShards'
   | 'exportShards'
+  | 'verificationJobs'
   | 'clusterJobs';
 export type EventBusName = 'compliance';
 /** Symmetric keys that wrap other keys (envelope encryption, under riskloop's encryption context). */

@@ -56,6 +56,10 @@ const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> =
     maxAttempts: queues.trainingJobs.maxReceiveCount,
     attemptSeconds: functions.scoringTrainer.timeoutSeconds,
   },
+  verification: {
+    maxAttempts: queues.verificationJobs.maxReceiveCount,
+    attemptSeconds: functions.auditVerifier.timeoutSeconds,
+  },
   clusters: {
     maxAttempts: queues.clusterJobs.maxReceiveCount,
     attemptSeconds: functions.clusterReporter.timeoutSeconds,

@@ -186,6 +186,10 @@ export const kycReviews = (s: Settings) =>
 export const segmentationQueue = (s: Settings) =>
   new SqsSegmentationQueue(sqsClient(), need(s, 'QUEUE_SEGMENTATION_URL'));
 
+/** Audit trail verification jobs (manifest queue `verificationJobs`): job ids only. */
+export const verificationJobs = (s: Settings) =>
+  new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_VERIFICATIONJOBS_URL'));
+
 /** Scoring-model training jobs (manifest queue `trainingJobs`): job ids only. */
 export const trainingJobs = (s: Settings) =>
   new SqsJobQueue<JobMessage>(sqsClient(), need(s, 'QUEUE_TRAININGJOBS_URL'));

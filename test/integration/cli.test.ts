@@ -199,6 +199,14 @@ describe('riskloop CLI', () => {
     // Act
     const segments = await cli(['segments', '--json'], { role: 'analyst' });
     const audit = await cli(['audit', 'verify', '--json'], { role: 'compliance' });
+    const today = new Date().toISOString().slice(0, 10);
+    const asJob = await cli(
+      ['audit', 'verify', '--from', today, '--to', today, '--json', '--timeout', '60'],
+      {
+        role: 'compliance',
+      },
+    );
+    const both = await cli(['audit', 'verify', '--day', today, '--from', today], { role: 'compliance' });
 
     // Assess
     expect(segments.code).toBe(0);
@@ -206,6 +214,11 @@ describe('riskloop CLI', () => {
     expect([0, 1]).toContain(audit.code);
     expect(typeof JSON.parse(audit.stdout).intact).toBe('boolean');
     expect(audit.code).toBe(JSON.parse(audit.stdout).intact ? 0 : 1);
+    // The same day verified as a job: the job's report, with the same exit code rule.
+    const report = JSON.parse(asJob.stdout);
+    expect(report.days).toEqual([today]);
+    expect(asJob.code).toBe(report.intact ? 0 : 1);
+    expect(both.code).toBe(2);
   });
 
   it('simulates a draft model file and reads the KPI summary', async () => {

@@ -285,6 +285,23 @@ describe('the API against its OpenAPI document', () => {
       undefined,
       '/v1/audit/verification',
     );
+    // The same as a job, for a day of any size: its result is the report.
+    const today = new Date().toISOString().slice(0, 10);
+    const verification = await call('admin', 'POST', '/v1/audit/verifications', { from: today, to: today });
+    const verified = await eventually(async () => {
+      const read = await api('compliance', 'GET', `/v1/jobs/${verification.body.jobId}`);
+      return ['succeeded', 'failed'].includes(read.body.status) ? read.body : undefined;
+    });
+    expect(verified).toMatchObject({
+      kind: 'verification',
+      status: 'succeeded',
+      input: { days: [today] },
+      result: { days: [today], intact: expect.any(Boolean) },
+    });
+    expect(
+      (await call('admin', 'POST', '/v1/audit/verifications', { from: '2026-01-01', to: '2026-03-01' }))
+        .status,
+    ).toBe(400);
   });
 
   it('feedback, privacy and personal data', async () => {

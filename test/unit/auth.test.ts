@@ -136,6 +136,7 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/cases/*/transitions`,
       // The segment register export, for an auditor.
       `${stageArn}/POST/v1/exports/segments`,
+      `${stageArn}/POST/v1/audit/verifications`,
       `${stageArn}/GET/v1/jobs/*/rows`,
       ...insights,
       personalData,
@@ -162,6 +163,7 @@ describe('allowedResources', () => {
       `${stageArn}/GET/v1/resegmentation-runs/*`,
       `${stageArn}/POST/v1/exports/segments`,
       `${stageArn}/GET/v1/jobs/*/rows`,
+      `${stageArn}/POST/v1/audit/verifications`,
       ...insights,
       personalData,
       lookup,

@@ -13,9 +13,10 @@ import type { AuditLog } from '../ports.js';
 
 /**
  * `resegmentation`: a bulk re-score, kept as a run (./resegmentation.ts) and shown as a job;
- * `export`: the segment register, read page by page once ended (./export.ts).
+ * `export`: the segment register, read page by page once ended (./export.ts); `verification`: the
+ * audit trail of days too large for a request.
  */
-export type JobKind = 'training' | 'simulation' | 'clusters' | 'resegmentation' | 'export';
+export type JobKind = 'training' | 'simulation' | 'clusters' | 'resegmentation' | 'export' | 'verification';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const finished: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { verificationReportSchema } from '../audit-trail/responses.js';
 import { clusterReportSchema, scoringModelTrainedSchema } from '../scoring/responses.js';
 import { simulationResponseSchema } from '../segmentation/responses.js';
 
@@ -38,7 +39,7 @@ export const jobSchema = z
   .object({
     jobId: z.string(),
     kind: z
-      .enum(['training', 'simulation', 'clusters', 'resegmentation', 'export'])
+      .enum(['training', 'simulation', 'clusters', 'resegmentation', 'export', 'verification'])
       .describe(
         'resegmentation: a bulk re-score (a re-segmentation run), listed and cancelled like any job.',
       ),
@@ -68,10 +69,11 @@ export const jobSchema = z
         clusterReportSchema,
         resegmentationResultSchema,
         exportResultSchema,
+        verificationReportSchema,
       ])
       .optional()
       .describe(
-        'Once succeeded: for training, the model version, its status and validation metrics; for a simulation, the report (candidate, population, moved, transitions, segments before and after, drivers, sample); for clusters, the cluster report; for a re-segmentation, its counts (also when it ended failed because customers failed); for an export, its row count (rows: GET /v1/jobs/{jobId}/rows).',
+        'Once succeeded: for training, the model version, its status and validation metrics; for a simulation, the report (candidate, population, moved, transitions, segments before and after, drivers, sample); for clusters, the cluster report; for a re-segmentation, its counts (also when it ended failed because customers failed); for an export, its row count (rows: GET /v1/jobs/{jobId}/rows); for a verification, the report (the first 1,000 findings).',
       ),
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
     finishedAt: z.string().optional(),

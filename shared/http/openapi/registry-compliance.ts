@@ -1,6 +1,6 @@
 /** API documentation of the audit, case, override and scoring routes (see registry.ts). */
 import { z } from 'zod';
-import { verificationReportSchema } from '../../domain/audit-trail/responses.js';
+import { verificationReportSchema, verificationRequest } from '../../domain/audit-trail/responses.js';
 import { caseListQuery, openCaseRequest, transitionRequest } from '../../domain/cases/case.js';
 import { caseListSchema, caseSchema } from '../../domain/cases/responses.js';
 import { clusterRequest } from '../../domain/clustering/index.js';
@@ -24,6 +24,20 @@ import {
 } from './route-doc.js';
 
 export const complianceRouteDocs: Record<string, RouteDoc> = {
+  'POST /v1/audit/verifications': {
+    tag: 'Audit',
+    summary:
+      'Start a job that verifies the audit trail of a day of any size, or of up to 31 days (default: today)',
+    body: verificationRequest,
+    responses: {
+      202: {
+        description:
+          'Job started (Location: /v1/jobs/{jobId}); its result is the verification report (the first 1,000 findings)',
+        schema: jobSchema,
+      },
+      400: invalid,
+    },
+  },
   'GET /v1/audit/verification': {
     tag: 'Audit',
     summary: "Verify one day's hash-chained audit trail and its signed checkpoints",

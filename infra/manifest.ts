@@ -2,9 +2,10 @@
  * The one description of riskloop (functions, triggers, tables, queues, schedules, KMS keys), read by
  * both the CDK stacks and `npm start`, so AWS and a laptop cannot drift apart. Add functions here only
  * (or in the group files it spreads in place: manifest-compliance.ts, manifest-privacy.ts,
- * manifest-insights.ts); tables, queues, buses and keys are in manifest-resources.ts.
+ * manifest-insights.ts, manifest-jobs.ts, manifest-feedback.ts); tables, queues, buses and keys are in manifest-resources.ts.
  */
 import { complianceFunctions } from './manifest-compliance.js';
+import { feedbackFunctions } from './manifest-feedback.js';
 import { insightsFunctions } from './manifest-insights.js';
 import { jobFunctions } from './manifest-jobs.js';
 import { privacyFunctions } from './manifest-privacy.js';
@@ -191,8 +192,7 @@ export const functions = {
       scoringModels: 'read',
       audit: 'readwrite',
       runs: 'readwrite',
-      // The population sizes the fan-out of runs and simulations (one shard per 5,000 customers).
-      aggregates: 'read',
+      aggregates: 'read', // the population sizes the fan-out (one shard per 5,000 customers)
     },
     // Publication and POST /v1/resegmentation-runs start runs, and a simulation starts a job: shard
     // messages only, no scan here.
@@ -300,69 +300,7 @@ export const functions = {
     queues: { trainingJobs: 'send', clusterJobs: 'send' },
     keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
   },
-  surveyWebhook: {
-    entry: 'functions/survey-webhook/handler.ts',
-    description:
-      'Signed survey deliveries: verified, de-duplicated, linked by pseudonym, counted per segment.',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        {
-          method: 'POST',
-          path: '/v1/webhooks/surveys/{provider}',
-          roles: [],
-          auth: 'signature',
-          maxBodyBytes: 262_144,
-        },
-      ],
-    },
-    tables: {
-      webhookDeliveries: 'readwrite',
-      feedback: 'readwrite',
-      feedbackAggregates: 'readwrite',
-      profiles: 'read',
-      assignments: 'read',
-      subjectKeys: 'read',
-      keyring: 'read',
-      subjectIndex: 'read',
-    },
-    queues: { segmentation: 'send' },
-    keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
-    reservedConcurrency: 20,
-  },
-  feedbackApi: {
-    entry: 'functions/feedback-api/handler.ts',
-    description:
-      'NPS and participation per risk segment and period, blind spots, and webhook secret rotation.',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    trigger: {
-      kind: 'http',
-      routes: [
-        { method: 'GET', path: '/v1/feedback/nps', roles: ['analyst', 'compliance', 'admin'] },
-        { method: 'GET', path: '/v1/feedback/blind-spots', roles: ['analyst', 'compliance', 'admin'] },
-        {
-          method: 'POST',
-          path: '/v1/webhooks/surveys/{provider}/secrets',
-          roles: ['admin'],
-          maxBodyBytes: 1024,
-        },
-      ],
-    },
-    tables: { feedbackAggregates: 'read', keyring: 'readwrite', riskModels: 'read', audit: 'readwrite' },
-    keys: { dataKeys: 'decrypt' },
-  },
-  feedbackReviewScheduler: {
-    entry: 'functions/feedback-review-scheduler/handler.ts',
-    description: 'Turns feedback blind spots of risk segments into ComplianceReviewSuggested events.',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Daily feedback blind-spot check' },
-    tables: { feedbackAggregates: 'read', riskModels: 'read' },
-    events: { compliance: 'publish' },
-  },
+  ...feedbackFunctions,
   reconciler: {
     entry: 'functions/reconciler/handler.ts',
     description:

@@ -20,7 +20,15 @@ import {
   exportRequest,
   exportRowsDays,
 } from '../../shared/domain/jobs/export.js';
-import { cancelJob, type JobKind, jobBody, readJob, submitJob } from '../../shared/domain/jobs/job.js';
+import {
+  cancelJob,
+  finished,
+  type Job,
+  type JobKind,
+  jobBody,
+  readJob,
+  submitJob,
+} from '../../shared/domain/jobs/job.js';
 import { cancelRun, readRunJob } from '../../shared/domain/jobs/resegmentation.js';
 import { activePageKey, jobIdSchema, jobListQuery } from '../../shared/domain/jobs/responses.js';
 import { decodeCursor, encodeCursor } from '../../shared/domain/paging.js';
@@ -103,20 +111,16 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       limit,
       ...(cursor === undefined ? {} : { after: decodeCursor(cursor, activePageKey) }),
     });
-    // A run listed here may have ended meanwhile, or gone silent: read as GET /v1/jobs/{runId}
-    // would, which records it, so no run stays listed for ever.
+    // A run listed here whose work is done (its step out of the listing was lost) or that has gone
+    // silent is read as GET /v1/jobs/{runId} reads it, which records it: no run stays listed for ever.
     const now = new Date();
+    const silentSeconds = limits.resegmentation.attemptSeconds;
+    const stale = (job: Job) =>
+      job.kind === 'resegmentation' &&
+      (finished.has(job.status) || (now.getTime() - Date.parse(job.updatedAt)) / 1000 > silentSeconds);
     const jobs = await Promise.all(
       page.jobs.map((job) =>
-        job.kind === 'resegmentation'
-          ? readRunJob(
-              deps,
-              job.runId,
-              limits.resegmentation.attemptSeconds,
-              now,
-              event.requestContext.requestId,
-            )
-          : job,
+        stale(job) ? readRunJob(deps, job.runId, silentSeconds, now, event.requestContext.requestId) : job,
       ),
     );
     return jsonResponse(200, {

@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DynamoJobStore, DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
+import { DynamoJobStore } from '../../shared/adapters/dynamo-job-store.js';
+import { DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
 import type { Job } from '../../shared/domain/jobs/job.js';
 import { readRunJob, runAsJob } from '../../shared/domain/jobs/resegmentation.js';
 import type { AuditEvent } from '../../shared/domain/ports.js';

@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import {
   type FunctionName,
   functions,
@@ -8,6 +8,9 @@ import {
   tables,
 } from '../manifest.js';
 import { listen, readBody, relay } from './relay.js';
+import { itemSize, itemWriteUnits, type TableShape, type WireItem } from './write-billing.js';
+
+export { itemSize } from './write-billing.js';
 
 /**
  * Local-only request metering (RISKLOOP_COUNT_REQUESTS=true): what the system would be billed for
@@ -17,11 +20,12 @@ import { listen, readBody, relay } from './relay.js';
  * - DynamoDB reads: `ReturnConsumedCapacity: 'TOTAL'` is added to every read and the units DynamoDB
  *   Local reports are summed (0.5 per started 4 KB, eventually consistent), with AWS's minimum of one
  *   unit per Query or Scan that DynamoDB Local omits when nothing matches.
- * - DynamoDB writes are computed from the request, because DynamoDB Local under-reports transactions
- *   (three 500-byte puts in one TransactWriteItems come back as 2 units; AWS bills 6): one unit per
- *   started KB of each item put, doubled inside transactions, plus one per started KB for each GSI
- *   whose keys the item carries. Updates, deletes and condition checks count as items of at most 1 KB.
- *   Units are kept per table.
+ * - DynamoDB writes are computed from the items, because DynamoDB Local does not bill as AWS does
+ *   (it under-reports transactions and index writes): the proxy reads each item written just before
+ *   and after the write (reads that are not counted) and bills it as AWS documents
+ *   (`write-billing.ts`): the larger of the two sizes, doubled inside transactions, plus the writes
+ *   of each index whose entry the write adds, changes or removes, by projected size. A write refused
+ *   by its condition is billed by the item as it stands. Units are kept per table and per index.
  * - SQS: requests per operation, billed requests (one per started 64 KB of payload), messages sent.
  * - KMS and EventBridge: requests per operation; PutEvents entries (EventBridge bills per entry).
  * - Lambda: invocations, failures and wall-clock duration per function, fed by `LocalLambdas`;
@@ -44,6 +48,8 @@ export interface Usage {
     readUnits: number;
     writeUnits: number;
     byTable: Record<string, { readUnits: number; writeUnits: number }>;
+    /** Of the write units, those of each index (`table/index`), already counted in its table's. */
+    byIndex: Record<string, number>;
   };
   /** `emptyReceives`: polls that returned nothing (on AWS a fixed cost of the event source, not per customer). */
   sqs: {
@@ -72,20 +78,44 @@ const capacityOperations = new Set([
 ]);
 const readOperations = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 
-/** GSI key attributes per physical table name: an item is written to an index only if it has them. */
-export type TableIndexes = Record<string, { partitionKey: string; sortKey?: string }[]>;
+/** Key attributes and indexes per physical table name, to read items around writes and bill them. */
+export type TableShapes = Record<string, TableShape>;
 
-type AttributeValue = Record<string, unknown>;
-
-/** The manifest's GSIs by physical table name, for a stage. */
-export function tableIndexes(stage: string): TableIndexes {
+/** The manifest's tables by physical name, for a stage. */
+export function tableShapes(stage: string): TableShapes {
   return Object.fromEntries(
-    (Object.keys(tables) as TableName[]).map((name) => [
-      resourceName(stage, name),
-      Object.values((tables[name] as TableSpec).globalIndexes ?? {}),
-    ]),
+    (Object.keys(tables) as TableName[]).map((name) => {
+      const spec = tables[name] as TableSpec;
+      return [
+        resourceName(stage, name),
+        {
+          keys: [spec.partitionKey, ...(spec.sortKey ? [spec.sortKey] : [])],
+          indexes: spec.globalIndexes ?? {},
+        },
+      ];
+    }),
   );
 }
+
+/** One item a write request touches. */
+interface WriteTarget {
+  table: string;
+  key: WireItem;
+  kind: 'Put' | 'Update' | 'Delete' | 'ConditionCheck';
+  /** The item a put writes. */
+  item?: WireItem;
+  factor: 1 | 2;
+  /** A put on the condition that no item has its key. */
+  absentIfWritten?: boolean;
+}
+
+const writeOperations = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
 const sqsBillingChunk = 64 * 1024;
 
 interface Capacity {
@@ -96,7 +126,7 @@ interface Capacity {
 export class UsageMeter {
   private usage: Usage = emptyUsage();
 
-  constructor(private readonly indexes: TableIndexes = {}) {}
+  constructor(private readonly shapes: TableShapes = {}) {}
   private readonly servers: { close(): Promise<void> }[] = [];
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -147,11 +177,17 @@ export class UsageMeter {
   private async proxy(service: MeteredService, target: string, host: string): Promise<string> {
     const upstream = new URL(target);
     const server = await listen((req, res) => {
-      void readBody(req).then((raw) => {
+      void readBody(req).then(async (raw) => {
         const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
-        relay(upstream, req, res, this.before(service, operation, raw), {
+        const body = this.before(service, operation, raw);
+        const billing =
+          service === 'dynamodb' && writeOperations.has(operation)
+            ? await this.writeBilling(upstream, req.headers, operation, raw).catch(() => undefined)
+            : undefined;
+        relay(upstream, req, res, body, {
           agent: this.agent,
           seen: (answer) => this.after(service, operation, answer),
+          ...(billing ? { inspect: billing } : {}),
         });
       });
     }, host);
@@ -175,10 +211,7 @@ export class UsageMeter {
         count(this.usage.dynamodb.requests);
         const input = capacityOperations.has(operation) ? json() : undefined;
         if (!input) return raw;
-        if (!readOperations.has(operation)) {
-          this.countWrites(operation, input);
-          return raw;
-        }
+        if (!readOperations.has(operation)) return raw;
         if (input.ReturnConsumedCapacity !== undefined) return raw;
         return Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' }));
       }
@@ -230,82 +263,230 @@ export class UsageMeter {
     table[kind] += units;
   }
 
-  /** Write units as AWS bills them, from the items in the request (see the note at the top). */
-  private countWrites(operation: string, input: Record<string, unknown>): void {
-    const put = (tableName: string, item: AttributeValue, factor: number) => {
-      const kb = Math.max(1, Math.ceil(itemSize(item) / 1024));
-      let units = kb * factor;
-      for (const index of this.indexes[tableName] ?? [])
-        if (item[index.partitionKey] !== undefined && (!index.sortKey || item[index.sortKey] !== undefined))
-          units += kb;
-      this.add(tableName, 'writeUnits', units);
+  /**
+   * Reads the items a write touches before it is sent, and returns what bills the write once its
+   * answer is in (reading updated items back first). The client is answered only after that, so its
+   * next write to the same item cannot overtake the reading. A put on the condition that its item
+   * is absent is not read first: written, it was absent; refused, it is read afterwards, unchanged.
+   * That keeps the meter's own reads off most of the ingest path, whose durations it also measures.
+   */
+  private async writeBilling(
+    upstream: URL,
+    headers: IncomingHttpHeaders,
+    operation: string,
+    raw: Buffer,
+  ): Promise<(status: number, answer: Buffer) => Promise<void>> {
+    const targets = writeTargets(
+      operation,
+      JSON.parse(raw.toString('utf8')) as Record<string, unknown>,
+      this.shapes,
+    );
+    const read = (wanted: WriteTarget[]) => this.readItems(upstream, headers, wanted);
+    const targetId = targetIdOf(this.shapes);
+    const before = await read(targets.filter((t) => !t.absentIfWritten));
+    return async (status, answer) => {
+      const reply = parseJson(answer);
+      const type = String(reply.__type ?? '');
+      const refused =
+        type.endsWith('ConditionalCheckFailedException') || type.endsWith('TransactionCanceledException');
+      if (refused)
+        for (const [id, item] of await read(targets.filter((t) => t.absentIfWritten))) before.set(id, item);
+      let billed: { target: WriteTarget; after: WireItem | undefined; proposed?: number }[];
+      if (status < 300) {
+        const unprocessed = new Set(
+          writeTargets('BatchWriteItem', { RequestItems: reply.UnprocessedItems ?? {} }, this.shapes).map(
+            targetId,
+          ),
+        );
+        const written = targets.filter((t) => !unprocessed.has(targetId(t)));
+        const updated = await read(written.filter((t) => t.kind === 'Update'));
+        billed = written.map((target) => ({
+          target,
+          after:
+            target.kind === 'Put'
+              ? target.item
+              : target.kind === 'Update'
+                ? updated.get(targetId(target))
+                : target.kind === 'Delete'
+                  ? undefined
+                  : before.get(targetId(target)),
+        }));
+      } else if (refused) {
+        // Refused writes are billed too, by the item as it stands.
+        billed = targets.map((target) => ({
+          target,
+          after: before.get(targetId(target)),
+          proposed: target.item ? itemSize(target.item) : 0,
+        }));
+      } else billed = []; // throttled or invalid requests are not billed
+      for (const { target, after, proposed } of billed) {
+        const shape = this.shapes[target.table] ?? { keys: [], indexes: {} };
+        const units = itemWriteUnits(shape, before.get(targetId(target)), after, target.factor, proposed);
+        this.add(target.table, 'writeUnits', units.table);
+        for (const [index, n] of Object.entries(units.indexes)) {
+          if (n === 0) continue;
+          this.add(target.table, 'writeUnits', n);
+          const id = `${target.table}/${index}`;
+          this.usage.dynamodb.byIndex[id] = (this.usage.dynamodb.byIndex[id] ?? 0) + n;
+        }
+      }
     };
-    const table = String(input.TableName ?? 'unknown');
-    switch (operation) {
-      case 'PutItem':
-        put(table, (input.Item ?? {}) as AttributeValue, 1);
-        return;
-      case 'UpdateItem':
-      case 'DeleteItem':
-        this.add(table, 'writeUnits', 1);
-        return;
-      case 'BatchWriteItem':
-        for (const [name, requests] of Object.entries(
-          (input.RequestItems ?? {}) as Record<string, unknown[]>,
-        ))
-          for (const r of requests as { PutRequest?: { Item: AttributeValue } }[])
-            if (r.PutRequest) put(name, r.PutRequest.Item, 1);
-            else this.add(name, 'writeUnits', 1);
-        return;
-      case 'TransactWriteItems':
-        for (const action of (input.TransactItems ?? []) as Record<
-          string,
-          { TableName?: string; Item?: AttributeValue }
-        >[])
-          for (const [kind, a] of Object.entries(action))
-            if (kind === 'Put') put(String(a.TableName), a.Item ?? {}, 2);
-            else this.add(String(a.TableName), 'writeUnits', 2);
+  }
+
+  /** The items as they stand, by target id, read straight from the stand-in (not counted). */
+  private async readItems(
+    upstream: URL,
+    headers: IncomingHttpHeaders,
+    targets: readonly WriteTarget[],
+  ): Promise<Map<string, WireItem>> {
+    const found = new Map<string, WireItem>();
+    const known = targets.filter((t) => this.shapes[t.table]);
+    for (let i = 0; i < known.length; i += 100) {
+      let requestItems: Record<string, { Keys: WireItem[]; ConsistentRead: boolean }> = {};
+      for (const t of known.slice(i, i + 100)) {
+        const entry = requestItems[t.table] ?? { Keys: [], ConsistentRead: true };
+        entry.Keys.push(t.key);
+        requestItems[t.table] = entry;
+      }
+      while (Object.keys(requestItems).length > 0) {
+        const reply = parseJson(
+          await this.call(upstream, headers, 'BatchGetItem', { RequestItems: requestItems }),
+        ) as { Responses?: Record<string, WireItem[]>; UnprocessedKeys?: typeof requestItems };
+        for (const [table, items] of Object.entries(reply.Responses ?? {}))
+          for (const item of items) found.set(keyId(table, item, this.shapes), item);
+        requestItems = reply.UnprocessedKeys ?? {};
+      }
     }
+    return found;
+  }
+
+  private call(
+    upstream: URL,
+    headers: IncomingHttpHeaders,
+    operation: string,
+    input: unknown,
+  ): Promise<Buffer> {
+    const body = Buffer.from(JSON.stringify(input));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: 'POST',
+          path: '/',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'content-length': String(body.length),
+            'x-amz-target': `DynamoDB_20120810.${operation}`,
+            ...(headers.authorization ? { authorization: headers.authorization } : {}),
+            ...(headers['x-amz-date'] ? { 'x-amz-date': headers['x-amz-date'] } : {}),
+          },
+        },
+        (res) => void readBody(res).then(resolve, reject),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 }
+
+const parseJson = (raw: Buffer): Record<string, unknown> => {
+  try {
+    return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+};
+
+/** The items a write request touches, with their keys (from the manifest's key attributes for puts). */
+function writeTargets(operation: string, input: Record<string, unknown>, shapes: TableShapes): WriteTarget[] {
+  const keyOf = (table: string, item: WireItem): WireItem =>
+    Object.fromEntries((shapes[table]?.keys ?? []).map((k) => [k, item[k]]));
+  const table = String(input.TableName ?? 'unknown');
+  switch (operation) {
+    case 'PutItem': {
+      const item = (input.Item ?? {}) as WireItem;
+      return [
+        { table, key: keyOf(table, item), kind: 'Put', item, factor: 1, ...absence(table, shapes, input) },
+      ];
+    }
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return [
+        {
+          table,
+          key: (input.Key ?? {}) as WireItem,
+          kind: operation === 'UpdateItem' ? 'Update' : 'Delete',
+          factor: 1,
+        },
+      ];
+    case 'BatchWriteItem':
+      return Object.entries((input.RequestItems ?? {}) as Record<string, unknown[]>).flatMap(
+        ([name, requests]) =>
+          (requests as { PutRequest?: { Item: WireItem }; DeleteRequest?: { Key: WireItem } }[]).map(
+            (r): WriteTarget =>
+              r.PutRequest
+                ? {
+                    table: name,
+                    key: keyOf(name, r.PutRequest.Item),
+                    kind: 'Put',
+                    item: r.PutRequest.Item,
+                    factor: 1,
+                  }
+                : { table: name, key: r.DeleteRequest?.Key ?? {}, kind: 'Delete', factor: 1 },
+          ),
+      );
+    case 'TransactWriteItems':
+      return (
+        (input.TransactItems ?? []) as Record<
+          string,
+          { TableName?: string; Item?: WireItem; Key?: WireItem }
+        >[]
+      ).flatMap((action) =>
+        Object.entries(action).map(([kind, a]): WriteTarget => {
+          const name = String(a.TableName);
+          return {
+            table: name,
+            key: a.Item ? keyOf(name, a.Item) : (a.Key ?? {}),
+            kind: kind as WriteTarget['kind'],
+            ...(a.Item ? { item: a.Item } : {}),
+            factor: 2,
+          };
+        }),
+      );
+    default:
+      return [];
+  }
+}
+
+/** Whether a put's condition is `attribute_not_exists` of one of its table's key attributes. */
+function absence(
+  table: string,
+  shapes: TableShapes,
+  request: { ConditionExpression?: unknown; ExpressionAttributeNames?: unknown },
+): { absentIfWritten?: true } {
+  const match = /^\s*attribute_not_exists\s*\(\s*([#\w]+)\s*\)\s*$/.exec(
+    String(request.ConditionExpression ?? ''),
+  );
+  if (!match?.[1]) return {};
+  const names = (request.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const attribute = match[1].startsWith('#') ? names[match[1]] : match[1];
+  return attribute && shapes[table]?.keys.includes(attribute) ? { absentIfWritten: true } : {};
+}
+
+const keyId = (table: string, item: WireItem, shapes: TableShapes) =>
+  `${table}\u0000${JSON.stringify((shapes[table]?.keys ?? []).map((k) => item[k]))}`;
+const targetIdOf = (shapes: TableShapes) => (t: WriteTarget) => keyId(t.table, t.key, shapes);
 
 function emptyUsage(): Usage {
   return {
     since: new Date().toISOString(),
-    dynamodb: { requests: {}, readUnits: 0, writeUnits: 0, byTable: {} },
+    dynamodb: { requests: {}, readUnits: 0, writeUnits: 0, byTable: {}, byIndex: {} },
     sqs: { requests: {}, billedRequests: 0, messagesSent: 0, emptyReceives: 0 },
     kms: { requests: {}, total: 0 },
     eventbridge: { requests: {}, entries: 0 },
     lambda: {},
     api: { requests: 0 },
   };
-}
-
-/** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits). */
-export function itemSize(item: AttributeValue): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSize(value);
-  return size;
-}
-
-function valueSize(value: unknown): number {
-  const [type, v] = Object.entries(value as AttributeValue)[0] ?? ['NULL', true];
-  switch (type) {
-    case 'S':
-      return Buffer.byteLength(String(v));
-    case 'N':
-      return Math.ceil(String(v).replace(/^-|\./g, '').length / 2) + 1;
-    case 'B':
-      return Buffer.from(String(v), 'base64').length;
-    case 'SS':
-    case 'NS':
-    case 'BS':
-      return (v as unknown[]).reduce<number>((a, x) => a + valueSize({ [type.slice(0, 1)]: x }), 0);
-    case 'L':
-      return 3 + (v as unknown[]).reduce<number>((a, x) => a + 1 + valueSize(x), 0);
-    case 'M':
-      return 3 + Object.values(v as AttributeValue).length + itemSize(v as AttributeValue);
-    default:
-      return 1;
-  }
 }

@@ -23,15 +23,19 @@ export function readBody(stream: IncomingMessage): Promise<Buffer> {
 /**
  * Sends `body` on to `upstream` as `req` asked (Host kept as the client sent it: fauxqs builds queue
  * URLs from it, so they keep pointing at the proxy), lets `seen` look at a 2xx answer, then answers
- * the client with it. If the stand-in is down the client sees a dropped connection, as it would
- * without the proxy.
+ * the client with it; `inspect` sees every answer, and the client waits for it. If the stand-in is
+ * down the client sees a dropped connection, as it would without the proxy.
  */
 export function relay(
   upstream: URL,
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer,
-  options: { agent?: Agent; seen?: (answer: Buffer) => void } = {},
+  options: {
+    agent?: Agent;
+    seen?: (answer: Buffer) => void;
+    inspect?: (status: number, answer: Buffer) => Promise<void>;
+  } = {},
 ): void {
   const forward = httpRequest(
     {
@@ -43,8 +47,9 @@ export function relay(
       ...(options.agent ? { agent: options.agent } : {}),
     },
     (answer) => {
-      void readBody(answer).then((answerBody) => {
+      void readBody(answer).then(async (answerBody) => {
         if ((answer.statusCode ?? 500) < 300) options.seen?.(answerBody);
+        await options.inspect?.(answer.statusCode ?? 500, answerBody).catch(() => {});
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         res.end(answerBody);
       });

@@ -15,7 +15,7 @@ import { startDynamoFaultProxy } from './fault-proxy.js';
 import { startGateway } from './gateway.js';
 import { initialiseLocally } from './initialise.js';
 import { LocalLambdas } from './lambda.js';
-import { tableIndexes, UsageMeter } from './metering.js';
+import { tableShapes, UsageMeter } from './metering.js';
 import { localCredentials, localRegion, provision } from './provision.js';
 import { type ServicePorts, startServices } from './services.js';
 
@@ -79,7 +79,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const s of stoppers.reverse()) await s().catch(() => {});
   };
   try {
-    const meter = options.countRequests ? new UsageMeter(tableIndexes(stage)) : undefined;
+    const meter = options.countRequests ? new UsageMeter(tableShapes(stage)) : undefined;
     if (meter) stoppers.push(() => meter.close());
     // Handlers (and the SQS event source, whose polling AWS bills too) reach the stand-ins through the
     // meter; `endpoints` in the runtime state stay direct, so tests and benchmarks are not counted.

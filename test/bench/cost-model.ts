@@ -58,6 +58,8 @@ export interface PerCustomer {
   dynamoReadUnits: number;
   dynamoWriteUnits: number;
   byTable: Record<string, { readUnits: number; writeUnits: number }>;
+  /** Write units into each index (`table/index`), included in its table's. */
+  byIndex: Record<string, number>;
   sqsRequests: number;
   kmsRequests: number;
   eventBridgeEntries: number;
@@ -80,6 +82,9 @@ export function perCustomer(usage: Usage, customers: number, logBytes: number): 
     dynamoReadUnits: usage.dynamodb.readUnits / customers,
     dynamoWriteUnits: usage.dynamodb.writeUnits / customers,
     byTable,
+    byIndex: Object.fromEntries(
+      Object.entries(usage.dynamodb.byIndex ?? {}).map(([index, units]) => [index, units / customers]),
+    ),
     // Empty polls are the event source idling: a fixed cost per month, not per customer.
     sqsRequests: (usage.sqs.billedRequests - usage.sqs.emptyReceives) / customers,
     kmsRequests: usage.kms.total / customers,
@@ -337,10 +342,14 @@ export function combine(a: PerCustomer, b: PerCustomer, k: number): PerCustomer 
       ms: (a.functions[f]?.ms ?? 0) + k * (b.functions[f]?.ms ?? 0),
     };
   const sum = (f: (x: PerCustomer) => number) => f(a) + k * f(b);
+  const byIndex: PerCustomer['byIndex'] = {};
+  for (const i of new Set([...Object.keys(a.byIndex), ...Object.keys(b.byIndex)]))
+    byIndex[i] = (a.byIndex[i] ?? 0) + k * (b.byIndex[i] ?? 0);
   return {
     dynamoReadUnits: sum((x) => x.dynamoReadUnits),
     dynamoWriteUnits: sum((x) => x.dynamoWriteUnits),
     byTable,
+    byIndex,
     sqsRequests: sum((x) => x.sqsRequests),
     kmsRequests: sum((x) => x.kmsRequests),
     eventBridgeEntries: sum((x) => x.eventBridgeEntries),

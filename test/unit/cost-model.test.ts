@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { itemSize, type Usage, UsageMeter } from '../../infra/local/metering.js';
+import { type Usage, UsageMeter } from '../../infra/local/metering.js';
 import {
   breakEvenUtilisation,
   dollarsPerMillion,
@@ -16,21 +16,33 @@ afterEach(async () => {
   await new Promise<void>((done) => (upstream ? upstream.close(() => done()) : done()));
 });
 
-/** A stand-in that answers every request with `answer` and records the bodies it received. */
-async function fakeService(answer: unknown): Promise<{ url: string; bodies: string[] }> {
+/**
+ * A stand-in that answers every request with `answer` (or what it returns for the request's
+ * operation) and records the operations and bodies it received.
+ */
+async function fakeService(
+  answer: unknown | ((operation: string) => unknown),
+): Promise<{ url: string; bodies: string[]; operations: string[] }> {
   const bodies: string[] = [];
+  const operations: string[] = [];
   upstream = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      operations.push(operation);
       bodies.push(Buffer.concat(chunks).toString('utf8'));
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify(answer));
+      res.end(JSON.stringify(typeof answer === 'function' ? answer(operation) : answer));
     });
   });
   await new Promise<void>((r) => upstream?.listen(0, '127.0.0.1', r));
   const address = upstream.address();
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, bodies };
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    bodies,
+    operations,
+  };
 }
 
 async function send(endpoint: string, target: string, body: unknown): Promise<void> {
@@ -43,16 +55,12 @@ async function send(endpoint: string, target: string, body: unknown): Promise<vo
 }
 
 describe('request meter', () => {
-  it('sizes items as DynamoDB does: names plus values', () => {
-    expect(itemSize({ pk: { S: 'abc' } })).toBe(5);
-    expect(itemSize({ n: { N: '12345' } })).toBe(1 + 4);
-    expect(itemSize({ m: { M: { a: { S: 'xy' } } } })).toBe(1 + 3 + 1 + 3);
-  });
-
   it('bills a transaction twice per started KB per item, index copies once', async () => {
     // Prepare
     const fake = await fakeService({});
-    meter = new UsageMeter({ audit: [{ partitionKey: 'day', sortKey: 'at' }] });
+    meter = new UsageMeter({
+      audit: { keys: ['stream'], indexes: { byDay: { partitionKey: 'day', sortKey: 'at' } } },
+    });
     const endpoints = await meter.proxyAll({
       dynamodb: fake.url,
       sqs: fake.url,
@@ -73,6 +81,40 @@ describe('request meter', () => {
     expect(usage.dynamodb.writeUnits).toBe(3 * 2 + 1);
     expect(usage.dynamodb.byTable.audit).toEqual({ readUnits: 0, writeUnits: 7 });
     expect(usage.dynamodb.requests).toEqual({ TransactWriteItems: 1 });
+  });
+
+  it('bills an update by the item it reads around it, and reads nothing first for a put on absence', async () => {
+    // Prepare: the stand-in holds a 2.5 KB item under every key.
+    const stored = { pk: { S: 'a' }, v: { S: 'x'.repeat(2500) } };
+    const fake = await fakeService((operation: string) =>
+      operation === 'BatchGetItem' ? { Responses: { t: [stored] } } : {},
+    );
+    meter = new UsageMeter({ t: { keys: ['pk'], indexes: {} } });
+    const endpoints = await meter.proxyAll({
+      dynamodb: fake.url,
+      sqs: fake.url,
+      kms: fake.url,
+      eventbridge: fake.url,
+    });
+
+    // Act
+    await send(endpoints.dynamodb, 'DynamoDB_20120810.UpdateItem', {
+      TableName: 't',
+      Key: { pk: { S: 'a' } },
+      UpdateExpression: 'SET n = :n',
+    });
+    const afterUpdate = [...fake.operations];
+    await send(endpoints.dynamodb, 'DynamoDB_20120810.PutItem', {
+      TableName: 't',
+      Item: { pk: { S: 'b' }, v: { S: 'small' } },
+      ConditionExpression: 'attribute_not_exists(#k)',
+      ExpressionAttributeNames: { '#k': 'pk' },
+    });
+
+    // Assess: read before and after the update; the put on absence went straight through.
+    expect(afterUpdate).toEqual(['BatchGetItem', 'UpdateItem', 'BatchGetItem']);
+    expect(fake.operations.slice(afterUpdate.length)).toEqual(['PutItem']);
+    expect(meter.snapshot().dynamodb.byTable.t).toEqual({ readUnits: 0, writeUnits: 3 + 1 });
   });
 
   it('asks DynamoDB for consumed capacity on reads and sums it, at least 0.5 per Query', async () => {
@@ -127,6 +169,7 @@ describe('cost and scale model', () => {
       readUnits: 100,
       writeUnits: 1000,
       byTable: { t: { readUnits: 100, writeUnits: 1000 } },
+      byIndex: {},
     },
     sqs: { requests: {}, billedRequests: 40, messagesSent: 100, emptyReceives: 10 },
     kms: { requests: {}, total: 0 },

@@ -57,7 +57,9 @@ export const tables = {
     globalIndexes: {
       // Write-sharded (`day#NN`, shared/adapters/index-shards.ts): a day is one key for every record of it.
       byDayShard: { partitionKey: 'dayShard', sortKey: 'at' },
-      // Hash chains (one per writer and day) in link order, for verification.
+      // Records linked before `chainPosition` replaced `chainSeq` (shared/domain/audit-trail/chain.ts),
+      // by chain in link order. Later records stay out of it (one index write less each): the
+      // verifier finds them among their chain's day in byDayShard. Kept so older chains still verify.
       byChain: { partitionKey: 'chain', sortKey: 'chainSeq' },
     },
     retiredIndexes: { byDay: { partitionKey: 'day', sortKey: 'at' } },

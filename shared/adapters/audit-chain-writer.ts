@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type ChainHead, chainIdOf, GENESIS_HASH, linkRecords } from '../domain/audit-trail/chain.js';
+import {
+  type ChainHead,
+  chainIdOf,
+  dayOfChain,
+  GENESIS_HASH,
+  linkRecords,
+} from '../domain/audit-trail/chain.js';
 import type { ConditionalPut, UnitItem } from './dynamo-transact.js';
+import { dayShardOf } from './index-shards.js';
 
 /** Where chain heads live in the audit table: one partition, sort key = chain id (day first). */
 export const CHAIN_HEADS_STREAM = 'chains';
@@ -44,9 +51,15 @@ export class AuditChainWriter {
     const chain = chainIdOf(this.clock().toISOString().slice(0, 10), this.writerId);
     const start = await this.currentHead(chain);
     const auditIndexes = puts.flatMap((p, i) => ('Item' in p && p.TableName === this.tableName ? [i] : []));
+    // Listed under the chain's day, so a day's records in byDayShard hold its chains whole (the
+    // verifier reads chains from there); hashed with the record like any field.
+    const day = dayOfChain(chain);
     const { linked, head } = linkRecords(
       start,
-      auditIndexes.map((i) => (puts[i] as ConditionalPut).Item),
+      auditIndexes.map((i) => {
+        const item = (puts[i] as ConditionalPut).Item;
+        return { ...item, dayShard: dayShardOf(day, `${item.stream}|${item.eventId}`) };
+      }),
     );
     const out = puts.map((p) => ({ ...p }));
     auditIndexes.forEach((i, k) => {

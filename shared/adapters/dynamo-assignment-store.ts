@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { discardedDecision } from '../domain/audit.js';
 import { assignmentDelta } from '../domain/insights/aggregates.js';
 import type {
   Assignment,
@@ -43,11 +44,25 @@ export class DynamoAssignmentStore implements AssignmentStore {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  async getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>> {
-    const items = await batchGet<Assignment>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
+  async getMany(pseudonyms: readonly string[], consistent = true): Promise<Map<string, Assignment>> {
+    const items = await batchGet<Assignment>(this.doc, this.tableName, 'pseudonym', pseudonyms, consistent);
     return new Map(items.map((a) => [a.pseudonym, fromItem(a)]));
   }
 
+  /**
+   * Commits a batch of decisions in three steps, each only as atomic as it must be (DynamoDB bills
+   * every item of a transaction twice):
+   * 1. the audit records first (write-ahead), linked into the container's chain in transactions
+   *    with its head: no decision is ever stored without its record, and a record already stored
+   *    (a retry) is not written again;
+   * 2. each assignment alone, on the condition that its revision did not move;
+   * 3. the counters of the committed decisions, merged per counter item, in one transaction.
+   * A decision refused at step 2 (another container decided the customer first) leaves a record
+   * of a decision that never took effect: a `segment.discarded` record naming it says so. A crash
+   * between steps leaves at most that (the redelivered job decides again and lands on the same
+   * record when its inputs did not move) or counts short by the decisions of one batch, which the
+   * aggregates rebuild repairs.
+   */
   async commitMany(
     decisions: readonly { assignment: Assignment; audit: AuditEvent; previous?: Assignment }[],
   ): Promise<('committed' | 'conflict')[]> {
@@ -55,9 +70,14 @@ export class DynamoAssignmentStore implements AssignmentStore {
     const aggregates = this.aggregates;
     if (!auditTable || !aggregates)
       throw new Error('This function has no audit or aggregates table: it may not write assignments');
+    await transactUnits(
+      this.doc,
+      decisions.map(({ audit }) => [auditPut(auditTable, audit)]),
+      this.audit,
+    );
     const outcomes = await transactUnits(
       this.doc,
-      decisions.map(({ assignment, audit, previous }) => [
+      decisions.map(({ assignment }) => [
         {
           TableName: this.tableName,
           Item: assignmentItem(assignment),
@@ -68,12 +88,23 @@ export class DynamoAssignmentStore implements AssignmentStore {
                 ExpressionAttributeValues: { ':previous': assignment.revision - 1 },
               }),
         },
-        auditPut(auditTable, audit),
-        // The previous decision is the one the revision condition names, so the counts move exactly.
-        ...aggregates.adds(assignmentDelta(previous, assignment)),
       ]),
-      this.audit,
     );
+    // One unit per decision, so the counts of a large batch are packed into as many transactions
+    // as their UpdateExpressions need (merged per counter item within each). The previous decision
+    // is the one the revision condition names, so the counts move exactly.
+    const counters = decisions
+      .filter((_, i) => outcomes[i]?.written)
+      .map(({ assignment, previous }) => aggregates.adds(assignmentDelta(previous, assignment)))
+      .filter((adds) => adds.length > 0);
+    if (counters.length > 0) await transactUnits(this.doc, counters);
+    const discarded = decisions.filter((_, i) => !outcomes[i]?.written);
+    if (discarded.length > 0)
+      await transactUnits(
+        this.doc,
+        discarded.map(({ audit }) => [auditPut(auditTable, discardedDecision(audit))]),
+        this.audit,
+      );
     return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
   }
 

@@ -27,7 +27,8 @@ export class DynamoAuditTrail implements AuditTrailStore {
     return items.map((i) => ({ chain: i.eventId, seq: i.headSeq, hash: i.headHash }));
   }
 
-  chainRecords(chain: string): Promise<Record<string, unknown>[]> {
+  /** Records linked before `chainPosition` replaced `chainSeq` (the byChain index holds only those). */
+  legacyChainRecords(chain: string): Promise<Record<string, unknown>[]> {
     return queryAll(this.doc, {
       TableName: this.tableName,
       IndexName: 'byChain',

@@ -21,14 +21,14 @@ export class DynamoFeedbackStore implements FeedbackStore {
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
-  async listSince(pseudonym: string, sinceIso: string): Promise<FeedbackItem[]> {
+  async listSince(pseudonym: string, sinceIso: string, consistent = true): Promise<FeedbackItem[]> {
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pseudonym = :p AND responseKey >= :since',
         ExpressionAttributeValues: { ':p': pseudonym, ':since': sinceIso },
-        // Strongly consistent: a decision's recheckAt must account for the response that queued it.
-        ConsistentRead: true,
+        // Strongly consistent by default: a decision's recheckAt must account for the response that queued it.
+        ConsistentRead: consistent,
       }),
     );
     return (out.Items ?? []) as FeedbackItem[];

@@ -9,9 +9,15 @@ export class DynamoProfileStore implements ProfileStore {
     private readonly tableName: string,
   ) {}
 
-  async getMany(pseudonyms: readonly string[]): Promise<Map<string, StoredProfile>> {
-    // Strongly consistent: the worker decides on the profile version whose write queued it.
-    const items = await batchGet<StoredProfile>(this.doc, this.tableName, 'pseudonym', pseudonyms, true);
+  async getMany(pseudonyms: readonly string[], consistent = true): Promise<Map<string, StoredProfile>> {
+    // Strongly consistent by default: the worker decides on the profile version whose write queued it.
+    const items = await batchGet<StoredProfile>(
+      this.doc,
+      this.tableName,
+      'pseudonym',
+      pseudonyms,
+      consistent,
+    );
     return new Map(items.map((p) => [p.pseudonym, p]));
   }
 

@@ -27,7 +27,7 @@ export class DynamoTransactionStore implements TransactionStore {
     return existing;
   }
 
-  async listSince(pseudonym: string, sinceIso: string): Promise<StoredTransaction[]> {
+  async listSince(pseudonym: string, sinceIso: string, consistent = true): Promise<StoredTransaction[]> {
     const items: StoredTransaction[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -38,8 +38,8 @@ export class DynamoTransactionStore implements TransactionStore {
           FilterExpression: '#ts >= :since',
           ExpressionAttributeNames: { '#ts': 'timestamp' },
           ExpressionAttributeValues: { ':p': pseudonym, ':since': sinceIso },
-          // Strongly consistent: a decision's recheckAt must account for the write that queued it.
-          ConsistentRead: true,
+          // Strongly consistent by default: a decision's recheckAt must account for the write that queued it.
+          ConsistentRead: consistent,
           ExclusiveStartKey: startKey,
         }),
       );

@@ -38,3 +38,18 @@ export function auditEvent(fields: {
     schemaVersion: AUDIT_SCHEMA_VERSION,
   };
 }
+
+/**
+ * The record that a decision's audit record describes a decision that never took effect: another
+ * container decided the customer first, so the assignment's revision condition refused it. Derived
+ * from the refused record, so a retry lands on the same key.
+ */
+export function discardedDecision(refused: AuditEvent): AuditEvent {
+  return {
+    ...refused,
+    eventId: `discarded#${refused.eventId}`,
+    action: 'segment.discarded',
+    reasonCodes: ['CONCURRENT_DECISION'],
+    details: { discarded: refused.eventId, revision: refused.details.revision ?? null },
+  };
+}

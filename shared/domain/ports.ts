@@ -38,8 +38,12 @@ export interface StoredProfile {
   updatedAt: string;
 }
 
+/**
+ * Reads are strongly consistent unless `consistent` is false: an eventually consistent read costs
+ * half and may miss a write of the last second (callers that can tell re-read strongly).
+ */
 export interface ProfileStore {
-  getMany(pseudonyms: readonly string[]): Promise<Map<string, StoredProfile>>;
+  getMany(pseudonyms: readonly string[], consistent?: boolean): Promise<Map<string, StoredProfile>>;
   /** Writes each profile if the stored version still equals `version - 1`; false where a race was lost. */
   putMany(profiles: readonly StoredProfile[]): Promise<boolean[]>;
   /** Forgets a content digest so the next identical upload is not mistaken for a duplicate. */
@@ -66,7 +70,8 @@ export interface StoredTransaction {
 export interface TransactionStore {
   /** Inserts each transaction unless its txnRef exists; returns the stored digests of those that existed. */
   putIfAbsent(txns: readonly StoredTransaction[]): Promise<Map<string, string>>;
-  listSince(pseudonym: string, sinceIso: string): Promise<StoredTransaction[]>;
+  /** Strongly consistent unless `consistent` is false (see ProfileStore). */
+  listSince(pseudonym: string, sinceIso: string, consistent?: boolean): Promise<StoredTransaction[]>;
 }
 
 export type SegmentationCause = 'profile' | 'transactions' | 'schedule' | 'manual' | 'model' | 'feedback';
@@ -121,6 +126,7 @@ export interface AuditEvent {
     | 'segment.assigned'
     | 'segment.changed'
     | 'segment.confirmed'
+    | 'segment.discarded'
     | 'segment.pinned'
     | 'segment.unpinned'
     | 'scoring.trained'
@@ -320,8 +326,12 @@ export type DecisionFreshness = Pick<Assignment, 'modelId' | 'modelVersion' | 'r
 
 export interface AssignmentStore {
   get(pseudonym: string): Promise<Assignment | undefined>;
-  getMany(pseudonyms: readonly string[]): Promise<Map<string, Assignment>>;
-  /** Writes each assignment with its audit record atomically, if its revision did not move. */
+  /** Strongly consistent unless `consistent` is false (see ProfileStore). */
+  getMany(pseudonyms: readonly string[], consistent?: boolean): Promise<Map<string, Assignment>>;
+  /**
+   * Writes each assignment, if its revision did not move, after its audit record: a decision is
+   * never stored without its record (see the adapter for the steps).
+   */
   commitMany(
     decisions: readonly { assignment: Assignment; audit: AuditEvent; previous?: Assignment }[],
   ): Promise<('committed' | 'conflict')[]>;

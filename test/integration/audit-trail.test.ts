@@ -3,17 +3,33 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { shardKeys } from '../../shared/adapters/index-shards.js';
 import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
 
 const run = promisify(execFile);
 const doc = localDynamo();
 afterAll(() => doc.destroy());
 
-type Item = Record<string, unknown> & { stream: string; eventId: string; chain: string; chainSeq: string };
+type Item = Record<string, unknown> & {
+  stream: string;
+  eventId: string;
+  chain: string;
+  chainPosition: string;
+};
 
 const auditTable = () => env().TABLE_AUDIT as string;
 const query = async (input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) =>
   ((await doc.send(new QueryCommand({ TableName: auditTable(), ...input }))).Items ?? []) as Item[];
+const queryAll = async (input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) => {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new QueryCommand({ TableName: auditTable(), ...input, ExclusiveStartKey }));
+    items.push(...((page.Items ?? []) as Item[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+};
 const put = (item: Item) => doc.send(new PutCommand({ TableName: auditTable(), Item: item }));
 const verification = async () => {
   const res = await api('compliance', 'GET', '/v1/audit/verification');
@@ -65,13 +81,20 @@ beforeAll(async () => {
     ).find((i) => i.action === 'segment.assigned'),
   );
   // Our record and its neighbour in the chain, by position (event ids repeat across streams).
-  const at = (seq: number) =>
-    query({
-      IndexName: 'byChain',
-      KeyConditionExpression: 'chain = :c AND chainSeq = :s',
-      ExpressionAttributeValues: { ':c': mine.chain, ':s': String(seq).padStart(12, '0') },
-    }).then((items) => items[0]);
-  const seq = Number(mine.chainSeq);
+  // Read from the chain's day in byDayShard, as the verifier reads chains.
+  const at = async (seq: number) => {
+    const day = await Promise.all(
+      shardKeys(mine.chain.slice(0, 10)).map((key) =>
+        queryAll({
+          IndexName: 'byDayShard',
+          KeyConditionExpression: 'dayShard = :d',
+          ExpressionAttributeValues: { ':d': key },
+        }),
+      ),
+    );
+    return day.flat().find((i) => i.chain === mine.chain && Number(i.chainPosition) === seq);
+  };
+  const seq = Number(mine.chainPosition);
   // The record before ours when there is one, else the one after (which may still be coming).
   [first, second] =
     seq > 1 ? [(await at(seq - 1)) as Item, mine] : [mine, await eventually(() => at(seq + 1))];
@@ -80,7 +103,7 @@ beforeAll(async () => {
 describe('tamper-evident audit trail', () => {
   it('links every record into a chain with its position and the previous hash', () => {
     expect(first.chain).toBe(second.chain);
-    expect(Number(second.chainSeq)).toBe(Number(first.chainSeq) + 1);
+    expect(Number(second.chainPosition)).toBe(Number(first.chainPosition) + 1);
     expect(second.prevHash).toBe(first.hash);
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -111,12 +134,12 @@ describe('tamper-evident audit trail', () => {
       () => doc.send(new DeleteCommand({ TableName: auditTable(), Key: named(first) })),
       async (report) => {
         expect(report.findings).toContainEqual(
-          expect.objectContaining({ problem: 'missing', seq: Number(first.chainSeq) }),
+          expect.objectContaining({ problem: 'missing', seq: Number(first.chainPosition) }),
         );
         const failed = await verifyCli().catch((error: { code: number; stderr: string }) => error);
         expect(failed).toMatchObject({ code: 1 });
         expect((failed as { stderr: string }).stderr).toContain(`missing`);
-        expect((failed as { stderr: string }).stderr).toContain(`position ${Number(first.chainSeq)}`);
+        expect((failed as { stderr: string }).stderr).toContain(`position ${Number(first.chainPosition)}`);
       },
     );
   }, 60_000);
@@ -124,8 +147,8 @@ describe('tamper-evident audit trail', () => {
   it('names records whose order was changed', async () => {
     await whileTampered(
       async () => {
-        await put({ ...first, chainSeq: second.chainSeq });
-        await put({ ...second, chainSeq: first.chainSeq });
+        await put({ ...first, chainPosition: second.chainPosition });
+        await put({ ...second, chainPosition: first.chainPosition });
       },
       async (report) => {
         const reordered = report.findings.filter((f) => f.problem === 'reordered').map((f) => f.record);
@@ -135,7 +158,7 @@ describe('tamper-evident audit trail', () => {
   });
 
   it('names a record whose chain fields were stripped', async () => {
-    const { chain: _c, chainSeq: _s, prevHash: _p, hash: _h, ...stripped } = second;
+    const { chain: _c, chainPosition: _s, prevHash: _p, hash: _h, ...stripped } = second;
     await whileTampered(
       () => put(stripped as Item),
       async (report) => {

@@ -32,7 +32,7 @@ const optional = new Set([
   'retainUntil',
 ]);
 /** Fields only a linked audit record has: the benchmark's records are not chained (it never verifies). */
-const chainFields = new Set(['chain', 'chainSeq', 'prevHash', 'hash']);
+const chainFields = new Set(['chain', 'chainPosition', 'prevHash', 'hash']);
 const without = (item: Record<string, unknown>, drop: Set<string>) =>
   Object.fromEntries(Object.entries(item).filter(([k]) => !drop.has(k)));
 

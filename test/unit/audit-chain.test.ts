@@ -30,7 +30,7 @@ function chainOf(n: number) {
 describe('linkRecords', () => {
   it('numbers records from the head and links each to the hash of the one before', () => {
     const { linked, head } = chainOf(3);
-    expect(linked.map((r) => r.chainSeq)).toEqual(['000000000001', '000000000002', '000000000003']);
+    expect(linked.map((r) => r.chainPosition)).toEqual(['000000000001', '000000000002', '000000000003']);
     expect(linked[0]?.prevHash).toBe(GENESIS_HASH);
     expect(linked[1]?.prevHash).toBe(linked[0]?.hash);
     expect(linked[2]?.prevHash).toBe(linked[1]?.hash);
@@ -40,7 +40,7 @@ describe('linkRecords', () => {
   it('continues an existing chain from its head', () => {
     const first = chainOf(2);
     const next = linkRecords(first.head, [event(3)]);
-    expect(next.linked[0]?.chainSeq).toBe('000000000003');
+    expect(next.linked[0]?.chainPosition).toBe('000000000003');
     expect(next.linked[0]?.prevHash).toBe(first.head.hash);
   });
 
@@ -107,7 +107,7 @@ describe('verifyChain', () => {
     const { linked, head } = chainOf(5);
     const a = linked[x - 1] as Record<string, unknown>;
     const b = linked[y - 1] as Record<string, unknown>;
-    [a.chainSeq, b.chainSeq] = [b.chainSeq, a.chainSeq];
+    [a.chainPosition, b.chainPosition] = [b.chainPosition, a.chainPosition];
     const findings = verifyChain(chain, linked, head, undefined);
     expect(findings.map((f) => [f.problem, f.seq, f.record?.eventId])).toEqual([
       ['reordered', x, `event-${y}`],
@@ -190,8 +190,10 @@ describe('checkpoints and trail verification', () => {
     const checkpoints: Checkpoint[] = [];
     const trail: AuditTrailStore = {
       heads: async (day) => heads.filter((h) => !day || h.chain.startsWith(`${day}#`)),
-      chainRecords: async (c) => records.filter((r) => r.chain === c),
-      dayRecords: async (day) => records.filter((r) => r.day === day),
+      legacyChainRecords: async (c) => records.filter((r) => r.chain === c && r.chainSeq !== undefined),
+      // As byDayShard lists them: records linked with chainPosition under their chain's day.
+      dayRecords: async (day) =>
+        records.filter((r) => (r.chainPosition !== undefined ? String(r.chain).slice(0, 10) : r.day) === day),
       checkpoints: async () => checkpoints,
       putCheckpoint: async (c) => {
         checkpoints.push(c);

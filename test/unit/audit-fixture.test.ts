@@ -33,8 +33,9 @@ function trailOf(items: readonly Item[]) {
     .map(({ stream: _s, eventId: _e, ...c }) => c as unknown as Checkpoint);
   const trail: AuditTrailStore = {
     heads: async (day) => heads.filter((h) => !day || h.chain.startsWith(`${day}#`)),
-    chainRecords: async (chain) => records.filter((r) => r.chain === chain),
-    dayRecords: async (day) => records.filter((r) => r.day === day),
+    legacyChainRecords: async (chain) => records.filter((r) => r.chain === chain && r.chainSeq !== undefined),
+    dayRecords: async (day) =>
+      records.filter((r) => (r.chainPosition !== undefined ? String(r.chain).slice(0, 10) : r.day) === day),
     checkpoints: async () => checkpoints,
     putCheckpoint: async () => false,
   };

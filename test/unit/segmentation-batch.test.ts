@@ -41,7 +41,8 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
   const calls = { evaluate: 0, commitMany: 0, getManyProfiles: 0 };
   const refreshed: RecheckRefresh[] = [];
   const txns: StoredTransaction[] = [];
-  const reads = { transactions: 0 };
+  /** Transaction reads, and whether each was strongly consistent (the adapters' default). */
+  const reads = { transactions: 0, consistent: [] as boolean[] };
   let conflictFor: string | undefined;
   let now = new Date('2026-11-25T12:00:00Z');
   const deps: BatchSegmentationDeps = {
@@ -52,8 +53,9 @@ function fakes(profiles: StoredProfile[], pins: Override[] = []) {
       },
     },
     transactions: {
-      listSince: async (p) => {
+      listSince: async (p, _since, consistent = true) => {
         reads.transactions++;
+        reads.consistent.push(consistent);
         return txns.filter((t) => t.pseudonym === p);
       },
     },
@@ -324,6 +326,7 @@ describe('segmentBatch', () => {
     const v4 = { ...f.deps.model, version: 4 };
     const byRun = { ...job(1), runId: 'run-1', expects: { model: 'test-model@4', scoringModel: null } };
     f.reads.transactions = 0;
+    f.reads.consistent = [];
 
     // Act: a trigger (no expectations); then a run after the kept inputs changed with time.
     await segmentBatch([job(1)], { ...f.deps, model: v4 });
@@ -331,8 +334,44 @@ describe('segmentBatch', () => {
     f.assignments.set(pseudonym(1), { ...stored, modelVersion: 3, inputDigest: 'older' });
     await segmentBatch([byRun], { ...f.deps, model: v4 });
 
+    // Assess: the trigger read strongly; the run read an eventually consistent copy first and,
+    // having a decision to write, read again strongly before deciding.
+    expect(f.reads.consistent).toEqual([true, false, true]);
+  });
+
+  it("lets a run's job whose inputs did not move read eventually consistent copies only, and write nothing", async () => {
+    // Prepare: decided once; a run over everyone with the same model finds the inputs as they were.
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    const consistency: boolean[] = [];
+    const deps: BatchSegmentationDeps = {
+      ...f.deps,
+      profiles: {
+        getMany: (keys, consistent = true) => {
+          consistency.push(consistent);
+          return f.deps.profiles.getMany(keys);
+        },
+      },
+      assignments: {
+        ...f.deps.assignments,
+        getMany: (keys, consistent = true) => {
+          consistency.push(consistent);
+          return f.deps.assignments.getMany(keys);
+        },
+      },
+    };
+    f.reads.consistent = [];
+    const commits = f.calls.commitMany;
+    const byRun = { ...job(1), runId: 'run-1', expects: { model: 'test-model@3', scoringModel: null } };
+
+    // Act
+    const results = await segmentBatch([byRun], deps);
+
     // Assess
-    expect(f.reads.transactions).toBe(2);
+    expect(results.get(pseudonym(1))).toBe('unchanged');
+    expect([...consistency, ...f.reads.consistent].every((c) => c === false)).toBe(true);
+    expect(consistency.length).toBeGreaterThan(0);
+    expect(f.calls.commitMany).toBe(commits);
   });
 
   it('reads afresh when a trigger and a run queued the same customer in one batch', async () => {

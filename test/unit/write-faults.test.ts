@@ -303,7 +303,7 @@ describe('audit chain writer under faults', () => {
     const items = written()[call] ?? [];
     return items[items.length - 1]?.Put?.ExpressionAttributeValues?.[':previous'];
   };
-  const seqOf = (call: number, item = 0) => Number(written()[call]?.[item]?.Put?.Item?.chainSeq);
+  const seqOf = (call: number, item = 0) => Number(written()[call]?.[item]?.Put?.Item?.chainPosition);
 
   it('relinks from the same head after a cancelled (throttled) transaction, without reading it', async () => {
     // Prepare
@@ -345,16 +345,27 @@ describe('audit chain writer under faults', () => {
 describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', () => {
   const decision = (n: number): { assignment: Assignment; audit: AuditEvent } => ({
     assignment: { pseudonym: `p${n}`, revision: 1, segment: 'low' } as unknown as Assignment,
-    audit: { stream: `p${n}`, eventId: `e${n}`, action: 'segment.assigned' } as unknown as AuditEvent,
+    audit: {
+      stream: `p${n}`,
+      eventId: `e${n}`,
+      day: '2026-12-07',
+      action: 'segment.assigned',
+      details: { revision: 1 },
+    } as unknown as AuditEvent,
   });
 
-  it('commits after throttling and reports a decision refused by a concurrent writer as a conflict', async () => {
-    // Prepare: throttled once; then decision 0's assignment condition fails (someone else wrote it).
+  it('writes the audit records first, then each assignment on its condition; a refused one is a conflict with a discard record', async () => {
+    // Prepare: the audit transaction is throttled once; then decision 0's assignment condition
+    // fails (another container decided p0 first).
     docMock
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'None', 'ThrottlingError', 'None', 'None'))
-      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'))
+      .rejectsOnce(cancelled('None', 'ThrottlingError', 'None'))
       .resolves({});
+    docMock.on(PutCommand).callsFake((input: { Item?: { pseudonym?: string } }) => {
+      if (input.Item?.pseudonym === 'p0')
+        throw new ConditionalCheckFailedException({ message: 'refused', $metadata: {} });
+      return {};
+    });
     const store = new DynamoAssignmentStore(
       doc,
       'assignments',
@@ -365,19 +376,21 @@ describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', ()
     // Act
     const outcomes = await store.commitMany([decision(0), decision(1)]);
 
-    // Assess: the worker turns 'conflict' into a failed record; the other decision was written once.
+    // Assess: the worker turns 'conflict' into a failed record.
     expect(outcomes).toEqual(['conflict', 'committed']);
-    const last = written().at(-1) ?? [];
-    expect(last.filter((i) => i.Put?.TableName === 'assignments').map((i) => i.Put?.Item?.pseudonym)).toEqual(
-      ['p1'],
-    );
-    // Each transaction carries an assignment together with its own audit record, never one without the other.
-    for (const call of written()) {
-      const tables = call.map((i) => i.Put?.TableName);
-      expect(tables.filter((t) => t === 'assignments').length).toBe(
-        call.filter((i) => i.Put?.TableName === 'audit' && i.Put.Item?.action === 'segment.assigned').length,
-      );
-    }
+    const transactions = written();
+    // Both audit records went out (again after the throttling) before any assignment.
+    const auditOf = (call: (typeof transactions)[number]) =>
+      call.filter((i) => i.Put?.TableName === 'audit' && i.Put.Item?.stream !== CHAIN_HEADS_STREAM);
+    expect(auditOf(transactions[1] ?? []).map((i) => i.Put?.Item?.eventId)).toEqual(['e0', 'e1']);
+    expect(transactions.flat().some((i) => i.Put?.TableName === 'assignments')).toBe(false);
+    // Counted once, for the committed decision only; then the refused one is recorded as discarded.
+    const counters = transactions.flat().filter((i) => i.Update?.TableName === 'aggregates');
+    expect(counters.length).toBeGreaterThan(0);
+    const discard = auditOf(transactions.at(-1) ?? []).map((i) => i.Put?.Item);
+    expect(discard).toEqual([
+      expect.objectContaining({ stream: 'p0', action: 'segment.discarded', eventId: 'discarded#e0' }),
+    ]);
   });
 
   it('rejects the whole commit on a 5xx, so the worker sends the batch back to the queue', async () => {

@@ -21,10 +21,21 @@ export const parseSeq = (chainSeq: string): number => Number.parseInt(chainSeq, 
 export interface ChainLinkFields {
   /** `<day>#<writer id>` */
   chain: string;
-  chainSeq: string;
+  /**
+   * The record's position. Records linked before 2026-12 carry it as `chainSeq`, which keys the
+   * audit table's `byChain` index; later ones as `chainPosition`, so they stay out of that index (an
+   * index write per record, while the day's records, listed by `byDayShard`, hold every record of
+   * the day's chains). Hashed as stored, whichever it is.
+   */
+  chainPosition?: string;
+  chainSeq?: string;
   prevHash: string;
   hash: string;
 }
+
+/** A linked record's position in its chain, whichever field holds it. */
+export const positionOf = (record: Record<string, unknown>): number =>
+  parseSeq(String(record.chainPosition ?? record.chainSeq));
 
 export type ChainedAuditEvent = AuditEvent & ChainLinkFields;
 
@@ -51,7 +62,7 @@ export function linkRecords(
   let { seq, hash } = head;
   const linked = records.map((record) => {
     seq += 1;
-    const withLink = { ...record, chain: head.chain, chainSeq: formatSeq(seq), prevHash: hash };
+    const withLink = { ...record, chain: head.chain, chainPosition: formatSeq(seq), prevHash: hash };
     hash = recordHash(withLink);
     return { ...withLink, hash };
   });
@@ -109,7 +120,7 @@ export function verifyChain(
   const bySeq = new Map<number, Record<string, unknown>>();
   const byPrevHash = new Map<string, Record<string, unknown>>();
   for (const record of records) {
-    const seq = parseSeq(String(record.chainSeq));
+    const seq = positionOf(record);
     if (bySeq.has(seq)) {
       findings.push({
         problem: 'duplicate-position',

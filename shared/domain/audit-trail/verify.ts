@@ -26,9 +26,15 @@ export interface Checkpoint {
 export interface AuditTrailStore {
   /** Chain heads, optionally only those of one day (YYYY-MM-DD). */
   heads(day?: string): Promise<ChainHead[]>;
-  /** Every stored record of a chain (any order). */
-  chainRecords(chain: string): Promise<Record<string, unknown>[]>;
-  /** Every audit record dated `day`, chained or not. */
+  /**
+   * The records of a chain stored with `chainSeq` (any order): those linked before `chainPosition`
+   * replaced it. Later records are found among the records of their chain's day.
+   */
+  legacyChainRecords(chain: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Every audit record listed under `day`, chained or not: records linked with `chainPosition` are
+   * listed under their chain's day, older ones under the day they are dated.
+   */
   dayRecords(day: string): Promise<Record<string, unknown>[]>;
   /** All checkpoints, oldest first. */
   checkpoints(): Promise<Checkpoint[]>;
@@ -159,19 +165,27 @@ export async function verifyAuditTrail(
   for (const day of days) {
     // Order matters on a live trail: a record is written with its head in one transaction, so
     // reading the day's records before the heads means every chain they name has a head by then.
-    const dated = await deps.trail.dayRecords(day);
+    let dated = await deps.trail.dayRecords(day);
+    let linked = linkedByChain(dated);
     const heads = await headsOf(day);
     const headOf = new Map(heads.map((h) => [h.chain, h]));
     const names = new Set([...headOf.keys(), ...[...signed.keys()].filter((c) => dayOfChain(c) === day)]);
+    let reread = false;
     for (const chain of [...names].sort()) {
       const check = async () => {
-        const stored = await deps.trail.chainRecords(chain);
+        const stored = [...(await deps.trail.legacyChainRecords(chain)), ...(linked.get(chain) ?? [])];
         return { stored, found: verifyChain(chain, stored, headOf.get(chain), signed.get(chain)) };
       };
       let result = await check();
-      // Indexes are eventually consistent: give a just-written record a moment before calling it missing.
+      // Indexes are eventually consistent: give a just-written record a moment before calling it
+      // missing (the day's records are read again once, for every chain after it too).
       if (result.found.length > 0 && settleMs > 0) {
         await new Promise((r) => setTimeout(r, settleMs));
+        if (!reread) {
+          dated = await deps.trail.dayRecords(day);
+          linked = linkedByChain(dated);
+          reread = true;
+        }
         result = await check();
       }
       chains += 1;
@@ -199,4 +213,16 @@ export async function verifyAuditTrail(
     checkpoints: checkpoints.length,
     findings,
   };
+}
+
+/** The records linked with `chainPosition`, by chain. */
+function linkedByChain(records: readonly Record<string, unknown>[]): Map<string, Record<string, unknown>[]> {
+  const byChain = new Map<string, Record<string, unknown>[]>();
+  for (const r of records) {
+    if (typeof r.chain !== 'string' || r.chainPosition === undefined) continue;
+    const list = byChain.get(r.chain) ?? [];
+    list.push(r);
+    byChain.set(r.chain, list);
+  }
+  return byChain;
 }

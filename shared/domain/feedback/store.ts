@@ -25,7 +25,8 @@ export interface FeedbackItem {
 
 export interface FeedbackStore {
   put(item: FeedbackItem): Promise<void>;
-  listSince(pseudonym: string, sinceIso: string): Promise<FeedbackItem[]>;
+  /** Strongly consistent unless `consistent` is false (see ProfileStore). */
+  listSince(pseudonym: string, sinceIso: string, consistent?: boolean): Promise<FeedbackItem[]>;
 }
 
 export interface ResponseCounts {

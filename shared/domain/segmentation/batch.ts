@@ -42,39 +42,39 @@ export async function segmentBatch(
     // afresh rather than reused, and the decision's audit record names the trigger's request.
     byPseudonym.set(job.pseudonym, seen && !seen.expects && job.expects ? seen : job);
   }
-  const pseudonyms = [...byPseudonym.keys()];
-  const [profiles, assignments, overrides] = await Promise.all([
-    deps.profiles.getMany(pseudonyms),
-    deps.assignments.getMany(pseudonyms),
-    deps.overrides ? deps.overrides.getMany(pseudonyms) : Promise.resolve(new Map<string, Override>()),
-  ]);
-  const prefetched: SegmentationDeps = {
-    ...deps,
-    overrides: {
-      getMany: async (keys) =>
-        new Map(keys.flatMap((k) => (overrides.has(k) ? [[k, overrides.get(k) as Override] as const] : []))),
-    },
-    profiles: { getMany: async (keys) => pick(profiles, keys) },
-    assignments: { get: async (p): Promise<Assignment | undefined> => assignments.get(p) },
-  };
+  // A run's job (`expects` set) brings nothing new about its customer: most find their inputs as
+  // they were. Those read eventually consistent copies first, at half the read units (what binds a
+  // re-segmentation of millions); whatever they would write is planned again from strongly
+  // consistent reads, so no decision rests on a stale copy. A trigger's job reads strongly at once.
+  const planned = await planJobs([...byPseudonym.values()], deps, (job) => !job.expects);
+  // Events a stored decision still owes count as something to write: their outbox is cleared after.
+  const stale = planned.filter(
+    (p) => p.job.expects && (p.error || p.plan?.outcome !== 'unchanged' || p.plan.events.length > 0),
+  );
+  if (stale.length > 0) {
+    const replanned = await planJobs(
+      stale.map((p) => p.job),
+      deps,
+      () => true,
+    );
+    const again = new Map(replanned.map((p) => [p.job, p]));
+    planned.forEach((p, i) => {
+      planned[i] = again.get(p.job) ?? p;
+    });
+  }
 
   const results = new Map<string, SegmentationOutcome | Error>();
-  const plans = await Promise.all(
-    [...byPseudonym.values()].map(async (job) => {
-      try {
-        return { job, plan: await planSegmentation(job, prefetched) };
-      } catch (error) {
-        const erased = error instanceof ProfileNotFoundError && (await deps.wasErased?.(job.pseudonym));
-        results.set(job.pseudonym, erased ? 'erased' : (error as Error));
-        return undefined;
-      }
-    }),
-  );
+  for (const { job, error } of planned) {
+    if (!error) continue;
+    const erased = error instanceof ProfileNotFoundError && (await deps.wasErased?.(job.pseudonym));
+    results.set(job.pseudonym, erased ? 'erased' : error);
+  }
+  const plans = planned.filter((p) => !p.error);
+  const previousOf = new Map(planned.map((p) => [p.job.pseudonym, p.previous]));
   const toCommit: { pseudonym: string; plan: Exclude<SegmentationPlan, { outcome: 'unchanged' }> }[] = [];
   const owed: Owed[] = [];
   const refreshes: RecheckRefresh[] = [];
-  for (const entry of plans) {
-    if (!entry) continue;
+  for (const entry of plans as { job: SegmentationJob; plan: SegmentationPlan }[]) {
     if (entry.plan.outcome === 'unchanged') {
       results.set(entry.job.pseudonym, 'unchanged');
       const { events, revision, refreshRecheckAt } = entry.plan;
@@ -85,7 +85,7 @@ export async function segmentBatch(
   }
   if (toCommit.length > 0) {
     const committed = await deps.assignments.commitMany(
-      toCommit.map((c) => ({ ...c.plan, previous: assignments.get(c.pseudonym) })),
+      toCommit.map((c) => ({ ...c.plan, previous: previousOf.get(c.pseudonym) })),
     );
     toCommit.forEach((c, i) => {
       results.set(
@@ -105,6 +105,70 @@ export async function segmentBatch(
   if (refreshes.length > 0) await deps.assignments.refreshRecheckAt(refreshes).catch(() => undefined);
   return results;
 }
+
+interface PlannedJob {
+  job: SegmentationJob;
+  plan?: SegmentationPlan;
+  error?: Error;
+  /** The stored decision the plan was made against. */
+  previous?: Assignment;
+}
+
+/**
+ * Plans the jobs from batched reads (profiles, current assignments, pins: one read each instead of
+ * one per record), strongly consistent for the jobs `consistent` names, eventually for the rest.
+ */
+async function planJobs(
+  jobs: readonly SegmentationJob[],
+  deps: BatchSegmentationDeps,
+  consistent: (job: SegmentationJob) => boolean,
+): Promise<PlannedJob[]> {
+  const strong = jobs.filter(consistent).map((j) => j.pseudonym);
+  const eventual = jobs.filter((j) => !consistent(j)).map((j) => j.pseudonym);
+  const both = async <T>(read: (keys: readonly string[], strongly: boolean) => Promise<Map<string, T>>) => {
+    const [a, b] = await Promise.all([
+      strong.length > 0 ? read(strong, true) : new Map<string, T>(),
+      eventual.length > 0 ? read(eventual, false) : new Map<string, T>(),
+    ]);
+    return new Map([...a, ...b]);
+  };
+  const strongly = new Set(strong);
+  const [profiles, assignments, overrides] = await Promise.all([
+    both((keys, c) => deps.profiles.getMany(keys, c)),
+    both((keys, c) => deps.assignments.getMany(keys, c)),
+    deps.overrides ? deps.overrides.getMany(jobs.map((j) => j.pseudonym)) : new Map<string, Override>(),
+  ]);
+  const prefetched: SegmentationDeps = {
+    ...deps,
+    overrides: {
+      getMany: async (keys) =>
+        new Map(keys.flatMap((k) => (overrides.has(k) ? [[k, overrides.get(k) as Override] as const] : []))),
+    },
+    profiles: { getMany: async (keys) => pick(profiles, keys) },
+    assignments: { get: async (p): Promise<Assignment | undefined> => assignments.get(p) },
+    transactions: {
+      listSince: (p, since) => deps.transactions.listSince(p, since, strongly.has(p)),
+    },
+    ...(deps.feedback ? { feedback: feedbackReader(deps.feedback, strongly) } : {}),
+  };
+  return Promise.all(
+    jobs.map(async (job): Promise<PlannedJob> => {
+      const previous = assignments.get(job.pseudonym);
+      try {
+        return { job, plan: await planSegmentation(job, prefetched), ...(previous ? { previous } : {}) };
+      } catch (error) {
+        return { job, error: error as Error, ...(previous ? { previous } : {}) };
+      }
+    }),
+  );
+}
+
+const feedbackReader = (
+  feedback: NonNullable<SegmentationDeps['feedback']>,
+  strongly: ReadonlySet<string>,
+): NonNullable<SegmentationDeps['feedback']> => ({
+  listSince: (p, since) => feedback.listSince(p, since, strongly.has(p)),
+});
 
 /** Whether a job was queued by a run that found other models in use than the worker has cached. */
 export function expectsOtherVersions(jobs: readonly SegmentationJob[], cached: ModelVersions): boolean {

@@ -399,6 +399,32 @@ describe('segmentBatch', () => {
     });
   });
 
+  it('lets a trigger win over a run by hand in one batch, and reads its inputs strongly', async () => {
+    // Prepare: a new payment arrives while a run by hand (runId, no expectations) is queued.
+    const f = fakes([profile(1)]);
+    await segmentBatch([job(1)], f.deps);
+    f.txns.push({
+      pseudonym: pseudonym(1),
+      timestamp: '2026-11-25T11:00:00.000Z',
+      amountEur: 9_500,
+      paymentMethod: 'cash',
+    } as StoredTransaction);
+    f.reads.consistent = [];
+
+    // Act: the run's job comes last in the batch.
+    await segmentBatch(
+      [
+        { ...job(1), cause: 'transactions' },
+        { ...job(1), cause: 'manual', runId: 'run-2' },
+      ],
+      f.deps,
+    );
+
+    // Assess
+    expect(f.reads.consistent).toEqual([true]);
+    expect(f.assignments.get(pseudonym(1))?.inputs.transactions).toMatchObject({ count30d: 1 });
+  });
+
   it("refuses to decide with cached models other than the stored decision's, and survives a failed recheckAt write", async () => {
     // Prepare: customer 1's stored decision names version 5 (a publication this container's cache
     // has not seen); customer 2's was made by the cached models.

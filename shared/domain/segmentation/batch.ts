@@ -38,18 +38,19 @@ export async function segmentBatch(
   const byPseudonym = new Map<string, SegmentationJob>();
   for (const job of jobs) {
     const seen = byPseudonym.get(job.pseudonym);
-    // A trigger's job (no `expects`) wins over a run's: its data is new, so the inputs are read
-    // afresh rather than reused, and the decision's audit record names the trigger's request.
-    byPseudonym.set(job.pseudonym, seen && !seen.expects && job.expects ? seen : job);
+    // A trigger's job (no `runId`) wins over a run's: its data is new, so the inputs are read
+    // afresh (and strongly) rather than reused, and the decision's audit record names the
+    // trigger's request.
+    byPseudonym.set(job.pseudonym, seen && !seen.runId && job.runId ? seen : job);
   }
-  // A run's job (`expects` set) brings nothing new about its customer: most find their inputs as
+  // A run's job (`runId` set) brings nothing new about its customer: most find their inputs as
   // they were. Those read eventually consistent copies first, at half the read units (what binds a
   // re-segmentation of millions); whatever they would write is planned again from strongly
   // consistent reads, so no decision rests on a stale copy. A trigger's job reads strongly at once.
-  const planned = await planJobs([...byPseudonym.values()], deps, (job) => !job.expects);
+  const planned = await planJobs([...byPseudonym.values()], deps, (job) => !job.runId);
   // Events a stored decision still owes count as something to write: their outbox is cleared after.
   const stale = planned.filter(
-    (p) => p.job.expects && (p.error || p.plan?.outcome !== 'unchanged' || p.plan.events.length > 0),
+    (p) => p.job.runId && (p.error || p.plan?.outcome !== 'unchanged' || p.plan.events.length > 0),
   );
   if (stale.length > 0) {
     const replanned = await planJobs(

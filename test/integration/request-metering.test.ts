@@ -116,12 +116,15 @@ describe('request metering (RISKLOOP_COUNT_REQUESTS)', () => {
     expect(u.lambda.segmentWorker?.invocations).toBeGreaterThanOrEqual(1);
     expect(u.sqs.messagesSent).toBe(20);
     expect(u.sqs.requests.SendMessageBatch).toBe(2);
-    // Per customer: profile, subject key and subject directory entry (one conditional PutItem each,
-    // not a transaction: 1 unit each), then assignment and audit record in one transaction (doubled)
-    // with their index copies and a share of the chain head: about 10 write units.
+    // Per customer, billed as AWS bills it: profile, subject key and subject directory entry (one
+    // conditional PutItem each: 1 unit each); the audit record in a transaction with the chain
+    // head (2, a share of the head's 2) and its byDayShard entry (1); then the assignment alone
+    // (1) and its bySegmentShard entry (1): about 8 write units.
     const writes = u.dynamodb.writeUnits / 20;
-    expect(writes).toBeGreaterThanOrEqual(8);
-    expect(writes).toBeLessThanOrEqual(14);
+    expect(writes).toBeGreaterThanOrEqual(7);
+    expect(writes).toBeLessThanOrEqual(10);
+    const indexes = Object.keys(u.dynamodb.byIndex).map((i) => i.split('/')[1]);
+    expect(indexes.sort()).toEqual(['byDayShard', 'bySegmentShard']);
     expect(u.dynamodb.byTable[state.env.TABLE_PROFILES as string]?.writeUnits).toBe(20);
     expect(u.dynamodb.readUnits).toBeGreaterThan(0);
     expect(u.lambda.segmentWorker?.gbSeconds).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
  * both public (they hold no data). Built once per container from the manifest and the zod schemas,
  * so what is served always matches what this build's handlers validate and answer.
  */
-import { functions } from '../../infra/manifest.js';
+import { apiDocs } from '../../infra/manifest.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { openApiDocument } from '../../shared/http/openapi/document.js';
 import { renderReference } from '../../shared/http/openapi/html.js';
@@ -14,7 +14,7 @@ const logger = createLogger('apiDocs');
 const document = openApiDocument();
 const page = renderReference(document);
 
-export const handler = httpFunction(functions.apiDocs.trigger.routes, logger, {
+export const handler = httpFunction(apiDocs.trigger.routes, logger, {
   'GET /openapi.json': async () => jsonResponse(200, document),
   'GET /docs': async () => {
     const response = textResponse(200, page, 'text/html; charset=utf-8');

@@ -5,7 +5,7 @@
  * POST /v1/audit/verifications does it as a job, for a day of any size or a range of days.
  */
 import { randomUUID } from 'node:crypto';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, auditApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { daysBetween, verificationRequest } from '../../shared/domain/audit-trail/responses.js';
@@ -19,7 +19,6 @@ import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.auditApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('auditApi');
 const deps = { trail: adapters.auditTrail(settings), signer: adapters.checkpointSigner(settings) };

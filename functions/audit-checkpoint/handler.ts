@@ -4,13 +4,13 @@
  * writer could only hide its newest records by deleting them together with its head; a
  * checkpoint makes everything it saw permanent evidence.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { auditCheckpoint, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { takeCheckpoint } from '../../shared/domain/audit-trail/verify.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.auditCheckpoint));
+const settings = requireSettings(settingsOf(auditCheckpoint));
 const logger = createLogger('auditCheckpoint');
 const deps = { trail: adapters.auditTrail(settings), signer: adapters.checkpointSigner(settings) };
 

@@ -3,7 +3,7 @@
  * a job names (chains, heads, signed checkpoints), day after day with progress, and keeps the report
  * as the job's result: the work of `GET /v1/audit/verification` for days too large for a request.
  */
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import { auditVerifier, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { maxJobFindings } from '../../shared/domain/audit-trail/responses.js';
@@ -11,7 +11,7 @@ import { verifyAuditTrail } from '../../shared/domain/audit-trail/verify.js';
 import { jobQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.auditVerifier));
+const settings = requireSettings(settingsOf(auditVerifier));
 const deps = { trail: adapters.auditTrail(settings), signer: adapters.checkpointSigner(settings) };
 
 export const handler = jobQueueHandler({

@@ -5,7 +5,7 @@
  * result as an audit outcome that predictive scoring learns from, and closing a KYC review
  * restarts the customer's review interval.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, casesApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { listCases, openCase, publishCaseEvents, transitionCase } from '../../shared/domain/cases/case.js';
@@ -16,7 +16,6 @@ import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.casesApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('casesApi');
 const profiles = adapters.profiles(settings);

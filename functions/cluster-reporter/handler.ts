@@ -3,7 +3,7 @@
  * decisions, beside the current segments (a discovery tool: it never changes a segment). Progress while
  * sampling; the report is the job's result (shared/domain/jobs/job.ts).
  */
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import { clusterReporter, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { clusterRequest, populationClusterReport } from '../../shared/domain/clustering/index.js';
@@ -11,15 +11,16 @@ import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import type { Assignment } from '../../shared/domain/ports.js';
 import {
   protectedVariables,
-  publishedModelProvider,
-} from '../../shared/domain/segmentation/published-model.js';
+  publishedDocumentProvider,
+} from '../../shared/domain/segmentation/published-document.js';
 import { scanShards } from '../../shared/domain/segmentation/runs.js';
 import { jobQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.clusterReporter));
+const settings = requireSettings(settingsOf(clusterReporter));
 const assignments = adapters.assignments(settings);
-const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
+// The model document only: naming its protected variables needs no rule compiled.
+const activeRiskModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 

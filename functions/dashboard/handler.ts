@@ -5,13 +5,12 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { dashboardPage } from '../../dashboard/page.js';
-import { functions } from '../../infra/manifest.js';
+import { dashboard as spec } from '../../infra/manifest.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { textResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { loadDashboardAssets } from './assets.js';
 
-const spec = functions.dashboard;
 const logger = createLogger('dashboard');
 const assets = await loadDashboardAssets();
 const page = dashboardPage(assets.version);

@@ -4,7 +4,7 @@
  * completes the count records, as the job's result, how many chunks each shard wrote, which
  * `GET /v1/jobs/{jobId}/rows` reads the pages by (shared/domain/jobs/export.ts).
  */
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import { exportWorker, queues, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import {
@@ -17,7 +17,7 @@ import {
 import { jobShardQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.exportWorker));
+const settings = requireSettings(settingsOf(exportWorker));
 const jobs = adapters.jobs(settings);
 const assignments = adapters.assignments(settings);
 

@@ -4,7 +4,7 @@
  * the webhook secrets survey tools sign with.
  */
 import { z } from 'zod';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, feedbackApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { auditEvent } from '../../shared/domain/audit.js';
@@ -24,7 +24,6 @@ import type { JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.feedbackApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('feedbackApi');
 const counters = adapters.feedbackCounters(settings);

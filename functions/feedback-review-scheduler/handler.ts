@@ -4,14 +4,14 @@
  * events on the compliance bus (docs/events.md). The same findings as GET /v1/feedback/blind-spots,
  * pushed to the compliance workflow instead of waiting for someone to look.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { feedbackReviewScheduler, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { publishBlindSpotReviews } from '../../shared/domain/feedback/blind-spot-review.js';
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.feedbackReviewScheduler));
+const settings = requireSettings(settingsOf(feedbackReviewScheduler));
 const logger = createLogger('feedbackReviewScheduler');
 const counters = adapters.feedbackCounters(settings);
 const publisher = adapters.workflowEvents(settings);

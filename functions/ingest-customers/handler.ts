@@ -4,7 +4,7 @@
  * Answers 207 with one result per record, in input order. An `Idempotency-Key` header makes a
  * retried request return the first answer.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, ingestCustomers as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { idempotencyFor } from '../../shared/adapters/idempotency.js';
 import { requireSettings } from '../../shared/config.js';
@@ -15,7 +15,6 @@ import { batchRoute } from '../../shared/http/batch-route.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.ingestCustomers;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('ingestCustomers');
 const deps = {

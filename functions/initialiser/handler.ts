@@ -5,14 +5,14 @@
  * (shared/domain/deployment/initialise.ts). Every function that uses the keyring is deployed after it.
  */
 import type { Context } from 'aws-lambda';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { initialiser, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { initialisationProperties, initialise } from '../../shared/domain/deployment/initialise.js';
 import { type CustomResourceResult, runCustomResource } from '../../shared/http/custom-resource.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.initialiser));
+const settings = requireSettings(settingsOf(initialiser));
 const logger = createLogger('initialiser');
 const deps = {
   keyring: adapters.keys(settings),

@@ -4,7 +4,7 @@
  * model timeline, the customers of a segment page by page, and one customer's segment history.
  * Read only; pseudonyms, segment names, codes, counts and dates only.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, insightsApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { insightsService } from '../../shared/domain/insights/service.js';
@@ -14,7 +14,6 @@ import { pseudonymParam } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.insightsApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('insightsApi');
 const riskModels = adapters.riskModels(settings);

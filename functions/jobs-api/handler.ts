@@ -7,7 +7,14 @@
 
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import {
+  auditVerifier,
+  clusterReporter,
+  queues,
+  scoringTrainer,
+  settingsOf,
+  jobsApi as spec,
+} from '../../infra/manifest.js';
 import type { QueueName } from '../../infra/manifest-types.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
@@ -42,7 +49,6 @@ import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.jobsApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('jobsApi');
 const deps = {
@@ -62,15 +68,15 @@ const silentFor = (queue: QueueName) =>
 const limits: Record<JobKind, { maxAttempts: number; attemptSeconds: number }> = {
   training: {
     maxAttempts: queues.trainingJobs.maxReceiveCount,
-    attemptSeconds: functions.scoringTrainer.timeoutSeconds,
+    attemptSeconds: scoringTrainer.timeoutSeconds,
   },
   verification: {
     maxAttempts: queues.verificationJobs.maxReceiveCount,
-    attemptSeconds: functions.auditVerifier.timeoutSeconds,
+    attemptSeconds: auditVerifier.timeoutSeconds,
   },
   clusters: {
     maxAttempts: queues.clusterJobs.maxReceiveCount,
-    attemptSeconds: functions.clusterReporter.timeoutSeconds,
+    attemptSeconds: clusterReporter.timeoutSeconds,
   },
   // Fanned out: every shard reports as it starts and ends, and a failed shard comes back only after
   // its queue's visibility timeout; silent for longer than all of a shard's receives may take, a

@@ -4,14 +4,14 @@
  * per due date and one KycReviewDue event on the compliance bus. Safe to repeat: a second run the
  * same day opens nothing and publishes nothing new.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { kycReviewScheduler, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { runKycReviews } from '../../shared/domain/cases/kyc-reviews.js';
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.kycReviewScheduler));
+const settings = requireSettings(settingsOf(kycReviewScheduler));
 const logger = createLogger('kycReviewScheduler');
 const assignments = adapters.assignments(settings);
 const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {

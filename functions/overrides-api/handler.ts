@@ -4,7 +4,7 @@
  * re-segmentation keeps the pin in force while recording what the model would have said, and
  * the model decides again once the pin expires or is lifted. Every change is audited.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, overridesApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { loadDefaultModel } from '../../shared/domain/risk-model/default-model.js';
@@ -14,7 +14,6 @@ import { actorOf, pseudonymParam } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.overridesApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('overridesApi');
 const deps = {

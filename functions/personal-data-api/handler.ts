@@ -5,7 +5,7 @@
  * audits the decryption or the refusal with its purpose. The pseudonym travels in the body so it
  * never lands in access logs, and nothing here logs it or the data.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, personalDataApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { publishedSegments } from '../../shared/domain/privacy/legal-hold.js';
@@ -15,7 +15,6 @@ import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.personalDataApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('personalDataApi');
 const deps = {

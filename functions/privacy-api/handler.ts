@@ -7,7 +7,7 @@
  *   defers it (the daily privacy scheduler carries it out when the hold ends); 404 if unknown.
  * - POST /v1/subjects/export: everything held about the subject, decrypted (GDPR Art. 15 / 20).
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, privacyApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { requestErasure } from '../../shared/domain/privacy/erasure.js';
@@ -18,7 +18,6 @@ import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.privacyApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('privacyApi');
 const privacy = adapters.privacy(settings);

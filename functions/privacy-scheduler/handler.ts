@@ -8,7 +8,7 @@
  * By hand: `npm run invoke -- privacyScheduler`.
  */
 import type { Context } from 'aws-lambda';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { privacyScheduler, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { runDeferredErasures } from '../../shared/domain/privacy/erasure.js';
@@ -16,7 +16,7 @@ import { publishedSegments } from '../../shared/domain/privacy/legal-hold.js';
 import { runRetention } from '../../shared/domain/privacy/retention.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.privacyScheduler));
+const settings = requireSettings(settingsOf(privacyScheduler));
 const logger = createLogger('privacyScheduler');
 const privacy = adapters.privacy(settings);
 const segments = publishedSegments(adapters.riskModels(settings));

@@ -4,12 +4,12 @@
  * in URLs, which end up in access logs; `POST /v1/customers/lookup` turns an external id sent in
  * the body into its pseudonym (resolving only: it never creates a subject).
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, readApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { readPopulation } from '../../shared/domain/insights/aggregates.js';
 import { lookupRequest, resolveSubjects } from '../../shared/domain/privacy/subject-directory.js';
-import { publishedModelProvider } from '../../shared/domain/segmentation/published-model.js';
+import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import type { AssignmentWithOutbox } from '../../shared/domain/segmentation/segment-customer.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -18,12 +18,12 @@ import { pseudonymParam } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.readApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('readApi');
 const assignments = adapters.assignments(settings);
 const aggregates = adapters.aggregates(settings);
-const activeModel = publishedModelProvider(adapters.riskModels(settings), {
+// The model document only: rule texts and segments, no rule compiled (the CEL engine stays out).
+const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 const keys = adapters.keys(settings);
@@ -37,9 +37,10 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     if (!stored) throw new NotFoundError('No segment assigned to this pseudonym (yet)');
     // The event outbox is the worker's bookkeeping, not part of the decision.
     const { pendingEvents: _outbox, ...assignment } = stored as AssignmentWithOutbox;
-    const { compiled } = await activeModel();
-    const ruleText = new Map(compiled.model.rules.map((r) => [r.id, r.description]));
-    const sameModel = assignment.modelId === compiled.modelId && assignment.modelVersion === compiled.version;
+    const published = await activeModel();
+    const ruleText = new Map(published.model.rules.map((r) => [r.id, r.description]));
+    const sameModel =
+      assignment.modelId === published.modelId && assignment.modelVersion === published.version;
     return jsonResponse(200, {
       ...assignment,
       explanation: assignment.firedRules.map((r) => ({
@@ -66,15 +67,15 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     return jsonResponse(200, { pseudonym: subject.pseudonym });
   },
   'GET /v1/segments': async () => {
-    const { compiled } = await activeModel();
+    const published = await activeModel();
     // Maintained counts: constant time at any population (docs/insights.md).
     const { customers } = await readPopulation(aggregates);
-    const total = compiled.model.segments.reduce((n, s) => n + (customers.get(s.name) ?? 0), 0);
+    const total = published.model.segments.reduce((n, s) => n + (customers.get(s.name) ?? 0), 0);
     return jsonResponse(200, {
-      modelId: compiled.modelId,
-      modelVersion: compiled.version,
+      modelId: published.modelId,
+      modelVersion: published.version,
       total,
-      segments: compiled.model.segments.map((s) => ({
+      segments: published.model.segments.map((s) => ({
         name: s.name,
         policyRef: s.policyRef,
         count: customers.get(s.name) ?? 0,

@@ -6,13 +6,13 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { reconciler, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { reconcileIngestion } from '../../shared/domain/ingestion/reconcile.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.reconciler));
+const settings = requireSettings(settingsOf(reconciler));
 const logger = createLogger('reconciler');
 const metrics = new Metrics({ namespace: 'riskloop', serviceName: 'riskloop' });
 const deps = {

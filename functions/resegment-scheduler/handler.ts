@@ -11,15 +11,16 @@
  */
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { resegmentScheduler, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
-import { runFilter, scheduledScope, startResegmentation } from '../../shared/domain/segmentation/runs.js';
+import { runFilter } from '../../shared/domain/segmentation/run-schemas.js';
+import { scheduledScope, startResegmentation } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.resegmentScheduler));
+const settings = requireSettings(settingsOf(resegmentScheduler));
 const logger = createLogger('resegmentScheduler');
 const aggregates = adapters.aggregates(settings);
 const stores = { riskModels: adapters.riskModels(settings), scoringModels: adapters.scoringModels(settings) };

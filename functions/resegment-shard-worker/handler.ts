@@ -6,14 +6,15 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { resegmentShardWorker, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { runShard, shardJobSchema } from '../../shared/domain/segmentation/runs.js';
+import { shardJobSchema } from '../../shared/domain/segmentation/run-schemas.js';
+import { runShard } from '../../shared/domain/segmentation/runs.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { messageOf } from '../../shared/sqs-message.js';
 
-const settings = requireSettings(settingsOf(functions.resegmentShardWorker));
+const settings = requireSettings(settingsOf(resegmentShardWorker));
 const logger = createLogger('resegmentShardWorker');
 const processor = new BatchProcessor(EventType.SQS);
 const profiles = adapters.profiles(settings);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, riskModelsApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { populationSize } from '../../shared/domain/insights/aggregates.js';
@@ -28,10 +28,9 @@ import {
   unsavedDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
+import { resegmentationRequest, runIdSchema } from '../../shared/domain/segmentation/run-schemas.js';
 import {
-  resegmentationRequest,
   runFinished,
-  runIdSchema,
   scanShards,
   startPublicationRun,
   startResegmentation,
@@ -47,7 +46,6 @@ import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse, textResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.riskModelsApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('riskModelsApi');
 const store = adapters.riskModels(settings);

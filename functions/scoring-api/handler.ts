@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, scoringApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { clusterRequest } from '../../shared/domain/clustering/index.js';
@@ -28,7 +28,6 @@ import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const spec = functions.scoringApi;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('scoringApi');
 const keys = adapters.keys(settings);

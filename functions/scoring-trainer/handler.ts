@@ -4,24 +4,25 @@
  * (a model it stored already is its answer); the last attempt ends it failed rather than leave it
  * running (shared/domain/jobs/job.ts).
  */
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import { queues, scoringTrainer, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { parseTrainingRequest, trainScoringModel } from '../../shared/domain/scoring/service.js';
 import {
   protectedVariables,
-  publishedModelProvider,
-} from '../../shared/domain/segmentation/published-model.js';
+  publishedDocumentProvider,
+} from '../../shared/domain/segmentation/published-document.js';
 import { jobQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.scoringTrainer));
+const settings = requireSettings(settingsOf(scoringTrainer));
 const training = {
   outcomes: adapters.outcomes(settings),
   assignments: adapters.assignments(settings),
   models: adapters.scoringModels(settings),
 };
-const activeRiskModel = publishedModelProvider(adapters.riskModels(settings), {
+// The model document only: naming its protected variables needs no rule compiled.
+const activeRiskModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 

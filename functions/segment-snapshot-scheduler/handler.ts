@@ -4,7 +4,7 @@
  * item of `segmentSnapshots` (the month's last run stays as its value). The summary's trend
  * reads these. A few dozen small reads per day, whatever the population; counts only.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { segmentSnapshotScheduler, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { readPopulation } from '../../shared/domain/insights/aggregates.js';
@@ -12,7 +12,7 @@ import { takeSnapshot } from '../../shared/domain/insights/snapshot.js';
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.segmentSnapshotScheduler));
+const settings = requireSettings(settingsOf(segmentSnapshotScheduler));
 const logger = createLogger('segmentSnapshotScheduler');
 const aggregates = adapters.aggregates(settings);
 const snapshots = adapters.segmentSnapshots(settings);

@@ -5,7 +5,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import { queues, segmentWorker, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { SegmentationJob } from '../../shared/domain/ports.js';
@@ -21,7 +21,7 @@ import {
 import { createLogger } from '../../shared/observability/logger.js';
 import { messageOf } from '../../shared/sqs-message.js';
 
-const settings = requireSettings(settingsOf(functions.segmentWorker));
+const settings = requireSettings(settingsOf(segmentWorker));
 const logger = createLogger('segmentWorker');
 const processor = new BatchProcessor(EventType.SQS);
 const runs = adapters.runs(settings);

@@ -4,7 +4,7 @@
  * that completes the count merges the parts into the job's result (shared/domain/jobs/job.ts). Writes
  * nothing but the job.
  */
-import { functions, queues, settingsOf } from '../../infra/manifest.js';
+import { queues, settingsOf, simulationWorker } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { Job } from '../../shared/domain/jobs/job.js';
@@ -18,8 +18,8 @@ import {
 import { jobShardQueueHandler } from '../../shared/job-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
-const settings = requireSettings(settingsOf(functions.simulationWorker));
-const assignments = adapters.assignments(settings);
+const settings = requireSettings(settingsOf(simulationWorker));
+const assignments = adapters.assignmentScanner(settings);
 
 /** What POST /v1/risk-models/simulate recorded: the candidate, checked and with its list shifts applied. */
 interface SimulationInput {

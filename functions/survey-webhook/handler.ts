@@ -5,7 +5,7 @@
  * are counted (a metric and a sampled log line, never the audit trail); a replayed webhook id gets 200
  * and changes nothing.
  */
-import { functions, settingsOf } from '../../infra/manifest.js';
+import { settingsOf, surveyWebhook as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { loadProviderConfigs } from '../../shared/domain/feedback/index.js';
@@ -16,7 +16,6 @@ import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { RejectionCounter } from '../../shared/observability/rejections.js';
 
-const spec = functions.surveyWebhook;
 const settings = requireSettings(settingsOf(spec));
 const logger = createLogger('surveyWebhook');
 const keys = adapters.keys(settings);

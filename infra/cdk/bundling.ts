@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import {
   type BundlingOptions as CdkBundlingOptions,
   Charset,
+  type ICommandHooks,
   LogLevel,
   OutputFormat,
+  SourceMapMode,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
@@ -14,19 +16,33 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const requireShim = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
- * Lambda bundles take the SDK's credential chain from the environment only (see
- * lambda-credentials.ts for why): esbuild resolves aliases from the working directory, so the
- * path is absolute.
+ * Modules the Lambda bundles replace (esbuild aliases; esbuild resolves them from the working
+ * directory, so the paths are absolute). The SDK's credential chain comes from the environment
+ * only (lambda-credentials.ts says why), the SDK's event-stream support, which no client riskloop
+ * uses has an operation for, is left out (no-event-streams.ts), and Powertools idempotency gets
+ * the two field selections it is configured with instead of a JMESPath interpreter
+ * (lambda-jmespath.ts).
  */
-const credentialAlias = {
-  from: '@aws-sdk/credential-provider-node',
-  to: join(repoRoot, 'infra/cdk/lambda-credentials.ts'),
+const aliases = {
+  '@aws-sdk/credential-provider-node': join(repoRoot, 'infra/cdk/lambda-credentials.ts'),
+  '@smithy/core/event-streams': join(repoRoot, 'infra/cdk/no-event-streams.ts'),
+  '@aws-lambda-powertools/jmespath': join(repoRoot, 'infra/cdk/lambda-jmespath.ts'),
+  '@aws-lambda-powertools/jmespath/functions': join(repoRoot, 'infra/cdk/lambda-jmespath.ts'),
 } as const;
 
 /**
- * How every function is bundled (local esbuild: ESM, minified, source maps, AWS SDK included).
- * One description for `NodejsFunction` (infra/cdk/functions.ts) and for the benchmarks that build
- * the same bundles without a whole synth (test/bench/bundles.bench.ts).
+ * How every function is bundled (local esbuild: ESM, minified, AWS SDK included). One description
+ * for `NodejsFunction` (infra/cdk/functions.ts) and for the benchmarks that build the same bundles
+ * without a whole synth (test/bench/bundles.bench.ts).
+ *
+ * Source maps are written but not deployed: minified code maps at about 1.5 times its own size
+ * even without `sourcesContent`, so a map in the asset would break the 400 KB budget of every
+ * function (test/infra/bundles.test.ts), and Lambda would only read it with
+ * `--enable-source-maps`, which costs cold-start time to load the map and slows every stack trace.
+ * `external` leaves no `sourceMappingURL` comment in the bundle; `sourceMapHooks` moves each map
+ * out of the asset into the cloud assembly (cdk.out/source-maps/), where a stack trace from
+ * CloudWatch (`index.mjs:<line>:<column>`) is resolved against the build that was deployed
+ * (docs/deploy.md, "Operations").
  */
 export const bundling = {
   format: OutputFormat.ESM,
@@ -34,6 +50,7 @@ export const bundling = {
   mainFields: ['module', 'main'],
   minify: true,
   sourceMap: true,
+  sourceMapMode: SourceMapMode.EXTERNAL,
   sourcesContent: false,
   externalModules: [],
   bundleAwsSDK: true,
@@ -42,9 +59,28 @@ export const bundling = {
   tsconfig: join(repoRoot, 'tsconfig.json'),
   logLevel: LogLevel.WARNING,
   forceDockerBundling: false,
-  // aws-cdk-lib turns this into `--alias:<from>=<to>`.
-  esbuildArgs: { '--alias': `${credentialAlias.from}=${credentialAlias.to}` },
+  // aws-cdk-lib turns each entry into `--alias:<from>=<to>`.
+  esbuildArgs: { '--alias': Object.entries(aliases).map(([from, to]) => `${from}=${to}`) },
 } as const satisfies CdkBundlingOptions;
+
+/** Where synth leaves the source maps, inside the cloud assembly directory (cdk.out). */
+export const sourceMapsDir = 'source-maps';
+
+/**
+ * Moves a function's source map out of its asset to `<assembly>/source-maps/<name>.mjs.map`,
+ * after esbuild (and before the asset is hashed, so the map is not part of it either).
+ */
+export function sourceMapHooks(assemblyDir: string, name: string, next?: ICommandHooks): ICommandHooks {
+  const dir = join(assemblyDir, sourceMapsDir);
+  return {
+    beforeBundling: (inputDir, outputDir) => next?.beforeBundling(inputDir, outputDir) ?? [],
+    beforeInstall: (inputDir, outputDir) => next?.beforeInstall(inputDir, outputDir) ?? [],
+    afterBundling: (inputDir, outputDir) => [
+      `mkdir -p "${dir}" && mv "${outputDir}/index.mjs.map" "${join(dir, `${name}.mjs.map`)}"`,
+      ...(next?.afterBundling(inputDir, outputDir) ?? []),
+    ],
+  };
+}
 
 /**
  * The esbuild API options equivalent to what `NodejsFunction` runs for `bundling` (its CLI
@@ -60,7 +96,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     target: bundling.target,
     mainFields: [...bundling.mainFields],
     minify: bundling.minify,
-    sourcemap: bundling.sourceMap,
+    sourcemap: 'external',
     sourcesContent: bundling.sourcesContent,
     external: [...bundling.externalModules],
     banner: { js: bundling.banner },
@@ -68,6 +104,6 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     // buildEsbuildArgs), so deployed bundles keep esbuild's default ASCII escapes.
     tsconfig: bundling.tsconfig,
     logLevel: bundling.logLevel,
-    alias: { [credentialAlias.from]: credentialAlias.to },
+    alias: { ...aliases },
   };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stage } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,7 +16,7 @@ import {
   settingsOf,
   type TableName,
 } from '../manifest.js';
-import { bundling, repoRoot } from './bundling.js';
+import { bundling, repoRoot, sourceMapHooks } from './bundling.js';
 import { type DeployConfig, names } from './config.js';
 import { dashboardAssetsHooks } from './dashboard-assets.js';
 import { acknowledge, inPacks } from './nag.js';
@@ -33,6 +33,13 @@ import { kept } from './removal.js';
 
 export { repoRoot } from './bundling.js';
 
+/** The cloud assembly directory the construct is synthesized into (cdk.out under the CLI). */
+function assemblyDirOf(scope: Construct): string {
+  const stage = Stage.of(scope);
+  if (!stage) throw new Error(`${scope.node.path} is not inside a CDK app`);
+  return stage.outdir;
+}
+
 export interface ManifestFunctionProps {
   name: FunctionName;
   spec: FunctionSpec;
@@ -43,7 +50,8 @@ export interface ManifestFunctionProps {
 /**
  * One manifest function: its own role with one customer-managed policy written from the manifest
  * (no inline policies, no AWS-managed policies, no CDK auto-grants), an encrypted log group with
- * retention, and a local esbuild bundle (ESM, minified, source maps, AWS SDK included).
+ * retention, and a local esbuild bundle (ESM, minified, AWS SDK included; its source map is kept in
+ * the cloud assembly, not deployed: bundling.ts says why).
  */
 export class ManifestFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -114,8 +122,13 @@ export class ManifestFunction extends Construct {
         ...bundling,
         externalModules: [...bundling.externalModules],
         mainFields: [...bundling.mainFields],
-        // The dashboard's browser assets are built beside its bundle (infra/cdk/dashboard-assets.ts).
-        commandHooks: name === 'dashboard' ? dashboardAssetsHooks : undefined,
+        // The source map leaves the asset (bundling.ts); the dashboard's browser assets are built
+        // beside its bundle (infra/cdk/dashboard-assets.ts).
+        commandHooks: sourceMapHooks(
+          assemblyDirOf(this),
+          functionName,
+          name === 'dashboard' ? dashboardAssetsHooks : undefined,
+        ),
       },
     });
     // The function (and its event source mapping) must not exist before its permissions do.
@@ -161,7 +174,6 @@ export class ManifestFunction extends Construct {
     const env: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'riskloop',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
     };
     for (const t of Object.keys(spec.tables ?? {}) as TableName[]) {
       env[envNames.table(t)] = resources.tables[t].tableName;

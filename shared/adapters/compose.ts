@@ -163,6 +163,14 @@ export const transactions = (s: Settings) =>
 export const assignments = (s: Settings) =>
   new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), auditChain(s), countedBy(s));
 
+/**
+ * The decisions for a function that only scans them (no audit table, no aggregates: what
+ * `assignments` then builds too), without naming the writers' chain and counters, so that their
+ * code stays out of its bundle.
+ */
+export const assignmentScanner = (s: Settings): Pick<DynamoAssignmentStore, 'scanAll'> =>
+  new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), undefined);
+
 export const audit = (s: Settings) => {
   need(s, 'TABLE_AUDIT');
   return new DynamoAuditLog(dynamoClient(), auditChain(s) as AuditChainWriter);

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type ErasureLedger, erasureEventId } from '../domain/privacy/erasure.js';
+import { type ErasureLedger, erasureEventId } from '../domain/privacy/erasure-ledger.js';
 
 /** Erasures as the audit trail records them: one item per erased subject, in the subject's stream. */
 export class DynamoErasureLedger implements ErasureLedger {

@@ -18,14 +18,23 @@ export interface IdempotentRequest {
 }
 
 /**
+ * What Powertools selects from an IdempotentRequest: field names only, which is all the Lambda
+ * bundles can evaluate (infra/cdk/lambda-jmespath.ts stands in for Powertools' JMESPath there).
+ */
+export const idempotencyPaths = { key: 'key', payload: 'bodyDigest' } as const satisfies Record<
+  string,
+  keyof IdempotentRequest
+>;
+
+/**
  * `Idempotency-Key` support through Powertools: the first request with a key runs and its result
  * is stored for 24 hours; a retry with the same key gets the stored result without running again;
  * the same key with a different body is a 422, and a retry while the first is running a 409.
  */
 export function idempotentRunner<R>(tableName: string) {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'key',
-    payloadValidationJmesPath: 'bodyDigest',
+    eventKeyJmesPath: idempotencyPaths.key,
+    payloadValidationJmesPath: idempotencyPaths.payload,
     expiresAfterSeconds: 24 * 3600,
     throwOnNoIdempotencyKey: true,
   });

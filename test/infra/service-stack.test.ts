@@ -60,13 +60,12 @@ describe('Lambda functions', () => {
           ...settingsOf(spec),
           'POWERTOOLS_SERVICE_NAME',
           'POWERTOOLS_LOG_LEVEL',
-          'NODE_OPTIONS',
           ...(spec.keys?.dataKeys ? ['KEK_VERSION'] : []),
         ].sort(),
       );
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('riskloop');
       expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
-      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      // No NODE_OPTIONS=--enable-source-maps: the maps are not deployed (infra/cdk/bundling.ts).
       for (const table of Object.keys(spec.tables ?? {})) {
         // Fixed names, no cross-stack reference (infra/cdk/data-references.ts).
         expect(env[envNames.table(table as never)]).toBe(resourceName('dev', table));

@@ -9,6 +9,7 @@ import type {
   SegmentationJob,
   ShardJob,
 } from '../../shared/domain/ports.js';
+import { shardJobSchema } from '../../shared/domain/segmentation/run-schemas.js';
 import {
   readAhead,
   runFinished,
@@ -16,7 +17,6 @@ import {
   type ShardDeps,
   scanShards,
   scheduledScope,
-  shardJobSchema,
   shardPlan,
   startPublicationRun,
   startResegmentation,

@@ -7,7 +7,7 @@ import type { WorkflowEventPublisher } from '../events/ports.js';
 import type { WorkflowEvent } from '../events/schemas.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../paging.js';
 import type { AssignmentStore, AuditEvent, AuditOutcome } from '../ports.js';
-import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
+import { type ErasureLedger, refuseErased } from '../privacy/erasure-ledger.js';
 import { STAFF_TEXT_SCHEMA_VERSION } from '../staff-notes.js';
 import { toErrorDetails } from '../validation.js';
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { NotFoundError, SubjectErasedError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { Actor, AssignmentStore, AuditLog, KeyService, ProfileStore } from '../ports.js';
 import type { ModelSegment } from '../risk-model/model.js';
 import { toErrorDetails } from '../validation.js';
+import { erasureEventId } from './erasure-ledger.js';
 import { type LegalHold, legalHold, policyOfSegment } from './legal-hold.js';
 import type { ErasedCounts, ErasureRequest, ErasureRequestStore, SubjectEraser } from './ports.js';
 import type { SubjectDirectory } from './subject-directory.js';
@@ -199,20 +200,4 @@ async function holdsOf(
     if (hold) holds.set(p, hold);
   }
   return holds;
-}
-
-/** The id of a subject's erasure record in the audit trail (stream = the pseudonym): one per subject. */
-export const erasureEventId = (pseudonym: string) => `subject.erased#${pseudonym}`;
-
-/**
- * Whether a pseudonym was erased, read from its erasure record in the audit trail, which outlives the
- * erasure: new cases, outcomes and pins about an erased customer are refused with it.
- */
-export interface ErasureLedger {
-  isErased(pseudonym: string): Promise<boolean>;
-}
-
-/** Throws SUBJECT_ERASED (410) when `pseudonym` was erased. */
-export async function refuseErased(ledger: ErasureLedger | undefined, pseudonym: string): Promise<void> {
-  if (ledger && (await ledger.isErased(pseudonym))) throw new SubjectErasedError();
 }

@@ -46,8 +46,8 @@ export {
   matchesVariableType,
   type RiskModel,
   type RiskModelStatus,
-  riskModelSchema,
   type SourceKind,
   type VariableType,
   type VariableValue,
 } from './model.js';
+export { riskModelSchema } from './schema.js';

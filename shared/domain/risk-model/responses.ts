@@ -3,7 +3,7 @@
  * itself is `riskModelSchema`; a draft sent by a client may leave out what the server owns.
  */
 import { z } from 'zod';
-import { riskModelSchema } from './model.js';
+import { riskModelSchema } from './schema.js';
 
 const isoDateTime = z.string().datetime({ offset: true });
 const modelStatus = z.enum(['draft', 'published', 'retired']);

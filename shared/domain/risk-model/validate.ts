@@ -7,7 +7,8 @@
  */
 import type { ASTNode, Environment, ParseResult } from '@marcbachmann/cel-js';
 import { createEnvironment } from './cel-environment.js';
-import { type ModelVariable, type RiskModel, riskModelSchema, type VariableType } from './model.js';
+import type { ModelVariable, RiskModel, VariableType } from './model.js';
+import { riskModelSchema } from './schema.js';
 
 export type ModelIssueCode =
   | 'schema'

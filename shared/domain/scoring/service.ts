@@ -13,7 +13,7 @@ import type {
   OutcomeStore,
   Placement,
 } from '../ports.js';
-import type { ErasureLedger } from '../privacy/erasure.js';
+import type { ErasureLedger } from '../privacy/erasure-ledger.js';
 import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
 import {
   outcomeNoteContext,

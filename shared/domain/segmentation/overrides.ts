@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import { safeInput } from '../input-safety.js';
 import type { AssignmentStore, KeyService, Override, OverrideStore, SegmentationQueue } from '../ports.js';
-import { type ErasureLedger, refuseErased } from '../privacy/erasure.js';
+import { type ErasureLedger, refuseErased } from '../privacy/erasure-ledger.js';
 import {
   pinNoteContext,
   pinReasonCodes,

@@ -34,6 +34,14 @@ export function publishedDocumentOf(model: RiskModel): PublishedDocument {
   };
 }
 
+/**
+ * Variables the model marks protected (age, sex, …), by name and by source path (`age` and
+ * `attributes.age`): never features of a scoring model, never dimensions of a cluster report.
+ */
+export function protectedVariables({ model }: Pick<PublishedDocument, 'model'>): string[] {
+  return model.variables.filter((v) => v.protected).flatMap((v) => [v.name, v.source.path]);
+}
+
 /** `fresh`: read the store now, whatever the cache's age (a publication may not be seen yet). */
 export interface ProviderRead {
   fresh?: boolean;

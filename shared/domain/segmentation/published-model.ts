@@ -30,14 +30,6 @@ export interface ActiveModel {
   published: PublishedModel;
 }
 
-/**
- * Variables the model marks protected (age, sex, …), by name and by source path (`age` and
- * `attributes.age`): never features of a scoring model, never dimensions of a cluster report.
- */
-export function protectedVariables({ compiled }: ActiveModel): string[] {
-  return compiled.model.variables.filter((v) => v.protected).flatMap((v) => [v.name, v.source.path]);
-}
-
 /** The shipped default model, used until a version is published in the store. */
 export function defaultPublishedModel(): ActiveModel {
   const compiled = compileModel(loadDefaultModel());

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { auditEvent } from '../audit.js';
 import type {
   Actor,
@@ -281,45 +280,6 @@ export function runFinished(run: ResegmentationRun): boolean {
   const allShards = run.shards === undefined || (run.shardsReported ?? 0) >= run.shards;
   return run.status === 'enqueued' && allShards && run.done + run.failed >= run.enqueued;
 }
-
-/** Shard jobs as they arrive on the shard queue (validated: a queue body is input like any other). */
-export const shardJobSchema = z
-  .object({
-    runId: z.string().min(1).max(200),
-    cause: z.enum(['profile', 'transactions', 'schedule', 'manual', 'model', 'feedback']),
-    segment: z.number().int().min(0),
-    of: z.number().int().min(1).max(maxShards),
-    assignedBefore: z.string().datetime().optional(),
-    due: z
-      .object({
-        model: z.string().min(1).max(300),
-        scoringModel: z.string().min(1).max(300).nullable(),
-        asOf: z.string().datetime(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .refine((j) => j.segment < j.of, { message: 'segment must be below of' });
-
-/** A run's filter as operators send it (HTTP, the scheduler's event): see ResegmentationRun. */
-export const runFilter = z
-  .object({
-    olderThanDays: z.number().int().min(0).max(3650).optional(),
-    scope: z
-      .enum(['all', 'due'])
-      .optional()
-      .describe(
-        'all: everyone; due: only customers without a decision, decided by another model version, or whose inputs changed with time. Default: due on the schedule and on publication, all by hand.',
-      ),
-  })
-  .strict();
-
-/** A run started by hand over HTTP: everyone, or only decisions older than N days. */
-export const resegmentationRequest = runFilter;
-
-/** Run ids as they appear in URLs: run-<letters, digits, - or _>. */
-export const runIdSchema = z.string().regex(/^run-[A-Za-z0-9_-]{1,100}$/);
 
 /** The audit record of a run's start: who (or the schedule) started what, with which options. */
 export function runStartedEvent(run: ResegmentationRun, at: Date) {

@@ -45,7 +45,7 @@ import {
   segmentCountsSchema,
   segmentViewSchema,
 } from '../../domain/segmentation/responses.js';
-import { resegmentationRequest, runIdSchema } from '../../domain/segmentation/runs.js';
+import { resegmentationRequest, runIdSchema } from '../../domain/segmentation/run-schemas.js';
 import { simulationRequest } from '../../domain/segmentation/simulation-request.js';
 import { complianceRouteDocs } from './registry-compliance.js';
 import { insightsRouteDocs } from './registry-insights.js';

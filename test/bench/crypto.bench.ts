@@ -11,7 +11,7 @@ import {
 } from '@aws-crypto/client-node';
 import { sealJson } from '../../shared/domain/crypto/envelope.js';
 import { Pseudonymiser } from '../../shared/domain/crypto/pseudonymiser.js';
-import { type BenchResult, compare, type Throughput, throughput } from './measure.js';
+import { type BenchResult, compareRounds, interleaved } from './measure.js';
 
 const secret = randomBytes(32);
 const dataKey = randomBytes(32);
@@ -23,26 +23,36 @@ const personalData = {
   address: { line1: '1 Example Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
 };
 
-/** Pseudonymise an identifier and seal the personal data, vs the same two primitives done raw. */
+/**
+ * Pseudonymise an identifier and seal the personal data, vs the same two primitives done raw. Each
+ * comparison times its two sides in alternating slices (`BENCH_ROUNDS` rounds) and reports the median
+ * of the per-round ratios, so another process competing for the CPU slows both sides alike.
+ */
 export async function run(): Promise<BenchResult[]> {
   const pseudonymiser = new Pseudonymiser({ version: 'k1', secret });
   let i = 0;
-  const baseline = await throughput('raw node:crypto HMAC-SHA-256 + AES-256-GCM', () => {
-    const id = `C-${i++}`;
-    createHmac('sha256', secret).update(id).digest('base64url');
-    const cipher = createCipheriv('aes-256-gcm', dataKey, randomBytes(12));
-    cipher.setAAD(Buffer.from(id));
-    Buffer.concat([cipher.update(JSON.stringify(personalData)), cipher.final()]);
-    cipher.getAuthTag();
-  });
-  const subject = await throughput('riskloop pseudonym() + sealJson()', () => {
-    const pseudonym = pseudonymiser.pseudonym('customer', `C-${i++}`);
-    sealJson(dataKey, personalData, `riskloop:profile:${pseudonym}:personalData`);
-  });
-  return [
-    compare('pseudonymise + encrypt', baseline, subject, 0.7),
-    ...(await againstEncryptionSdk(subject)),
-  ];
+  const riskloop = {
+    label: 'riskloop pseudonym() + sealJson()',
+    fn: () => {
+      const pseudonym = pseudonymiser.pseudonym('customer', `C-${i++}`);
+      sealJson(dataKey, personalData, `riskloop:profile:${pseudonym}:personalData`);
+    },
+  };
+  const raw = await interleaved(
+    {
+      label: 'raw node:crypto HMAC-SHA-256 + AES-256-GCM',
+      fn: () => {
+        const id = `C-${i++}`;
+        createHmac('sha256', secret).update(id).digest('base64url');
+        const cipher = createCipheriv('aes-256-gcm', dataKey, randomBytes(12));
+        cipher.setAAD(Buffer.from(id));
+        Buffer.concat([cipher.update(JSON.stringify(personalData)), cipher.final()]);
+        cipher.getAuthTag();
+      },
+    },
+    riskloop,
+  );
+  return [compareRounds('pseudonymise + encrypt', raw, 0.7), ...(await againstEncryptionSdk(riskloop))];
 }
 
 const ESDK_VERSION = (
@@ -57,7 +67,7 @@ const ESDK_VERSION = (
  * record a cache miss. Both the non-signing committing suite and the SDK's default (ECDSA P-384
  * signature per message) are measured; riskloop's envelope has no signature, so the first is the fair one.
  */
-async function againstEncryptionSdk(subject: Throughput): Promise<BenchResult[]> {
+async function againstEncryptionSdk(riskloop: { label: string; fn: () => void }): Promise<BenchResult[]> {
   const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const keyring = new RawAesKeyringNode({
     keyNamespace: 'riskloop-bench',
@@ -84,18 +94,23 @@ async function againstEncryptionSdk(subject: Throughput): Promise<BenchResult[]>
   const results: BenchResult[] = [];
   let i = 0;
   for (const [what, suiteId] of suites) {
-    const baseline = await throughput(`AWS Encryption SDK ${ESDK_VERSION} encrypt + raw HMAC`, async () => {
-      createHmac('sha256', secret).update(`C-${i++}`).digest('base64url');
-      await encrypt(cmm, JSON.stringify(personalData), {
-        suiteId,
-        encryptionContext: { purpose: 'riskloop-bench' },
-      });
-    });
+    const esdk = await interleaved(
+      {
+        label: `AWS Encryption SDK ${ESDK_VERSION} encrypt + raw HMAC`,
+        fn: async () => {
+          createHmac('sha256', secret).update(`C-${i++}`).digest('base64url');
+          await encrypt(cmm, JSON.stringify(personalData), {
+            suiteId,
+            encryptionContext: { purpose: 'riskloop-bench' },
+          });
+        },
+      },
+      riskloop,
+    );
     results.push(
-      compare(
+      compareRounds(
         `pseudonymise + encrypt vs AWS Encryption SDK, ${what}`,
-        baseline,
-        subject,
+        esdk,
         1,
         `caching materials manager over a raw AES-256 keyring (one data key for the run), constant encryption context, ${JSON.stringify(personalData).length}-byte payload, records one after another (awaited)`,
       ),

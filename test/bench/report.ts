@@ -111,6 +111,8 @@ export function mergeReport(
 
 const number = (n: number) => {
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en');
+  // Two significant digits for small figures (an end-to-end ratio of 0.021×, not 0.02×).
+  if (n !== 0 && Math.abs(n) < 0.1) return n.toPrecision(2);
   return n.toFixed(Math.abs(n) >= 10 ? 1 : 2);
 };
 

@@ -59,11 +59,8 @@ export class Pseudonymiser {
   }
 
   private mac(kind: IdentifierKind, value: string): string {
-    return createHmac('sha256', this.key.secret)
-      .update(kind)
-      .update('\u001f')
-      .update(value)
-      .digest('base64url');
+    // One update of the joined string: the same bytes (kind and separator are ASCII), one native call.
+    return createHmac('sha256', this.key.secret).update(`${kind}\u001f${value}`).digest('base64url');
   }
 }
 

@@ -269,10 +269,10 @@ export const segmentWorker = {
   },
   queues: { segmentation: 'consume' },
   events: { compliance: 'publish' },
-  // Sized by docs/cost-model.md's scale model: 80 containers re-segment 10 million customers within
-  // its 15 minutes even at the slower measured rate, until reads of a new on-demand table bind; far
-  // inside the default 1,000. The worker makes no KMS call per customer.
-  reservedConcurrency: 80,
+  // Sized by docs/cost-model.md's scale model: 120 containers re-segment 10 million customers with
+  // unchanged inputs within its 10 minutes, faster than reads of a new on-demand table allow, so the
+  // table binds, not this; far inside the default 1,000. The worker makes no KMS call per customer.
+  reservedConcurrency: 120,
 } as const satisfies FunctionSpec;
 
 export const scoringApi = {

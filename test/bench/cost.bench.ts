@@ -37,7 +37,7 @@ import type { BenchResult } from './measure.js';
 
 const customers = Number(process.env.BENCH_COST_CUSTOMERS ?? 1000);
 const warmCustomers = 100;
-const target = { dollarsPerMillion: 4, resegmentMinutes: 15 };
+const target = { dollarsPerMillion: 4, resegmentMinutes: 10 };
 const root = resolve(import.meta.dirname, '../..');
 const docsPage = join(root, 'docs/cost-model.md');
 
@@ -238,7 +238,7 @@ export async function run(): Promise<BenchResult[]> {
       }),
     };
     // The same code with the fan-out spread over many invocations, warm tables, and the worker's
-    // reserved concurrency raised to what 15 minutes need (still inside the default 1,000).
+    // reserved concurrency raised to what the target needs (still inside the default 1,000).
     const perContainer = 1000 / workerMs(reseg, population);
     const neededConcurrency = Math.ceil(10_000_000 / (target.resegmentMinutes * 60 - 60) / perContainer);
     const fanOutInvocations = Math.ceil(10_000_000 / (fanOutPerSecond * shardTimeout * 0.8));

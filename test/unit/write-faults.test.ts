@@ -393,6 +393,42 @@ describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', ()
     ]);
   });
 
+  it('after a 5xx on the assignment, the redelivered decision lands on its audit record already written', async () => {
+    // Prepare: the audit records are written; then the assignment's put fails with a 5xx (the
+    // outcome is unknown). On the redelivery the records exist: their conditions refuse them.
+    docMock
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None'))
+      .resolves({});
+    docMock.on(PutCommand).rejectsOnce(serverError()).resolves({});
+    const store = new DynamoAssignmentStore(
+      doc,
+      'assignments',
+      new AuditChainWriter(doc, 'audit'),
+      new DynamoAggregates(doc, 'aggregates', 0),
+    );
+
+    // Act
+    await expect(store.commitMany([decision(0)])).rejects.toThrow('Internal server error');
+    const outcomes = await store.commitMany([decision(0)]);
+
+    // Assess: committed once; the record was not linked a second time and nothing was discarded.
+    expect(outcomes).toEqual(['committed']);
+    const records = written()
+      .flat()
+      .filter((i) => i.Put?.TableName === 'audit' && i.Put.Item?.stream === 'p0');
+    expect(records.map((i) => i.Put?.Item?.eventId)).toEqual(['e0', 'e0']);
+    const audited = written().filter((call) => call.some((i) => i.Put?.Item?.stream === 'p0'));
+    expect(audited).toHaveLength(2); // the first write, and the redelivery's refused one
+    expect(
+      written()
+        .flat()
+        .some((i) => i.Put?.Item?.action === 'segment.discarded'),
+    ).toBe(false);
+    expect(docMock.commandCalls(PutCommand)).toHaveLength(2);
+  });
+
   it('rejects the whole commit on a 5xx, so the worker sends the batch back to the queue', async () => {
     // Prepare
     docMock.on(TransactWriteCommand).rejects(serverError());

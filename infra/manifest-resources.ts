@@ -131,7 +131,7 @@ export const tables = {
   aggregates: {
     partitionKey: 'key',
     description:
-      'Maintained counts behind the insights and segment counts (customers per segment, reason code and score; outcomes; cases): 32 shards per aggregate, added to in the transaction of each write. No customer data.',
+      'Maintained counts behind the insights and segment counts (customers per segment, reason code and score; outcomes; cases): 32 shards per aggregate, added to in a transaction with each write, or (segment decisions) right after it. No customer data.',
   },
   subjectIndex: {
     partitionKey: 'lookup',

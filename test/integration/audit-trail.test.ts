@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { shardKeys } from '../../shared/adapters/index-shards.js';
+import { dayShardOf, shardKeys } from '../../shared/adapters/index-shards.js';
+import { auditEvent } from '../../shared/domain/audit.js';
+import { chainIdOf, GENESIS_HASH, recordHash } from '../../shared/domain/audit-trail/chain.js';
 import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
 
 const run = promisify(execFile);
@@ -174,4 +176,65 @@ describe('tamper-evident audit trail', () => {
     expect((await api('ingest', 'GET', '/v1/audit/verification')).status).toBe(403);
     expect((await api('admin', 'GET', '/v1/audit/verification?day=2026-13-45')).status).toBe(400);
   });
+});
+
+describe('a chain linked before chainPosition replaced chainSeq (readers accept both)', () => {
+  /** Three records linked as releases before 2026-12 linked them: `chainSeq`, in the byChain index. */
+  async function writeLegacyChain(): Promise<Item[]> {
+    const day = new Date().toISOString().slice(0, 10);
+    const chain = chainIdOf(day, `legacy${runId()}`);
+    let prevHash = GENESIS_HASH;
+    const records: Item[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const content = {
+        ...auditEvent({
+          eventId: `legacy#${n}`,
+          subject: null,
+          actor: { type: 'system', id: 'older-release' },
+          action: 'model.created',
+          reasonCodes: [],
+          requestId: `legacy-${n}`,
+          at: new Date(),
+        }),
+        stream: `legacy-${runId()}`,
+      };
+      const withLink = {
+        ...content,
+        dayShard: dayShardOf(content.day, `${content.stream}|${content.eventId}`),
+        chain,
+        chainSeq: String(n).padStart(12, '0'),
+        prevHash,
+      };
+      prevHash = recordHash(withLink);
+      records.push({ ...withLink, hash: prevHash } as unknown as Item);
+    }
+    for (const record of records) await put(record);
+    await put({
+      stream: 'chains',
+      eventId: chain,
+      headSeq: 3,
+      headHash: prevHash,
+      updatedAt: new Date().toISOString(),
+    } as unknown as Item);
+    return records;
+  }
+
+  it('verifies it through the byChain index beside the newer chains, and names an edit in it', async () => {
+    // Prepare
+    const [, middle] = await writeLegacyChain();
+    const edited = { ...(middle as Item), reasonCodes: ['NOTHING_TO_SEE_HERE'] };
+
+    // Act and Assess: intact as written; an edit is named; intact again once restored.
+    expect((await verification()).intact).toBe(true);
+    await put(edited);
+    try {
+      const report = await verification();
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({ problem: 'edited', record: named(middle as Item) }),
+      );
+    } finally {
+      await put(middle as Item);
+    }
+    expect((await verification()).intact).toBe(true);
+  }, 60_000);
 });

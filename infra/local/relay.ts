@@ -47,12 +47,16 @@ export function relay(
       ...(options.agent ? { agent: options.agent } : {}),
     },
     (answer) => {
-      void readBody(answer).then(async (answerBody) => {
-        if ((answer.statusCode ?? 500) < 300) options.seen?.(answerBody);
-        await options.inspect?.(answer.statusCode ?? 500, answerBody).catch(() => {});
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        res.end(answerBody);
-      });
+      void readBody(answer).then(
+        async (answerBody) => {
+          if ((answer.statusCode ?? 500) < 300) options.seen?.(answerBody);
+          await options.inspect?.(answer.statusCode ?? 500, answerBody).catch(() => {});
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.end(answerBody);
+        },
+        // The stand-in dropped the connection mid-answer: so does the proxy, as it would without it.
+        () => res.destroy(),
+      );
     },
   );
   forward.on('error', () => res.destroy());

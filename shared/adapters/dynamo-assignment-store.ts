@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { discardedDecision } from '../domain/audit.js';
@@ -14,7 +15,7 @@ import type { AuditChainWriter } from './audit-chain-writer.js';
 import type { DynamoAggregates } from './dynamo-aggregates.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
-import { transactUnits } from './dynamo-transact.js';
+import { outcomesBeforeFailure, transactUnits, type UnitOutcome } from './dynamo-transact.js';
 import { segmentShardOf } from './index-shards.js';
 
 /** The stored item of a decision: the assignment and its key in the bySegmentShard index (index-shards.ts). */
@@ -25,7 +26,11 @@ export const assignmentItem = (assignment: Assignment): Record<string, unknown> 
 
 /** The decision of a stored item: the index key is storage, not part of the decision. */
 const fromItem = (item: Record<string, unknown> | Assignment): Assignment => {
-  const { segmentShard: _key, ...decision } = item as Assignment & { segmentShard?: string };
+  const {
+    segmentShard: _key,
+    commitToken: _token,
+    ...decision
+  } = item as Assignment & { segmentShard?: string; commitToken?: string };
   return assignmentOf(decision);
 };
 
@@ -56,12 +61,14 @@ export class DynamoAssignmentStore implements AssignmentStore {
    *    with its head: no decision is ever stored without its record, and a record already stored
    *    (a retry) is not written again;
    * 2. each assignment alone, on the condition that its revision did not move;
-   * 3. the counters of the committed decisions, merged per counter item, in one transaction.
-   * A decision refused at step 2 (another container decided the customer first) leaves a record
-   * of a decision that never took effect: a `segment.discarded` record naming it says so. A crash
-   * between steps leaves at most that (the redelivered job decides again and lands on the same
-   * record when its inputs did not move) or counts short by the decisions of one batch, which the
-   * aggregates rebuild repairs.
+   * 3. the counters of the decisions this call stored, merged per counter item, in transactions.
+   * A refused assignment is told apart by what is stored: the same decision (revision and input
+   * digest) stored by this call (a retry after a lost answer: counted here) or by another attempt
+   * (a duplicate delivery: counted there) is committed; another decision means this one never took
+   * effect, and a `segment.discarded` record naming its record says so. When step 2 fails part
+   * way, what it settled is counted and recorded before the error goes on. A crash between steps
+   * leaves a record whose job is decided again on redelivery (the same record when its inputs did
+   * not move), or counts short by one batch, which the aggregates rebuild repairs.
    */
   async commitMany(
     decisions: readonly { assignment: Assignment; audit: AuditEvent; previous?: Assignment }[],
@@ -75,37 +82,51 @@ export class DynamoAssignmentStore implements AssignmentStore {
       decisions.map(({ audit }) => [auditPut(auditTable, audit)]),
       this.audit,
     );
-    const outcomes = await transactUnits(
-      this.doc,
-      decisions.map(({ assignment }) => [
-        {
-          TableName: this.tableName,
-          Item: assignmentItem(assignment),
-          ...(assignment.revision === 1
-            ? { ConditionExpression: 'attribute_not_exists(pseudonym)' }
-            : {
-                ConditionExpression: 'revision = :previous',
-                ExpressionAttributeValues: { ':previous': assignment.revision - 1 },
-              }),
-        },
-      ]),
-    );
-    // One unit per decision, so the counts of a large batch are packed into as many transactions
-    // as their UpdateExpressions need (merged per counter item within each). The previous decision
-    // is the one the revision condition names, so the counts move exactly.
-    const counters = decisions
-      .filter((_, i) => outcomes[i]?.written)
-      .map(({ assignment, previous }) => aggregates.adds(assignmentDelta(previous, assignment)))
-      .filter((adds) => adds.length > 0);
-    if (counters.length > 0) await transactUnits(this.doc, counters);
-    const discarded = decisions.filter((_, i) => !outcomes[i]?.written);
-    if (discarded.length > 0)
-      await transactUnits(
+    // Tells this call's own writes from another attempt's when a condition refuses one.
+    const commitToken = randomUUID();
+    const stored = async (outcomes: readonly (UnitOutcome | undefined)[]) => {
+      const fates = decisions.map(({ assignment }, i) => fateOf(outcomes[i], assignment, commitToken));
+      // One unit per decision, so the counts of a large batch are packed into as many
+      // transactions as their UpdateExpressions need. The previous decision is the one the
+      // revision condition names, so the counts move exactly.
+      const counters = decisions
+        .filter((_, i) => fates[i] === 'stored')
+        .map(({ assignment, previous }) => aggregates.adds(assignmentDelta(previous, assignment)))
+        .filter((adds) => adds.length > 0);
+      if (counters.length > 0) await transactUnits(this.doc, counters);
+      const discarded = decisions.filter((_, i) => fates[i] === 'refused');
+      if (discarded.length > 0)
+        await transactUnits(
+          this.doc,
+          discarded.map(({ audit }) => [auditPut(auditTable, discardedDecision(audit))]),
+          this.audit,
+        );
+      return fates;
+    };
+    let outcomes: UnitOutcome[];
+    try {
+      outcomes = await transactUnits(
         this.doc,
-        discarded.map(({ audit }) => [auditPut(auditTable, discardedDecision(audit))]),
-        this.audit,
+        decisions.map(({ assignment }) => [
+          {
+            TableName: this.tableName,
+            Item: { ...assignmentItem(assignment), commitToken },
+            ...(assignment.revision === 1
+              ? { ConditionExpression: 'attribute_not_exists(pseudonym)' }
+              : {
+                  ConditionExpression: 'revision = :previous',
+                  ExpressionAttributeValues: { ':previous': assignment.revision - 1 },
+                }),
+          },
+        ]),
       );
-    return outcomes.map((o) => (o.written ? 'committed' : 'conflict'));
+    } catch (error) {
+      const settled = outcomesBeforeFailure(error);
+      if (settled) await stored(settled).catch(() => undefined);
+      throw error;
+    }
+    const fates = await stored(outcomes);
+    return fates.map((f) => (f === 'refused' ? 'conflict' : 'committed'));
   }
 
   /** Each customer's current segment and score (customers without a decision are absent). */
@@ -199,4 +220,22 @@ export class DynamoAssignmentStore implements AssignmentStore {
     for await (const page of parallelScan<Assignment>(this.doc, this.tableName, shard ? { shard } : {}))
       yield page.map(fromItem);
   }
+}
+
+/**
+ * What became of an assignment put: stored by this call; the same decision already stored by
+ * another attempt (committed, counted there); refused for another decision; or not known (the
+ * call failed before it settled).
+ */
+function fateOf(
+  outcome: UnitOutcome | undefined,
+  assignment: Assignment,
+  commitToken: string,
+): 'stored' | 'twin' | 'refused' | 'unknown' {
+  if (!outcome) return 'unknown';
+  if (outcome.written) return 'stored';
+  const existing = outcome.existing[0] as (Partial<Assignment> & { commitToken?: string }) | undefined;
+  if (existing?.revision !== assignment.revision || existing.inputDigest !== assignment.inputDigest)
+    return 'refused';
+  return existing.commitToken === commitToken ? 'stored' : 'twin';
 }

@@ -50,6 +50,16 @@ export type UnitOutcome =
   | { written: true }
   | { written: false; existing: (Record<string, unknown> | undefined)[] };
 
+/** The outcomes known when a call failed part way (undefined: not known), by the error it threw. */
+const partialOutcomes = new WeakMap<object, (UnitOutcome | undefined)[]>();
+
+/**
+ * What a failed `transactUnits` call had settled before it failed: the units written and those
+ * refused by their condition (the rest unknown), so a caller can finish what depends on them.
+ */
+export const outcomesBeforeFailure = (error: unknown): readonly (UnitOutcome | undefined)[] | undefined =>
+  typeof error === 'object' && error !== null ? partialOutcomes.get(error) : undefined;
+
 const maxItemsPerTransaction = 100;
 const maxAttempts = 6;
 /** Exponential backoff before the next attempt, the same for transactions and single puts. */
@@ -74,6 +84,20 @@ export async function transactUnits(
   chain?: AuditChainWriter,
 ): Promise<UnitOutcome[]> {
   const outcomes: (UnitOutcome | undefined)[] = units.map(() => undefined);
+  try {
+    return await writeUnits(doc, units, outcomes, chain);
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) partialOutcomes.set(error, [...outcomes]);
+    throw error;
+  }
+}
+
+async function writeUnits(
+  doc: DynamoDBDocumentClient,
+  units: readonly UnitItem[][],
+  outcomes: (UnitOutcome | undefined)[],
+  chain?: AuditChainWriter,
+): Promise<UnitOutcome[]> {
   const isSingle = (unit: readonly UnitItem[]) =>
     unit.length === 1 &&
     !isCounterAdd(unit[0] as UnitItem) &&

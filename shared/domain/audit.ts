@@ -53,3 +53,21 @@ export function discardedDecision(refused: AuditEvent): AuditEvent {
     details: { discarded: refused.eventId, revision: refused.details.revision ?? null },
   };
 }
+
+/**
+ * A subject's records without the decisions that never took effect: each `segment.discarded`
+ * record and the record it names (a history of what happened, not of what was attempted; the
+ * trail keeps both).
+ */
+export function withoutDiscarded<R extends { action?: unknown; eventId?: unknown; details?: unknown }>(
+  records: readonly R[],
+): R[] {
+  const discarded = new Set(
+    records.flatMap((r) =>
+      r.action === 'segment.discarded' && typeof r.details === 'object' && r.details !== null
+        ? [String((r.details as Record<string, unknown>).discarded)]
+        : [],
+    ),
+  );
+  return records.filter((r) => r.action !== 'segment.discarded' && !discarded.has(String(r.eventId)));
+}

@@ -247,6 +247,46 @@ describe('checkpoints and trail verification', () => {
     expect(forged.findings.map((f) => f.problem)).toContain('checkpoint-invalid');
   });
 
+  it('names forged records that name a chain without being part of it', async () => {
+    // Prepare: an intact chain of 2026-11-25; then, listed under that day, a record claiming a
+    // position in another day's chain (whose head exists), and one naming the chain without a
+    // position.
+    const { linked, head } = chainOf(2);
+    const other = linkRecords({ chain: '2026-11-24#writerB', seq: 0, hash: GENESIS_HASH }, [event(5)]);
+    const claimsOther = { ...(other.linked[0] as Record<string, unknown>), eventId: 'forged-1' };
+    const noPosition = { ...event(6), chain, prevHash: GENESIS_HASH, hash: 'f'.repeat(64) };
+    const { trail } = memoryTrail([...linked, ...other.linked, noPosition], [head, other.head]);
+    const listed = trail.dayRecords;
+    trail.dayRecords = async (day) => [
+      ...(await listed(day)),
+      ...(day === '2026-11-25' ? [claimsOther] : []),
+    ];
+
+    // Act
+    const report = await verifyAuditTrail({ trail, signer }, { days: ['2026-11-25'], now });
+
+    // Assess
+    expect(report.findings.map((f) => [f.problem, f.record?.eventId])).toEqual([
+      ['unchained', 'event-6'],
+      ['unchained', 'forged-1'],
+    ]);
+  });
+
+  it('names a record put beyond the head of a chain whose day has ended', async () => {
+    // Prepare: a chain of 2026-11-25 verified the next day, with a record linked after its head.
+    const { linked, head } = chainOf(2);
+    const extra = linkRecords(head, [event(3)]);
+    const { trail } = memoryTrail([...linked, ...extra.linked], [head]);
+
+    // Act: the same day, it may still be growing; the day after, it cannot.
+    const sameDay = await verifyAuditTrail({ trail, signer }, { now });
+    const nextDay = await verifyAuditTrail({ trail, signer }, { now: new Date('2026-11-26T12:00:00.000Z') });
+
+    // Assess
+    expect(sameDay.intact).toBe(true);
+    expect(nextDay.findings.map((f) => [f.problem, f.record?.eventId])).toEqual([['unchained', 'event-3']]);
+  });
+
   it('names a record of the day that sits outside every chain', async () => {
     const { linked, head } = chainOf(2);
     const stripped = { ...event(7) };

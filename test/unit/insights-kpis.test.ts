@@ -465,4 +465,33 @@ describe('customer history', () => {
     expect(history.history[1]?.explanation[0]?.description).toBeNull(); // version 2 unknown here
     expect(JSON.stringify(history)).not.toContain('free text');
   });
+
+  it('leaves out a decision that never took effect, and its discard record', async () => {
+    // Prepare: decided low, then a concurrent decision to high was refused and discarded.
+    const refused = record('2026-11-02T00:00:00.000Z', 'segment.changed', {
+      before: { segment: 'low', score: 10 },
+      after: { segment: 'high', score: 60 },
+    });
+    const history = await customerHistory(
+      p(1),
+      undefined,
+      [
+        record('2026-11-01T00:00:00.000Z', 'segment.assigned', {
+          before: null,
+          after: { segment: 'low', score: 10 },
+        }),
+        refused,
+        {
+          ...refused,
+          eventId: `discarded#${refused.eventId}`,
+          action: 'segment.discarded',
+          details: { discarded: refused.eventId, revision: 2 },
+        },
+      ],
+      rules,
+    );
+
+    // Assess
+    expect(history.history.map((h) => [h.action, h.segment])).toEqual([['segment.assigned', 'low']]);
+  });
 });

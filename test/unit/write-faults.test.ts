@@ -12,6 +12,7 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainWriter, CHAIN_HEADS_STREAM } from '../../shared/adapters/audit-chain-writer.js';
@@ -344,7 +345,12 @@ describe('audit chain writer under faults', () => {
 
 describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', () => {
   const decision = (n: number): { assignment: Assignment; audit: AuditEvent } => ({
-    assignment: { pseudonym: `p${n}`, revision: 1, segment: 'low' } as unknown as Assignment,
+    assignment: {
+      pseudonym: `p${n}`,
+      revision: 1,
+      segment: 'low',
+      inputDigest: `d${n}`,
+    } as unknown as Assignment,
     audit: {
       stream: `p${n}`,
       eventId: `e${n}`,
@@ -427,6 +433,73 @@ describe('the segment worker commit path (DynamoAssignmentStore.commitMany)', ()
         .some((i) => i.Put?.Item?.action === 'segment.discarded'),
     ).toBe(false);
     expect(docMock.commandCalls(PutCommand)).toHaveLength(2);
+  });
+
+  /** A refusal carrying the stored item, as DynamoDB returns it with ALL_OLD. */
+  const refusedBy = (item: Record<string, unknown>) =>
+    new ConditionalCheckFailedException({ message: 'refused', $metadata: {}, Item: marshall(item) as never });
+  const store = () =>
+    new DynamoAssignmentStore(
+      doc,
+      'assignments',
+      new AuditChainWriter(doc, 'audit'),
+      new DynamoAggregates(doc, 'aggregates', 0),
+    );
+  const countedFor = () =>
+    written()
+      .flat()
+      .filter((i) => i.Update?.TableName === 'aggregates').length;
+  const discards = () =>
+    written()
+      .flat()
+      .filter((i) => i.Put?.Item?.action === 'segment.discarded')
+      .map((i) => i.Put?.Item?.eventId);
+
+  it('tells a refusal by the same decision from one by another: committed without a discard either way', async () => {
+    // Prepare: p0's put is refused by this call's own earlier write (an answer lost, the SDK
+    // retried); p1's by the same decision another attempt stored; p2's by another decision.
+    docMock.on(TransactWriteCommand).resolves({});
+    docMock.on(PutCommand).callsFake((input: { Item: Record<string, unknown> }) => {
+      const item = input.Item;
+      if (item.pseudonym === 'p0') throw refusedBy(item);
+      if (item.pseudonym === 'p1') throw refusedBy({ ...item, commitToken: 'another-attempt' });
+      throw refusedBy({ ...item, inputDigest: 'another-decision' });
+    });
+
+    // Act
+    const outcomes = await store().commitMany([decision(0), decision(1), decision(2)]);
+
+    // Assess: only p2 is a conflict with a discard record; p0 is counted here, p1 was counted
+    // by the attempt that stored it.
+    expect(outcomes).toEqual(['committed', 'committed', 'conflict']);
+    expect(discards()).toEqual(['discarded#e2']);
+    // Each decision adds 1 to its segment's customer count: 1 in all means p0 alone was counted.
+    const lowAdded = written()
+      .flat()
+      .flatMap((i) => {
+        const u = i.Update;
+        if (u?.TableName !== 'aggregates') return [];
+        const names = u.ExpressionAttributeNames ?? {};
+        const values = (u.ExpressionAttributeValues ?? {}) as Record<string, number>;
+        return Object.entries(names)
+          .filter(([, name]) => name === 'customers:low')
+          .map(([placeholder]) => values[placeholder.replace('#c', ':n')] ?? 0);
+      });
+    expect(lowAdded.reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('counts the decisions it stored before a put failed, then fails the batch', async () => {
+    // Prepare: p0's assignment is stored, p1's put fails with a 5xx.
+    docMock.on(TransactWriteCommand).resolves({});
+    docMock.on(PutCommand).callsFake((input: { Item: Record<string, unknown> }) => {
+      if (input.Item.pseudonym === 'p1') throw serverError();
+      return {};
+    });
+
+    // Act and Assess
+    await expect(store().commitMany([decision(0), decision(1)])).rejects.toThrow('Internal server error');
+    expect(countedFor()).toBeGreaterThan(0);
+    expect(discards()).toEqual([]);
   });
 
   it('rejects the whole commit on a 5xx, so the worker sends the batch back to the queue', async () => {

@@ -6,6 +6,7 @@ import {
   type CheckpointedHead,
   dayOfChain,
   GENESIS_HASH,
+  positionOf,
   verifyChain,
 } from './chain.js';
 import type { CheckpointSigner } from './signer.js';
@@ -165,11 +166,16 @@ export async function verifyAuditTrail(
   for (const day of days) {
     // Order matters on a live trail: a record is written with its head in one transaction, so
     // reading the day's records before the heads means every chain they name has a head by then.
-    let dated = await deps.trail.dayRecords(day);
+    const dated = await deps.trail.dayRecords(day);
     let linked = linkedByChain(dated);
     const heads = await headsOf(day);
     const headOf = new Map(heads.map((h) => [h.chain, h]));
     const names = new Set([...headOf.keys(), ...[...signed.keys()].filter((c) => dayOfChain(c) === day)]);
+    // A chain of a day that has ended (with an hour's margin for a write begun before midnight)
+    // grows no more: a record beyond its head was put there afterwards.
+    const closed = day < new Date(options.now.getTime() - 3_600_000).toISOString().slice(0, 10);
+    /** Records some verified chain holds, by `stream|eventId`. */
+    const chained = new Set<string>();
     let reread = false;
     for (const chain of [...names].sort()) {
       const check = async () => {
@@ -178,29 +184,43 @@ export async function verifyAuditTrail(
       };
       let result = await check();
       // Indexes are eventually consistent: give a just-written record a moment before calling it
-      // missing (the day's records are read again once, for every chain after it too).
+      // missing (the day's records are read again once, for every chain after it too). The
+      // records outside every chain are looked for in the first read only: a chain begun after
+      // the heads were read is checked on the next run.
       if (result.found.length > 0 && settleMs > 0) {
         await new Promise((r) => setTimeout(r, settleMs));
         if (!reread) {
-          dated = await deps.trail.dayRecords(day);
-          linked = linkedByChain(dated);
+          linked = linkedByChain(await deps.trail.dayRecords(day));
           reread = true;
         }
         result = await check();
+      }
+      const head = headOf.get(chain);
+      for (const record of result.stored) {
+        const seq = positionOf(record);
+        const beyond = closed && head !== undefined && seq > head.seq;
+        if (Number.isInteger(seq) && seq >= 1 && !beyond) chained.add(keyOf(record));
       }
       chains += 1;
       records += result.stored.length;
       findings.push(...result.found);
     }
     for (const record of dated) {
+      if (chained.has(keyOf(record))) continue;
+      // A record linked with `chainSeq` (before `chainPosition`) and dated just before midnight
+      // may sit in the next day's chain, which byChain gives when that day is verified.
       const chain = typeof record.chain === 'string' ? record.chain : undefined;
-      // A record dated just before midnight may have been linked into the next day's chain.
-      if (chain && (names.has(chain) || (await headsOf(dayOfChain(chain))).some((h) => h.chain === chain)))
+      if (
+        chain &&
+        record.chainSeq !== undefined &&
+        dayOfChain(chain) !== day &&
+        (await headsOf(dayOfChain(chain))).some((h) => h.chain === chain)
+      )
         continue;
       findings.push({
         problem: 'unchained',
         record: { stream: String(record.stream), eventId: String(record.eventId) },
-        message: `Record ${record.eventId} is not part of any known chain (its link fields were removed or forged)`,
+        message: `Record ${record.eventId} is not part of any known chain (its link fields were removed or forged, or it claims a position its chain never had)`,
       });
     }
   }
@@ -226,3 +246,5 @@ function linkedByChain(records: readonly Record<string, unknown>[]): Map<string,
   }
   return byChain;
 }
+
+const keyOf = (record: Record<string, unknown>) => `${String(record.stream)}|${String(record.eventId)}`;

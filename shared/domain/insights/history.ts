@@ -4,6 +4,7 @@
  * model version that took it. Audit records are the history (assignments keep only the current
  * state), and they carry codes and pseudonyms only.
  */
+import { withoutDiscarded } from '../audit.js';
 import type { Assignment } from '../ports.js';
 import type { CustomerHistory, HistoryEntry } from './schemas.js';
 
@@ -65,7 +66,7 @@ export async function customerHistory(
   records: readonly Record<string, unknown>[],
   rules: RuleTexts,
 ): Promise<CustomerHistory> {
-  const entries = (await Promise.all(records.map((r) => entryOf(r, rules)))).filter(
+  const entries = (await Promise.all(withoutDiscarded(records).map((r) => entryOf(r, rules)))).filter(
     (e): e is HistoryEntry => e !== undefined,
   );
   entries.sort((a, b) => a.at.localeCompare(b.at));

@@ -4,6 +4,7 @@ import { defaultShards } from '../domain/segmentation/runs.js';
 import { AuditChainWriter } from './audit-chain-writer.js';
 import { dynamoClient, eventBridgeClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAggregateSources, DynamoAggregates } from './dynamo-aggregates.js';
+import { DynamoAssignmentScanner } from './dynamo-assignment-items.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
 import { DynamoAuditTrail } from './dynamo-audit-trail.js';
@@ -168,8 +169,8 @@ export const assignments = (s: Settings) =>
  * `assignments` then builds too), without naming the writers' chain and counters, so that their
  * code stays out of its bundle.
  */
-export const assignmentScanner = (s: Settings): Pick<DynamoAssignmentStore, 'scanAll'> =>
-  new DynamoAssignmentStore(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'), undefined);
+export const assignmentScanner = (s: Settings): DynamoAssignmentScanner =>
+  new DynamoAssignmentScanner(dynamoClient(), need(s, 'TABLE_ASSIGNMENTS'));
 
 export const audit = (s: Settings) => {
   need(s, 'TABLE_AUDIT');

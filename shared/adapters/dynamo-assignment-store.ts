@@ -10,29 +10,15 @@ import type {
   DecisionFreshness,
   RecheckRefresh,
 } from '../domain/ports.js';
-import { assignmentOf } from '../domain/segmentation/pin-shapes.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import type { DynamoAggregates } from './dynamo-aggregates.js';
+import { assignmentFromItem, assignmentItem, DynamoAssignmentScanner } from './dynamo-assignment-items.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { batchGet, parallelScan } from './dynamo-batch.js';
 import { outcomesBeforeFailure, transactUnits, type UnitOutcome } from './dynamo-transact.js';
 import { segmentShardOf } from './index-shards.js';
 
-/** The stored item of a decision: the assignment and its key in the bySegmentShard index (index-shards.ts). */
-export const assignmentItem = (assignment: Assignment): Record<string, unknown> => ({
-  ...assignment,
-  segmentShard: segmentShardOf(assignment.segment, assignment.pseudonym),
-});
-
-/** The decision of a stored item: the index key is storage, not part of the decision. */
-const fromItem = (item: Record<string, unknown> | Assignment): Assignment => {
-  const {
-    segmentShard: _key,
-    commitToken: _token,
-    ...decision
-  } = item as Assignment & { segmentShard?: string; commitToken?: string };
-  return assignmentOf(decision);
-};
+export { assignmentItem } from './dynamo-assignment-items.js';
 
 export class DynamoAssignmentStore implements AssignmentStore {
   constructor(
@@ -46,12 +32,12 @@ export class DynamoAssignmentStore implements AssignmentStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pseudonym }, ConsistentRead: true }),
     );
-    return out.Item ? fromItem(out.Item) : undefined;
+    return out.Item ? assignmentFromItem(out.Item) : undefined;
   }
 
   async getMany(pseudonyms: readonly string[], consistent = true): Promise<Map<string, Assignment>> {
     const items = await batchGet<Assignment>(this.doc, this.tableName, 'pseudonym', pseudonyms, consistent);
-    return new Map(items.map((a) => [a.pseudonym, fromItem(a)]));
+    return new Map(items.map((a) => [a.pseudonym, assignmentFromItem(a)]));
   }
 
   /**
@@ -216,9 +202,8 @@ export class DynamoAssignmentStore implements AssignmentStore {
   }
 
   /** Every assignment, or only those of one parallel-scan segment (a re-segmentation shard). */
-  async *scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
-    for await (const page of parallelScan<Assignment>(this.doc, this.tableName, shard ? { shard } : {}))
-      yield page.map(fromItem);
+  scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
+    return new DynamoAssignmentScanner(this.doc, this.tableName).scanAll(shard);
   }
 }
 

@@ -8,9 +8,11 @@ import {
   tables,
 } from '../manifest.js';
 import { listen, readBody, relay } from './relay.js';
-import { itemSize, itemWriteUnits, type TableShape, type WireItem } from './write-billing.js';
+import { itemSize, itemWriteUnits, type WireItem } from './write-billing.js';
+import { keyId, type TableShapes, targetId, type WriteTarget, writeTargets } from './write-targets.js';
 
 export { itemSize } from './write-billing.js';
+export type { TableShapes } from './write-targets.js';
 
 /**
  * Local-only request metering (RISKLOOP_COUNT_REQUESTS=true): what the system would be billed for
@@ -78,9 +80,6 @@ const capacityOperations = new Set([
 ]);
 const readOperations = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 
-/** Key attributes and indexes per physical table name, to read items around writes and bill them. */
-export type TableShapes = Record<string, TableShape>;
-
 /** The manifest's tables by physical name, for a stage. */
 export function tableShapes(stage: string): TableShapes {
   return Object.fromEntries(
@@ -95,18 +94,6 @@ export function tableShapes(stage: string): TableShapes {
       ];
     }),
   );
-}
-
-/** One item a write request touches. */
-interface WriteTarget {
-  table: string;
-  key: WireItem;
-  kind: 'Put' | 'Update' | 'Delete' | 'ConditionCheck';
-  /** The item a put writes. */
-  item?: WireItem;
-  factor: 1 | 2;
-  /** A put on the condition that no item has its key. */
-  absentIfWritten?: boolean;
 }
 
 const writeOperations = new Set([
@@ -282,7 +269,7 @@ export class UsageMeter {
       this.shapes,
     );
     const read = (wanted: WriteTarget[]) => this.readItems(upstream, headers, wanted);
-    const targetId = targetIdOf(this.shapes);
+    const idOf = (t: WriteTarget) => targetId(t, this.shapes);
     const before = await read(targets.filter((t) => !t.absentIfWritten));
     return async (status, answer) => {
       const reply = parseJson(answer);
@@ -295,33 +282,29 @@ export class UsageMeter {
       if (status < 300) {
         const unprocessed = new Set(
           writeTargets('BatchWriteItem', { RequestItems: reply.UnprocessedItems ?? {} }, this.shapes).map(
-            targetId,
+            idOf,
           ),
         );
-        const written = targets.filter((t) => !unprocessed.has(targetId(t)));
+        const written = targets.filter((t) => !unprocessed.has(idOf(t)));
         const updated = await read(written.filter((t) => t.kind === 'Update'));
-        billed = written.map((target) => ({
-          target,
-          after:
-            target.kind === 'Put'
-              ? target.item
-              : target.kind === 'Update'
-                ? updated.get(targetId(target))
-                : target.kind === 'Delete'
-                  ? undefined
-                  : before.get(targetId(target)),
-        }));
+        // As stored after the write: a condition check leaves the item as it was.
+        const after = (t: WriteTarget): WireItem | undefined => {
+          if (t.kind === 'Put') return t.item;
+          if (t.kind === 'Update') return updated.get(idOf(t));
+          return t.kind === 'Delete' ? undefined : before.get(idOf(t));
+        };
+        billed = written.map((target) => ({ target, after: after(target) }));
       } else if (refused) {
         // Refused writes are billed too, by the item as it stands.
         billed = targets.map((target) => ({
           target,
-          after: before.get(targetId(target)),
+          after: before.get(idOf(target)),
           proposed: target.item ? itemSize(target.item) : 0,
         }));
       } else billed = []; // throttled or invalid requests are not billed
       for (const { target, after, proposed } of billed) {
         const shape = this.shapes[target.table] ?? { keys: [], indexes: {} };
-        const units = itemWriteUnits(shape, before.get(targetId(target)), after, target.factor, proposed);
+        const units = itemWriteUnits(shape, before.get(idOf(target)), after, target.factor, proposed);
         this.add(target.table, 'writeUnits', units.table);
         for (const [index, n] of Object.entries(units.indexes)) {
           if (n === 0) continue;
@@ -398,86 +381,6 @@ const parseJson = (raw: Buffer): Record<string, unknown> => {
     return {};
   }
 };
-
-/** The items a write request touches, with their keys (from the manifest's key attributes for puts). */
-function writeTargets(operation: string, input: Record<string, unknown>, shapes: TableShapes): WriteTarget[] {
-  const keyOf = (table: string, item: WireItem): WireItem =>
-    Object.fromEntries((shapes[table]?.keys ?? []).map((k) => [k, item[k]]));
-  const table = String(input.TableName ?? 'unknown');
-  switch (operation) {
-    case 'PutItem': {
-      const item = (input.Item ?? {}) as WireItem;
-      return [
-        { table, key: keyOf(table, item), kind: 'Put', item, factor: 1, ...absence(table, shapes, input) },
-      ];
-    }
-    case 'UpdateItem':
-    case 'DeleteItem':
-      return [
-        {
-          table,
-          key: (input.Key ?? {}) as WireItem,
-          kind: operation === 'UpdateItem' ? 'Update' : 'Delete',
-          factor: 1,
-        },
-      ];
-    case 'BatchWriteItem':
-      return Object.entries((input.RequestItems ?? {}) as Record<string, unknown[]>).flatMap(
-        ([name, requests]) =>
-          (requests as { PutRequest?: { Item: WireItem }; DeleteRequest?: { Key: WireItem } }[]).map(
-            (r): WriteTarget =>
-              r.PutRequest
-                ? {
-                    table: name,
-                    key: keyOf(name, r.PutRequest.Item),
-                    kind: 'Put',
-                    item: r.PutRequest.Item,
-                    factor: 1,
-                  }
-                : { table: name, key: r.DeleteRequest?.Key ?? {}, kind: 'Delete', factor: 1 },
-          ),
-      );
-    case 'TransactWriteItems':
-      return (
-        (input.TransactItems ?? []) as Record<
-          string,
-          { TableName?: string; Item?: WireItem; Key?: WireItem }
-        >[]
-      ).flatMap((action) =>
-        Object.entries(action).map(([kind, a]): WriteTarget => {
-          const name = String(a.TableName);
-          return {
-            table: name,
-            key: a.Item ? keyOf(name, a.Item) : (a.Key ?? {}),
-            kind: kind as WriteTarget['kind'],
-            ...(a.Item ? { item: a.Item } : {}),
-            factor: 2,
-          };
-        }),
-      );
-    default:
-      return [];
-  }
-}
-
-/** Whether a put's condition is `attribute_not_exists` of one of its table's key attributes. */
-function absence(
-  table: string,
-  shapes: TableShapes,
-  request: { ConditionExpression?: unknown; ExpressionAttributeNames?: unknown },
-): { absentIfWritten?: true } {
-  const match = /^\s*attribute_not_exists\s*\(\s*([#\w]+)\s*\)\s*$/.exec(
-    String(request.ConditionExpression ?? ''),
-  );
-  if (!match?.[1]) return {};
-  const names = (request.ExpressionAttributeNames ?? {}) as Record<string, string>;
-  const attribute = match[1].startsWith('#') ? names[match[1]] : match[1];
-  return attribute && shapes[table]?.keys.includes(attribute) ? { absentIfWritten: true } : {};
-}
-
-const keyId = (table: string, item: WireItem, shapes: TableShapes) =>
-  `${table}\u0000${JSON.stringify((shapes[table]?.keys ?? []).map((k) => item[k]))}`;
-const targetIdOf = (shapes: TableShapes) => (t: WriteTarget) => keyId(t.table, t.key, shapes);
 
 function emptyUsage(): Usage {
   return {

@@ -26,7 +26,11 @@ export class DynamoAssignmentStore implements AssignmentStore {
     private readonly tableName: string,
     private readonly audit: AuditChainWriter | undefined,
     private readonly aggregates?: DynamoAggregates,
-  ) {}
+  ) {
+    this.scanner = new DynamoAssignmentScanner(doc, tableName);
+  }
+
+  private readonly scanner: DynamoAssignmentScanner;
 
   async get(pseudonym: string): Promise<Assignment | undefined> {
     const out = await this.doc.send(
@@ -70,7 +74,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     );
     // Tells this call's own writes from another attempt's when a condition refuses one.
     const commitToken = randomUUID();
-    const stored = async (outcomes: readonly (UnitOutcome | undefined)[]) => {
+    const finish = async (outcomes: readonly (UnitOutcome | undefined)[]) => {
       const fates = decisions.map(({ assignment }, i) => fateOf(outcomes[i], assignment, commitToken));
       // One unit per decision, so the counts of a large batch are packed into as many
       // transactions as their UpdateExpressions need. The previous decision is the one the
@@ -108,10 +112,10 @@ export class DynamoAssignmentStore implements AssignmentStore {
       );
     } catch (error) {
       const settled = outcomesBeforeFailure(error);
-      if (settled) await stored(settled).catch(() => undefined);
+      if (settled) await finish(settled).catch(() => undefined);
       throw error;
     }
-    const fates = await stored(outcomes);
+    const fates = await finish(outcomes);
     return fates.map((f) => (f === 'refused' ? 'conflict' : 'committed'));
   }
 
@@ -203,7 +207,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
 
   /** Every assignment, or only those of one parallel-scan segment (a re-segmentation shard). */
   scanAll(shard?: { segment: number; of: number }): AsyncIterable<Assignment[]> {
-    return new DynamoAssignmentScanner(this.doc, this.tableName).scanAll(shard);
+    return this.scanner.scanAll(shard);
   }
 }
 

@@ -35,15 +35,7 @@ export async function throughput(
   // Warm up so the JIT has compiled both sides before timing starts.
   const warmUntil = performance.now() + ms / 4;
   while (performance.now() < warmUntil) await fn();
-  let ops = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    await fn();
-    ops += opsPerCall;
-    now = performance.now();
-  }
-  return { label, opsPerSec: (ops * 1000) / (now - start) };
+  return { label, opsPerSec: await timed(fn, opsPerCall, ms) };
 }
 
 export function compare(

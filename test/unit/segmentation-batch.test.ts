@@ -34,6 +34,15 @@ function profile(n: number, jurisdictions = ['DE']): StoredProfile {
   };
 }
 
+/** A new payment of customer 1: cash, just under a reporting threshold. */
+const cashPayment = (): StoredTransaction =>
+  ({
+    pseudonym: pseudonym(1),
+    timestamp: '2026-11-25T11:00:00.000Z',
+    amountEur: 9_500,
+    paymentMethod: 'cash',
+  }) as StoredTransaction;
+
 /** In-memory ports plus a model that scores 60 for IR residents, 10 more from EUR 1,000 in 30 days. */
 function fakes(profiles: StoredProfile[], pins: Override[] = []) {
   const assignments = new Map<string, Assignment>();
@@ -378,12 +387,7 @@ describe('segmentBatch', () => {
     // Prepare: decided under version 3; a new payment arrives while the run for version 4 is queued.
     const f = fakes([profile(1)]);
     await segmentBatch([job(1)], f.deps);
-    f.txns.push({
-      pseudonym: pseudonym(1),
-      timestamp: '2026-11-25T11:00:00.000Z',
-      amountEur: 9_500,
-      paymentMethod: 'cash',
-    } as StoredTransaction);
+    f.txns.push(cashPayment());
     const byRun = { ...job(1), runId: 'run-1', expects: { model: 'test-model@4', scoringModel: null } };
     const byTrigger = { ...job(1), cause: 'transactions' as const };
     f.reads.transactions = 0;
@@ -403,12 +407,7 @@ describe('segmentBatch', () => {
     // Prepare: a new payment arrives while a run by hand (runId, no expectations) is queued.
     const f = fakes([profile(1)]);
     await segmentBatch([job(1)], f.deps);
-    f.txns.push({
-      pseudonym: pseudonym(1),
-      timestamp: '2026-11-25T11:00:00.000Z',
-      amountEur: 9_500,
-      paymentMethod: 'cash',
-    } as StoredTransaction);
+    f.txns.push(cashPayment());
     f.reads.consistent = [];
 
     // Act: the run's job comes last in the batch.

@@ -179,7 +179,10 @@ export async function verifyAuditTrail(
     let reread = false;
     for (const chain of [...names].sort()) {
       const check = async () => {
-        const stored = [...(await deps.trail.legacyChainRecords(chain)), ...(linked.get(chain) ?? [])];
+        // A chain is written by one container, so by one release: its records hold `chainPosition`
+        // or all `chainSeq`. Only a chain with none of the former is looked for in byChain.
+        const current = linked.get(chain) ?? [];
+        const stored = current.length > 0 ? current : await deps.trail.legacyChainRecords(chain);
         return { stored, found: verifyChain(chain, stored, headOf.get(chain), signed.get(chain)) };
       };
       let result = await check();

@@ -47,22 +47,22 @@ export async function segmentBatch(
   // they were. Those read eventually consistent copies first, at half the read units (what binds a
   // re-segmentation of millions); whatever they would write is planned again from strongly
   // consistent reads, so no decision rests on a stale copy. A trigger's job reads strongly at once.
-  const planned = await planJobs([...byPseudonym.values()], deps, (job) => !job.runId);
+  const first = await planJobs([...byPseudonym.values()], deps, (job) => !job.runId);
   // Events a stored decision still owes count as something to write: their outbox is cleared after.
-  const stale = planned.filter(
+  const stale = first.filter(
     (p) => p.job.runId && (p.error || p.plan?.outcome !== 'unchanged' || p.plan.events.length > 0),
   );
-  if (stale.length > 0) {
-    const replanned = await planJobs(
-      stale.map((p) => p.job),
-      deps,
-      () => true,
-    );
-    const again = new Map(replanned.map((p) => [p.job, p]));
-    planned.forEach((p, i) => {
-      planned[i] = again.get(p.job) ?? p;
-    });
-  }
+  const replanned = new Map(
+    (stale.length > 0
+      ? await planJobs(
+          stale.map((p) => p.job),
+          deps,
+          () => true,
+        )
+      : []
+    ).map((p) => [p.job, p]),
+  );
+  const planned = first.map((p) => replanned.get(p.job) ?? p);
 
   const results = new Map<string, SegmentationOutcome | Error>();
   for (const { job, error } of planned) {
@@ -70,12 +70,12 @@ export async function segmentBatch(
     const erased = error instanceof ProfileNotFoundError && (await deps.wasErased?.(job.pseudonym));
     results.set(job.pseudonym, erased ? 'erased' : error);
   }
-  const plans = planned.filter((p) => !p.error);
+  const plans = planned.flatMap(({ job, plan }) => (plan ? [{ job, plan }] : []));
   const previousOf = new Map(planned.map((p) => [p.job.pseudonym, p.previous]));
   const toCommit: { pseudonym: string; plan: Exclude<SegmentationPlan, { outcome: 'unchanged' }> }[] = [];
   const owed: Owed[] = [];
   const refreshes: RecheckRefresh[] = [];
-  for (const entry of plans as { job: SegmentationJob; plan: SegmentationPlan }[]) {
+  for (const entry of plans) {
     if (entry.plan.outcome === 'unchanged') {
       results.set(entry.job.pseudonym, 'unchanged');
       const { events, revision, refreshRecheckAt } = entry.plan;

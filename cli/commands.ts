@@ -90,9 +90,42 @@ export async function explain(client: ApiClient, externalId: string): Promise<Ou
             ),
           ]),
       ...(a.missingVariables?.length ? [`Missing    ${a.missingVariables.join(', ')}`] : []),
+      ...predictionLines(a.predictionExplanation),
     ],
     exitCode: exitCodes.ok,
   };
+}
+
+interface PredictionExplanation {
+  model: string;
+  method: string;
+  baseline: { logOdds: number; probability: number };
+  logOdds: number;
+  probability: number;
+  score: number;
+  contributions: { feature: string; value: unknown; contribution: number; probabilityChange: number }[];
+}
+
+const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+
+/** The prediction, checkable by hand: baseline + the contributions = the log-odds. */
+function predictionLines(p: PredictionExplanation | null | undefined): string[] {
+  if (!p) return [];
+  const shown = (v: unknown) =>
+    v === null ? '(missing)' : Array.isArray(v) ? v.join(', ') || '(none)' : String(v);
+  return [
+    `Predicted  score ${p.score} (probability ${p.probability.toFixed(4)}, log-odds ${p.logOdds.toFixed(4)})   model ${p.model}, ${p.method}`,
+    `Baseline   log-odds ${p.baseline.logOdds.toFixed(4)} (probability ${p.baseline.probability.toFixed(4)}); each variable adds:`,
+    ...table([
+      ['  variable', 'value', 'log-odds', 'probability alone'],
+      ...p.contributions.map((c) => [
+        `  ${c.feature}`,
+        shown(c.value),
+        signed(c.contribution, 4),
+        signed(c.probabilityChange, 4),
+      ]),
+    ]),
+  ];
 }
 
 export async function resegment(
@@ -246,10 +279,11 @@ export async function auditVerify(
 /** Starts a training job (`POST /v1/scoring-models`) and follows it, unless `wait` is false. */
 export async function train(
   client: ApiClient,
-  request: { exclude?: string[]; seed?: number; publish: boolean },
+  request: { kind?: 'logistic' | 'trees' | 'both'; exclude?: string[]; seed?: number; publish: boolean },
   options: { wait: boolean; timeoutSeconds: number; quiet: boolean },
 ): Promise<Outcome> {
   const started = await client.ok('POST', '/v1/scoring-models', {
+    ...(request.kind ? { kind: request.kind } : {}),
     ...(request.exclude ? { exclude: request.exclude } : {}),
     ...(request.seed === undefined ? {} : { seed: request.seed }),
     publish: request.publish,
@@ -258,6 +292,45 @@ export async function train(
   if (!options.wait)
     return { json: started.body, text: [`Job ${jobId}: training started`], exitCode: exitCodes.ok };
   return followJob(client, jobId, options);
+}
+
+/** Imports an XGBoost model file (save_model JSON) as the next scoring version. */
+export async function importModel(
+  client: ApiClient,
+  request: { file: string; variables?: string[]; publish: boolean },
+): Promise<Outcome> {
+  if (!existsSync(request.file)) throw usageError(`no such file: ${request.file}`);
+  let model: unknown;
+  try {
+    model = JSON.parse(readFileSync(request.file, 'utf8'));
+  } catch {
+    throw new CliError(
+      'The model file is not JSON: save it with save_model("model.json")',
+      exitCodes.problem,
+    );
+  }
+  const res = await client.request('POST', '/v1/scoring-models/import', {
+    format: 'xgboost-json',
+    model,
+    ...(request.variables ? { variables: request.variables } : {}),
+    publish: request.publish,
+  });
+  if (res.status !== 201) {
+    throw new CliError(
+      `import: ${res.status} ${res.body?.error?.code ?? ''} ${res.body?.error?.message ?? ''}`.trim(),
+      exitCodes.problem,
+      res.body,
+    );
+  }
+  const b = res.body;
+  return {
+    json: b,
+    text: [
+      `Imported ${b.modelId}@${b.version}: ${b.trees} trees over ${b.features} columns, ${b.status}`,
+      ...(b.rescoring ? [`Re-scoring everyone: run ${b.rescoring.runId}`] : []),
+    ],
+    exitCode: exitCodes.ok,
+  };
 }
 
 /**

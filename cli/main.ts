@@ -12,6 +12,7 @@ import {
   explain,
   exportSegments,
   followJob,
+  importModel,
   kpis,
   type Outcome,
   resegment,
@@ -38,10 +39,14 @@ Commands
       --detach                        start the run and return at once
       --timeout SECONDS               stop following after this long (default 600)
   train                          train a scoring model on the audit outcomes (a job) and follow it
+      --kind logistic|trees|both      the kind of model (default logistic); both: compare on one split
       --exclude a,b                   variables to leave out, beyond the protected ones
       --seed N                        the train / validation split's seed
       --publish                       put the trained version in use
       --detach, --timeout             as for resegment
+  import-model FILE              import an XGBoost model saved as JSON (docs/predictive-models.md)
+      --variables a,b                 the declared variables it reads, in column order (default: all)
+      --publish                       put it in use (everyone is re-scored)
   export --out FILE              the segment register (a job): every decision in force, as JSON lines
       --segment NAME                  one segment only
       --timeout SECONDS               as for resegment
@@ -86,6 +91,7 @@ const options = {
   day: { type: 'string' },
   exclude: { type: 'string' },
   seed: { type: 'string' },
+  variables: { type: 'string' },
   publish: { type: 'boolean' },
   cancel: { type: 'boolean' },
   out: { type: 'string' },
@@ -105,6 +111,7 @@ const roleOf: Record<string, ApiRole> = {
   kpis: 'analyst',
   resegment: 'admin',
   train: 'admin',
+  'import-model': 'admin',
   export: 'compliance',
   job: 'admin',
   jobs: 'analyst',
@@ -154,7 +161,12 @@ async function run(argv: string[]): Promise<number> {
         throw usageError('--scope must be all or due');
     },
     simulate: () => expectArgs('simulate', args, 1, 'one draft file'),
-    train: () => expectArgs('train', args, 0, 'no arguments'),
+    train: () => {
+      expectArgs('train', args, 0, 'no arguments');
+      if (values.kind !== undefined && !['logistic', 'trees', 'both'].includes(values.kind))
+        throw usageError('--kind must be logistic, trees or both');
+    },
+    'import-model': () => expectArgs('import-model', args, 1, 'one model file'),
     jobs: () => expectArgs('jobs', args, 0, 'no arguments'),
     job: () => {
       expectArgs('job', args, 1, 'one job id');
@@ -221,42 +233,49 @@ async function run(argv: string[]): Promise<number> {
             ? await train(
                 client,
                 {
+                  ...(values.kind ? { kind: values.kind as 'logistic' | 'trees' | 'both' } : {}),
                   ...(values.exclude ? { exclude: values.exclude.split(',').filter(Boolean) } : {}),
                   ...(seed === undefined ? {} : { seed }),
                   publish: values.publish === true,
                 },
                 { wait: values.detach !== true, timeoutSeconds, quiet },
               )
-            : command === 'export'
-              ? await exportSegments(
-                  client,
-                  { ...(values.segment ? { segment: values.segment } : {}), out: values.out as string },
-                  { timeoutSeconds, quiet },
-                )
-              : command === 'jobs'
-                ? await activeJobs(client)
-                : command === 'job'
-                  ? await followJob(client, args[0] as string, {
-                      timeoutSeconds,
-                      quiet,
-                      cancel: values.cancel === true,
-                    })
-                  : command === 'simulate'
-                    ? await simulate(client, args[0] as string, sampleSize)
-                    : command === 'kpis'
-                      ? await kpis(client, months)
-                      : await auditVerify(
-                          client,
-                          values.day,
-                          values.from || values.to
-                            ? {
-                                from: (values.from ?? values.to) as string,
-                                to: (values.to ?? values.from) as string,
-                                timeoutSeconds,
-                                quiet,
-                              }
-                            : undefined,
-                        );
+            : command === 'import-model'
+              ? await importModel(client, {
+                  file: args[0] as string,
+                  ...(values.variables ? { variables: values.variables.split(',').filter(Boolean) } : {}),
+                  publish: values.publish === true,
+                })
+              : command === 'export'
+                ? await exportSegments(
+                    client,
+                    { ...(values.segment ? { segment: values.segment } : {}), out: values.out as string },
+                    { timeoutSeconds, quiet },
+                  )
+                : command === 'jobs'
+                  ? await activeJobs(client)
+                  : command === 'job'
+                    ? await followJob(client, args[0] as string, {
+                        timeoutSeconds,
+                        quiet,
+                        cancel: values.cancel === true,
+                      })
+                    : command === 'simulate'
+                      ? await simulate(client, args[0] as string, sampleSize)
+                      : command === 'kpis'
+                        ? await kpis(client, months)
+                        : await auditVerify(
+                            client,
+                            values.day,
+                            values.from || values.to
+                              ? {
+                                  from: (values.from ?? values.to) as string,
+                                  to: (values.to ?? values.from) as string,
+                                  timeoutSeconds,
+                                  quiet,
+                                }
+                              : undefined,
+                          );
   print(values.json === true, outcome, false);
   return outcome.exitCode;
 }

@@ -39,7 +39,7 @@ export const resegmentShardWorker = {
 export const scoringTrainer = {
   entry: 'functions/scoring-trainer/handler.ts',
   description:
-    'Training jobs: fits an explainable logistic regression on audit outcomes, stores it as the next version, reports progress.',
+    'Training jobs: fits logistic regression and/or gradient-boosted trees on audit outcomes, stores them as the next versions, reports progress; a published one starts its re-scoring run.',
   memoryMb: 3008,
   // Training reads every outcome and its customer's inputs: minutes at a bank's size, never a request.
   timeoutSeconds: 900,
@@ -51,8 +51,10 @@ export const scoringTrainer = {
     riskModels: 'read',
     audit: 'readwrite',
     runs: 'readwrite',
+    // The population sizes the re-scoring run of a model trained with `publish: true`.
+    aggregates: 'read',
   },
-  queues: { trainingJobs: 'consume' },
+  queues: { trainingJobs: 'consume', resegmentationShards: 'send' },
 } as const satisfies FunctionSpec;
 
 export const clusterReporter = {
@@ -74,7 +76,8 @@ export const simulationWorker = {
   memoryMb: 1024,
   timeoutSeconds: 900,
   trigger: { kind: 'sqs', queue: 'simulationShards', batchSize: 1, maxBatchingWindowSeconds: 0 },
-  tables: { assignments: 'read', runs: 'readwrite' },
+  // The scoring model the simulation runs with (the one in use, or a candidate) gives rules their score.
+  tables: { assignments: 'read', runs: 'readwrite', scoringModels: 'read' },
   queues: { simulationShards: 'consume' },
 } as const satisfies FunctionSpec;
 

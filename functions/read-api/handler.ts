@@ -8,7 +8,10 @@ import { settingsOf, readApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { readPopulation } from '../../shared/domain/insights/aggregates.js';
+import type { Assignment } from '../../shared/domain/ports.js';
 import { lookupRequest, resolveSubjects } from '../../shared/domain/privacy/subject-directory.js';
+import { explainPrediction } from '../../shared/domain/scoring/explain.js';
+import type { StoredScoringModel } from '../../shared/domain/scoring/store.js';
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import type { AssignmentWithOutbox } from '../../shared/domain/segmentation/segment-customer.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
@@ -29,6 +32,30 @@ const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {
 const keys = adapters.keys(settings);
 const subjects = adapters.subjects(settings);
 const profiles = adapters.profiles(settings);
+const scoringModels = adapters.scoringModelReader(settings);
+/** Scoring versions are immutable: each is read once per container. */
+const scoringVersions = new Map<string, Promise<StoredScoringModel | undefined>>();
+function scoringVersion(model: string): Promise<StoredScoringModel | undefined> {
+  const at = model.lastIndexOf('@');
+  const version = Number(model.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(version)) return Promise.resolve(undefined);
+  let read = scoringVersions.get(model);
+  if (!read) {
+    read = scoringModels.get(model.slice(0, at), version);
+    // A failed read is not kept: the next request tries again.
+    read.catch(() => scoringVersions.delete(model));
+    scoringVersions.set(model, read);
+  }
+  return read;
+}
+
+/** The prediction's exact explanation, recomputed from the decision's inputs by the model that made it. */
+async function predictionExplanation(assignment: Assignment) {
+  const model = assignment.prediction?.model;
+  const stored = model === undefined ? undefined : await scoringVersion(model);
+  if (!model || !stored || !assignment.inputs) return null;
+  return { model, ...explainPrediction(stored.model, stored.specs, assignment.inputs) };
+}
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /v1/customers/{pseudonym}/segment': async (event) => {
@@ -48,6 +75,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
         // Descriptions come from the running model; an assignment by another version keeps its codes.
         description: sameModel ? (ruleText.get(r.ruleId) ?? null) : null,
       })),
+      predictionExplanation: await predictionExplanation(assignment),
     });
   },
   'POST /v1/customers/lookup': async (event) => {

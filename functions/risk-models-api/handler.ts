@@ -27,6 +27,7 @@ import {
   retireDraft,
   unsavedDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
+import { predictiveModelId } from '../../shared/domain/scoring/store.js';
 import { currentVersions } from '../../shared/domain/segmentation/published-document.js';
 import { resegmentationRequest, runIdSchema } from '../../shared/domain/segmentation/run-schemas.js';
 import {
@@ -154,6 +155,19 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     );
     // Compiled here as well, so a draft that cannot compile is a 400 now rather than a failed job.
     compileModel(candidate);
+    // Rules reading the score see the one in use, or the candidate asked for.
+    const scoring =
+      request.scoringModelVersion === undefined
+        ? ((await versionStores.scoringModels.published()) ?? null)
+        : request.scoringModelVersion === null
+          ? null
+          : { modelId: predictiveModelId, version: request.scoringModelVersion };
+    if (
+      scoring &&
+      request.scoringModelVersion &&
+      !(await versionStores.scoringModels.get(scoring.modelId, scoring.version))
+    )
+      throw new NotFoundError('No such scoring model version');
     // Reading every stored decision is a job: one message per scan shard (simulationWorker), as
     // many shards as the population needs.
     const shards = scanShards(await population(), resegmentShards);
@@ -167,6 +181,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
           document: candidate,
           scenario: request.scenario,
           sampleSize: request.sampleSize,
+          scoring,
         },
         shards,
       },

@@ -1,27 +1,18 @@
 /**
- * Predictive scoring and discovery. Compliance records audit outcomes; an admin trains an
- * explainable logistic regression on them (validation AUC and capture rates reported; protected
- * variables never used) and may put it in use, after which its score is a variable rules can read
- * (`score` source, path `predicted.score` or `predicted.probability`). The cluster report is a
+ * The labels of predictive scoring, and discovery. Compliance records audit outcomes (an issue
+ * found, or none), which training jobs learn from (scoringModelsApi); the cluster report is a
  * discovery tool: k-means beside the current segments; it never changes a segment.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { settingsOf, scoringApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import { clusterRequest } from '../../shared/domain/clustering/index.js';
 import { summarise } from '../../shared/domain/ingestion/results.js';
 import { submitJob } from '../../shared/domain/jobs/job.js';
-import {
-  outcomeBatch,
-  parseTrainingRequest,
-  publishScoringModel,
-  recordOutcomes,
-} from '../../shared/domain/scoring/service.js';
+import { outcomeBatch, recordOutcomes } from '../../shared/domain/scoring/outcomes.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { ValidationError } from '../../shared/errors.js';
-import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jobAccepted } from '../../shared/http/job-response.js';
 import { actorOf } from '../../shared/http/middleware.js';
@@ -35,15 +26,9 @@ const erasures = adapters.erasureLedger(settings);
 const outcomes = adapters.outcomes(settings);
 const placements = adapters.assignments(settings);
 const subjects = adapters.subjects(settings);
-const models = adapters.scoringModels(settings);
 const clusterJobDeps = {
   jobs: adapters.jobs(settings),
   queue: adapters.clusterJobs(settings),
-  audit: adapters.audit(settings),
-};
-const jobDeps = {
-  jobs: adapters.jobs(settings),
-  queue: adapters.trainingJobs(settings),
   audit: adapters.audit(settings),
 };
 
@@ -63,43 +48,6 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     const outcome = summarise(results);
     logger.info('audit outcomes recorded', outcome.summary);
     return jsonResponse(207, outcome);
-  },
-
-  'POST /v1/scoring-models': async (event, caller) => {
-    // Checked here, so a bad request is a 400 now rather than a failed job later.
-    const request = parseTrainingRequest(event.jsonBody);
-    const job = await submitJob(
-      jobDeps,
-      { jobId: `job-${randomUUID()}`, kind: 'training', input: request },
-      actorOf(event, caller),
-    );
-    logger.info('training job started', { jobId: job.runId });
-    return jobAccepted(job);
-  },
-
-  'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
-    const version = z.coerce.number().int().min(1).safeParse(event.pathParameters?.version);
-    if (!version.success) throw new ValidationError('Invalid version', toErrorDetails(version.error.issues));
-    requireEmptyBody(event);
-    const result = await publishScoringModel(version.data, models, actorOf(event, caller));
-    logger.info('scoring model published', { version: result.version });
-    return jsonResponse(200, result);
-  },
-
-  'GET /v1/scoring-models': async () => {
-    const [published, versions] = await Promise.all([models.published(), models.list()]);
-    return jsonResponse(200, {
-      published: published ?? null,
-      versions: versions.map((v) => ({
-        modelId: v.modelId,
-        version: v.version,
-        trainedBy: v.trainedBy,
-        trainedAt: v.trainedAt,
-        excluded: v.excluded,
-        features: v.model.featureNames.length,
-        metrics: v.model.metrics ?? null,
-      })),
-    });
   },
 
   'POST /v1/reports/clusters': async (event, caller) => {

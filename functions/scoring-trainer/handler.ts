@@ -7,9 +7,11 @@
 import { queues, scoringTrainer, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { populationSize } from '../../shared/domain/insights/aggregates.js';
+import { startRescoring } from '../../shared/domain/scoring/rescoring.js';
 import { parseTrainingRequest, trainScoringModel } from '../../shared/domain/scoring/service.js';
 import {
-  protectedVariables,
+  currentVersions,
   publishedDocumentProvider,
 } from '../../shared/domain/segmentation/published-document.js';
 import { jobQueueHandler } from '../../shared/job-handler.js';
@@ -21,25 +23,60 @@ const training = {
   assignments: adapters.assignments(settings),
   models: adapters.scoringModels(settings),
 };
-// The model document only: naming its protected variables needs no rule compiled.
+// The model document only: its variable declarations need no rule compiled.
 const activeRiskModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 
+const logger = createLogger('scoringTrainer');
+const audit = adapters.audit(settings);
+const aggregates = adapters.aggregates(settings);
+const runDeps = {
+  runs: adapters.runs(settings),
+  shards: adapters.resegmentationShards(settings),
+  audit,
+  currentVersions: (now: Date) =>
+    currentVersions({ riskModels: adapters.riskModels(settings), scoringModels: training.models }, now),
+  population: () => populationSize(aggregates),
+};
+
 export const handler = jobQueueHandler({
-  logger: createLogger('scoringTrainer'),
+  logger,
   jobs: adapters.jobs(settings),
   maxReceiveCount: queues.trainingJobs.maxReceiveCount,
-  work: async ({ job, report }) =>
-    trainScoringModel(
-      parseTrainingRequest(job.input),
-      { ...training, protectedVariables: protectedVariables(await activeRiskModel()) },
-      {
-        principalId: job.startedBy.principalId,
-        role: job.startedBy.role ?? 'admin',
-        requestId: job.requestId,
-        now: new Date(),
-      },
+  work: async ({ job, report }) => {
+    const request = parseTrainingRequest(job.input);
+    const actor = {
+      principalId: job.startedBy.principalId,
+      role: job.startedBy.role ?? 'admin',
+      requestId: job.requestId,
+      now: new Date(),
+    };
+    const result = await trainScoringModel(
+      request,
+      { ...training, variables: (await activeRiskModel()).model.variables },
+      actor,
       { jobId: job.runId, report },
-    ),
+    );
+    if (!request.publish) return result;
+    // Put in use as it was stored: everyone scored by another version is re-scored. The job's id
+    // names the run, so a retried job finds the run it started rather than a second one.
+    const rescoring = await startRescoring(
+      runDeps,
+      {
+        version: result.version,
+        shards: adapters.resegmentationShardCount(),
+        now: actor.now,
+        startedBy: { principalId: actor.principalId, role: actor.role },
+        requestId: actor.requestId,
+        publicationId: job.runId,
+      },
+      (error) =>
+        logger.error('re-scoring run not started', {
+          version: result.version,
+          errorName: (error as Error).name,
+        }),
+    );
+    return { ...result, rescoring };
+  },
 });

@@ -41,7 +41,7 @@ const deps = {
 const activeModel = publishedModelProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
-const activeScorer = publishedScorerProvider(adapters.scoringModels(settings), {
+const activeScorer = publishedScorerProvider(adapters.scoringModelReader(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 

@@ -9,6 +9,8 @@ import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
 import type { Job } from '../../shared/domain/jobs/job.js';
 import { type CompiledModel, compileModel, type RiskModel } from '../../shared/domain/risk-model/index.js';
+import type { FeatureSource } from '../../shared/domain/scoring/features.js';
+import { type ScoreSource, scoreSourceOf } from '../../shared/domain/scoring/score.js';
 import {
   mergeReports,
   type ScenarioShift,
@@ -20,6 +22,7 @@ import { createLogger } from '../../shared/observability/logger.js';
 
 const settings = requireSettings(settingsOf(simulationWorker));
 const assignments = adapters.assignmentScanner(settings);
+const scoringModels = adapters.scoringModelReader(settings);
 
 /** What POST /v1/risk-models/simulate recorded: the candidate, checked and with its list shifts applied. */
 interface SimulationInput {
@@ -27,26 +30,41 @@ interface SimulationInput {
   document: RiskModel;
   scenario: ScenarioShift[];
   sampleSize: number;
+  /** The scoring model rules read the score of; null for none (absent on jobs queued before it). */
+  scoring?: { modelId: string; version: number } | null;
 }
 
+type Scorer = (inputs: FeatureSource) => ScoreSource;
+
 /** Compiled once per job per container: the shards of one job share a container's warm cache. */
-let compiled: { jobId: string; model: CompiledModel } | undefined;
-function candidateOf(job: Job): CompiledModel {
-  if (compiled?.jobId !== job.runId) {
-    compiled = { jobId: job.runId, model: compileModel((job.input as unknown as SimulationInput).document) };
+let prepared: { jobId: string; model: CompiledModel; score: Scorer | undefined } | undefined;
+async function candidateOf(job: Job) {
+  if (prepared?.jobId !== job.runId) {
+    const input = job.input as unknown as SimulationInput;
+    const scoring = input.scoring
+      ? await scoringModels.get(input.scoring.modelId, input.scoring.version)
+      : undefined;
+    if (input.scoring && !scoring) throw new Error("The simulation's scoring model is not stored");
+    prepared = {
+      jobId: job.runId,
+      model: compileModel(input.document),
+      score: scoring && ((inputs) => scoreSourceOf(scoring, inputs)),
+    };
   }
-  return compiled.model;
+  return prepared;
 }
 
 export const handler = jobShardQueueHandler<SimulationReport>({
   logger: createLogger('simulationWorker'),
   jobs: adapters.jobs(settings),
   maxReceiveCount: queues.simulationShards.maxReceiveCount,
-  work: (job, shard) => {
+  work: async (job, shard) => {
     const input = job.input as unknown as SimulationInput;
-    return simulate(candidateOf(job), assignments.scanAll(shard), input.scenario, {
+    const { model, score } = await candidateOf(job);
+    return simulate(model, assignments.scanAll(shard), input.scenario, {
       sampleSize: input.sampleSize,
       partial: true,
+      ...(score ? { score } : {}),
     });
   },
   merge: (job, parts) => {

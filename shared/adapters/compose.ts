@@ -24,6 +24,7 @@ import { DynamoProfileStore } from './dynamo-profile-store.js';
 import { DynamoRetentionStore } from './dynamo-retention.js';
 import { DynamoRiskModelStore } from './dynamo-risk-model-store.js';
 import { DynamoRunStore } from './dynamo-run-store.js';
+import { DynamoScoringModelReader } from './dynamo-scoring-model-reader.js';
 import { DynamoScoringModelStore } from './dynamo-scoring-model-store.js';
 import { DynamoSegmentSnapshotStore } from './dynamo-segment-snapshots.js';
 import { DynamoSubjectDirectory } from './dynamo-subject-directory.js';
@@ -140,6 +141,9 @@ export const segmentSnapshots = (s: Settings) =>
 
 export const scoringModels = (s: Settings) =>
   new DynamoScoringModelStore(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'), auditChain(s));
+/** Reading versions only (trees included): the store's writing stays out of the function. */
+export const scoringModelReader = (s: Settings) =>
+  new DynamoScoringModelReader(dynamoClient(), need(s, 'TABLE_SCORING_MODELS'));
 
 export const runs = (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 'TABLE_RUNS'));
 

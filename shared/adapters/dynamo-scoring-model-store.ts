@@ -1,9 +1,18 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { gzipSync } from 'node:zlib';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/ports.js';
 import type { ScoringModelStore, StoredScoringModel } from '../domain/scoring/store.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
 import { parallelScan } from './dynamo-batch.js';
+import {
+  DynamoScoringModelReader,
+  digestOf,
+  partBytes,
+  partKey,
+  partsPartition,
+  type StoredItem,
+} from './dynamo-scoring-model-reader.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
 import {
   latestVersion,
@@ -16,30 +25,55 @@ import {
 
 /** Predictive models, versioned like risk models, with a pointer to the one in use. */
 export class DynamoScoringModelStore implements ScoringModelStore {
+  private readonly reader: DynamoScoringModelReader;
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly audit: AuditChainWriter | undefined,
-  ) {}
+  ) {
+    this.reader = new DynamoScoringModelReader(doc, tableName);
+  }
 
   latestVersion(modelId: string): Promise<number> {
     return latestVersion(this.doc, this.tableName, modelId);
   }
 
   get(modelId: string, version: number): Promise<StoredScoringModel | undefined> {
-    return readVersion<StoredScoringModel>(this.doc, this.tableName, modelId, version);
+    return this.reader.get(modelId, version);
   }
 
+  /** Writes a tree ensemble's parts and returns the version item that names them. */
+  private async putTrees(version: StoredScoringModel): Promise<StoredItem> {
+    if (version.model.kind !== 'trees') return version;
+    const { trees, ...rest } = version.model;
+    const body = gzipSync(JSON.stringify(trees));
+    const digest = digestOf(body);
+    const count = Math.max(1, Math.ceil(body.length / partBytes));
+    for (let i = 0; i < count; i++) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            modelId: partsPartition(version.modelId),
+            versionKey: partKey(version.version, digest, i),
+            chunk: body.subarray(i * partBytes, (i + 1) * partBytes),
+          },
+        }),
+      );
+    }
+    return { ...version, model: rest, treeParts: { digest, count } };
+  }
+
+  /** Every version without its trees (a listing reads figures, not ensembles). */
   async list(): Promise<StoredScoringModel[]> {
     const all: StoredScoringModel[] = [];
-    for await (const page of parallelScan<StoredScoringModel & { versionKey: string }>(
-      this.doc,
-      this.tableName,
-      {
-        segments: 2,
-      },
-    )) {
-      all.push(...page.filter((i) => i.modelId !== pointerKey.modelId));
+    for await (const page of parallelScan<StoredItem & { versionKey: string }>(this.doc, this.tableName, {
+      segments: 2,
+    })) {
+      for (const { versionKey: _key, treeParts, ...item } of page) {
+        if (item.modelId === pointerKey.modelId || item.modelId.endsWith('#parts')) continue;
+        all.push((treeParts ? { ...item, model: { ...item.model, trees: [] } } : item) as StoredScoringModel);
+      }
     }
     return all.sort((a, b) => a.version - b.version);
   }
@@ -51,21 +85,15 @@ export class DynamoScoringModelStore implements ScoringModelStore {
   async create(version: StoredScoringModel, publish: boolean, audit: AuditEvent): Promise<boolean> {
     const auditTable = this.audit?.tableName;
     if (!auditTable) throw new Error('This function has no audit table: it may not store models');
+    const item = await this.putTrees(version);
     const puts: ConditionalPut[] = [
       {
         TableName: this.tableName,
-        Item: { ...version, versionKey: versionKey(version.version) } as unknown as Record<string, unknown>,
+        Item: { ...item, versionKey: versionKey(version.version) } as unknown as Record<string, unknown>,
         ConditionExpression: 'attribute_not_exists(versionKey)',
       },
       auditPut(auditTable, audit),
-      ...(publish
-        ? [
-            {
-              TableName: this.tableName,
-              Item: pointerItem(version.modelId, version.version),
-            },
-          ]
-        : []),
+      ...(publish ? await this.pointerMove(version, await this.published(), item.publishedAt ?? '') : []),
     ];
     const [outcome] = await transactUnits(this.doc, [puts], this.audit);
     return outcome?.written ?? false;
@@ -75,23 +103,19 @@ export class DynamoScoringModelStore implements ScoringModelStore {
     version: StoredScoringModel,
     expected: { modelId: string; version: number } | undefined,
     audit: AuditEvent,
+    at: string,
   ): Promise<boolean> {
     const auditTable = this.audit?.tableName;
     if (!auditTable) throw new Error('This function has no audit table: it may not publish models');
+    const next = await readVersion<StoredItem>(this.doc, this.tableName, version.modelId, version.version);
+    if (!next) return false;
+    const { retiredAt: _retired, ...nextItem } = next;
     const [outcome] = await transactUnits(
       this.doc,
       [
         [
-          {
-            TableName: this.tableName,
-            Item: pointerItem(version.modelId, version.version),
-            ...(expected
-              ? {
-                  ConditionExpression: 'publishedModelId = :m AND version = :v',
-                  ExpressionAttributeValues: { ':m': expected.modelId, ':v': expected.version },
-                }
-              : { ConditionExpression: 'attribute_not_exists(versionKey)' }),
-          },
+          statusPut(this.tableName, { ...nextItem, status: 'published', publishedAt: at }),
+          ...(await this.pointerMove(version, expected, at)),
           auditPut(auditTable, audit),
         ],
       ],
@@ -99,4 +123,39 @@ export class DynamoScoringModelStore implements ScoringModelStore {
     );
     return outcome?.written ?? false;
   }
+
+  /**
+   * The pointer moved to `version` if it still names `expected`, and the version it named marked
+   * retired as of `at`. Version items hold figures and part references only (trees live in parts):
+   * small enough to be put whole with their new status, in the transaction that moves the pointer.
+   */
+  private async pointerMove(
+    version: { modelId: string; version: number },
+    expected: { modelId: string; version: number } | undefined,
+    at: string,
+  ): Promise<ConditionalPut[]> {
+    const previous =
+      expected && !(expected.modelId === version.modelId && expected.version === version.version)
+        ? await readVersion<StoredItem>(this.doc, this.tableName, expected.modelId, expected.version)
+        : undefined;
+    return [
+      ...(previous ? [statusPut(this.tableName, { ...previous, status: 'retired', retiredAt: at })] : []),
+      {
+        TableName: this.tableName,
+        Item: pointerItem(version.modelId, version.version),
+        ...(expected
+          ? {
+              ConditionExpression: 'publishedModelId = :m AND version = :v',
+              ExpressionAttributeValues: { ':m': expected.modelId, ':v': expected.version },
+            }
+          : { ConditionExpression: 'attribute_not_exists(versionKey)' }),
+      },
+    ];
+  }
 }
+
+const statusPut = (tableName: string, item: StoredItem): ConditionalPut => ({
+  TableName: tableName,
+  Item: { ...item, versionKey: versionKey(item.version) } as unknown as Record<string, unknown>,
+  ConditionExpression: 'attribute_exists(versionKey)',
+});

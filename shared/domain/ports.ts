@@ -130,6 +130,7 @@ export interface AuditEvent {
     | 'segment.pinned'
     | 'segment.unpinned'
     | 'scoring.trained'
+    | 'scoring.imported'
     | 'scoring.published'
     | 'webhook.rejected'
     | 'webhook.secret-rotated'
@@ -194,13 +195,8 @@ export interface Assignment {
    * model or a scenario can be simulated over the population without re-reading every transaction.
    */
   inputs: AssessmentInputs;
-  /** The predictive score the rules could use, with the features that drove it most. */
-  prediction?: {
-    model: string;
-    probability: number;
-    score: number;
-    topContributions: { feature: string; contribution: number }[];
-  };
+  /** The predictive score the rules could use, with the variables that drove it most. */
+  prediction?: StoredPrediction;
   assignedAt: string;
   /**
    * When the inputs change by themselves (a transaction enters or leaves a window, a pin
@@ -216,6 +212,27 @@ export interface Assignment {
   dueAt?: string | null;
   previousSegment: string | null;
   revision: number;
+}
+
+/**
+ * A prediction as kept with a decision: the five variables that moved it most, each with the value
+ * the model saw, and the rest summed, so baseline + contributions + others = the log-odds (to the
+ * rounding of 3 decimals). The exact explanation of every variable is recomputed on request from
+ * the decision's inputs. `baseline`, `value` and `others` are absent on decisions made before them.
+ */
+export interface StoredPrediction {
+  model: string;
+  probability: number;
+  score: number;
+  /** Log-odds of the model's baseline. */
+  baseline?: number;
+  topContributions: {
+    feature: string;
+    contribution: number;
+    value?: number | boolean | string | string[] | null;
+  }[];
+  /** Log-odds of the variables beyond the top five. */
+  others?: number;
 }
 
 /** What an assignment shows of the pin in force: codes only, never the officer's note. */

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelVariable } from '../../shared/domain/risk-model/model.js';
 import type { CustomerRecord } from '../../shared/domain/schemas.js';
 import type { FeatureSource } from '../../shared/domain/scoring/features.js';
 
@@ -220,4 +221,29 @@ export function loadGermanCredit(options: { path?: string; outcomeDate?: string 
     customers: rows.map(toCustomerRecord),
     outcomes: rows.map((row) => toAuditOutcome(row, options.outcomeDate)),
   };
+}
+
+/**
+ * The attributes declared as risk-model variables, as docs/examples/german-credit.md does: coded
+ * attributes categorical with their decoded levels, yes/no attributes boolean, the rest numeric; the
+ * protected ones marked so. `age` is left out: the default model declares it (protected) already.
+ */
+export function germanCreditVariables(): ModelVariable[] {
+  return GERMAN_CREDIT_ATTRIBUTES.filter((a) => a.name !== 'age').map((a) => {
+    const values = a.codes ? Object.values(a.codes) : undefined;
+    const boolean = values?.every((v) => typeof v === 'boolean') ?? false;
+    return {
+      name: a.name,
+      type: boolean ? 'boolean' : values ? 'string' : 'number',
+      description: a.description,
+      source: { kind: 'profile', path: `attributes.${a.name}` },
+      missing: { policy: 'skip-rules' },
+      ...(a.protected ? { protected: true } : {}),
+      ...(values && !boolean
+        ? { scale: { kind: 'categorical', levels: values.map(String) } }
+        : values
+          ? {}
+          : { scale: { kind: 'numeric' } }),
+    } satisfies ModelVariable;
+  });
 }

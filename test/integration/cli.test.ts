@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { api, eventually, runId } from '../helpers/local.js';
 
@@ -279,6 +280,27 @@ describe('riskloop CLI', () => {
     // Ended, it is no longer among the jobs queued or running.
     expect(active.code).toBe(0);
     expect(JSON.parse(active.stdout).jobs.map((j: { jobId: string }) => j.jobId)).not.toContain(job.jobId);
+  });
+
+  it('trains the kind asked for, and imports a model file, refusing what it cannot read', async () => {
+    const model = fileURLToPath(new URL('../fixtures/xgboost/german-credit/model.json', import.meta.url));
+    const notJson = join(dir, 'model.txt');
+    writeFileSync(notJson, 'booster[0]:\n0:[f0<1] yes=1,no=2');
+
+    const badKind = await cli(['train', '--kind', 'forest'], { role: 'admin' });
+    const both = await cli(['train', '--kind', 'both', '--json', '--timeout', '60'], { role: 'admin' });
+    const missing = await cli(['import-model', join(dir, 'absent.json')], { role: 'admin' });
+    const dump = await cli(['import-model', notJson], { role: 'admin' });
+    // This system's risk model declares none of German Credit's variables.
+    const undeclared = await cli(['import-model', model, '--variables', 'durationMonths'], { role: 'admin' });
+
+    expect(badKind.code).toBe(2);
+    expect(JSON.parse(both.stdout)).toMatchObject({ kind: 'training', input: { kind: 'both' } });
+    expect(missing.code).toBe(2);
+    expect(dump.code).toBe(1);
+    expect(dump.stderr).toContain('not JSON');
+    expect(undeclared.code).toBe(1);
+    expect(undeclared.stderr).toContain('import: 400');
   });
 
   it('exports the segment register to a JSON lines file, following the job', async () => {

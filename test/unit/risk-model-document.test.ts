@@ -66,16 +66,18 @@ describe('renderModelDocument: the default model', () => {
     const table = section(doc, 'Variables');
     for (const v of model.variables) expect(table).toContain(`| \`${v.name}\` | `);
     expect(table).toContain(
-      '| `isPep` | boolean | profile: `flags.pep` | use `false` | no | The customer, a beneficial owner or a close associate is a politically exposed person. |',
+      '| `isPep` | boolean | binary | profile: `flags.pep` | use `false` | no | The customer, a beneficial owner or a close associate is a politically exposed person. |',
     );
     expect(table).toContain(
-      '| `volume90d` | number | transactions: `volume90d` | skip the rules that use it | no |',
+      '| `volume90d` | number | numeric | transactions: `volume90d` | skip the rules that use it | no |',
+    );
+    // Feedback is never a predictive model's input, so it has no scale.
+    expect(table).toContain('| `npsScore` | number | - | feedback: `npsScore` |');
+    expect(table).toContain(
+      '| `age` | number | numeric | profile: `attributes.age` | skip the rules that use it | yes |',
     );
     expect(table).toContain(
-      '| `age` | number | profile: `attributes.age` | skip the rules that use it | yes |',
-    );
-    expect(table).toContain(
-      '| `jurisdictions` | list\\<string\\> | profile: `jurisdictions` | use `[]` | no |',
+      '| `jurisdictions` | list\\<string\\> | set, levels from training | profile: `jurisdictions` | use `[]` | no |',
     );
   });
 

@@ -159,6 +159,7 @@ describe('Predictive scoring on German Credit', () => {
     const stored = parseScoringModel(
       JSON.parse(JSON.stringify({ ...model, metrics: { ...model.metrics, validation: metrics } })),
     );
+    if (stored.kind !== 'logistic') throw new Error('read back as another kind of model');
     expect(stored.metrics?.validation?.auc).toBe(metrics.auc);
     const explained = predict(stored, vectorise(specs, (validation[0] as (typeof validation)[0]).source));
     const sum = explained.contributions.reduce((s, c) => s + c.contribution, explained.intercept);

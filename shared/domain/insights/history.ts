@@ -6,7 +6,7 @@
  */
 import { withoutDiscarded } from '../audit.js';
 import type { Assignment } from '../ports.js';
-import type { CustomerHistory, HistoryEntry } from './schemas.js';
+import type { CustomerHistory, HistoryEntry, PredictionSummary } from './schemas.js';
 
 /** Rule descriptions of a model version (`<modelId>@<version>`), or undefined when it is unknown. */
 export type RuleTexts = (modelVersion: string) => Promise<ReadonlyMap<string, string> | undefined>;
@@ -35,6 +35,15 @@ async function explain(fired: readonly Fired[], modelVersion: string | null, rul
   return fired.map((r) => ({ ...r, description: texts?.get(r.ruleId) ?? null }));
 }
 
+/** The predictive score a decision's record kept (absent before records carried it). */
+function predictionOf(v: unknown): PredictionSummary | null {
+  if (!isObject(v)) return null;
+  const model = str(v.model);
+  const score = num(v.score);
+  const probability = num(v.probability);
+  return model !== null && score !== null && probability !== null ? { model, score, probability } : null;
+}
+
 /** One history entry per segment.* audit record; other records of the stream (cases, access) are not assignment history. */
 async function entryOf(record: Record<string, unknown>, rules: RuleTexts): Promise<HistoryEntry | undefined> {
   const action = str(record.action);
@@ -56,6 +65,7 @@ async function entryOf(record: Record<string, unknown>, rules: RuleTexts): Promi
       : [],
     explanation: await explain(firedRulesOf(details.firedRules), modelVersion, rules),
     modelVersion,
+    prediction: predictionOf(details.prediction),
     ...(actor ? { actor } : {}),
   };
 }
@@ -81,6 +91,13 @@ export async function customerHistory(
           reasonCodes: current.reasonCodes,
           explanation: await explain(current.firedRules, modelVersion, rules),
           modelVersion,
+          prediction: current.prediction
+            ? {
+                model: current.prediction.model,
+                score: current.prediction.score,
+                probability: current.prediction.probability,
+              }
+            : null,
           policyRef: current.policyRef,
           assignedAt: current.assignedAt,
           revision: current.revision,

@@ -99,6 +99,10 @@ export const feedbackStatsSchema = z.object({
 });
 export type FeedbackStats = z.infer<typeof feedbackStatsSchema>;
 
+/** A decision's predictive score: the model, the score and the probability. */
+const predictionSummarySchema = z.object({ model: z.string(), score: z.number(), probability: z.number() });
+export type PredictionSummary = z.infer<typeof predictionSummarySchema>;
+
 export const modelTimelineSchema = z.object({
   risk: z.array(
     z.object({
@@ -116,9 +120,11 @@ export const modelTimelineSchema = z.object({
     z.object({
       modelId: z.string(),
       version: z.number().int(),
-      status: z.string(),
+      kind: z.enum(['logistic', 'trees']),
+      status: z.enum(['draft', 'published', 'retired']),
       createdAt: z.string(),
       publishedAt: z.string().nullable(),
+      retiredAt: z.string().nullable(),
     }),
   ),
 });
@@ -127,7 +133,13 @@ export type ModelTimeline = z.infer<typeof modelTimelineSchema>;
 export const segmentCustomersSchema = z.object({
   segment: z.string(),
   items: z.array(
-    z.object({ pseudonym, score: z.number(), assignedAt: z.string(), reasonCodes: z.array(z.string()) }),
+    z.object({
+      pseudonym,
+      score: z.number(),
+      assignedAt: z.string(),
+      reasonCodes: z.array(z.string()),
+      prediction: predictionSummarySchema.nullable(),
+    }),
   ),
   nextCursor: z.string().nullable(),
 });
@@ -148,6 +160,7 @@ export const assignmentSummarySchema = z.object({
   reasonCodes: z.array(z.string()),
   explanation: z.array(explanationSchema),
   modelVersion: z.string(),
+  prediction: predictionSummarySchema.nullable(),
   policyRef: z.string(),
   assignedAt: z.string(),
   revision: z.number().int(),
@@ -163,6 +176,7 @@ export const historyEntrySchema = z.object({
   reasonCodes: z.array(z.string()),
   explanation: z.array(explanationSchema),
   modelVersion: z.string().nullable(),
+  prediction: predictionSummarySchema.nullable(),
   /** Who decided: the segment worker, or the principal id of an officer (never a name). */
   actor: z.string().optional(),
 });

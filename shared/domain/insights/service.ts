@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { FeedbackCounters, ResponseCounts } from '../feedback/store.js';
-import type { Assignment } from '../ports.js';
+import type { Assignment, AssignmentStore } from '../ports.js';
 import type { ModelRule, ModelSegment } from '../risk-model/model.js';
 import { segmentPolicyOf } from '../risk-model/model.js';
 import type { RiskModelStore } from '../risk-model/store.js';
@@ -66,7 +66,7 @@ export interface InsightsDeps {
   model: () => Promise<ModelView>;
   riskModels: Pick<RiskModelStore, 'list' | 'get'>;
   scoringModels: Pick<ScoringModelStore, 'list' | 'published'>;
-  assignments: { get(pseudonym: string): Promise<Assignment | undefined> };
+  assignments: Pick<AssignmentStore, 'get' | 'getMany'>;
   now?: () => Date;
 }
 
@@ -210,14 +210,24 @@ export function insightsService(deps: InsightsDeps) {
         throw new NotFoundError('No such segment in the model in force');
       }
       const page = await deps.reader.segmentPage(name, limit, after);
+      // The index holds what pages are ordered by; the page's predictions come from its decisions
+      // (one batch read of `limit` items, whatever the segment's size).
+      const decisions =
+        page.items.length > 0
+          ? await deps.assignments.getMany(page.items.map((m) => m.pseudonym))
+          : new Map<string, Assignment>();
       return {
         segment: name,
-        items: page.items.map((m) => ({
-          pseudonym: m.pseudonym,
-          score: m.score,
-          assignedAt: m.assignedAt,
-          reasonCodes: m.reasonCodes,
-        })),
+        items: page.items.map((m) => {
+          const p = decisions.get(m.pseudonym)?.prediction;
+          return {
+            pseudonym: m.pseudonym,
+            score: m.score,
+            assignedAt: m.assignedAt,
+            reasonCodes: m.reasonCodes,
+            prediction: p ? { model: p.model, score: p.score, probability: p.probability } : null,
+          };
+        }),
         nextCursor: page.next ? encodeCursor(page.next) : null,
       };
     },

@@ -1,6 +1,6 @@
 /** The timeline of risk-model and scoring-model versions: what was in force, since when, and why. */
 import type { StoredModelVersion } from '../risk-model/store.js';
-import type { StoredScoringModel } from '../scoring/store.js';
+import { type StoredScoringModel, statusOf } from '../scoring/store.js';
 import type { ModelTimeline } from './schemas.js';
 
 const byIdAndVersion = (a: { modelId: string; version: number }, b: { modelId: string; version: number }) =>
@@ -23,15 +23,16 @@ export function modelTimeline(
       retiredAt: v.retiredAt ?? null,
     })),
     scoring: [...scoring].sort(byIdAndVersion).map((v) => {
-      // The pointer, not the version item, says which scoring model is in use; the store keeps no
-      // publication time for scoring models, hence publishedAt null.
-      const inUse = scoringInUse?.modelId === v.modelId && scoringInUse.version === v.version;
+      // Versions published before publication times were kept show publishedAt null.
+      const status = statusOf(v, scoringInUse);
       return {
         modelId: v.modelId,
         version: v.version,
-        status: inUse ? 'published' : v.status === 'published' ? 'retired' : v.status,
+        kind: v.model.kind,
+        status,
         createdAt: v.trainedAt,
-        publishedAt: null,
+        publishedAt: v.publishedAt ?? null,
+        retiredAt: status === 'published' ? null : (v.retiredAt ?? null),
       };
     }),
   };

@@ -1,7 +1,13 @@
 /** One-line, human-readable summaries of a model diff (for change notes and the auditor's document). */
 
 import type { MetadataField, ModelDiff, ScoreBand } from './diff.js';
-import type { MissingPolicy, ModelVariable, SegmentPolicy } from './model.js';
+import {
+  type MissingPolicy,
+  type ModelVariable,
+  type SegmentPolicy,
+  scaleText,
+  type VariableScale,
+} from './model.js';
 
 /**
  * How `summariseDiff` writes the parts of a line: plain text by default; `document.ts` passes a
@@ -40,6 +46,10 @@ function missingText(m: MissingPolicy, f: DiffFormat): string {
   return m.policy === 'default' ? `default ${f.name(JSON.stringify(m.value))}` : 'skip the rules that use it';
 }
 
+/** A declared scale, or `none` (predictive models then read the variable as its type says). */
+const scaleChange = (scale: VariableScale | null, f: DiffFormat) =>
+  scale ? f.text(scaleText({ type: 'number', scale, source: { kind: 'profile', path: '' } })) : 'none';
+
 function sourceText(s: ModelVariable['source'], f: DiffFormat): string {
   return `${s.kind} ${f.name(s.path)}`;
 }
@@ -61,7 +71,7 @@ export function summariseDiff(diff: ModelDiff, format: DiffFormat = PLAIN_DIFF_F
   }
 
   for (const v of diff.variables.added) {
-    const flags = v.protected === true ? ', protected' : '';
+    const flags = `${v.scale ? `, ${f.text(scaleText(v))}` : ''}${v.protected === true ? ', protected' : ''}`;
     lines.push(
       `Variable added: ${f.name(v.name)} (${v.type}, from ${sourceText(v.source, f)}, when missing ${missingText(v.missing, f)}${flags})`,
     );
@@ -85,6 +95,9 @@ export function summariseDiff(diff: ModelDiff, format: DiffFormat = PLAIN_DIFF_F
           break;
         case 'protected':
           lines.push(`${head} protected ${c.before ? 'yes' : 'no'} → ${c.after ? 'yes' : 'no'}`);
+          break;
+        case 'scale':
+          lines.push(`${head} scale ${scaleChange(c.before, f)} → ${scaleChange(c.after, f)}`);
           break;
       }
     }

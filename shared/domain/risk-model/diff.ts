@@ -21,6 +21,7 @@ import type {
   RiskModel,
   RiskModelStatus,
   SegmentPolicy,
+  VariableScale,
   VariableType,
 } from './model.js';
 import { segmentPolicyOf } from './model.js';
@@ -47,7 +48,9 @@ export type VariableFieldChange =
   | ({ field: 'source' } & Change<ModelVariable['source']>)
   | ({ field: 'missing' } & Change<MissingPolicy>)
   /** An absent `protected` flag counts as false. */
-  | ({ field: 'protected' } & Change<boolean>);
+  | ({ field: 'protected' } & Change<boolean>)
+  /** Null: no scale declared. */
+  | ({ field: 'scale' } & Change<VariableScale | null>);
 
 export interface VariableChange {
   name: string;
@@ -198,6 +201,8 @@ function variableChanges(a: ModelVariable, b: ModelVariable): VariableFieldChang
   const pa = a.protected === true;
   const pb = b.protected === true;
   if (pa !== pb) out.push({ field: 'protected', before: pa, after: pb });
+  if (!sameJson(a.scale ?? null, b.scale ?? null))
+    out.push({ field: 'scale', before: a.scale ?? null, after: b.scale ?? null });
   return out;
 }
 

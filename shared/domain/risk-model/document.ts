@@ -1,16 +1,16 @@
+import { codeSpan, escapeMarkdown, formatNumber } from '../markdown.js';
 import { createEnvironment } from './cel-environment.js';
 import { compareCodeUnits, type DiffFormat, diffModels, summariseDiff } from './diff.js';
+import { describeRule, joinWords, Translator } from './document-text.js';
 import {
-  codeSpan,
-  describeRule,
-  escapeMarkdown,
-  formatNumber,
-  joinWords,
-  Translator,
-} from './document-text.js';
-import type { MissingPolicy, ModelSegment, ModelVariable, RiskModel } from './model.js';
+  type MissingPolicy,
+  type ModelSegment,
+  type ModelVariable,
+  type RiskModel,
+  scaleText,
+} from './model.js';
 
-export { codeSpan, escapeMarkdown, formatNumber } from './document-text.js';
+export { codeSpan, escapeMarkdown, formatNumber } from '../markdown.js';
 
 export interface ModelDocumentOptions {
   /** The version this one replaces: adds a "Changes since version N" section. */
@@ -100,14 +100,15 @@ export function renderModelDocument(model: RiskModel, options: ModelDocumentOpti
   line();
   line(
     'The inputs the rules may use, where each is read from, and what happens when a value is missing. ' +
-      'Protected variables are declared for documentation only: no rule may use them.',
+      'Protected variables are declared for documentation only: no rule may use them, nor any ' +
+      'predictive model. The scale says how a predictive model encodes the variable.',
   );
   line();
-  line('| Variable | Type | Source | When missing | Protected | Description |');
-  line('| --- | --- | --- | --- | --- | --- |');
+  line('| Variable | Type | Scale | Source | When missing | Protected | Description |');
+  line('| --- | --- | --- | --- | --- | --- | --- |');
   for (const v of model.variables) {
     line(
-      `| ${codeSpan(v.name, true)} | ${escapeMarkdown(v.type)} | ${escapeMarkdown(v.source.kind)}: ${codeSpan(v.source.path, true)} | ${missingText(v.missing)} | ${v.protected === true ? 'yes' : 'no'} | ${escapeMarkdown(v.description)} |`,
+      `| ${codeSpan(v.name, true)} | ${escapeMarkdown(v.type)} | ${escapeMarkdown(scaleText(v))} | ${escapeMarkdown(v.source.kind)}: ${codeSpan(v.source.path, true)} | ${missingText(v.missing)} | ${v.protected === true ? 'yes' : 'no'} | ${escapeMarkdown(v.description)} |`,
     );
   }
 

@@ -29,7 +29,23 @@ export interface ModelVariable {
   missing: MissingPolicy;
   /** Protected characteristics (age, gender, ...) may be declared for documentation but never used by rules. */
   protected?: boolean;
+  /**
+   * How predictive models encode the variable (rules read it as its type says). Absent: a number
+   * is numeric, a string categorical with the levels seen in training. Codes sent as numbers (an
+   * education code 1-4) need `categorical` or `ordinal`, or a model reads them as quantities.
+   */
+  scale?: VariableScale;
 }
+
+/**
+ * A variable's scale of measurement. `levels` are the allowed values as text (a number matches its
+ * decimal text, so code 2 matches "2"); any other value, and a missing one, is the unknown level.
+ * Ordinal levels are in order, lowest first.
+ */
+export type VariableScale =
+  | { kind: 'numeric' }
+  | { kind: 'ordinal'; levels: string[] }
+  | { kind: 'categorical'; levels: string[] };
 
 export interface ModelRule {
   id: string;
@@ -105,6 +121,27 @@ export interface RiskModel {
 export const CEL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Does `value` match the declared variable type? Shared with the compiler's input checks. */
+/**
+ * How predictive models read a variable, in words, e.g. `ordinal: low < medium < high`; `-` for
+ * sources they never read (feedback, the score itself).
+ */
+export function scaleText(v: Pick<ModelVariable, 'type' | 'scale' | 'source'>): string {
+  if (v.source.kind !== 'profile' && v.source.kind !== 'transactions') return '-';
+  const scale = v.scale;
+  if (scale?.kind === 'ordinal') return `ordinal: ${scale.levels.join(' < ')}`;
+  if (scale?.kind === 'categorical') return `categorical: ${scale.levels.join(', ')}`;
+  switch (v.type) {
+    case 'number':
+      return 'numeric';
+    case 'boolean':
+      return 'binary';
+    case 'string':
+      return 'categorical, levels from training';
+    case 'list<string>':
+      return 'set, levels from training';
+  }
+}
+
 export function matchesVariableType(type: VariableType, value: unknown): boolean {
   switch (type) {
     case 'number':

@@ -32,6 +32,19 @@ const missingSchema = z.discriminatedUnion('policy', [
   z.object({ policy: z.literal('skip-rules') }).strict(),
 ]);
 
+const levels = z
+  .array(z.string().min(1).max(100))
+  .min(2)
+  .max(100)
+  .refine((l) => new Set(l).size === l.length, 'levels must be unique');
+const scaleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('numeric') }).strict(),
+  z.object({ kind: z.literal('ordinal'), levels }).strict(),
+  z.object({ kind: z.literal('categorical'), levels }).strict(),
+]);
+const scaleFits = (scale: 'numeric' | 'ordinal' | 'categorical', type: string) =>
+  scale === 'numeric' ? type === 'number' : type === 'number' || type === 'string';
+
 const variableSchema = z
   .object({
     name: z.string().regex(CEL_IDENTIFIER, 'must be a CEL identifier'),
@@ -48,9 +61,20 @@ const variableSchema = z
       .strict(),
     missing: missingSchema,
     protected: z.boolean().optional(),
+    scale: scaleSchema.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
+    if (v.scale && !scaleFits(v.scale.kind, v.type)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['scale', 'kind'],
+        message:
+          v.scale.kind === 'numeric'
+            ? 'a numeric scale needs a number variable'
+            : `an ${v.scale.kind === 'ordinal' ? 'ordinal' : 'categorical'} scale needs a number or string variable`,
+      });
+    }
     if (v.missing.policy === 'default' && !matchesVariableType(v.type, v.missing.value)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

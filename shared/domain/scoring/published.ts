@@ -1,7 +1,7 @@
 import { versionKey } from '../segmentation/freshness.js';
 import type { ProviderRead } from '../segmentation/published-document.js';
+import { scoreInputs } from './explain.js';
 import type { FeatureSource } from './features.js';
-import { scoreInputs } from './service.js';
 import type { ScoringModelStore, StoredScoringModel } from './store.js';
 
 /** Scores a customer's inputs; `model` names the predictive model (`modelId@version`). */

@@ -9,19 +9,86 @@ const finite = z.number();
 const modelStatus = z.enum(['draft', 'published', 'retired']);
 const pointer = z.object({ modelId: z.string(), version: z.number().int().min(1) }).strict();
 
+const modelKind = z.enum(['logistic', 'trees']);
+const trainedModel = {
+  modelId: z.string(),
+  version: z.number().int().min(1),
+  kind: modelKind,
+  status: modelStatus,
+  validation: validationMetrics.describe('On the held-out split.'),
+  training: validationMetrics
+    .optional()
+    .describe('The same figures on the training split: far above validation means overfitting.'),
+};
+
 export const scoringModelTrainedSchema = z
+  .object({
+    ...trainedModel,
+    examples: z.number().int().min(0),
+    excluded: z.array(z.string()).describe('Variables never used: protected ones and those asked for.'),
+    undeclared: z
+      .array(z.string())
+      .describe('Attributes seen that no risk-model variable declares: not used until declared.'),
+    models: z
+      .array(z.object(trainedModel).strict())
+      .describe('Each model trained (two for `kind: both`); the first also at the top level.'),
+    rescoring: z
+      .object({ runId: z.string(), shards: z.number().int().min(1) })
+      .strict()
+      .nullable()
+      .optional()
+      .describe('With `publish: true`: the run re-scoring everyone (null if it could not start).'),
+  })
+  .strict();
+
+export const scoringModelImportedSchema = z
   .object({
     modelId: z.string(),
     version: z.number().int().min(1),
+    kind: z.literal('trees'),
     status: modelStatus,
-    examples: z.number().int().min(0),
-    excluded: z.array(z.string()).describe('Variables never used: protected ones and those asked for.'),
-    validation: validationMetrics,
+    trees: z.number().int().min(1),
+    features: z.number().int().min(1),
+    rescoring: z
+      .object({ runId: z.string(), shards: z.number().int().min(1) })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+
+export const featureLayoutSchema = z
+  .object({
+    riskModel: z
+      .string()
+      .describe('`modelId@version` of the risk model whose declarations lay the columns out.'),
+    columns: z.array(z.string()).describe('Column names in order, e.g. `attributes.purpose=car_new`.'),
+    variables: z.array(
+      z
+        .object({
+          variable: z.string(),
+          encoding: z.enum(['numeric', 'boolean', 'ordinal', 'categorical', 'set']),
+          first: z.number().int().min(0),
+          count: z.number().int().min(1),
+          levels: z.array(z.string()).optional(),
+        })
+        .strict(),
+    ),
   })
   .strict();
 
 export const scoringModelPublishedSchema = z
-  .object({ modelId: z.string(), version: z.number().int().min(1), previous: pointer.nullable() })
+  .object({
+    modelId: z.string(),
+    version: z.number().int().min(1),
+    previous: pointer.nullable(),
+    rescoring: z
+      .object({ runId: z.string(), shards: z.number().int().min(1) })
+      .strict()
+      .nullable()
+      .describe(
+        'The run re-scoring every customer scored by another version (a job under /v1/jobs); null if it could not be started (the next scheduled run covers them).',
+      ),
+  })
   .strict();
 
 export const scoringModelListSchema = z
@@ -35,6 +102,9 @@ export const scoringModelListSchema = z
           trainedBy: z.string(),
           trainedAt: z.string(),
           excluded: z.array(z.string()),
+          kind: modelKind,
+          status: modelStatus,
+          publishedAt: z.string().nullable(),
           features: z.number().int().min(0),
           metrics: z.object({}).passthrough().nullable(),
         })

@@ -1,216 +1,86 @@
-import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { auditEvent } from '../audit.js';
-import type { Pseudonymiser } from '../crypto/pseudonymiser.js';
-import { isPseudonym } from '../crypto/pseudonymiser.js';
-import type { ItemResult } from '../ingestion/results.js';
-import { safeInput } from '../input-safety.js';
-import type {
-  Assignment,
-  AssignmentStore,
-  AuditOutcome,
-  KeyService,
-  OutcomeStore,
-  Placement,
-} from '../ports.js';
-import type { ErasureLedger } from '../privacy/erasure-ledger.js';
-import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-directory.js';
-import {
-  outcomeNoteContext,
-  outcomeSources,
-  requireNoteForOther,
-  STAFF_TEXT_SCHEMA_VERSION,
-  sealNote,
-  staffNote,
-} from '../staff-notes.js';
-import { toErrorDetails } from '../validation.js';
-import { buildFeatureSpecs, type FeatureSource, featureNames, vectorise } from './features.js';
-import { predict, trainLogistic } from './logistic.js';
-import { evaluateScores, trainValidationSplit } from './metrics.js';
-import type { ScoringModelStore, StoredScoringModel } from './store.js';
-import { TrainingDataError, validateTrainingSet } from './training-data.js';
-
-export const outcomeRecord = z
-  .object({
-    pseudonym: z.string().optional(),
-    externalId: z.string().trim().min(1).max(128).optional(),
-    outcome: z.enum(['issue', 'no_issue']),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    /** Where the finding comes from, as a code; anything more goes in the note (sealed). */
-    source: z.enum(outcomeSources),
-    note: staffNote,
-  })
-  .strict()
-  .superRefine((o, ctx) => requireNoteForOther(o, o.source, ctx))
-  .refine(
-    (o) => (o.pseudonym === undefined) !== (o.externalId === undefined),
-    'Give exactly one of pseudonym, externalId',
-  )
-  .refine((o) => o.pseudonym === undefined || isPseudonym(o.pseudonym), 'Not a pseudonym');
-export const outcomeBatch = z.object({ outcomes: z.array(z.unknown()).min(1).max(1000) }).strict();
-/** An outcome's schema, after the checks every input gets (reserved keys, exact numbers, well-formed text). */
-const safeOutcome = safeInput(outcomeRecord);
-
-export interface Actor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
-
-/** Records audit outcomes (the labels of predictive scoring); identifiers become pseudonyms first. */
-export async function recordOutcomes(
-  items: readonly unknown[],
-  deps: {
-    outcomes: Pick<OutcomeStore, 'putMany'>;
-    pseudonymiser: Pseudonymiser;
-    subjects: SubjectDirectory;
-    /** Outcomes about erased customers (named by pseudonym) are refused with SUBJECT_ERASED. */
-    erasures?: ErasureLedger;
-    /** Subject keys seal the notes. */
-    keys: Pick<KeyService, 'subjectKeys'>;
-    /** Where each customer stands now: an outcome is counted in that segment and score. */
-    placements: Pick<AssignmentStore, 'placements'>;
-  },
-  actor: Actor,
-): Promise<ItemResult[]> {
-  const results: ItemResult[] = [];
-  const valid: { index: number; outcome: AuditOutcome; note?: string }[] = [];
-  const parsedItems = items.map((item) => safeOutcome.safeParse(item));
-  // Resolve only: an outcome about an id never ingested (or erased) names no subject.
-  const subjects = await resolveSubjects(
-    [...new Set(parsedItems.flatMap((p) => (p.success && p.data.externalId ? [p.data.externalId] : [])))],
-    deps.pseudonymiser,
-    deps.subjects,
-    { create: false, now: actor.now },
-  );
-  // An erased customer has no directory entry, so only outcomes naming a pseudonym need the ledger.
-  const named = [
-    ...new Set(parsedItems.flatMap((p) => (p.success && p.data.pseudonym ? [p.data.pseudonym] : []))),
-  ];
-  const ledger = deps.erasures;
-  const erased = new Set(
-    ledger ? (await Promise.all(named.map(async (p) => ((await ledger.isErased(p)) ? [p] : [])))).flat() : [],
-  );
-  parsedItems.forEach((parsed, index) => {
-    if (parsed.success && parsed.data.pseudonym && erased.has(parsed.data.pseudonym)) {
-      results.push({
-        index,
-        status: 'rejected',
-        code: 'SUBJECT_ERASED',
-        message: 'This customer was erased: nothing new may be recorded about them',
-      });
-      return;
-    }
-    if (!parsed.success) {
-      results.push({
-        index,
-        status: 'rejected',
-        code: 'VALIDATION_FAILED',
-        message: 'Outcome failed validation',
-        details: toErrorDetails(parsed.error.issues),
-      });
-      return;
-    }
-    const o = parsed.data;
-    const pseudonym = o.pseudonym ?? subjects.get(o.externalId as string)?.pseudonym;
-    if (!pseudonym) {
-      results.push({
-        index,
-        status: 'rejected',
-        code: 'UNKNOWN_CUSTOMER',
-        message: 'No customer with this externalId',
-      });
-      return;
-    }
-    valid.push({
-      index,
-      outcome: {
-        pseudonym,
-        // The note counts too: two findings of one kind on one day, told apart by their notes, are two.
-        outcomeId: deps.pseudonymiser.digest(
-          'content',
-          `${pseudonym}|${o.outcome}|${o.date}|${o.source}${o.note === undefined ? '' : `|${o.note}`}`,
-        ),
-        outcome: o.outcome,
-        date: o.date,
-        source: o.source,
-        recordedBy: actor.principalId,
-        recordedAt: actor.now.toISOString(),
-        schemaVersion: STAFF_TEXT_SCHEMA_VERSION,
-      },
-      ...(o.note ? { note: o.note } : {}),
-    });
-  });
-  const sealable = await sealOutcomeNotes(valid, deps.keys);
-  for (const v of valid.filter((v) => !sealable.includes(v))) {
-    results.push({
-      index: v.index,
-      status: 'rejected',
-      code: 'NO_SUBJECT_KEY',
-      message: 'This customer has no data key, so the note cannot be sealed: send the outcome without a note',
-    });
-  }
-  const placements =
-    sealable.length > 0
-      ? await deps.placements.placements([...new Set(sealable.map((v) => v.outcome.pseudonym))])
-      : new Map<string, Placement>();
-  const placed = sealable.map((v) => {
-    const placedIn = placements.get(v.outcome.pseudonym);
-    return placedIn ? { ...v.outcome, placedIn } : v.outcome;
-  });
-  const stored = placed.length > 0 ? await deps.outcomes.putMany(placed) : [];
-  sealable.forEach((v, i) => {
-    results.push({
-      index: v.index,
-      status: stored[i] ? 'accepted' : 'duplicate',
-      pseudonym: v.outcome.pseudonym,
-    });
-  });
-  return results;
-}
-
 /**
- * Seals each note under its subject's key, in place, and returns the outcomes that can be stored. A
- * note whose subject has no key (a pseudonym never accepted) is refused rather than kept in clear.
+ * Training and publication of predictive models: logistic regression and gradient-boosted trees
+ * trained in a job on audit outcomes, encoded as the published risk model declares its variables.
  */
-async function sealOutcomeNotes<T extends { outcome: AuditOutcome; note?: string }>(
-  valid: T[],
-  keys: Pick<KeyService, 'subjectKeys'>,
-): Promise<T[]> {
-  const noted = valid.filter((v) => v.note !== undefined);
-  if (noted.length === 0) return valid;
-  const subjectKeys = await keys.subjectKeys([...new Set(noted.map((v) => v.outcome.pseudonym))], false);
-  return valid.filter((v) => {
-    if (v.note === undefined) return true;
-    const key = subjectKeys.get(v.outcome.pseudonym);
-    if (!key) return false;
-    const { pseudonym, outcomeId } = v.outcome;
-    v.outcome.note = sealNote(key, v.note, outcomeNoteContext(pseudonym, outcomeId)).note;
-    return true;
-  });
-}
+import { z } from 'zod';
+import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../../errors.js';
+import { auditEvent } from '../audit.js';
+import type { AssignmentStore, AuditEvent, OutcomeStore } from '../ports.js';
+import type { ModelVariable } from '../risk-model/model.js';
+import { toErrorDetails } from '../validation.js';
+import { trainBoostedTrees } from './boosting.js';
+import type { PredictiveModel } from './explain.js';
+import {
+  columnCounts,
+  declaredFeatureSpecs,
+  type FeatureSource,
+  type FeatureSpec,
+  featureNames,
+  type MissingEncoding,
+  vectorise,
+} from './features.js';
+import { predictProbability, sigmoid, trainLogistic } from './logistic.js';
+import { evaluateScores, trainValidationSplit, type ValidationMetrics } from './metrics.js';
+import type { Actor } from './outcomes.js';
+import { predictiveModelId, type ScoringModelStore, type StoredScoringModel } from './store.js';
+import { TrainingDataError, type TrainingRow, validateTrainingSet } from './training-data.js';
+import { predictMargin } from './tree-model.js';
+
+export { type Actor, outcomeBatch, outcomeRecord, recordOutcomes } from './outcomes.js';
+
+const treeParameters = z
+  .object({
+    rounds: z.number().int().min(1).max(2000).default(300),
+    learningRate: z.number().gt(0).max(1).default(0.1),
+    maxDepth: z.number().int().min(1).max(8).default(4),
+    minChildWeight: z.number().gt(0).max(1000).default(1),
+    lambda: z.number().min(0).max(1000).default(1),
+    earlyStoppingRounds: z.number().int().min(1).max(500).default(20),
+    /** A risk factor that may only raise (or only lower) the score, whatever else holds. */
+    monotone: z
+      .array(
+        z
+          .object({ variable: z.string().min(1).max(100), direction: z.enum(['increasing', 'decreasing']) })
+          .strict(),
+      )
+      .max(100)
+      .default([]),
+  })
+  .strict();
 
 export const trainingRequest = z
   .object({
+    /**
+     * `logistic`, `trees` (gradient-boosted), or `both` on the same split, stored as two drafts
+     * to compare before one is published.
+     */
+    kind: z.enum(['logistic', 'trees', 'both']).default('logistic'),
     /** Extra variables to leave out, beyond those the published risk model marks protected. */
     exclude: z.array(z.string().min(1).max(100)).max(100).default([]),
     validationFraction: z.number().min(0.1).max(0.5).default(0.3),
     seed: z.number().int().default(1),
     l2: z.number().min(0).max(100).optional(),
+    trees: treeParameters.default({}),
     publish: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((r) => !(r.publish && r.kind === 'both'), {
+    message: 'Train both to compare them, then publish one',
+    path: ['publish'],
+  });
 
 export interface TrainingDeps {
   outcomes: Pick<OutcomeStore, 'scanAll'>;
   assignments: Pick<AssignmentStore, 'getMany'>;
   models: ScoringModelStore;
-  /** Variables the published risk model marks protected (e.g. age, sex): never features. */
-  protectedVariables: readonly string[];
+  /**
+   * The published risk model's variables: their declarations say which inputs a model may read
+   * and how each is encoded; protected ones are never features.
+   */
+  variables: readonly ModelVariable[];
 }
 
-export const predictiveModelId = 'predictive';
+export { predictiveModelId } from './store.js';
 
 /** A training request, validated (the POST answers 400 before any job exists). */
 export function parseTrainingRequest(input: unknown): TrainingRequest {
@@ -228,28 +98,18 @@ export type TrainingProgress = (progress: { phase: string; done: number; total?:
 /** Customers whose stored inputs are read per call (and per progress report). */
 const decisionPage = 1000;
 
-/**
- * Trains an explainable logistic regression on audit outcomes joined with each customer's stored
- * inputs, with a stratified train / validation split, and stores it as the next version. Reports
- * AUC and the share of issues captured in the top 5 / 10 / 20 % of scores on the validation split.
- * Runs as a job (`jobId`): a retried job whose model was stored already answers with that model.
- */
-export async function trainScoringModel(
-  request: TrainingRequest,
-  deps: TrainingDeps,
-  actor: Actor,
-  job: { jobId: string; report: TrainingProgress },
-) {
-  const earlier = (await deps.models.list()).find((m) => m.jobId === job.jobId);
-  if (earlier) return trainingSummary(earlier, earlier.examples ?? 0);
+type Example = { source: FeatureSource; label: 0 | 1 };
+
+/** Labelled customers: audit outcomes joined with each customer's stored decision inputs. */
+async function labelledExamples(deps: TrainingDeps, report: TrainingProgress): Promise<Example[]> {
   const labels = new Map<string, 0 | 1>();
   for await (const page of deps.outcomes.scanAll()) {
     // Any issue ever found makes the customer a positive example.
     for (const o of page) labels.set(o.pseudonym, o.outcome === 'issue' ? 1 : (labels.get(o.pseudonym) ?? 0));
-    await job.report({ phase: 'reading outcomes', done: labels.size });
+    await report({ phase: 'reading outcomes', done: labels.size });
   }
   const labelled = [...labels];
-  const examples: { source: FeatureSource; label: 0 | 1 }[] = [];
+  const examples: Example[] = [];
   for (let i = 0; i < labelled.length; i += decisionPage) {
     const page = labelled.slice(i, i + decisionPage);
     const assignments = await deps.assignments.getMany(page.map(([pseudonym]) => pseudonym));
@@ -257,7 +117,7 @@ export async function trainScoringModel(
       const a = assignments.get(pseudonym);
       if (a?.inputs) examples.push({ source: a.inputs as FeatureSource, label });
     }
-    await job.report({
+    await report({
       phase: 'reading decisions',
       done: Math.min(i + decisionPage, labelled.length),
       total: labelled.length,
@@ -266,95 +126,225 @@ export async function trainScoringModel(
   if (examples.length === 0) {
     throw new TrainingDataError('TOO_FEW_OUTCOMES', 'No audit outcome matches a segmented customer');
   }
-  const excluded = [...new Set([...deps.protectedVariables, ...request.exclude])];
+  return examples;
+}
+
+/** Per column: +1 / -1 where a declared variable's monotone constraint applies, else 0. */
+function monotoneColumns(
+  specs: readonly FeatureSpec[],
+  constraints: TrainingRequest['trees']['monotone'],
+): (-1 | 0 | 1)[] {
+  const bySpec = specs.map(() => 0 as -1 | 0 | 1);
+  const problems: ErrorDetail[] = [];
+  constraints.forEach((c, i) => {
+    const at = specs.findIndex((s) => s.variable === c.variable);
+    const spec = specs[at];
+    if (!spec) {
+      problems.push({
+        path: `trees.monotone[${i}].variable`,
+        code: 'UNKNOWN_FEATURE',
+        message: 'Not a feature of this model (undeclared, protected or excluded)',
+      });
+    } else if (spec.kind === 'categorical' || spec.kind === 'set') {
+      problems.push({
+        path: `trees.monotone[${i}].variable`,
+        code: 'NOT_ORDERED',
+        message: 'Only numeric, ordinal and boolean variables have an order to be monotone in',
+      });
+    } else bySpec[at] = c.direction === 'increasing' ? 1 : -1;
+  });
+  if (problems.length > 0)
+    throw new TrainingDataError('FEATURE_MISMATCH', 'Monotone constraints name unusable variables', problems);
+  return specs.flatMap((spec, i) =>
+    new Array<-1 | 0 | 1>(columnCounts([spec])[0] as number).fill(bySpec[i] as -1 | 0 | 1),
+  );
+}
+
+interface Trained {
+  model: PredictiveModel;
+  validation: ValidationMetrics;
+  training: ValidationMetrics;
+}
+
+/**
+ * Trains the requested kind(s) on one stratified split and reports, on the held-out part, AUC and
+ * the share of issues captured in the top 5 / 10 / 20 % of scores, with the same figures on the
+ * training part beside them (a validation figure far below the training one means overfitting).
+ * Trees stop early on a part of the training rows, never on the validation rows they are judged on.
+ */
+function trainKinds(
+  request: TrainingRequest,
+  kinds: readonly ('logistic' | 'trees')[],
+  specs: FeatureSpec[],
+  split: { training: Example[]; validation: Example[] },
+  meta: { version: number; trainedAt: string },
+): Trained[] {
+  const names = featureNames(specs);
+  const rows = (set: readonly Example[], missing: MissingEncoding): TrainingRow[] =>
+    set.map((e) => ({ features: vectorise(specs, e.source, missing), label: e.label }));
+  const judged = (model: PredictiveModel, missing: MissingEncoding) => {
+    const figures = (set: readonly TrainingRow[]) =>
+      evaluateScores(
+        set.map((r) => probabilityOf(model, r.features)),
+        set.map((r) => r.label),
+      );
+    return {
+      model,
+      validation: figures(rows(split.validation, missing)),
+      training: figures(rows(split.training, missing)),
+    };
+  };
+  const out: Trained[] = [];
+  let version = meta.version;
+  if (kinds.includes('logistic')) {
+    const training = rows(split.training, 'mean');
+    validateTrainingSet(training);
+    const model = trainLogistic(training, {
+      featureNames: names,
+      ...(request.l2 === undefined ? {} : { l2: request.l2 }),
+      version: version++,
+      trainedAt: meta.trainedAt,
+    });
+    out.push(judged(model, 'mean'));
+  }
+  if (kinds.includes('trees')) {
+    const inner = trainValidationSplit(split.training, 0.2, request.seed + 1);
+    const t = request.trees;
+    const { ensemble, metrics } = trainBoostedTrees(rows(inner.training, 'nan'), {
+      featureNames: names,
+      rounds: t.rounds,
+      learningRate: t.learningRate,
+      maxDepth: t.maxDepth,
+      minChildWeight: t.minChildWeight,
+      lambda: t.lambda,
+      earlyStoppingRounds: t.earlyStoppingRounds,
+      validation: rows(inner.validation, 'nan'),
+      monotone: monotoneColumns(specs, t.monotone),
+      seed: request.seed,
+    });
+    const { validationLogLoss: _curve, ...figures } = metrics;
+    out.push(judged({ ...ensemble, version: version++, trainedAt: meta.trainedAt, metrics: figures }, 'nan'));
+  }
+  return out;
+}
+
+/** The model's probability for an encoded row (NaN marks a missing value for trees). */
+function probabilityOf(model: PredictiveModel, x: readonly number[]): number {
+  return model.kind === 'trees' ? sigmoid(predictMargin(model, x)) : predictProbability(model, x);
+}
+
+/**
+ * Trains explainable predictive models on audit outcomes joined with each customer's stored inputs,
+ * encoded as the published risk model declares its variables, and stores each as the next version.
+ * Runs as a job (`jobId`): a retried job whose models were stored already answers with them.
+ */
+export async function trainScoringModel(
+  request: TrainingRequest,
+  deps: TrainingDeps,
+  actor: Actor,
+  job: { jobId: string; report: TrainingProgress },
+) {
+  const earlier = (await deps.models.list()).filter((m) => m.jobId === job.jobId);
+  // A retried job trains only what it has not stored yet.
+  const kinds = (request.kind === 'both' ? (['logistic', 'trees'] as const) : [request.kind]).filter(
+    (kind) => !earlier.some((m) => m.model.kind === kind),
+  );
+  if (kinds.length === 0) return trainingSummary(earlier, earlier[0]?.examples ?? 0);
+  const examples = await labelledExamples(deps, job.report);
+  const protectedNames = deps.variables.filter((v) => v.protected).flatMap((v) => [v.name, v.source.path]);
+  const excluded = [...new Set([...protectedNames, ...request.exclude])];
   const split = trainValidationSplit(examples, request.validationFraction, request.seed);
-  const specs = buildFeatureSpecs(
+  const { specs, undeclared } = declaredFeatureSpecs(
+    deps.variables,
     split.training.map((e) => e.source),
     { exclude: excluded },
   );
-  const rows = (set: typeof examples) =>
-    set.map((e) => ({ features: vectorise(specs, e.source), label: e.label }));
-  const training = rows(split.training);
-  validateTrainingSet(training);
-  await job.report({ phase: 'training', done: 0, total: training.length });
-  const version = (await deps.models.latestVersion(predictiveModelId)) + 1;
-  const model = trainLogistic(training, {
-    featureNames: featureNames(specs),
-    ...(request.l2 === undefined ? {} : { l2: request.l2 }),
-    version,
-    trainedAt: actor.now.toISOString(),
-  });
-  await job.report({ phase: 'validating', done: training.length, total: training.length });
-  const validation = rows(split.validation);
-  const metrics = evaluateScores(
-    validation.map((r) => predict(model, r.features).probability),
-    validation.map((r) => r.label),
-  );
-  const stored: StoredScoringModel = {
-    modelId: predictiveModelId,
-    version,
-    status: request.publish ? 'published' : 'draft',
-    model: {
-      ...model,
-      metrics: { ...(model.metrics as NonNullable<typeof model.metrics>), validation: metrics },
-    },
-    specs,
-    excluded,
-    trainedBy: actor.principalId,
-    trainedAt: actor.now.toISOString(),
-    jobId: job.jobId,
-    examples: examples.length,
-  };
-  const audit = auditEvent({
-    eventId: `scoring.trained#${predictiveModelId}@${version}`,
-    subject: null,
-    actor: { type: 'principal', id: actor.principalId, role: actor.role },
-    action: 'scoring.trained',
-    reasonCodes: [],
-    modelVersion: `${predictiveModelId}@${version}`,
-    requestId: actor.requestId,
-    at: actor.now,
-    details: { published: request.publish, examples: examples.length, excluded, validation: metrics },
-  });
-  await job.report({ phase: 'storing', done: 0 });
-  if (!(await deps.models.create(stored, request.publish, audit))) {
-    // Another job stored this version first: the queue brings this one back to take the next.
-    throw new Error('Scoring model version taken by another training job');
+  if (specs.length === 0) {
+    throw new TrainingDataError(
+      'FEATURE_MISMATCH',
+      'The published risk model declares no variable a predictive model may read',
+    );
+  }
+  await job.report({ phase: 'training', done: 0, total: split.training.length });
+  const first = Math.max((await deps.models.latestVersion(predictiveModelId)) + 1, 1);
+  const trainedAt = actor.now.toISOString();
+  const trained = trainKinds(request, kinds, specs, split, { version: first, trainedAt });
+  await job.report({ phase: 'storing', done: 0, total: trained.length });
+  const stored: StoredScoringModel[] = [...earlier];
+  for (const [i, t] of trained.entries()) {
+    const version = first + i;
+    const metrics = { ...(t.model.metrics ?? {}), validation: t.validation, training: t.training };
+    const item: StoredScoringModel = {
+      modelId: predictiveModelId,
+      version,
+      status: request.publish ? 'published' : 'draft',
+      ...(request.publish ? { publishedAt: trainedAt } : {}),
+      model: { ...t.model, metrics } as PredictiveModel,
+      specs,
+      excluded,
+      undeclared,
+      trainedBy: actor.principalId,
+      trainedAt,
+      jobId: job.jobId,
+      examples: examples.length,
+    };
+    const audit = scoringAudit('scoring.trained', version, actor, {
+      kind: t.model.kind,
+      published: request.publish,
+      examples: examples.length,
+      excluded,
+      validation: t.validation,
+    });
+    if (!(await deps.models.create(item, request.publish, audit))) {
+      // Another job stored this version first: the queue brings this one back to take the next.
+      throw new Error('Scoring model version taken by another training job');
+    }
+    stored.push(item);
   }
   return trainingSummary(stored, examples.length);
 }
 
-/** What a training job reports as its result: figures only. */
-function trainingSummary(stored: StoredScoringModel, examples: number) {
-  return {
-    modelId: stored.modelId,
-    version: stored.version,
-    status: stored.status,
-    examples,
-    excluded: stored.excluded,
-    validation: stored.model.metrics?.validation,
-  };
+/** The audit record of a scoring model's training, import or publication, by `actor`. */
+export function scoringAudit(
+  action: 'scoring.trained' | 'scoring.imported' | 'scoring.published',
+  version: number,
+  actor: Actor,
+  details: Record<string, unknown>,
+  /** Told apart from other records of the same action and version (a version published again). */
+  occurrence?: string,
+): AuditEvent {
+  const modelVersion = `${predictiveModelId}@${version}`;
+  return auditEvent({
+    eventId: `${action}#${modelVersion}${occurrence === undefined ? '' : `#${occurrence}`}`,
+    subject: null,
+    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    action,
+    reasonCodes: [],
+    modelVersion,
+    requestId: actor.requestId,
+    at: actor.now,
+    details,
+  });
 }
 
-/** The score source rules see (`score.predicted.*`) and the explanation kept with the assignment. */
-export function scoreInputs(
-  stored: StoredScoringModel,
-  inputs: FeatureSource,
-): {
-  source: { predicted: { probability: number; score: number } };
-  prediction: NonNullable<Assignment['prediction']>;
-} {
-  const p = predict(stored.model, vectorise(stored.specs, inputs));
+/** What a training job reports as its result: figures only, one entry per model trained. */
+function trainingSummary(stored: readonly StoredScoringModel[], examples: number) {
+  const models = stored.map((s) => ({
+    modelId: s.modelId,
+    version: s.version,
+    kind: s.model.kind,
+    status: s.status,
+    validation: s.model.metrics?.validation as ValidationMetrics | undefined,
+    training: (s.model.metrics as { training?: ValidationMetrics } | undefined)?.training,
+  }));
+  const first = stored[0] as StoredScoringModel;
   return {
-    source: { predicted: { probability: p.probability, score: p.score } },
-    prediction: {
-      model: `${stored.modelId}@${stored.version}`,
-      probability: Math.round(p.probability * 10_000) / 10_000,
-      score: p.score,
-      topContributions: p.contributions
-        .slice(0, 5)
-        .map((c) => ({ feature: c.feature, contribution: Math.round(c.contribution * 1000) / 1000 })),
-    },
+    // The first model's figures at the top level, as before `kind: both`.
+    ...(models[0] as (typeof models)[number]),
+    examples,
+    excluded: first.excluded,
+    undeclared: first.undeclared ?? [],
+    models,
   };
 }
 
@@ -365,18 +355,14 @@ export async function publishScoringModel(version: number, models: ScoringModelS
   const current = await models.published();
   if (current?.version === version)
     throw new ConflictError('ALREADY_PUBLISHED', 'This version is already in use');
-  const audit = auditEvent({
-    eventId: `scoring.published#${predictiveModelId}@${version}#${actor.requestId}`,
-    subject: null,
-    actor: { type: 'principal', id: actor.principalId, role: actor.role },
-    action: 'scoring.published',
-    reasonCodes: [],
-    modelVersion: `${predictiveModelId}@${version}`,
-    requestId: actor.requestId,
-    at: actor.now,
-    details: { previous: current ? `${current.modelId}@${current.version}` : null },
-  });
-  if (!(await models.publish(stored, current, audit))) {
+  const audit = scoringAudit(
+    'scoring.published',
+    version,
+    actor,
+    { previous: current ? `${current.modelId}@${current.version}` : null },
+    actor.requestId,
+  );
+  if (!(await models.publish(stored, current, audit, actor.now.toISOString()))) {
     throw new ConflictError('SCORING_PUBLICATION_RACE', 'The scoring model in use changed meanwhile; retry');
   }
   return { modelId: predictiveModelId, version, previous: current ?? null };

@@ -7,6 +7,53 @@ import { z } from 'zod';
 const isoDateTime = z.string().datetime({ offset: true });
 const counts = z.record(z.number().int().min(0));
 
+const displayValue = z.union([z.number(), z.boolean(), z.string(), z.array(z.string()), z.null()]);
+
+/** A prediction kept with a decision (ports.ts `StoredPrediction`). */
+export const storedPredictionSchema = z
+  .object({
+    model: z.string().describe('`modelId@version` of the predictive model.'),
+    probability: z.number(),
+    score: z.number(),
+    baseline: z.number().optional().describe("Log-odds of the model's baseline."),
+    topContributions: z.array(
+      z
+        .object({
+          feature: z.string().describe('The variable.'),
+          contribution: z.number().describe('Log-odds it adds to the baseline.'),
+          value: displayValue.optional().describe('What the model saw; null when missing.'),
+        })
+        .strict(),
+    ),
+    others: z
+      .number()
+      .optional()
+      .describe('Log-odds of the other variables: baseline + contributions + others = log-odds.'),
+  })
+  .strict();
+
+/** The exact explanation of a prediction (scoring/explain.ts `Explanation`). */
+export const predictionExplanationSchema = z
+  .object({
+    model: z.string(),
+    method: z.enum(['coefficients', 'tree-shap']),
+    baseline: z.object({ logOdds: z.number(), probability: z.number() }).strict(),
+    logOdds: z.number(),
+    probability: z.number(),
+    score: z.number(),
+    contributions: z.array(
+      z
+        .object({
+          feature: z.string(),
+          value: displayValue,
+          contribution: z.number(),
+          probabilityChange: z.number(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 const firedRule = z.object({ ruleId: z.string(), points: z.number(), reasonCode: z.string() }).strict();
 
 export const assignmentSchema = z
@@ -44,15 +91,7 @@ export const assignmentSchema = z
         feedback: z.record(z.unknown()).optional(),
       })
       .strict(),
-    prediction: z
-      .object({
-        model: z.string(),
-        probability: z.number(),
-        score: z.number(),
-        topContributions: z.array(z.object({ feature: z.string(), contribution: z.number() }).strict()),
-      })
-      .strict()
-      .optional(),
+    prediction: storedPredictionSchema.optional(),
     assignedAt: isoDateTime,
     recheckAt: isoDateTime
       .nullable()
@@ -84,6 +123,11 @@ export const segmentViewSchema = assignmentSchema
         })
         .strict(),
     ),
+    predictionExplanation: predictionExplanationSchema
+      .nullable()
+      .describe(
+        "The prediction explained in full by the model that made it: each variable's value and contribution, and the baseline; null without a prediction.",
+      ),
   })
   .strict();
 

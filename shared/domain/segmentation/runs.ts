@@ -170,12 +170,17 @@ export async function startPublicationRun(
     now: Date;
     startedBy: { principalId: string; role?: string };
     requestId: string;
+    /**
+     * Default `run-publish-<modelId>-<version>`: a risk-model version is published once. A scoring
+     * model can be put back in use, so each of its publications names a run of its own.
+     */
+    runId?: string;
   },
   onFailure: (error: unknown) => void,
 ): Promise<ResegmentationRun | undefined> {
   try {
     return await startResegmentation(deps, {
-      runId: `run-publish-${request.modelId}-${request.version}`,
+      runId: request.runId ?? `run-publish-${request.modelId}-${request.version}`,
       cause: 'model',
       shards: request.shards,
       now: request.now,

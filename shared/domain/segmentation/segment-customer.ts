@@ -307,6 +307,16 @@ export async function planSegmentation(
       overrideBy: result.overrideBy ?? null,
       listsAsOf: result.listsAsOf,
       revision: assignment.revision,
+      // The score alone: the variables behind it are read from the decision's inputs when asked.
+      ...(scored
+        ? {
+            prediction: {
+              model: scored.prediction.model,
+              score: scored.prediction.score,
+              probability: scored.prediction.probability,
+            },
+          }
+        : {}),
     },
   });
   const events = deps.events

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Assignment } from '../ports.js';
 import type { CompiledModel, RiskModel } from '../risk-model/index.js';
+import type { ScoreSource } from '../scoring/score.js';
 import { withHighRiskRecount } from './aggregates.js';
 
 /**
@@ -77,8 +78,17 @@ export async function simulate(
   candidate: CompiledModel,
   assignments: AsyncIterable<Assignment[]>,
   shifts: readonly ScenarioShift[],
-  /** `partial`: one part of the population, whose drivers are all kept for mergeReports. */
-  options: { sampleSize?: number; now?: Date; partial?: boolean } = {},
+  /**
+   * `partial`: one part of the population, whose drivers are all kept for mergeReports. `score`:
+   * the predictive score rules read (`score` source), from the scoring model the simulation runs
+   * with; absent when none is in use.
+   */
+  options: {
+    sampleSize?: number;
+    now?: Date;
+    partial?: boolean;
+    score?: (inputs: NonNullable<Assignment['inputs']>) => ScoreSource;
+  } = {},
 ): Promise<SimulationReport> {
   const asOf = (options.now ?? new Date()).toISOString();
   const severity = new Map(candidate.model.segments.map((s, i) => [s.name, i]));
@@ -96,10 +106,13 @@ export async function simulate(
       }
       let after: ReturnType<CompiledModel['evaluate']>;
       try {
+        const transactions = shifted(a, shifts, highRisk);
         after = candidate.evaluate({
           profile: a.inputs.profile,
-          transactions: shifted(a, shifts, highRisk),
+          transactions,
           ...(a.inputs.feedback ? { feedback: a.inputs.feedback } : {}),
+          // Scored on the shifted inputs: a scenario moves the score as it would in production.
+          ...(options.score ? { score: options.score({ ...a.inputs, transactions }) } : {}),
         });
       } catch {
         report.failed++;

@@ -12,6 +12,15 @@ export const simulationRequest = z
     model: z.unknown().optional().describe('A draft risk model document, instead of modelId and version.'),
     scenario: z.array(scenarioShift).max(20).default([]),
     sampleSize: z.number().int().min(0).max(100).default(20),
+    scoringModelVersion: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe(
+        'The predictive model whose score rules read: a trained version (a candidate), null for none; by default the one in use.',
+      ),
   })
   .strict()
   .refine((r) => !(r.model !== undefined && r.version !== undefined), 'Give either model or modelId+version');

@@ -7,7 +7,13 @@ import { clusterRequest } from '../../domain/clustering/index.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
 import { exportPageQuery, exportPageSchema, exportRequest } from '../../domain/jobs/export.js';
 import { jobIdSchema, jobListQuery, jobListSchema, jobSchema } from '../../domain/jobs/responses.js';
-import { scoringModelListSchema, scoringModelPublishedSchema } from '../../domain/scoring/responses.js';
+import { importRequest } from '../../domain/scoring/import.js';
+import {
+  featureLayoutSchema,
+  scoringModelImportedSchema,
+  scoringModelListSchema,
+  scoringModelPublishedSchema,
+} from '../../domain/scoring/responses.js';
 import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
 import { pinRequest } from '../../domain/segmentation/overrides.js';
 import { pinSchema, unpinSchema } from '../../domain/segmentation/responses.js';
@@ -189,6 +195,44 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
     tag: 'Scoring',
     summary: 'Scoring model versions and the one in use',
     responses: { 200: { description: 'Versions', schema: scoringModelListSchema } },
+  },
+  'POST /v1/scoring-models/import': {
+    tag: 'Scoring',
+    summary: 'Import a model trained elsewhere (XGBoost JSON) as the next scoring version',
+    description:
+      "The model's columns must follow GET /v1/scoring-models/feature-layout for the variables it names. XGBoost 1.6 to 2.1 JSON (save_model('model.json')), gbtree, binary:logistic or binary:logitraw, numerical splits; other files are refused with a code (UNSUPPORTED_XGBOOST_VERSION, UNSUPPORTED_BOOSTER, UNSUPPORTED_OBJECTIVE, CATEGORICAL_SPLITS_UNSUPPORTED, FEATURE_MISMATCH, INVALID_MODEL, MODEL_TOO_LARGE).",
+    body: importRequest,
+    responses: {
+      201: {
+        description: 'Stored (and put in use when asked, re-scoring everyone)',
+        schema: scoringModelImportedSchema,
+      },
+      400: invalid,
+      409: conflict('Another model took this version meanwhile; import again'),
+      422: { description: 'The model file cannot be used: the code says why' },
+    },
+  },
+  'GET /v1/scoring-models/feature-layout': {
+    tag: 'Scoring',
+    summary: "The columns a model trained elsewhere must have, from the published risk model's declarations",
+    responses: {
+      200: { description: 'Columns in order, and each variable’s span', schema: featureLayoutSchema },
+    },
+  },
+  'GET /v1/scoring-models/{version}/document': {
+    tag: 'Scoring',
+    summary: "The version's document for auditors, in Markdown",
+    params: { version: modelVersionParams.version },
+    responses: {
+      200: {
+        description:
+          'Markdown: data, encodings, parameters, validation, the model, how to read an explanation',
+        schema: z.string(),
+        contentType: 'text/markdown',
+      },
+      400: invalid,
+      404: notFound('scoring model version'),
+    },
   },
   'POST /v1/scoring-models/{version}/publish': {
     tag: 'Scoring',

@@ -1,0 +1,145 @@
+/**
+ * Predictive models. An admin trains them on audit outcomes in a job (logistic regression,
+ * gradient-boosted trees, or both to compare; validation figures reported; protected variables
+ * never used), or imports one trained elsewhere (XGBoost JSON laid out as GET
+ * /v1/scoring-models/feature-layout says), and puts a version in use, which re-scores everyone;
+ * rules then read its score (`score` source, path `predicted.score` or `predicted.probability`).
+ * Every version has an auditor's document.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { settingsOf, scoringModelsApi as spec } from '../../infra/manifest.js';
+import * as adapters from '../../shared/adapters/compose.js';
+import { requireSettings } from '../../shared/config.js';
+import { populationSize } from '../../shared/domain/insights/aggregates.js';
+import { submitJob } from '../../shared/domain/jobs/job.js';
+import { renderScoringDocument } from '../../shared/domain/scoring/document.js';
+import { declaredFeatureSpecs } from '../../shared/domain/scoring/features.js';
+import { featureLayout, importScoringModel, parseImportRequest } from '../../shared/domain/scoring/import.js';
+import { startRescoring } from '../../shared/domain/scoring/rescoring.js';
+import { parseTrainingRequest, publishScoringModel } from '../../shared/domain/scoring/service.js';
+import { predictiveModelId, statusOf } from '../../shared/domain/scoring/store.js';
+import {
+  currentVersions,
+  publishedDocumentProvider,
+} from '../../shared/domain/segmentation/published-document.js';
+import { toErrorDetails } from '../../shared/domain/validation.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { requireEmptyBody } from '../../shared/http/empty-body.js';
+import { httpFunction } from '../../shared/http/http-function.js';
+import { jobAccepted } from '../../shared/http/job-response.js';
+import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
+import { jsonResponse, textResponse } from '../../shared/http/responses.js';
+import { createLogger } from '../../shared/observability/logger.js';
+
+const settings = requireSettings(settingsOf(spec));
+const logger = createLogger('scoringModelsApi');
+const models = adapters.scoringModels(settings);
+const audit = adapters.audit(settings);
+const jobDeps = { jobs: adapters.jobs(settings), queue: adapters.trainingJobs(settings), audit };
+const versionStores = { riskModels: adapters.riskModels(settings), scoringModels: models };
+const aggregates = adapters.aggregates(settings);
+const runDeps = {
+  runs: adapters.runs(settings),
+  shards: adapters.resegmentationShards(settings),
+  audit,
+  currentVersions: (now: Date) => currentVersions(versionStores, now),
+  population: () => populationSize(aggregates),
+};
+const resegmentShards = adapters.resegmentationShardCount();
+// The model document only: variable declarations lay out and encode features, no rule compiled.
+const activeRiskModel = publishedDocumentProvider(versionStores.riskModels, {
+  ttlMs: adapters.modelCacheTtlMs(),
+});
+
+function versionParam(event: JsonEvent): number {
+  const version = z.coerce.number().int().min(1).safeParse(event.pathParameters?.version);
+  if (!version.success) throw new ValidationError('Invalid version', toErrorDetails(version.error.issues));
+  return version.data;
+}
+
+/** Puts a version in use and starts the run that re-scores everyone scored by another version. */
+async function publishAndRescore(version: number, actor: ReturnType<typeof actorOf>) {
+  const result = await publishScoringModel(version, models, actor);
+  return { ...result, rescoring: await rescore(result.version, actor) };
+}
+
+/** Starts the run re-scoring everyone scored by another version than `version`. */
+function rescore(version: number, actor: ReturnType<typeof actorOf>) {
+  return startRescoring(
+    runDeps,
+    {
+      version,
+      shards: resegmentShards,
+      now: actor.now,
+      startedBy: { principalId: actor.principalId, role: actor.role },
+      requestId: actor.requestId,
+      publicationId: randomUUID(),
+    },
+    (error) => logger.error('re-scoring run not started', { version, errorName: (error as Error).name }),
+  );
+}
+
+export const handler = httpFunction(spec.trigger.routes, logger, {
+  'POST /v1/scoring-models': async (event, caller) => {
+    // Checked here, so a bad request is a 400 now rather than a failed job later.
+    const request = parseTrainingRequest(event.jsonBody);
+    const job = await submitJob(
+      jobDeps,
+      { jobId: `job-${randomUUID()}`, kind: 'training', input: request },
+      actorOf(event, caller),
+    );
+    logger.info('training job started', { jobId: job.runId });
+    return jobAccepted(job);
+  },
+
+  'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
+    const version = versionParam(event);
+    requireEmptyBody(event);
+    const result = await publishAndRescore(version, actorOf(event, caller));
+    logger.info('scoring model published', { version, runId: result.rescoring?.runId ?? null });
+    return jsonResponse(200, result);
+  },
+
+  'POST /v1/scoring-models/import': async (event, caller) => {
+    const request = parseImportRequest(event.jsonBody);
+    const actor = actorOf(event, caller);
+    const { model } = await activeRiskModel({ fresh: true });
+    const imported = await importScoringModel(request, { models, variables: model.variables }, actor);
+    logger.info('scoring model imported', { version: imported.version, trees: imported.trees });
+    const rescoring = request.publish ? await rescore(imported.version, actor) : null;
+    return jsonResponse(201, { ...imported, rescoring });
+  },
+
+  'GET /v1/scoring-models/feature-layout': async () => {
+    const { modelId, version, model } = await activeRiskModel();
+    const { specs } = declaredFeatureSpecs(model.variables, []);
+    return jsonResponse(200, { riskModel: `${modelId}@${version}`, ...featureLayout(specs) });
+  },
+
+  'GET /v1/scoring-models/{version}/document': async (event) => {
+    const version = versionParam(event);
+    const stored = await models.get(predictiveModelId, version);
+    if (!stored) throw new NotFoundError('No such scoring model version');
+    return textResponse(200, renderScoringDocument(stored), 'text/markdown; charset=utf-8');
+  },
+
+  'GET /v1/scoring-models': async () => {
+    const [published, versions] = await Promise.all([models.published(), models.list()]);
+    return jsonResponse(200, {
+      published: published ?? null,
+      versions: versions.map((v) => ({
+        modelId: v.modelId,
+        version: v.version,
+        trainedBy: v.trainedBy,
+        trainedAt: v.trainedAt,
+        excluded: v.excluded,
+        kind: v.model.kind,
+        status: statusOf(v, published),
+        publishedAt: v.publishedAt ?? null,
+        features: v.model.featureNames.length,
+        metrics: v.model.metrics ?? null,
+      })),
+    });
+  },
+});

@@ -134,6 +134,11 @@ export function recordsOfProcessing(): string {
     'Supporting purposes: security and accountability (the audit trail, Art. 5(2) and 32), and handling data',
     'subjects’ requests (Art. 15, 17, 20).',
     '',
+    'Predictive model fairness: attributes the risk model declares `protected` (age, sex, nationality…) are',
+    'never features of a rule or a predictive model. The training job (`scoringTrainer`) alone reads them, to',
+    'compare scores between groups of customers (docs/predictive-models.md); only group figures (sizes, mean',
+    'scores, flagged rates, correlations) are kept, in the model version’s document, never a customer’s value.',
+    '',
     '## Categories of data subjects and personal data (Art. 30(1)(c))',
     '',
     table(

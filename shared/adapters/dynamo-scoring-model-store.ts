@@ -23,6 +23,8 @@ import {
   versionKey,
 } from './dynamo-versions.js';
 
+const jobsPartition = (modelId: string) => `${modelId}#jobs`;
+
 /** Predictive models, versioned like risk models, with a pointer to the one in use. */
 export class DynamoScoringModelStore implements ScoringModelStore {
   private readonly reader: DynamoScoringModelReader;
@@ -71,7 +73,8 @@ export class DynamoScoringModelStore implements ScoringModelStore {
       segments: 2,
     })) {
       for (const { versionKey: _key, treeParts, ...item } of page) {
-        if (item.modelId === pointerKey.modelId || item.modelId.endsWith('#parts')) continue;
+        // The pointer, tree parts and job markers are not versions.
+        if (item.modelId === pointerKey.modelId || item.modelId.includes('#')) continue;
         all.push((treeParts ? { ...item, model: { ...item.model, trees: [] } } : item) as StoredScoringModel);
       }
     }
@@ -93,6 +96,20 @@ export class DynamoScoringModelStore implements ScoringModelStore {
         ConditionExpression: 'attribute_not_exists(versionKey)',
       },
       auditPut(auditTable, audit),
+      // One model of each kind per training job, even when a redelivered job runs beside the first
+      // attempt (it would otherwise store the same model again as a later version).
+      ...(version.jobId
+        ? [
+            {
+              TableName: this.tableName,
+              Item: {
+                modelId: jobsPartition(version.modelId),
+                versionKey: `${version.jobId}#${version.model.kind}`,
+              },
+              ConditionExpression: 'attribute_not_exists(versionKey)',
+            },
+          ]
+        : []),
       ...(publish ? await this.pointerMove(version, await this.published(), item.publishedAt ?? '') : []),
     ];
     const [outcome] = await transactUnits(this.doc, [puts], this.audit);

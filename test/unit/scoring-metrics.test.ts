@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   auc,
+  brierScore,
   captureRate,
   evaluateScores,
   TrainingDataError,
@@ -99,11 +100,13 @@ describe('captureRate', () => {
     expect(() => captureRate([1], [1], 0)).toThrow(RangeError);
   });
 
-  it('evaluateScores reports AUC and the three headline capture rates', () => {
+  it('evaluateScores reports AUC with its interval, Brier and the three headline capture rates', () => {
     expect(evaluateScores(scores, labels as (0 | 1)[])).toEqual({
       rows: 100,
       positives: 10,
       auc: 1,
+      aucInterval: { lower: 1, upper: 1, level: 0.95 },
+      brier: brierScore(scores, labels),
       captureRates: { top5: 0.5, top10: 1, top20: 1 },
     });
   });

@@ -6,13 +6,17 @@
  * the digest recorded at publication can be checked by rendering it again.
  */
 import { codeSpan, escapeMarkdown, formatNumber } from '../markdown.js';
-import type { PredictiveModel, TreeScoringModel } from './explain.js';
+import type { ProtectedFairness } from './assessment.js';
+import type { Explanation, PredictiveModel, TreeScoringModel } from './explain.js';
 import { columnCounts, type FeatureSpec, OTHER_CATEGORY } from './features.js';
 import { originalScaleCoefficients, type ScoringModel } from './logistic.js';
-import type { ValidationMetrics } from './metrics.js';
+import type { ReliabilityBin, ValidationMetrics } from './metrics.js';
+import type { CrossValidation } from './service.js';
 import type { StoredScoringModel } from './store.js';
 import { isLeaf } from './tree-model.js';
 
+const isWindow = (w: unknown): w is { from: string; to: string } =>
+  typeof w === 'object' && w !== null && typeof (w as { from?: unknown }).from === 'string';
 const fixed = (x: number, digits = 4) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -35,7 +39,10 @@ function encodingText(spec: FeatureSpec, trees: boolean): string {
 function validationRows(metrics: Record<string, unknown> | undefined): string[] {
   const validation = metrics?.validation as ValidationMetrics | undefined;
   const training = metrics?.training as ValidationMetrics | undefined;
+  const cv = metrics?.crossValidation as CrossValidation | undefined;
   if (!validation) return ['No validation figures (an imported model is validated by its makers).'];
+  const interval = (m: { aucInterval?: { lower: number; upper: number } }) =>
+    m.aucInterval ? ` (95 %: ${fixed(m.aucInterval.lower, 3)}-${fixed(m.aucInterval.upper, 3)})` : '';
   const row = (label: string, pick: (m: ValidationMetrics) => string) =>
     `| ${label} | ${training ? pick(training) : '-'} | ${pick(validation)} |`;
   return [
@@ -43,12 +50,98 @@ function validationRows(metrics: Record<string, unknown> | undefined): string[] 
     '| --- | --- | --- |',
     row('Customers', (m) => formatNumber(m.rows)),
     row('Issues', (m) => formatNumber(m.positives)),
-    row('AUC', (m) => fixed(m.auc, 3)),
+    row('AUC', (m) => `${fixed(m.auc, 3)}${interval(m)}`),
+    row('Brier score', (m) => (m.brier === undefined ? '-' : fixed(m.brier, 4))),
     row('Issues in the top 5 %', (m) => percent(m.captureRates.top5)),
     row('Issues in the top 10 %', (m) => percent(m.captureRates.top10)),
     row('Issues in the top 20 %', (m) => percent(m.captureRates.top20)),
     '',
     'A held-out figure far below the training one means the model learnt its training customers rather than the pattern.',
+    ...(cv
+      ? [
+          '',
+          `${cv.folds}-fold cross-validation over every labelled customer (each scored by a model that did not see it): AUC ${fixed(cv.auc, 3)}${interval(cv)}, Brier score ${fixed(cv.brier, 4)}.`,
+        ]
+      : []),
+  ];
+}
+
+function calibrationRows(bins: readonly ReliabilityBin[] | undefined): string[] {
+  if (!bins?.length) return [];
+  return [
+    '',
+    '### Calibration',
+    '',
+    'Held-out customers in ten groups of equal size by predicted probability: a calibrated model predicts about the share of issues each group really has.',
+    '',
+    '| Predicted from | to | Customers | Mean predicted | Share with an issue |',
+    '| --- | --- | --- | --- | --- |',
+    ...bins.map(
+      (b) =>
+        `| ${fixed(b.from, 3)} | ${fixed(b.to, 3)} | ${formatNumber(b.customers)} | ${percent(b.meanPredicted)} | ${percent(b.observedRate)} |`,
+    ),
+  ];
+}
+
+function fairnessRows(fairness: readonly ProtectedFairness[] | undefined): string[] {
+  if (!fairness) return ['Not assessed (a model imported, or trained before fairness was reported).'];
+  if (fairness.length === 0) return ['The risk model declares no protected variable the data carries.'];
+  return fairness.flatMap((f) => [
+    `### ${codeSpan(f.variable)}`,
+    '',
+    '| Group | Customers | Mean probability | Among the top 20 % of scores |',
+    '| --- | --- | --- | --- |',
+    ...f.groups.map(
+      (g) =>
+        `| ${escapeMarkdown(g.group)} | ${formatNumber(g.customers)} | ${percent(g.meanScore)} | ${percent(g.flaggedRate)} |`,
+    ),
+    '',
+    f.disparateImpact === null
+      ? 'Disparate-impact ratio: not computable (one group).'
+      : `Disparate-impact ratio (lowest rate in the top 20 % over highest): ${fixed(f.disparateImpact, 2)}${f.disparateImpact < 0.8 ? ' — **below 0.8**: the groups are flagged at markedly different rates; review the proxies below before publishing.' : '.'}`,
+    '',
+    f.proxies.length
+      ? `Possible proxies (|correlation| ≥ 0.3 between a feature and membership of a group): ${f.proxies.map((p) => `${codeSpan(p.feature)} ${fixed(p.correlation, 2)}${Math.abs(p.correlation) >= 0.5 ? ' (strong)' : ''}`).join(', ')}.`
+      : 'No feature correlates with membership of a group at |r| ≥ 0.3.',
+    '',
+  ]);
+}
+
+function topFeatureRows(
+  top: readonly { feature: string; meanAbsContribution: number }[] | undefined,
+): string[] {
+  if (!top?.length) return [];
+  return [
+    '## What drives the scores',
+    '',
+    'Mean absolute contribution (log-odds) per variable over the held-out customers:',
+    '',
+    '| Variable | Mean |contribution| |',
+    '| --- | --- |',
+    ...top.slice(0, 15).map((t) => `| ${codeSpan(t.feature, true)} | ${fixed(t.meanAbsContribution, 4)} |`),
+    '',
+  ];
+}
+
+function exampleRows(examples: readonly Omit<Explanation, 'method'>[] | undefined): string[] {
+  if (!examples?.length) return [];
+  const shown = (v: unknown) =>
+    v === null ? 'missing' : Array.isArray(v) ? v.join(', ') || 'none' : String(v);
+  return [
+    '## Example explanations',
+    '',
+    'Three held-out customers (lowest, median and highest score; no identifier), each variable with the value the model saw:',
+    '',
+    ...examples.flatMap((e, i) => [
+      `${i + 1}. Probability ${fixed(e.probability)} (log-odds ${fixed(e.logOdds)}) = baseline ${fixed(e.baseline.logOdds)} plus:`,
+      '',
+      ...e.contributions.map(
+        (c) =>
+          `   - ${codeSpan(c.feature)} = ${codeSpan(shown(c.value))}: ${c.contribution >= 0 ? '+' : ''}${fixed(c.contribution)}`,
+      ),
+      ...(e.contributions.length > 0 ? ['   - the other variables: the rest'] : []),
+      '',
+    ]),
   ];
 }
 
@@ -148,6 +241,9 @@ export function renderScoringDocument(stored: StoredScoringModel): string {
     `- Trained (or imported) by ${codeSpan(stored.trainedBy)} at ${stored.trainedAt}${stored.jobId ? `, job ${codeSpan(stored.jobId)}` : ''}`,
     ...(typeof metrics?.description === 'string' ? [`- Origin: ${escapeMarkdown(metrics.description)}`] : []),
     `- Labelled customers: ${stored.examples === undefined ? 'not recorded' : formatNumber(stored.examples)} (audit outcomes joined with each customer's decision inputs; a customer with any issue found is an issue)`,
+    ...(isWindow(metrics?.outcomesWindow)
+      ? [`- Outcomes dated ${metrics.outcomesWindow.from} to ${metrics.outcomesWindow.to}`]
+      : []),
     `- Never used: ${stored.excluded.length ? stored.excluded.map((e) => codeSpan(e)).join(', ') : 'none'} (protected characteristics and exclusions asked for)`,
     ...(stored.undeclared?.length
       ? [`- Seen but not declared, so not used: ${stored.undeclared.map((e) => codeSpan(e)).join(', ')}`]
@@ -175,11 +271,19 @@ export function renderScoringDocument(stored: StoredScoringModel): string {
     '## Validation',
     '',
     ...validationRows(metrics),
+    ...calibrationRows(metrics?.calibration as ReliabilityBin[] | undefined),
     '',
+    '## Fairness',
+    '',
+    'Protected attributes are never features. They are read inside the training job only, to compare scores between groups of held-out customers; only the group figures below are kept.',
+    '',
+    ...fairnessRows(metrics?.fairness as ProtectedFairness[] | undefined),
     '## The model',
     '',
     ...(model.kind === 'trees' ? treeSection(model, specs) : logisticSection(model)),
     '',
+    ...topFeatureRows(metrics?.topFeatures as { feature: string; meanAbsContribution: number }[] | undefined),
+    ...exampleRows(metrics?.examples as Omit<Explanation, 'method'>[] | undefined),
     '## Reading an explanation',
     '',
     trees

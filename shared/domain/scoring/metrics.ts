@@ -10,6 +10,10 @@ export interface ValidationMetrics {
   rows: number;
   positives: number;
   auc: number;
+  /** DeLong 95 % interval of the AUC (absent on figures computed before intervals). */
+  aucInterval?: { lower: number; upper: number; level: number };
+  /** Mean squared error of the probabilities (absent on figures computed before it). */
+  brier?: number;
   /** Share of all positives found in the top 5 %, 10 % and 20 % of scores. */
   captureRates: { top5: number; top10: number; top20: number };
 }
@@ -94,12 +98,15 @@ export function captureRate(
   return captured / totalPositives;
 }
 
-/** AUC and capture rates at 5 / 10 / 20 % on one set of scores. */
+/** AUC (with its interval), capture rates at 5 / 10 / 20 % and Brier score of one set of probabilities. */
 export function evaluateScores(scores: readonly number[], labels: readonly (0 | 1)[]): ValidationMetrics {
+  const interval = aucWithInterval(scores, labels);
   return {
     rows: scores.length,
     positives: labels.reduce<number>((s, l) => s + l, 0),
-    auc: auc(scores, labels),
+    auc: interval.auc,
+    aucInterval: { lower: interval.lower, upper: interval.upper, level: interval.level },
+    brier: brierScore(scores, labels),
     captureRates: {
       top5: captureRate(scores, labels, 0.05),
       top10: captureRate(scores, labels, 0.1),
@@ -133,4 +140,144 @@ export function trainValidationSplit<T extends { label: 0 | 1 }>(
     (inValidation[i] ? validation : training).push(row);
   });
   return { training, validation };
+}
+
+/** An AUC with its confidence interval. */
+export interface AucInterval {
+  auc: number;
+  lower: number;
+  upper: number;
+  /** Two-sided confidence level, e.g. 0.95. */
+  level: number;
+}
+
+/** The standard normal quantile for the two-sided levels the reports use. */
+const Z: Record<string, number> = {
+  '0.9': 1.6448536269514722,
+  '0.95': 1.959963984540054,
+  '0.99': 2.5758293035489004,
+};
+
+/**
+ * AUC with DeLong's confidence interval (DeLong, DeLong & Clarke-Pearson 1988): the variance of
+ * the Mann-Whitney statistic from each positive's and each negative's placement values, ties
+ * counting one half; the interval is clipped to [0, 1]. Needs both classes, two of each for a
+ * variance.
+ */
+export function aucWithInterval(
+  scores: readonly number[],
+  labels: readonly number[],
+  level: 0.9 | 0.95 | 0.99 = 0.95,
+): AucInterval {
+  const value = auc(scores, labels);
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  scores.forEach((s, i) => {
+    (labels[i] === 1 ? positives : negatives).push(s);
+  });
+  const m = positives.length;
+  const n = negatives.length;
+  if (m < 2 || n < 2) return { auc: value, lower: 0, upper: 1, level };
+  // Placement of each score among the other class, by binary search over sorted copies.
+  const sortedNeg = [...negatives].sort((a, b) => a - b);
+  const sortedPos = [...positives].sort((a, b) => a - b);
+  const below = (sorted: readonly number[], x: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const atOrBelow = (sorted: readonly number[], x: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // V10: share of negatives a positive beats; V01: share of positives beating a negative.
+  const v10 = positives.map((x) => (below(sortedNeg, x) + atOrBelow(sortedNeg, x)) / 2 / n);
+  const v01 = negatives.map((y) => (m - atOrBelow(sortedPos, y) + (m - below(sortedPos, y))) / 2 / m);
+  const variance = (xs: readonly number[]) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+  };
+  const se = Math.sqrt(variance(v10) / m + variance(v01) / n);
+  const z = Z[String(level)] as number;
+  return { auc: value, lower: Math.max(0, value - z * se), upper: Math.min(1, value + z * se), level };
+}
+
+/** Mean squared difference between predicted probability and outcome (0 is perfect; lower is better). */
+export function brierScore(probabilities: readonly number[], labels: readonly number[]): number {
+  checkPair(probabilities, labels);
+  let sum = 0;
+  probabilities.forEach((p, i) => {
+    sum += (p - (labels[i] as number)) ** 2;
+  });
+  return probabilities.length === 0 ? 0 : sum / probabilities.length;
+}
+
+export interface ReliabilityBin {
+  /** Lowest and highest predicted probability in the bin. */
+  from: number;
+  to: number;
+  customers: number;
+  meanPredicted: number;
+  observedRate: number;
+}
+
+/**
+ * Calibration as a reliability table: customers ordered by predicted probability and cut into
+ * `bins` groups of (nearly) equal size, each with its mean prediction beside the share of issues
+ * it really had. A calibrated model has the two close in every bin.
+ */
+export function reliabilityTable(
+  probabilities: readonly number[],
+  labels: readonly number[],
+  bins = 10,
+): ReliabilityBin[] {
+  checkPair(probabilities, labels);
+  const order = probabilities
+    .map((_, i) => i)
+    .sort((a, b) => (probabilities[a] as number) - (probabilities[b] as number));
+  const count = Math.min(bins, order.length);
+  const out: ReliabilityBin[] = [];
+  for (let b = 0; b < count; b++) {
+    const members = order.slice(
+      Math.floor((b * order.length) / count),
+      Math.floor(((b + 1) * order.length) / count),
+    );
+    const predicted = members.map((i) => probabilities[i] as number);
+    out.push({
+      from: predicted[0] as number,
+      to: predicted[predicted.length - 1] as number,
+      customers: members.length,
+      meanPredicted: predicted.reduce((a, p) => a + p, 0) / members.length,
+      observedRate: members.reduce((a, i) => a + (labels[i] as number), 0) / members.length,
+    });
+  }
+  return out;
+}
+
+/**
+ * Stratified k-fold assignment: within each class a seeded shuffle deals rows to folds in turn, so
+ * every fold keeps the class balance. Returns the fold (0..k-1) of each row.
+ */
+export function stratifiedFolds(labels: readonly (0 | 1)[], k: number, seed: number): Uint8Array {
+  if (!(Number.isInteger(k) && k >= 2 && k <= 20)) throw new RangeError('k must be an integer in 2..20');
+  const random = seededRandom(seed);
+  const fold = new Uint8Array(labels.length);
+  for (const label of [0, 1] as const) {
+    const indices = labels.flatMap((l, i) => (l === label ? [i] : []));
+    shuffled(indices, random).forEach((row, j) => {
+      fold[row] = j % k;
+    });
+  }
+  return fold;
 }

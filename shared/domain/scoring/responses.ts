@@ -19,6 +19,16 @@ const trainedModel = {
   training: validationMetrics
     .optional()
     .describe('The same figures on the training split: far above validation means overfitting.'),
+  crossValidation: z
+    .object({
+      folds: z.number().int(),
+      auc: z.number(),
+      aucInterval: z.object({ lower: z.number(), upper: z.number(), level: z.number() }).strict(),
+      brier: z.number(),
+    })
+    .strict()
+    .optional()
+    .describe('k-fold figures over every labelled customer (pooled out-of-fold scores).'),
 };
 
 export const scoringModelTrainedSchema = z
@@ -81,6 +91,9 @@ export const scoringModelPublishedSchema = z
     modelId: z.string(),
     version: z.number().int().min(1),
     previous: pointer.nullable(),
+    documentSha256: z
+      .string()
+      .describe("SHA-256 of the version's document (GET …/document) as published, also in the audit record."),
     rescoring: z
       .object({ runId: z.string(), shards: z.number().int().min(1) })
       .strict()

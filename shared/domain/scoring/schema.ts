@@ -12,6 +12,8 @@ export const validationMetrics = z
     rows: z.number().int(),
     positives: z.number().int(),
     auc: finite,
+    aucInterval: z.object({ lower: finite, upper: finite, level: finite }).strict().optional(),
+    brier: finite.optional(),
     captureRates: z.object({ top5: finite, top10: finite, top20: finite }).strict(),
   })
   .strict();
@@ -35,7 +37,8 @@ export const logisticModelSchema = z
         converged: z.boolean(),
         validation: validationMetrics.optional(),
       })
-      .strict()
+      // Training figures, cross-validation, calibration, fairness… (assessment.ts) ride along.
+      .passthrough()
       .optional(),
   })
   .strict()

@@ -2,13 +2,16 @@
  * Training and publication of predictive models: logistic regression and gradient-boosted trees
  * trained in a job on audit outcomes, encoded as the published risk model declares its variables.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AssignmentStore, AuditEvent, OutcomeStore } from '../ports.js';
 import type { ModelVariable } from '../risk-model/model.js';
 import { toErrorDetails } from '../validation.js';
+import { assessModel, type ModelAssessment } from './assessment.js';
 import { trainBoostedTrees } from './boosting.js';
+import { renderScoringDocument } from './document.js';
 import type { PredictiveModel } from './explain.js';
 import {
   columnCounts,
@@ -20,7 +23,14 @@ import {
   vectorise,
 } from './features.js';
 import { predictProbability, sigmoid, trainLogistic } from './logistic.js';
-import { evaluateScores, trainValidationSplit, type ValidationMetrics } from './metrics.js';
+import {
+  aucWithInterval,
+  brierScore,
+  evaluateScores,
+  stratifiedFolds,
+  trainValidationSplit,
+  type ValidationMetrics,
+} from './metrics.js';
 import type { Actor } from './outcomes.js';
 import { predictiveModelId, type ScoringModelStore, type StoredScoringModel } from './store.js';
 import { TrainingDataError, type TrainingRow, validateTrainingSet } from './training-data.js';
@@ -58,6 +68,8 @@ export const trainingRequest = z
     /** Extra variables to leave out, beyond those the published risk model marks protected. */
     exclude: z.array(z.string().min(1).max(100)).max(100).default([]),
     validationFraction: z.number().min(0.1).max(0.5).default(0.3),
+    /** k-fold cross-validation over every labelled customer (0: none). */
+    folds: z.union([z.literal(0), z.number().int().min(2).max(10)]).default(5),
     seed: z.number().int().default(1),
     l2: z.number().min(0).max(100).optional(),
     trees: treeParameters.default({}),
@@ -101,11 +113,19 @@ const decisionPage = 1000;
 type Example = { source: FeatureSource; label: 0 | 1 };
 
 /** Labelled customers: audit outcomes joined with each customer's stored decision inputs. */
-async function labelledExamples(deps: TrainingDeps, report: TrainingProgress): Promise<Example[]> {
+async function labelledExamples(
+  deps: TrainingDeps,
+  report: TrainingProgress,
+): Promise<{ examples: Example[]; window: { from: string; to: string } }> {
   const labels = new Map<string, 0 | 1>();
+  const window = { from: '', to: '' };
   for await (const page of deps.outcomes.scanAll()) {
     // Any issue ever found makes the customer a positive example.
-    for (const o of page) labels.set(o.pseudonym, o.outcome === 'issue' ? 1 : (labels.get(o.pseudonym) ?? 0));
+    for (const o of page) {
+      labels.set(o.pseudonym, o.outcome === 'issue' ? 1 : (labels.get(o.pseudonym) ?? 0));
+      if (window.from === '' || o.date < window.from) window.from = o.date;
+      if (o.date > window.to) window.to = o.date;
+    }
     await report({ phase: 'reading outcomes', done: labels.size });
   }
   const labelled = [...labels];
@@ -126,7 +146,7 @@ async function labelledExamples(deps: TrainingDeps, report: TrainingProgress): P
   if (examples.length === 0) {
     throw new TrainingDataError('TOO_FEW_OUTCOMES', 'No audit outcome matches a segmented customer');
   }
-  return examples;
+  return { examples, window };
 }
 
 /** Per column: +1 / -1 where a declared variable's monotone constraint applies, else 0. */
@@ -164,13 +184,114 @@ interface Trained {
   model: PredictiveModel;
   validation: ValidationMetrics;
   training: ValidationMetrics;
+  crossValidation?: CrossValidation;
+  assessment: ModelAssessment;
+}
+
+/** Pooled out-of-fold figures of k-fold cross-validation over every labelled customer. */
+export interface CrossValidation {
+  folds: number;
+  auc: number;
+  aucInterval: { lower: number; upper: number; level: number };
+  brier: number;
+}
+
+/** Fits one kind of model on `training` (trees stop early on a fifth of it, never on other rows). */
+function fitKind(
+  kind: 'logistic' | 'trees',
+  request: TrainingRequest,
+  specs: readonly FeatureSpec[],
+  training: readonly Example[],
+  meta: { version: number; trainedAt: string },
+): PredictiveModel {
+  const names = featureNames(specs);
+  const rows = (set: readonly Example[], missing: MissingEncoding): TrainingRow[] =>
+    set.map((e) => ({ features: vectorise(specs, e.source, missing), label: e.label }));
+  if (kind === 'logistic') {
+    const encoded = rows(training, 'mean');
+    validateTrainingSet(encoded);
+    return trainLogistic(encoded, {
+      featureNames: names,
+      ...(request.l2 === undefined ? {} : { l2: request.l2 }),
+      version: meta.version,
+      trainedAt: meta.trainedAt,
+    });
+  }
+  const inner = trainValidationSplit([...training], 0.2, request.seed + 1);
+  const t = request.trees;
+  const { ensemble, metrics } = trainBoostedTrees(rows(inner.training, 'nan'), {
+    featureNames: names,
+    rounds: t.rounds,
+    learningRate: t.learningRate,
+    maxDepth: t.maxDepth,
+    minChildWeight: t.minChildWeight,
+    lambda: t.lambda,
+    earlyStoppingRounds: t.earlyStoppingRounds,
+    validation: rows(inner.validation, 'nan'),
+    monotone: monotoneColumns(specs, t.monotone),
+    seed: request.seed,
+  });
+  const { validationLogLoss: _curve, ...figures } = metrics;
+  return { ...ensemble, version: meta.version, trainedAt: meta.trainedAt, metrics: figures };
+}
+
+/** The probabilities a model gives a set of customers. */
+const probabilities = (model: PredictiveModel, specs: readonly FeatureSpec[], set: readonly Example[]) =>
+  set.map((e) => probabilityOf(model, vectorise(specs, e.source, model.kind === 'trees' ? 'nan' : 'mean')));
+
+/**
+ * Stratified k-fold cross-validation over every labelled customer: each fold scored by a model fit
+ * on the others, the out-of-fold scores pooled into one AUC (DeLong interval) and Brier score. The
+ * encoding (means, levels learnt from data) is the final model's, learnt on the training split.
+ */
+function crossValidate(
+  kind: 'logistic' | 'trees',
+  request: TrainingRequest,
+  specs: readonly FeatureSpec[],
+  all: readonly Example[],
+): CrossValidation | undefined {
+  const k = request.folds;
+  if (k < 2) return undefined;
+  const fold = stratifiedFolds(
+    all.map((e) => e.label),
+    k,
+    request.seed,
+  );
+  const scores = new Array<number>(all.length).fill(0);
+  for (let f = 0; f < k; f++) {
+    const model = fitKind(
+      kind,
+      request,
+      specs,
+      all.filter((_, i) => fold[i] !== f),
+      { version: 1, trainedAt: '' },
+    );
+    const held = all.flatMap((_, i) => (fold[i] === f ? [i] : []));
+    const p = probabilities(
+      model,
+      specs,
+      held.map((i) => all[i] as Example),
+    );
+    held.forEach((i, j) => {
+      scores[i] = p[j] as number;
+    });
+  }
+  const labels = all.map((e) => e.label);
+  const interval = aucWithInterval(scores, labels);
+  return {
+    folds: k,
+    auc: interval.auc,
+    aucInterval: { lower: interval.lower, upper: interval.upper, level: interval.level },
+    brier: brierScore(scores, labels),
+  };
 }
 
 /**
- * Trains the requested kind(s) on one stratified split and reports, on the held-out part, AUC and
- * the share of issues captured in the top 5 / 10 / 20 % of scores, with the same figures on the
- * training part beside them (a validation figure far below the training one means overfitting).
- * Trees stop early on a part of the training rows, never on the validation rows they are judged on.
+ * Trains the requested kind(s) on one stratified split and reports, on the held-out part, AUC
+ * (with its interval), Brier score and the share of issues captured in the top 5 / 10 / 20 % of
+ * scores, with the same figures on the training part beside them (a held-out figure far below the
+ * training one means overfitting), k-fold figures over everyone, calibration, top features,
+ * example explanations and fairness per protected group.
  */
 function trainKinds(
   request: TrainingRequest,
@@ -178,54 +299,25 @@ function trainKinds(
   specs: FeatureSpec[],
   split: { training: Example[]; validation: Example[] },
   meta: { version: number; trainedAt: string },
+  protectedVariables: readonly ModelVariable[],
 ): Trained[] {
-  const names = featureNames(specs);
-  const rows = (set: readonly Example[], missing: MissingEncoding): TrainingRow[] =>
-    set.map((e) => ({ features: vectorise(specs, e.source, missing), label: e.label }));
-  const judged = (model: PredictiveModel, missing: MissingEncoding) => {
-    const figures = (set: readonly TrainingRow[]) =>
-      evaluateScores(
-        set.map((r) => probabilityOf(model, r.features)),
-        set.map((r) => r.label),
-      );
+  const figures = (model: PredictiveModel, set: readonly Example[]) =>
+    evaluateScores(
+      probabilities(model, specs, set),
+      set.map((e) => e.label),
+    );
+  const all = [...split.training, ...split.validation];
+  return kinds.map((kind, i) => {
+    const model = fitKind(kind, request, specs, split.training, { ...meta, version: meta.version + i });
+    const crossValidation = crossValidate(kind, request, specs, all);
     return {
       model,
-      validation: figures(rows(split.validation, missing)),
-      training: figures(rows(split.training, missing)),
+      validation: figures(model, split.validation),
+      training: figures(model, split.training),
+      ...(crossValidation ? { crossValidation } : {}),
+      assessment: assessModel(model, specs, split.validation, protectedVariables),
     };
-  };
-  const out: Trained[] = [];
-  let version = meta.version;
-  if (kinds.includes('logistic')) {
-    const training = rows(split.training, 'mean');
-    validateTrainingSet(training);
-    const model = trainLogistic(training, {
-      featureNames: names,
-      ...(request.l2 === undefined ? {} : { l2: request.l2 }),
-      version: version++,
-      trainedAt: meta.trainedAt,
-    });
-    out.push(judged(model, 'mean'));
-  }
-  if (kinds.includes('trees')) {
-    const inner = trainValidationSplit(split.training, 0.2, request.seed + 1);
-    const t = request.trees;
-    const { ensemble, metrics } = trainBoostedTrees(rows(inner.training, 'nan'), {
-      featureNames: names,
-      rounds: t.rounds,
-      learningRate: t.learningRate,
-      maxDepth: t.maxDepth,
-      minChildWeight: t.minChildWeight,
-      lambda: t.lambda,
-      earlyStoppingRounds: t.earlyStoppingRounds,
-      validation: rows(inner.validation, 'nan'),
-      monotone: monotoneColumns(specs, t.monotone),
-      seed: request.seed,
-    });
-    const { validationLogLoss: _curve, ...figures } = metrics;
-    out.push(judged({ ...ensemble, version: version++, trainedAt: meta.trainedAt, metrics: figures }, 'nan'));
-  }
-  return out;
+  });
 }
 
 /** The model's probability for an encoded row (NaN marks a missing value for trees). */
@@ -250,7 +342,7 @@ export async function trainScoringModel(
     (kind) => !earlier.some((m) => m.model.kind === kind),
   );
   if (kinds.length === 0) return trainingSummary(earlier, earlier[0]?.examples ?? 0);
-  const examples = await labelledExamples(deps, job.report);
+  const { examples, window } = await labelledExamples(deps, job.report);
   const protectedNames = deps.variables.filter((v) => v.protected).flatMap((v) => [v.name, v.source.path]);
   const excluded = [...new Set([...protectedNames, ...request.exclude])];
   const split = trainValidationSplit(examples, request.validationFraction, request.seed);
@@ -268,12 +360,26 @@ export async function trainScoringModel(
   await job.report({ phase: 'training', done: 0, total: split.training.length });
   const first = Math.max((await deps.models.latestVersion(predictiveModelId)) + 1, 1);
   const trainedAt = actor.now.toISOString();
-  const trained = trainKinds(request, kinds, specs, split, { version: first, trainedAt });
+  const trained = trainKinds(
+    request,
+    kinds,
+    specs,
+    split,
+    { version: first, trainedAt },
+    deps.variables.filter((v) => v.protected),
+  );
   await job.report({ phase: 'storing', done: 0, total: trained.length });
   const stored: StoredScoringModel[] = [...earlier];
   for (const [i, t] of trained.entries()) {
     const version = first + i;
-    const metrics = { ...(t.model.metrics ?? {}), validation: t.validation, training: t.training };
+    const metrics = {
+      ...(t.model.metrics ?? {}),
+      validation: t.validation,
+      training: t.training,
+      ...(t.crossValidation ? { crossValidation: t.crossValidation } : {}),
+      ...t.assessment,
+      outcomesWindow: window,
+    };
     const item: StoredScoringModel = {
       modelId: predictiveModelId,
       version,
@@ -336,6 +442,7 @@ function trainingSummary(stored: readonly StoredScoringModel[], examples: number
     status: s.status,
     validation: s.model.metrics?.validation as ValidationMetrics | undefined,
     training: (s.model.metrics as { training?: ValidationMetrics } | undefined)?.training,
+    crossValidation: (s.model.metrics as { crossValidation?: CrossValidation } | undefined)?.crossValidation,
   }));
   const first = stored[0] as StoredScoringModel;
   return {
@@ -355,15 +462,18 @@ export async function publishScoringModel(version: number, models: ScoringModelS
   const current = await models.published();
   if (current?.version === version)
     throw new ConflictError('ALREADY_PUBLISHED', 'This version is already in use');
+  // The document depends only on the stored version: its digest lets anyone check later that the
+  // document they read is the one that was in force.
+  const documentSha256 = createHash('sha256').update(renderScoringDocument(stored), 'utf8').digest('hex');
   const audit = scoringAudit(
     'scoring.published',
     version,
     actor,
-    { previous: current ? `${current.modelId}@${current.version}` : null },
+    { previous: current ? `${current.modelId}@${current.version}` : null, documentSha256 },
     actor.requestId,
   );
   if (!(await models.publish(stored, current, audit, actor.now.toISOString()))) {
     throw new ConflictError('SCORING_PUBLICATION_RACE', 'The scoring model in use changed meanwhile; retry');
   }
-  return { modelId: predictiveModelId, version, previous: current ?? null };
+  return { modelId: predictiveModelId, version, previous: current ?? null, documentSha256 };
 }

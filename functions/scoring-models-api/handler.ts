@@ -15,7 +15,13 @@ import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { submitJob } from '../../shared/domain/jobs/job.js';
 import { renderScoringDocument } from '../../shared/domain/scoring/document.js';
 import { declaredFeatureSpecs } from '../../shared/domain/scoring/features.js';
-import { featureLayout, importScoringModel, parseImportRequest } from '../../shared/domain/scoring/import.js';
+import {
+  featureLayout,
+  importScoringModel,
+  importSpecs,
+  laidOut,
+  parseImportRequest,
+} from '../../shared/domain/scoring/import.js';
 import { startRescoring } from '../../shared/domain/scoring/rescoring.js';
 import { parseTrainingRequest, publishScoringModel } from '../../shared/domain/scoring/service.js';
 import { predictiveModelId, statusOf } from '../../shared/domain/scoring/store.js';
@@ -113,8 +119,17 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
 
   'GET /v1/scoring-models/feature-layout': async () => {
     const { modelId, version, model } = await activeRiskModel();
-    const { specs } = declaredFeatureSpecs(model.variables, []);
-    return jsonResponse(200, { riskModel: `${modelId}@${version}`, ...featureLayout(specs) });
+    const layout = featureLayout(importSpecs(model.variables, undefined));
+    // Readable by a model, but their levels are learnt in training: declare them to import on them.
+    const { specs } = declaredFeatureSpecs(
+      model.variables.filter((v) => !laidOut(v)),
+      [],
+    );
+    return jsonResponse(200, {
+      riskModel: `${modelId}@${version}`,
+      ...layout,
+      levelsNotDeclared: specs.map((s) => s.variable ?? s.name),
+    });
   },
 
   'GET /v1/scoring-models/{version}/document': async (event) => {

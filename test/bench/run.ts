@@ -37,6 +37,10 @@ const suites: Record<string, Suite> = {
   },
   'end-to-end': { title: 'End to end and KMS calls', load: () => import('./e2e.bench.js') },
   population: { title: 'Simulation and re-segmentation', load: () => import('./population.bench.js') },
+  models: {
+    title: 'Predictive models: accuracy and inference cost',
+    load: () => import('./models.bench.js'),
+  },
   audit: { title: 'Audit trail', load: () => import('./audit.bench.js') },
   scale: {
     title: 'Population scale: reads and jobs at 10k, 100k and 1M customers',

@@ -277,6 +277,23 @@ describe('the API against its OpenAPI document', () => {
       {},
       '/v1/scoring-models/{version}/publish',
     );
+    await call('analyst', 'GET', '/v1/scoring-models/feature-layout');
+    await call(
+      'compliance',
+      'GET',
+      '/v1/scoring-models/99999/document',
+      undefined,
+      '/v1/scoring-models/{version}/document',
+    );
+    // A model file that is not XGBoost's: refused with its code (422), as documented.
+    expect(
+      (
+        await call('admin', 'POST', '/v1/scoring-models/import', {
+          format: 'xgboost-json',
+          model: { learner: {} },
+        })
+      ).status,
+    ).toBe(422);
     await call('analyst', 'POST', '/v1/reports/clusters', { k: 3 });
     await call(
       'compliance',

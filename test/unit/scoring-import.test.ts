@@ -95,6 +95,18 @@ describe('importing a model trained elsewhere on the declared layout (German Cre
     expect(levels.details[0]).toMatchObject({ path: 'variables[0]', code: 'LEVELS_NOT_DECLARED' });
   });
 
+  it('lays out by default every variable whose columns are known without data', () => {
+    const withLearntLevels: ModelVariable = {
+      name: 'nickname',
+      type: 'string',
+      description: 'Levels learnt in training',
+      source: { kind: 'profile', path: 'attributes.nickname' },
+      missing: { policy: 'skip-rules' },
+    };
+    const all = importSpecs([...variables, withLearntLevels], undefined);
+    expect(all.map((s) => s.variable)).toEqual(expected.variables);
+  });
+
   it('refuses a model whose columns do not follow the layout', () => {
     const reordered = importSpecs(variables, [...expected.variables].reverse());
     expect(() =>

@@ -23,7 +23,8 @@ export const importRequest = z
     model: z.unknown(),
     /**
      * The declared variables the model reads, in column order; by default every variable a
-     * predictive model may read, in the risk model's order.
+     * predictive model may read whose columns are known without data (numbers, booleans, declared
+     * levels), in the risk model's order: what GET /v1/scoring-models/feature-layout lists.
      */
     variables: z.array(z.string().min(1).max(100)).min(1).max(500).optional(),
     publish: z.boolean().default(false),
@@ -75,7 +76,8 @@ export function importSpecs(
   if (new Set(names).size !== (names?.length ?? 0))
     problems.push({ path: 'variables', code: 'DUPLICATE_VARIABLE', message: 'A variable is named twice' });
   if (problems.length > 0) throw new ValidationError('The model names variables it cannot read', problems);
-  const chosen = names ? names.map((n) => byName.get(n) as ModelVariable) : variables;
+  // By default every variable that can be laid out without data: not those whose levels are learnt.
+  const chosen = names ? names.map((n) => byName.get(n) as ModelVariable) : variables.filter(laidOut);
   const { specs } = declaredFeatureSpecs(chosen, []);
   const undeclaredLevels = specs.flatMap((s, i) =>
     (s.kind === 'categorical' && !s.declared) || s.kind === 'set'
@@ -92,6 +94,13 @@ export function importSpecs(
     throw new ValidationError('Variables without declared levels cannot be imported', undeclaredLevels);
   return specs;
 }
+
+/** Whether a variable's columns are known without training data: not a string or list without levels. */
+export const laidOut = (v: ModelVariable): boolean =>
+  v.scale?.kind === 'ordinal' ||
+  v.scale?.kind === 'categorical' ||
+  v.type === 'number' ||
+  v.type === 'boolean';
 
 export function featureLayout(specs: readonly FeatureSpec[]): FeatureLayout {
   const counts = columnCounts(specs);

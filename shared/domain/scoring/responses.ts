@@ -83,6 +83,11 @@ export const featureLayoutSchema = z
         })
         .strict(),
     ),
+    levelsNotDeclared: z
+      .array(z.string())
+      .describe(
+        'Variables a model may read whose levels are learnt in training: declare their levels to import on them.',
+      ),
   })
   .strict();
 

@@ -54,7 +54,13 @@ async function predictionExplanation(assignment: Assignment) {
   const model = assignment.prediction?.model;
   const stored = model === undefined ? undefined : await scoringVersion(model);
   if (!model || !stored || !assignment.inputs) return null;
-  return { model, ...explainPrediction(stored.model, stored.specs, assignment.inputs) };
+  try {
+    return { model, ...explainPrediction(stored.model, stored.specs, assignment.inputs) };
+  } catch (error) {
+    // The decision stands without its full explanation (its stored top contributions remain).
+    logger.warn('prediction not explained', { model, errorName: (error as Error).name });
+    return null;
+  }
 }
 
 export const handler = httpFunction(spec.trigger.routes, logger, {

@@ -110,11 +110,15 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/scoring-models/import': async (event, caller) => {
     const request = parseImportRequest(event.jsonBody);
     const actor = actorOf(event, caller);
-    const { model } = await activeRiskModel({ fresh: true });
-    const imported = await importScoringModel(request, { models, variables: model.variables }, actor);
+    const { modelId, version, model } = await activeRiskModel({ fresh: true });
+    const imported = await importScoringModel(
+      request,
+      { models, variables: model.variables, riskModel: `${modelId}@${version}` },
+      actor,
+    );
     logger.info('scoring model imported', { version: imported.version, trees: imported.trees });
-    const rescoring = request.publish ? await rescore(imported.version, actor) : null;
-    return jsonResponse(201, { ...imported, rescoring });
+    const rescoring = request.publish && !imported.duplicate ? await rescore(imported.version, actor) : null;
+    return jsonResponse(imported.duplicate ? 200 : 201, { ...imported, rescoring });
   },
 
   'GET /v1/scoring-models/feature-layout': async () => {

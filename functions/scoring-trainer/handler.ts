@@ -52,9 +52,14 @@ export const handler = jobQueueHandler({
       requestId: job.requestId,
       now: new Date(),
     };
+    const riskModel = await activeRiskModel({ fresh: true });
     const result = await trainScoringModel(
       request,
-      { ...training, variables: (await activeRiskModel()).model.variables },
+      {
+        ...training,
+        variables: riskModel.model.variables,
+        riskModel: `${riskModel.modelId}@${riskModel.version}`,
+      },
       actor,
       { jobId: job.runId, report },
     );

@@ -1,10 +1,13 @@
 import { gzipSync } from 'node:zlib';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/ports.js';
-import type { ScoringModelStore, StoredScoringModel } from '../domain/scoring/store.js';
+import {
+  predictiveModelId,
+  type ScoringModelStore,
+  type StoredScoringModel,
+} from '../domain/scoring/store.js';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 import { auditPut } from './dynamo-audit-log.js';
-import { parallelScan } from './dynamo-batch.js';
 import {
   DynamoScoringModelReader,
   digestOf,
@@ -14,16 +17,12 @@ import {
   type StoredItem,
 } from './dynamo-scoring-model-reader.js';
 import { type ConditionalPut, transactUnits } from './dynamo-transact.js';
-import {
-  latestVersion,
-  pointerItem,
-  pointerKey,
-  readPointer,
-  readVersion,
-  versionKey,
-} from './dynamo-versions.js';
+import { latestVersion, pointerItem, readPointer, readVersion, versionKey } from './dynamo-versions.js';
 
 const jobsPartition = (modelId: string) => `${modelId}#jobs`;
+/** What makes a version once-only: a training job's model of one kind, or an imported file. */
+const onceOnly = (v: StoredScoringModel): string | undefined =>
+  v.jobId ? `${v.jobId}#${v.model.kind}` : v.sourceDigest ? `import#${v.sourceDigest}` : undefined;
 
 /** Predictive models, versioned like risk models, with a pointer to the one in use. */
 export class DynamoScoringModelStore implements ScoringModelStore {
@@ -66,18 +65,29 @@ export class DynamoScoringModelStore implements ScoringModelStore {
     return { ...version, model: rest, treeParts: { digest, count } };
   }
 
-  /** Every version without its trees (a listing reads figures, not ensembles). */
+  /**
+   * Every version without its trees (a listing reads figures, not ensembles): one Query of the
+   * predictive model's partition, so tree parts and job markers are never read.
+   */
   async list(): Promise<StoredScoringModel[]> {
     const all: StoredScoringModel[] = [];
-    for await (const page of parallelScan<StoredItem & { versionKey: string }>(this.doc, this.tableName, {
-      segments: 2,
-    })) {
-      for (const { versionKey: _key, treeParts, ...item } of page) {
-        // The pointer, tree parts and job markers are not versions.
-        if (item.modelId === pointerKey.modelId || item.modelId.includes('#')) continue;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'modelId = :m',
+          ExpressionAttributeValues: { ':m': predictiveModelId },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of page.Items ?? []) {
+        const { versionKey: _key, treeParts, ...item } = raw as StoredItem & { versionKey: string };
         all.push((treeParts ? { ...item, model: { ...item.model, trees: [] } } : item) as StoredScoringModel);
       }
-    }
+      start = page.LastEvaluatedKey;
+    } while (start);
     return all.sort((a, b) => a.version - b.version);
   }
 
@@ -98,14 +108,11 @@ export class DynamoScoringModelStore implements ScoringModelStore {
       auditPut(auditTable, audit),
       // One model of each kind per training job, even when a redelivered job runs beside the first
       // attempt (it would otherwise store the same model again as a later version).
-      ...(version.jobId
+      ...(onceOnly(version)
         ? [
             {
               TableName: this.tableName,
-              Item: {
-                modelId: jobsPartition(version.modelId),
-                versionKey: `${version.jobId}#${version.model.kind}`,
-              },
+              Item: { modelId: jobsPartition(version.modelId), versionKey: onceOnly(version) },
               ConditionExpression: 'attribute_not_exists(versionKey)',
             },
           ]

@@ -66,6 +66,27 @@ describe('variable declarations decide the encoding', () => {
     expect(vectorise(specs, samples[2] as FeatureSource, 'nan')[5]).toBeNaN();
   });
 
+  it('never uses a protected attribute under another name', () => {
+    const alias = variable({
+      name: 'gender',
+      type: 'string',
+      source: { kind: 'profile', path: 'attributes.sex' },
+    });
+    const { specs: aliased } = declaredFeatureSpecs([alias, sex, limit], samples);
+    expect(aliased.map((s) => s.variable)).toEqual(['limit']);
+  });
+
+  it('reserves (other) for the unknown level', () => {
+    const model = {
+      ...structuredClone(defaultModel),
+      variables: [
+        ...defaultModel.variables,
+        { ...education, scale: { kind: 'categorical', levels: ['1', '(other)'] } },
+      ],
+    };
+    expect(riskModelSchema.safeParse(model).success).toBe(false);
+  });
+
   it('never uses a protected variable, and names attributes nobody declared', () => {
     expect(specs.some((s) => s.variable === 'sex')).toBe(false);
     expect(undeclared).toEqual(['attributes.favouriteColour']);

@@ -107,6 +107,22 @@ describe('importing a model trained elsewhere on the declared layout (German Cre
     expect(all.map((s) => s.variable)).toEqual(expected.variables);
   });
 
+  it('refuses a variable that reads what a protected one does', () => {
+    const alias: ModelVariable = {
+      name: 'sexAndStatus',
+      type: 'string',
+      description: 'Reads the protected attribute under another name',
+      source: { kind: 'profile', path: 'attributes.personalStatusSex' },
+      missing: { policy: 'skip-rules' },
+      scale: { kind: 'categorical', levels: ['male_single', 'female_single'] },
+    };
+    const error = refusal(() => importSpecs([...variables, alias], ['durationMonths', 'sexAndStatus']));
+    expect(error.details[0]).toMatchObject({ path: 'variables[1]', code: 'PROTECTED_VARIABLE' });
+    expect(importSpecs([...variables, alias], undefined).some((s) => s.variable === 'sexAndStatus')).toBe(
+      false,
+    );
+  });
+
   it('refuses a model whose columns do not follow the layout', () => {
     const reordered = importSpecs(variables, [...expected.variables].reverse());
     expect(() =>

@@ -129,6 +129,7 @@ describe('assessment: fairness, proxies, top features', () => {
     expect(sex?.variable).toBe('sex');
     expect(sex?.groups.map((g) => g.group)).toEqual(['f', 'm']);
     expect(sex?.groups.reduce((n, g) => n + g.customers, 0)).toBe(600);
+    for (const g of sex?.groups ?? []) expect([...g.quantiles].sort((a, b) => a - b)).toEqual(g.quantiles);
     // The proxy carries the group into the scores: flagged far more often, ratio well below 0.8.
     expect(sex?.disparateImpact).toBeLessThan(0.8);
     expect(sex?.proxies[0]).toMatchObject({ feature: 'postcodeArea' });

@@ -8,9 +8,11 @@ import { seededRandom } from '../../shared/domain/scoring/random.js';
 import { TrainingDataError } from '../../shared/domain/scoring/training-data.js';
 import {
   emptyTree,
+  MAX_TREE_DEPTH,
   predictMargin,
   type Tree,
   type TreeEnsemble,
+  treeProblems,
 } from '../../shared/domain/scoring/tree-model.js';
 import { treeExplainer, treeShap } from '../../shared/domain/scoring/tree-shap.js';
 
@@ -335,5 +337,49 @@ describe('treeShap on random trees', () => {
     const result = treeShap(ensembleOf([tree], 1), [0.1]);
     expect(result.margin).toBe(1);
     expect(result.contributions[0]).toBeCloseTo(1, 12);
+  });
+});
+
+describe('trees too deep to explain', () => {
+  it('are refused structurally, as are thresholds that are not finite', () => {
+    const chain = emptyTree();
+    // A chain: every split's left child a leaf, its right child the next split.
+    for (let d = 0; d < 40; d++) {
+      const split = chain.left.length;
+      chain.left.push(split + 1);
+      chain.right.push(split + 2);
+      chain.feature.push(0);
+      chain.threshold.push(d);
+      chain.defaultLeft.push(true);
+      chain.value.push(0);
+      chain.cover.push(1);
+      chain.left.push(-1);
+      chain.right.push(-1);
+      chain.feature.push(0);
+      chain.threshold.push(0);
+      chain.defaultLeft.push(false);
+      chain.value.push(d);
+      chain.cover.push(1);
+    }
+    for (const field of ['left', 'right', 'feature', 'threshold', 'defaultLeft', 'value', 'cover'] as const)
+      (chain[field] as unknown[]).push(
+        field === 'left' || field === 'right'
+          ? -1
+          : field === 'defaultLeft'
+            ? false
+            : field === 'cover'
+              ? 1
+              : 0,
+      );
+    expect(treeProblems(chain, 1)).toEqual([`deeper than ${MAX_TREE_DEPTH} levels`]);
+    const stump = emptyTree();
+    stump.left.push(1, -1, -1);
+    stump.right.push(2, -1, -1);
+    stump.feature.push(0, 0, 0);
+    stump.threshold.push(Number.POSITIVE_INFINITY, 0, 0);
+    stump.defaultLeft.push(true, false, false);
+    stump.value.push(0, 1, 2);
+    stump.cover.push(2, 1, 1);
+    expect(treeProblems(stump, 1)).toEqual(['node 0: threshold is not finite']);
   });
 });

@@ -30,6 +30,11 @@ export const exportRowSchema = z
     pinned: z.boolean(),
     modelId: z.string(),
     modelVersion: z.number().int(),
+    prediction: z
+      .object({ model: z.string(), score: z.number(), probability: z.number() })
+      .strict()
+      .nullable()
+      .describe('The predictive score the decision used (`modelId@version`), or null.'),
     assignedAt: z.string(),
   })
   .strict();
@@ -44,6 +49,9 @@ export const exportRow = (a: Assignment): ExportRow => ({
   pinned: a.pinned !== undefined,
   modelId: a.modelId,
   modelVersion: a.modelVersion,
+  prediction: a.prediction
+    ? { model: a.prediction.model, score: a.prediction.score, probability: a.prediction.probability }
+    : null,
   assignedAt: a.assignedAt,
 });
 

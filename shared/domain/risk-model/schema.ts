@@ -33,7 +33,14 @@ const missingSchema = z.discriminatedUnion('policy', [
 ]);
 
 const levels = z
-  .array(z.string().min(1).max(100))
+  // `(other)` names the unknown level's column (scoring/features.ts): a level spelt so would clash.
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((l) => l !== '(other)', 'reserved for the unknown level'),
+  )
   .min(2)
   .max(100)
   .refine((l) => new Set(l).size === l.length, 'levels must be unique');

@@ -16,6 +16,8 @@ export interface GroupFigures {
   group: string;
   customers: number;
   meanScore: number;
+  /** The group's probabilities at the 10th, 25th, 50th, 75th and 90th percentiles. */
+  quantiles: [number, number, number, number, number];
   /** Share of the group among the top 20 % of scores (those a review would pick first). */
   flaggedRate: number;
 }
@@ -23,6 +25,8 @@ export interface GroupFigures {
 export interface ProtectedFairness {
   variable: string;
   groups: GroupFigures[];
+  /** Customers in groups too small to report (fewer than 20, even merged): left out. */
+  suppressed: number;
   /** Lowest flagged rate over highest; below 0.8 fails the four-fifths rule of thumb. */
   disparateImpact: number | null;
   /** Features whose columns correlate with this attribute: |r| ≥ 0.3, strongest first. */
@@ -33,7 +37,7 @@ export interface ModelAssessment {
   calibration: ReliabilityBin[];
   /** Mean |contribution| per variable over the held-out customers, largest first. */
   topFeatures: { feature: string; meanAbsContribution: number }[];
-  /** Explanations of three held-out customers (low, median and high score); no identifier. */
+  /** Explanations of three typical customers (of the lowest, middle and highest tenth of scores). */
   examples: Omit<Explanation, 'method'>[];
   fairness: ProtectedFairness[];
 }
@@ -54,12 +58,8 @@ function groupsOf(variable: ModelVariable, sources: readonly FeatureSource[]): (
   if (numbers.length > 0 && numbers.length === values.filter((v) => v !== undefined && v !== null).length) {
     const sorted = [...numbers].sort((a, b) => a - b);
     const cut = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))] as number);
-    const bands = [
-      `below ${cut[0]}`,
-      `${cut[0]} to below ${cut[1]}`,
-      `${cut[1]} to below ${cut[2]}`,
-      `${cut[2]} or more`,
-    ];
+    // Named by rank, not by their bounds: a bound is one customer's protected value.
+    const bands = ['lowest quarter', 'second quarter', 'third quarter', 'highest quarter'];
     return values.map((v) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) return null;
       const band = cut.filter((c) => v >= c).length;
@@ -67,6 +67,55 @@ function groupsOf(variable: ModelVariable, sources: readonly FeatureSource[]): (
     });
   }
   return values.map((v) => (v === undefined || v === null ? null : String(v)));
+}
+
+function quantilesOf(values: number[]): GroupFigures['quantiles'] {
+  const sorted = values.sort((a, b) => a - b);
+  const at = (q: number) => round(sorted[Math.round(q * (sorted.length - 1))] as number);
+  return [at(0.1), at(0.25), at(0.5), at(0.75), at(0.9)];
+}
+
+/** A made-up customer: each variable at the band's median (numbers, ranks) or most frequent value. */
+function typicalSource(specs: readonly FeatureSpec[], sources: readonly FeatureSource[]): FeatureSource {
+  const profile: Record<string, unknown> = Object.create(null);
+  const transactions: Record<string, unknown> = Object.create(null);
+  for (const spec of specs) {
+    const values = sources
+      .map((s) => readSource(s, spec.source))
+      .filter((v) => v !== undefined && v !== null);
+    if (values.length === 0) continue;
+    let value: unknown;
+    if (values.every((v) => typeof v === 'number')) {
+      const sorted = (values as number[]).sort((a, b) => a - b);
+      value = sorted[Math.floor((sorted.length - 1) / 2)];
+    } else {
+      const counts = new Map<string, { value: unknown; n: number }>();
+      for (const v of values) {
+        const key = JSON.stringify(v);
+        const entry = counts.get(key) ?? { value: v, n: 0 };
+        entry.n++;
+        counts.set(key, entry);
+      }
+      value = [...counts.values()].sort((a, b) => b.n - a.n)[0]?.value;
+    }
+    // Paths come from validated declarations (no __proto__ segment); the objects have no prototype.
+    const segments = spec.source.path.split('.');
+    let target = spec.source.kind === 'transactions' ? transactions : profile;
+    for (const segment of segments.slice(0, -1)) {
+      if (!Object.hasOwn(target, segment)) target[segment] = Object.create(null);
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[segments[segments.length - 1] as string] = value;
+  }
+  return {
+    profile: {
+      customerType: typeof profile.customerType === 'string' ? profile.customerType : '',
+      jurisdictions: Array.isArray(profile.jurisdictions) ? (profile.jurisdictions as string[]) : [],
+      attributes: (profile.attributes ?? Object.create(null)) as FeatureSource['profile']['attributes'],
+      flags: (profile.flags ?? Object.create(null)) as FeatureSource['profile']['flags'],
+    },
+    transactions: transactions as Record<string, number>,
+  };
 }
 
 function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
@@ -114,17 +163,19 @@ function fairnessOf(
     members.push(i);
     byGroup.set(key, members);
   });
+  // Groups too small to report without pointing at a few customers are merged, and left out
+  // (counted in `suppressed`) if still too small merged.
   const small = [...byGroup].filter(([, m]) => m.length < MIN_GROUP);
-  if (small.length > 1 || (small.length === 1 && byGroup.size > 1)) {
-    for (const [key] of small) byGroup.delete(key);
-    const merged = small.flatMap(([, m]) => m);
-    if (merged.length > 0) byGroup.set('(small groups)', merged);
-  }
+  for (const [key] of small) byGroup.delete(key);
+  const merged = small.flatMap(([, m]) => m);
+  if (merged.length >= MIN_GROUP) byGroup.set('(small groups)', merged);
+  const suppressed = merged.length >= MIN_GROUP ? 0 : merged.length;
   const figures = [...byGroup]
     .map(([group, members]) => ({
       group,
       customers: members.length,
       meanScore: round(members.reduce((a, i) => a + (scores[i] as number), 0) / members.length),
+      quantiles: quantilesOf(members.map((i) => scores[i] as number)),
       flaggedRate: round(members.reduce((a, i) => a + (flagged[i] as number), 0) / members.length),
     }))
     .sort((a, b) => (a.group < b.group ? -1 : 1));
@@ -159,6 +210,7 @@ function fairnessOf(
   return {
     variable: variable.name,
     groups: figures,
+    suppressed,
     disparateImpact: rates.length > 1 && highest > 0 ? round(Math.min(...rates) / highest) : null,
     proxies,
   };
@@ -187,15 +239,26 @@ export function assessModel(
   const byScore = probabilities
     .map((_, i) => i)
     .sort((a, b) => (probabilities[a] as number) - (probabilities[b] as number));
-  const picks = [
-    ...new Set([byScore[0], byScore[Math.floor(byScore.length / 2)], byScore[byScore.length - 1]]),
+  // Not real customers (their values would stay in a document hashed at publication, beyond an
+  // erasure's reach): the typical customer of the lowest, middle and highest tenth of scores, each
+  // variable at its median (numbers) or most frequent value, explained by the model.
+  const tenth = Math.max(1, Math.floor(byScore.length / 10));
+  const middle = Math.floor((byScore.length - tenth) / 2);
+  const bands = [
+    byScore.slice(0, tenth),
+    byScore.slice(middle, middle + tenth),
+    byScore.slice(byScore.length - tenth),
   ];
-  const examples = picks.flatMap((i) => {
-    const e = i === undefined ? undefined : explanations[i];
-    if (!e) return [];
-    const { method: _method, ...shown } = e;
-    return [{ ...shown, contributions: shown.contributions.slice(0, 8) }];
-  });
+  const examples = bands
+    .filter((band) => band.length > 0)
+    .map((band) => {
+      const typical = typicalSource(
+        specs,
+        band.map((i) => (heldOut[i] as Example).source),
+      );
+      const { method: _method, ...shown } = explainPrediction(model, specs, typical);
+      return { ...shown, contributions: shown.contributions.slice(0, 8) };
+    });
   const encoded = heldOut.map((e) => vectorise(specs, e.source, 'mean'));
   const fairness = protectedVariables
     .filter((v) => v.source.kind === 'profile' || v.source.kind === 'transactions')

@@ -5,6 +5,7 @@
  * check an explanation by hand. It depends only on the stored version (no status, no clock), so
  * the digest recorded at publication can be checked by rendering it again.
  */
+import { createHash } from 'node:crypto';
 import { codeSpan, escapeMarkdown, formatNumber } from '../markdown.js';
 import type { ProtectedFairness } from './assessment.js';
 import type { Explanation, PredictiveModel, TreeScoringModel } from './explain.js';
@@ -89,13 +90,16 @@ function fairnessRows(fairness: readonly ProtectedFairness[] | undefined): strin
   return fairness.flatMap((f) => [
     `### ${codeSpan(f.variable)}`,
     '',
-    '| Group | Customers | Mean probability | Among the top 20 % of scores |',
-    '| --- | --- | --- | --- |',
+    '| Group | Customers | Mean probability | Probability: 10th, 25th, 50th, 75th, 90th percentile | Among the top 20 % of scores |',
+    '| --- | --- | --- | --- | --- |',
     ...f.groups.map(
       (g) =>
-        `| ${escapeMarkdown(g.group)} | ${formatNumber(g.customers)} | ${percent(g.meanScore)} | ${percent(g.flaggedRate)} |`,
+        `| ${escapeMarkdown(g.group)} | ${formatNumber(g.customers)} | ${percent(g.meanScore)} | ${(g.quantiles ?? []).map(percent).join(', ')} | ${percent(g.flaggedRate)} |`,
     ),
     '',
+    ...(f.suppressed > 0
+      ? [`${formatNumber(f.suppressed)} customers in groups too small to report are left out.`, '']
+      : []),
     f.disparateImpact === null
       ? 'Disparate-impact ratio: not computable (one group).'
       : `Disparate-impact ratio (lowest rate in the top 20 % over highest): ${fixed(f.disparateImpact, 2)}${f.disparateImpact < 0.8 ? ' — **below 0.8**: the groups are flagged at markedly different rates; review the proxies below before publishing.' : '.'}`,
@@ -130,7 +134,7 @@ function exampleRows(examples: readonly Omit<Explanation, 'method'>[] | undefine
   return [
     '## Example explanations',
     '',
-    'Three held-out customers (lowest, median and highest score; no identifier), each variable with the value the model saw:',
+    'Three typical customers, not real ones: each variable at the median (or most frequent value) of the held-out customers in the lowest, middle and highest tenth of scores, as the model explains them:',
     '',
     ...examples.flatMap((e, i) => [
       `${i + 1}. Probability ${fixed(e.probability)} (log-odds ${fixed(e.logOdds)}) = baseline ${fixed(e.baseline.logOdds)} plus:`,
@@ -251,6 +255,12 @@ export function renderScoringDocument(stored: StoredScoringModel): string {
     '',
     '## Variables and their encoding',
     '',
+    ...(stored.declarations
+      ? [
+          `As declared in risk model ${codeSpan(stored.declarations.riskModel)} when the model was made (kept with it):`,
+          '',
+        ]
+      : []),
     '| Variable | Source | Encoding |',
     '| --- | --- | --- |',
     ...specs.map(
@@ -292,4 +302,9 @@ export function renderScoringDocument(stored: StoredScoringModel): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** SHA-256 of a version's document: recorded at publication, checkable by rendering it again. */
+export function documentDigest(stored: StoredScoringModel): string {
+  return createHash('sha256').update(renderScoringDocument(stored), 'utf8').digest('hex');
 }

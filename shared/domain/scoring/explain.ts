@@ -12,9 +12,10 @@
  */
 import type { StoredPrediction } from '../ports.js';
 import { columnCounts, displayValue, type FeatureSource, type FeatureSpec, vectorise } from './features.js';
-import { predict, type ScoringModel, sigmoid } from './logistic.js';
+import { type ScoringModel, sigmoid } from './logistic.js';
 import type { ScoreSource } from './score.js';
 import type { StoredScoringModel } from './store.js';
+import { TrainingDataError } from './training-data.js';
 import type { TreeEnsemble } from './tree-model.js';
 import { treeShap } from './tree-shap.js';
 
@@ -64,14 +65,15 @@ function columnExplanation(model: PredictiveModel, x: readonly number[]) {
       logOdds: shap.margin,
     };
   }
-  const p = predict(model, x);
-  // predict sorts its contributions; the columns are wanted in order.
-  const byName = new Map(p.contributions.map((c) => [c.feature, c.contribution]));
+  // By column index: two columns may share a name (a level spelt like the unknown one).
+  const columns = x.map(
+    (v, j) => ((model.weights[j] ?? 0) * (v - (model.means[j] ?? 0))) / (model.stds[j] ?? 1),
+  );
   return {
     method: 'coefficients' as const,
     baseline: model.intercept,
-    columns: model.featureNames.map((name) => byName.get(name) ?? 0),
-    logOdds: p.logOdds,
+    columns,
+    logOdds: columns.reduce((sum, c) => sum + c, model.intercept),
   };
 }
 
@@ -81,6 +83,8 @@ export function explainPrediction(
   inputs: FeatureSource,
 ): Explanation {
   const x = vectorise(specs, inputs, missingEncodingOf(model));
+  if (x.length !== model.featureNames.length)
+    throw new TrainingDataError('FEATURE_MISMATCH', `Expected ${model.featureNames.length} features`);
   const { method, baseline, columns, logOdds } = columnExplanation(model, x);
   const p0 = sigmoid(baseline);
   const counts = columnCounts(specs);

@@ -105,7 +105,8 @@ const present = (v: unknown): boolean =>
 
 function frequentCategories(values: readonly string[], minCount: number, maxCategories: number): string[] {
   const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  // A value spelt like the unknown level's column belongs in it.
+  for (const v of values) if (v !== OTHER_CATEGORY) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts]
     .filter(([, count]) => count >= minCount)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -166,6 +167,12 @@ const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) 
 const levelText = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
 
+/** The paths protected variables read (`attributes.age`), as feature names. */
+export const protectedPaths = (variables: readonly ModelVariable[]): string[] =>
+  variables
+    .filter((v) => v.protected === true)
+    .map((v) => specName({ kind: v.source.kind as FeatureSourceRef['kind'], path: v.source.path }));
+
 export interface DeclaredSpecs {
   specs: FeatureSpec[];
   /** Attributes seen in the samples that no variable declares: not used; declare them to use them. */
@@ -183,7 +190,8 @@ export function declaredFeatureSpecs(
   options: FeatureSpecOptions = {},
 ): DeclaredSpecs {
   const { minCategoryCount = 5, maxCategories = 20 } = options;
-  const exclude = new Set(options.exclude ?? []);
+  // A protected attribute stays out under any name: another variable reading its path is excluded too.
+  const exclude = new Set([...(options.exclude ?? []), ...protectedPaths(variables)]);
   const specs: FeatureSpec[] = [];
   const declaredPaths = new Set<string>();
   for (const v of variables) {

@@ -59,6 +59,11 @@ export const scoringModelImportedSchema = z
     status: modelStatus,
     trees: z.number().int().min(1),
     features: z.number().int().min(1),
+    duplicate: z.boolean().describe('The same file on the same variables was imported before: that version.'),
+    documentSha256: z
+      .string()
+      .nullable()
+      .describe("SHA-256 of the version's document when it was put in use by this import."),
     rescoring: z
       .object({ runId: z.string(), shards: z.number().int().min(1) })
       .strict()

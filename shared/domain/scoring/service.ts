@@ -2,7 +2,6 @@
  * Training and publication of predictive models: logistic regression and gradient-boosted trees
  * trained in a job on audit outcomes, encoded as the published risk model declares its variables.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
@@ -11,7 +10,7 @@ import type { ModelVariable } from '../risk-model/model.js';
 import { toErrorDetails } from '../validation.js';
 import { assessModel, type ModelAssessment } from './assessment.js';
 import { trainBoostedTrees } from './boosting.js';
-import { renderScoringDocument } from './document.js';
+import { documentDigest } from './document.js';
 import type { PredictiveModel } from './explain.js';
 import {
   columnCounts,
@@ -90,6 +89,8 @@ export interface TrainingDeps {
    * and how each is encoded; protected ones are never features.
    */
   variables: readonly ModelVariable[];
+  /** `modelId@version` of the risk model the declarations come from. */
+  riskModel: string;
 }
 
 export { predictiveModelId } from './store.js';
@@ -389,6 +390,7 @@ export async function trainScoringModel(
       specs,
       excluded,
       undeclared,
+      declarations: declarationsOf(deps.riskModel, deps.variables, specs),
       trainedBy: actor.principalId,
       trainedAt,
       jobId: job.jobId,
@@ -397,6 +399,7 @@ export async function trainScoringModel(
     const audit = scoringAudit('scoring.trained', version, actor, {
       kind: t.model.kind,
       published: request.publish,
+      ...(request.publish ? { documentSha256: documentDigest(item) } : {}),
       examples: examples.length,
       excluded,
       validation: t.validation,
@@ -408,6 +411,16 @@ export async function trainScoringModel(
     stored.push(item);
   }
   return trainingSummary(stored, examples.length);
+}
+
+/** The declarations of the variables a model reads, kept with it. */
+export function declarationsOf(
+  riskModel: string,
+  variables: readonly ModelVariable[],
+  specs: readonly FeatureSpec[],
+): NonNullable<StoredScoringModel['declarations']> {
+  const read = new Set(specs.map((s) => s.variable));
+  return { riskModel, variables: variables.filter((v) => read.has(v.name)).map((v) => structuredClone(v)) };
 }
 
 /** The audit record of a scoring model's training, import or publication, by `actor`. */
@@ -464,7 +477,7 @@ export async function publishScoringModel(version: number, models: ScoringModelS
     throw new ConflictError('ALREADY_PUBLISHED', 'This version is already in use');
   // The document depends only on the stored version: its digest lets anyone check later that the
   // document they read is the one that was in force.
-  const documentSha256 = createHash('sha256').update(renderScoringDocument(stored), 'utf8').digest('hex');
+  const documentSha256 = documentDigest(stored);
   const audit = scoringAudit(
     'scoring.published',
     version,

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../ports.js';
+import type { ModelVariable } from '../risk-model/model.js';
 import type { PredictiveModel } from './explain.js';
 import type { FeatureSpec } from './features.js';
 
@@ -15,10 +16,17 @@ export interface StoredScoringModel {
   excluded: string[];
   /** Attributes seen in training that no variable declared, so not used (absent before declarations). */
   undeclared?: string[];
+  /**
+   * The risk-model variable declarations it was trained (or imported) with, as they were then, and
+   * the risk model they come from: a later risk-model version cannot change what this one reads.
+   */
+  declarations?: { riskModel: string; variables: ModelVariable[] };
   trainedBy: string;
   trainedAt: string;
   /** The training job that stored it (absent on versions trained before jobs). */
   jobId?: string;
+  /** An imported model's file and variables, digested: the same import twice is one version. */
+  sourceDigest?: string;
   /** Labelled customers it learnt from and was validated on. */
   examples?: number;
   /** When it was last put in use (absent: never, or before publication times were kept). */

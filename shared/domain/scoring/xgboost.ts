@@ -25,7 +25,14 @@
  */
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from '../../errors.js';
-import { emptyTree, type Tree, type TreeEnsemble, treeProblems } from './tree-model.js';
+import {
+  emptyTree,
+  explanationWork,
+  MAX_EXPLANATION_WORK,
+  type Tree,
+  type TreeEnsemble,
+  treeProblems,
+} from './tree-model.js';
 
 /** XGBoost releases (major.minor) whose save_model JSON this importer reads. */
 export const SUPPORTED_XGBOOST_VERSIONS = ['1.6', '1.7', '2.0', '2.1'] as const;
@@ -175,7 +182,26 @@ export function importXgboostModel(
   }
 
   const featureCount = featureNames.length;
+  if (rawTrees.length === 0) {
+    throw invalid('The model has no trees', [
+      { path: `${MODEL}.trees`, code: 'INVALID_MODEL', message: 'at least one tree' },
+    ]);
+  }
   const trees = rawTrees.map((raw, t) => convertTree(raw, t, featureCount));
+  // Every customer's decision explains the score: an ensemble too costly to explain is refused now.
+  if (explanationWork({ trees }) > MAX_EXPLANATION_WORK) {
+    throw new ModelImportError(
+      'MODEL_TOO_LARGE',
+      'The trees are too many or too deep to explain per customer',
+      [
+        {
+          path: `${MODEL}.trees`,
+          code: 'MODEL_TOO_LARGE',
+          message: `at most ${MAX_EXPLANATION_WORK} leaves × (depth + 1)² in all`,
+        },
+      ],
+    );
+  }
   return {
     kind: 'trees',
     featureNames: [...featureNames],

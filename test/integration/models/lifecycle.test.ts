@@ -434,9 +434,33 @@ describe('predictive scoring on real data (German Credit, 1,000 labelled applica
     });
     expect(wrongLayout.status).toBe(422);
     expect(wrongLayout.body.error.code).toBe('FEATURE_MISMATCH');
-    const imported = await api('admin', 'POST', '/v1/scoring-models/import', { ...importing, publish: true });
+    const stale = await api('admin', 'POST', '/v1/scoring-models/import', {
+      ...importing,
+      riskModel: 'aml-default@1',
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('LAYOUT_CHANGED');
+    const imported = await api('admin', 'POST', '/v1/scoring-models/import', {
+      ...importing,
+      riskModel: layout.body.riskModel,
+      publish: true,
+    });
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
-    expect(imported.body).toMatchObject({ version: 3, kind: 'trees', status: 'published', trees: 80 });
+    expect(imported.body).toMatchObject({
+      version: 3,
+      kind: 'trees',
+      status: 'published',
+      trees: 80,
+      duplicate: false,
+    });
+    // Sent again (a retry after a lost answer): the same version, nothing stored or run twice.
+    const again = await api('admin', 'POST', '/v1/scoring-models/import', {
+      ...importing,
+      riskModel: layout.body.riskModel,
+      publish: true,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ version: 3, duplicate: true, rescoring: null });
     await runFinished(imported.body.rescoring.runId);
     const byImport = (await api('analyst', 'GET', `/v1/customers/${pseudonym}/segment`)).body;
     expect(byImport.prediction.model).toBe('predictive@3');

@@ -27,6 +27,8 @@ export const localOidc = {
   accessTokenSeconds: 300,
   refreshTokenSeconds: 8 * 3600,
   redirectUri: 'http://127.0.0.1/callback',
+  /** A second resource server the provider knows: its tokens are riskloop's refusal test for a wrong `aud`. */
+  otherAudience: 'urn:example:other-api',
 } as const;
 
 /** Group names as a bank's directory might have them, mapped to roles as an operator would (in order). */
@@ -44,6 +46,8 @@ export const demoPeople: Readonly<Record<string, readonly string[]>> = {
   admin: ['riskloop-admins'],
   admin2: ['riskloop-admins'],
   privacy: ['riskloop-privacy'],
+  /** Signs in, but no group of theirs maps to a role: riskloop refuses them (401). */
+  visitor: ['staff'],
 };
 
 export interface LocalOidc {
@@ -123,10 +127,12 @@ async function configuration(): Promise<Configuration> {
         defaultResource: async () => localOidc.audience,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, indicator) => {
-          if (indicator !== localOidc.audience) throw new errors.InvalidTarget();
+          if (indicator !== localOidc.audience && indicator !== localOidc.otherAudience) {
+            throw new errors.InvalidTarget();
+          }
           return {
             scope: localOidc.apiScope,
-            audience: localOidc.audience,
+            audience: indicator,
             accessTokenTTL: localOidc.accessTokenSeconds,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
@@ -144,7 +150,12 @@ async function configuration(): Promise<Configuration> {
         : new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       if (!grant) return undefined;
       grant.addOIDCScope(String(params?.scope ?? 'openid'));
-      grant.addResourceScope(localOidc.audience, localOidc.apiScope);
+      const wanted = params?.resource;
+      for (const resource of Array.isArray(wanted) ? wanted : [wanted ?? localOidc.audience]) {
+        if (resource === localOidc.audience || resource === localOidc.otherAudience) {
+          grant.addResourceScope(String(resource), localOidc.apiScope);
+        }
+      }
       await grant.save();
       return grant;
     },

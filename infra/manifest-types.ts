@@ -122,8 +122,8 @@ export interface HttpRoute {
   path: string;
   roles: readonly Role[];
   /**
-   * `token` (default): the API key authoriser, then the roles. `signature`: no API credentials; the
-   * function itself verifies the sender's signature over the raw body (survey webhooks). `public`:
+   * `token` (default): the authoriser (API key or access token), then the roles. `signature`: no API
+   * credentials; the function itself verifies the sender's signature over the raw body (survey webhooks). `public`:
    * no credentials at all, for content that holds no data (the API reference, the dashboard's page
    * and scripts, which then call the API with the user's key). Both must declare no roles.
    */

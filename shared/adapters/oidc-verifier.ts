@@ -92,6 +92,8 @@ function rejectionOf(error: errors.JOSEError): TokenRejection {
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'signature';
   if (error instanceof errors.JWTClaimValidationFailed) {
+    // A required claim (exp, iat) absent: not a time problem, a token riskloop cannot judge.
+    if (error.reason === 'missing') return 'malformed';
     if (error.claim === 'iss') return 'issuer';
     if (error.claim === 'aud') return 'audience';
     if (error.claim === 'nbf') return 'not-yet-valid';

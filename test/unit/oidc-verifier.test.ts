@@ -109,6 +109,16 @@ describe('oidcVerifier', () => {
       expiredWithinTolerance: await reasonOf(verify, await token({ iat: now() - 300, exp: now() - 10 })),
       notYetValid: await reasonOf(verify, await token({ nbf: now() + 120 })),
       tooLong: await reasonOf(verify, await token({ exp: now() + 3600 })),
+      noExpiry: await reasonOf(
+        verify,
+        await new SignJWT({ groups: ['rl-admins'] })
+          .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+          .setSubject('person-1')
+          .setIssuer(issuer)
+          .setAudience('riskloop-api')
+          .setIssuedAt()
+          .sign(privateKey),
+      ),
     };
 
     expect(reasons).toEqual({
@@ -122,6 +132,7 @@ describe('oidcVerifier', () => {
       expiredWithinTolerance: 'accepted',
       notYetValid: 'not-yet-valid',
       tooLong: 'lifetime',
+      noExpiry: 'malformed',
     });
   });
 

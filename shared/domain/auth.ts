@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { HttpRoute, Role } from '../../infra/manifest.js';
+import type { Role, RouteAccess } from './roles.js';
 
 /**
  * API keys: `rl_<role>_<random>`; only their SHA-256 is stored (a fast hash is enough for 256-bit
@@ -59,7 +59,7 @@ export interface Principal {
  * execute-api ARNs under the API's stage (`arn:...:apiId/stage`). API Gateway caches the policy
  * per key, so it must list every allowed route, not only the one being called.
  */
-export function allowedResources(apiStageArn: string, role: Role, routes: readonly HttpRoute[]): string[] {
+export function allowedResources(apiStageArn: string, role: Role, routes: readonly RouteAccess[]): string[] {
   return routes
     .filter((r) => (r.auth ?? 'token') === 'token' && r.roles.includes(role))
     .map((r) => `${apiStageArn}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`);

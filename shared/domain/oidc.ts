@@ -1,5 +1,5 @@
-import { type Role, roles } from '../../infra/manifest-types.js';
 import { ConfigError } from '../errors.js';
+import { type Role, roles } from './roles.js';
 
 /**
  * OpenID Connect access tokens for people, beside the API keys kept for machines. This module holds the

@@ -22,7 +22,7 @@ import {
 } from './commands.js';
 import { type ImportSummary, runImport } from './import.js';
 import type { Kind } from './records.js';
-import { login, logout, sessionFile, sessionToken, signInSettings } from './session.js';
+import { login, loginWithDeviceCode, logout, sessionFile, sessionToken, signInSettings } from './session.js';
 
 const help = `riskloop <command> [options]
 
@@ -65,6 +65,7 @@ Commands
   login                          sign in as a person (OpenID Connect, authorization code + PKCE, loopback redirect)
       --issuer URL                    the provider (default $RISKLOOP_OIDC_ISSUER, else the local one)
       --client-id ID                  the CLI's client id there (default $RISKLOOP_OIDC_CLIENT_ID or riskloop-cli)
+      --device                        device code instead: confirm a code on any device (no local browser)
   logout                         revoke the refresh token and forget the session
 
 Global options
@@ -107,6 +108,7 @@ const options = {
   segment: { type: 'string' },
   issuer: { type: 'string' },
   'client-id': { type: 'string' },
+  device: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -155,9 +157,16 @@ async function run(argv: string[]): Promise<number> {
   if (!command) throw usageError('no command given');
   if (command === 'login') {
     expectArgs('login', args, 0, 'no arguments');
-    await login(signInSettings({ issuer: values.issuer, clientId: values['client-id'] }), (url) => {
-      process.stderr.write(`Open this address in your browser to sign in:\n\n  ${url}\n\n`);
-    });
+    const settings = signInSettings({ issuer: values.issuer, clientId: values['client-id'] });
+    if (values.device) {
+      await loginWithDeviceCode(settings, (url, userCode) => {
+        process.stderr.write(`On any device, open\n\n  ${url}\n\nand confirm the code ${userCode}\n\n`);
+      });
+    } else {
+      await login(settings, (url) => {
+        process.stderr.write(`Open this address in your browser to sign in:\n\n  ${url}\n\n`);
+      });
+    }
     process.stderr.write(`Signed in; the session is kept in ${sessionFile()} (readable by you only)\n`);
     return exitCodes.ok;
   }

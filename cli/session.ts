@@ -32,6 +32,7 @@ interface Discovery {
   authorization_endpoint: string;
   token_endpoint: string;
   revocation_endpoint?: string;
+  device_authorization_endpoint?: string;
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -146,6 +147,62 @@ export async function login(
     server.closeAllConnections();
     server.close();
   }
+}
+
+/**
+ * Signs in with the device authorization grant (RFC 8628), for a terminal with no browser at hand (a jump
+ * host): `show` is told the address and the code to enter on any device; the CLI polls the token endpoint
+ * at the interval the provider asks for.
+ */
+export async function loginWithDeviceCode(
+  settings: SignInSettings,
+  show: (url: string, userCode: string) => void,
+  timeoutMs = 600_000,
+): Promise<void> {
+  const meta = await discover(settings.issuer);
+  if (!meta.device_authorization_endpoint) {
+    throw new CliError(
+      `${settings.issuer} offers no device sign-in: use riskloop login without --device`,
+      exitCodes.usage,
+    );
+  }
+  const res = await fetch(meta.device_authorization_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: settings.clientId,
+      scope: settings.scope,
+      resource: settings.audience,
+    }).toString(),
+  });
+  const device = (await res.json().catch(() => ({}))) as {
+    device_code?: string;
+    user_code?: string;
+    verification_uri?: string;
+    verification_uri_complete?: string;
+    interval?: number;
+  };
+  if (!res.ok || !device.device_code || !device.user_code || !device.verification_uri) {
+    throw new CliError(`The provider refused the device sign-in (HTTP ${res.status})`, exitCodes.connection);
+  }
+  show(device.verification_uri_complete ?? device.verification_uri, device.user_code);
+  let intervalMs = (device.interval ?? 5) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const outcome = await tokenRequest(meta, settings, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: device.device_code,
+    }).catch((error: unknown) => error as CliError);
+    if (!(outcome instanceof CliError)) {
+      save({ ...settings, ...outcome });
+      return;
+    }
+    const code = (outcome.detail as { error?: string } | undefined)?.error;
+    if (code === 'slow_down') intervalMs += 5000;
+    else if (code !== 'authorization_pending') throw outcome;
+  }
+  throw new CliError('Sign-in failed: no answer in time', exitCodes.connection);
 }
 
 /** The signed-in person's access token, refreshed when it has less than 30 s left; undefined when nobody is signed in. */

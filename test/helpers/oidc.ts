@@ -84,52 +84,76 @@ export async function signIn(
 }
 
 /**
- * What a person's browser does with an authorization address: follows the provider's redirects, fills its
- * sign-in form as `login` and its consent form, and stops at the redirect back to `callbackPrefix`, whose
- * full address (with the code) it returns, not visited.
+ * What a person's browser does with a sign-in address: follows the provider's redirects and fills its
+ * forms (the device code entry and confirmation, sign-in as `login`, consent), submitting each form's own
+ * fields. With `callbackPrefix` (authorization code flow) it stops at the redirect back there and returns
+ * that address (with the code), not visited; without (device flow) it stops at the page with no form
+ * that follows the sign-in, the provider's "you may close this window".
  */
-export async function browse(authorizeUrl: string, login: string, callbackPrefix: string): Promise<string> {
+export async function browse(startUrl: string, login: string, callbackPrefix?: string): Promise<string> {
   const cookies = new Cookies();
-  let url = authorizeUrl;
+  let url = startUrl;
+  // A response already in hand: a form's answer is either a redirect or the next page itself.
+  let res: Response | undefined;
   const submitted = new Set<string>();
-  for (let hop = 0; hop < 10; hop++) {
-    if (url.startsWith(callbackPrefix)) return url;
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: cookies.header() } });
-    cookies.take(res);
+  for (let hop = 0; hop < 15; hop++) {
+    if (!res) {
+      if (callbackPrefix && url.startsWith(callbackPrefix)) return url;
+      res = await fetch(url, { redirect: 'manual', headers: { cookie: cookies.header() } });
+      cookies.take(res);
+    }
     if (res.status >= 300 && res.status < 400) {
       url = new URL(res.headers.get('location') ?? '', url).href;
+      res = undefined;
       continue;
     }
+    const status = res.status;
     const page = await res.text();
-    // The development forms: sign-in (login, password), then the consent the provider asks of native clients.
-    const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
-    const prompt = /name="login"/.test(page)
-      ? 'login'
-      : /name="prompt" value="consent"/.test(page)
-        ? 'consent'
-        : '';
-    if (res.status !== 200 || !action || prompt === '' || submitted.has(prompt)) {
+    res = undefined;
+    const form = /<form\b[\s\S]*?<\/form>/.exec(page)?.[0];
+    if (status === 200 && !form && !callbackPrefix && submitted.has('login')) return url;
+    const kind = !form ? '' : formKind(form, page);
+    const action = form && /action="([^"]+)"/.exec(form)?.[1];
+    if (status !== 200 || !action || kind === '' || (kind !== 'auto-submit' && submitted.has(kind))) {
       const text = page
         .replace(/<style[\s\S]*?<\/style>/g, '')
         .replace(/<[^>]+>/g, ' ')
         .replace(/\s+/g, ' ');
-      throw new Error(
-        `unexpected page at ${new URL(url).pathname}: HTTP ${res.status} ${text.slice(0, 300)}`,
-      );
+      throw new Error(`unexpected page at ${new URL(url).pathname}: HTTP ${status} ${text.slice(0, 300)}`);
     }
-    submitted.add(prompt);
-    const form: Record<string, string> =
-      prompt === 'login' ? { prompt, login, password: 'demo' } : { prompt };
-    const answer = await fetch(new URL(action, url), {
+    submitted.add(kind);
+    const fields = formFields(form ?? '');
+    if (kind === 'login') Object.assign(fields, { login, password: 'demo' });
+    url = new URL(action, url).href;
+    res = await fetch(url, {
       method: 'POST',
       redirect: 'manual',
       headers: { cookie: cookies.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
+      body: new URLSearchParams(fields).toString(),
     });
-    cookies.take(answer);
-    url = new URL(answer.headers.get('location') ?? '', url).href;
+    cookies.take(res);
   }
   throw new Error('too many redirects');
+}
+
+function formKind(form: string, page = form): string {
+  // A page that submits its own form by script (the provider's hand-over back to its device flow).
+  if (/document\.forms\[0\]\.submit\(\)/.test(page)) return 'auto-submit';
+  if (/name="login"/.test(form)) return 'login';
+  if (/name="prompt" value="consent"/.test(form)) return 'consent';
+  if (/id="op.deviceInputForm"/.test(form)) return 'device-code';
+  if (/id="op.deviceConfirmForm"/.test(form)) return 'device-confirm';
+  return '';
+}
+
+/** The named inputs of a form with their values (hidden fields, a pre-filled code). */
+function formFields(form: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [input] of form.matchAll(/<input\b[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(input)?.[1];
+    if (name) fields[name] = /value="([^"]*)"/.exec(input)?.[1] ?? '';
+  }
+  return fields;
 }
 
 export async function refresh(oidc: OidcEndpoints, refreshToken: string): Promise<Response> {

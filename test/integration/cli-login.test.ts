@@ -86,4 +86,28 @@ describe('riskloop login / logout', () => {
     expect(existsSync(sessionFile)).toBe(false);
     expect((await refresh(oidc, refreshed.refreshToken)).status).toBe(400);
   }, 60_000);
+
+  it('signs a person in with a device code confirmed elsewhere', async () => {
+    let confirmed: Promise<string> | undefined;
+    const login = await cli(['login', '--device'], (stderr) => {
+      const address = /(http:\/\/127\.0\.0\.1:\d+\/device\S*)/.exec(stderr)?.[1];
+      if (address && !confirmed) confirmed = browse(address, 'compliance');
+    });
+    expect(login.code, login.stderr).toBe(0);
+    await confirmed;
+    expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+    const session = JSON.parse(readFileSync(sessionFile, 'utf8')) as { accessToken: string };
+    expect(
+      JSON.parse(Buffer.from(session.accessToken.split('.')[1] ?? '', 'base64url').toString()),
+    ).toMatchObject({
+      sub: 'compliance',
+      aud: oidc.audience,
+    });
+    expect(login.stderr).not.toContain(session.accessToken);
+
+    const verify = await cli(['audit', 'verify', '--json', '--url', apiUrl]);
+    expect(verify.code, verify.stderr).not.toBe(3);
+    expect((await cli(['logout'])).code).toBe(0);
+    expect(existsSync(sessionFile)).toBe(false);
+  }, 60_000);
 });

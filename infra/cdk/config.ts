@@ -113,6 +113,7 @@ export const contextDefaults = {
 export const oidcContextKeys = {
   oidcIssuer: 'OIDC_ISSUER',
   oidcAudience: 'OIDC_AUDIENCE',
+  oidcAudienceClaim: 'OIDC_AUDIENCE_CLAIM',
   oidcJwksUri: 'OIDC_JWKS_URI',
   oidcRolesClaim: 'OIDC_ROLES_CLAIM',
   oidcRoleMapping: 'OIDC_ROLE_MAPPING',

@@ -53,11 +53,19 @@ export function oidcVerifier(config: OidcConfig, fetchMetadata: FetchMetadata = 
     try {
       const { payload } = await jwtVerify(token, getKey, {
         issuer: config.issuer,
-        audience: config.audience,
+        ...(config.audienceClaim === 'aud' ? { audience: config.audience } : {}),
         algorithms: [...config.algorithms],
         clockTolerance: config.clockToleranceSeconds,
         requiredClaims: ['exp', 'iat'],
       });
+      // Cognito: the app client in client_id, and only access tokens (token_use) where the provider says.
+      if (
+        config.audienceClaim === 'client_id' &&
+        (payload.client_id !== config.audience ||
+          (payload.token_use !== undefined && payload.token_use !== 'access'))
+      ) {
+        throw new TokenRejected('audience');
+      }
       return principalFromClaims(payload, config);
     } catch (error) {
       if (error instanceof TokenRejected) throw error;

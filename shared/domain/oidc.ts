@@ -28,6 +28,11 @@ export const asymmetricAlgorithms = [
 export interface OidcConfig {
   issuer: string;
   audience: string;
+  /**
+   * The claim that must carry `audience`: `aud` (RFC 9068, most providers) or `client_id` (Amazon Cognito,
+   * whose access tokens name the app client there and have no `aud`; its ID tokens have no `client_id`).
+   */
+  audienceClaim: 'aud' | 'client_id';
   /** Where the issuer's signing keys are; discovered from the issuer's metadata when not set. */
   jwksUri: string | undefined;
   /** Claim carrying the caller's groups (a string or an array of strings). */
@@ -82,6 +87,10 @@ export function readOidcConfig(env: NodeJS.ProcessEnv = process.env): OidcConfig
   url('OIDC_ISSUER', issuer);
   const audience = get('OIDC_AUDIENCE');
   if (audience === undefined) throw new ConfigError('Setting OIDC_AUDIENCE is required with OIDC_ISSUER');
+  const audienceClaim = get('OIDC_AUDIENCE_CLAIM') ?? 'aud';
+  if (audienceClaim !== 'aud' && audienceClaim !== 'client_id') {
+    throw new ConfigError('Setting OIDC_AUDIENCE_CLAIM must be aud or client_id');
+  }
   const jwksUri = get('OIDC_JWKS_URI');
   if (jwksUri !== undefined) url('OIDC_JWKS_URI', jwksUri);
   const claimName = (name: string, fallback: string): string => {
@@ -102,6 +111,7 @@ export function readOidcConfig(env: NodeJS.ProcessEnv = process.env): OidcConfig
   return {
     issuer,
     audience,
+    audienceClaim,
     jwksUri,
     rolesClaim: claimName('OIDC_ROLES_CLAIM', oidcDefaults.rolesClaim),
     roleMapping: parseRoleMapping(get('OIDC_ROLE_MAPPING')),

@@ -136,6 +136,30 @@ describe('oidcVerifier', () => {
     });
   });
 
+  it('checks client_id instead of aud where so configured (Cognito access tokens)', async () => {
+    const verify = oidcVerifier({ ...config(), audienceClaim: 'client_id', audience: 'app-client-1' });
+    const cognito = (claims: Record<string, unknown>) =>
+      new SignJWT({ groups: ['rl-admins'], ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject('person-1')
+        .setIssuer(issuer)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+
+    expect(await reasonOf(verify, await cognito({ client_id: 'app-client-1', token_use: 'access' }))).toBe(
+      'accepted',
+    );
+    expect(await reasonOf(verify, await cognito({ client_id: 'another-client', token_use: 'access' }))).toBe(
+      'audience',
+    );
+    // An ID token names the client in aud, never in client_id; one that did would still say token_use id.
+    expect(await reasonOf(verify, await cognito({ aud: 'app-client-1', token_use: 'id' }))).toBe('audience');
+    expect(await reasonOf(verify, await cognito({ client_id: 'app-client-1', token_use: 'id' }))).toBe(
+      'audience',
+    );
+  });
+
   it('calls an unreachable issuer unavailable, not the caller unauthorised', async () => {
     const verify = oidcVerifier({ ...config(), issuer: 'http://127.0.0.1:9', jwksUri: undefined });
 

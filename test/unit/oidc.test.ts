@@ -19,6 +19,7 @@ describe('readOidcConfig', () => {
     expect(config).toMatchObject({
       issuer: base.OIDC_ISSUER,
       audience: 'riskloop-api',
+      audienceClaim: 'aud',
       rolesClaim: 'groups',
       subjectClaim: 'sub',
       algorithms: ['RS256', 'PS256', 'ES256'],
@@ -63,6 +64,11 @@ describe('readOidcConfig', () => {
       'a lifetime bound of a week',
       { ...base, OIDC_MAX_TOKEN_LIFETIME_SECONDS: '604800' },
       /OIDC_MAX_TOKEN_LIFETIME/,
+    ],
+    [
+      'an unknown audience claim',
+      { ...base, OIDC_AUDIENCE_CLAIM: 'azp' },
+      /OIDC_AUDIENCE_CLAIM must be aud or client_id/,
     ],
     [
       'a claim name with spaces',

@@ -22,6 +22,7 @@ import {
 } from './commands.js';
 import { type ImportSummary, runImport } from './import.js';
 import type { Kind } from './records.js';
+import { login, loginWithDeviceCode, logout, sessionFile, sessionToken, signInSettings } from './session.js';
 
 const help = `riskloop <command> [options]
 
@@ -61,9 +62,16 @@ Commands
       --day YYYY-MM-DD                one day only
       --from, --to YYYY-MM-DD         a range of up to 31 days, as a job (progress bar)
 
+  login                          sign in as a person (OpenID Connect, authorization code + PKCE, loopback redirect)
+      --issuer URL                    the provider (default $RISKLOOP_OIDC_ISSUER, else the local one)
+      --client-id ID                  the CLI's client id there (default $RISKLOOP_OIDC_CLIENT_ID or riskloop-cli)
+      --device                        device code instead: confirm a code on any device (no local browser)
+  logout                         revoke the refresh token and forget the session
+
 Global options
   --url URL     API base URL (default $RISKLOOP_URL or http://127.0.0.1:3000)
-  --key KEY     API key (default $RISKLOOP_API_KEY, else the local system's key for the command's role)
+  --key KEY     API key (default $RISKLOOP_API_KEY, else the signed-in person's token (riskloop login),
+                else the local system's key for the command's role)
   --json        one JSON document on stdout, nothing else there
   --quiet       no progress output
   --help        this text
@@ -98,6 +106,9 @@ const options = {
   from: { type: 'string' },
   to: { type: 'string' },
   segment: { type: 'string' },
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  device: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -144,6 +155,29 @@ async function run(argv: string[]): Promise<number> {
     return exitCodes.ok;
   }
   if (!command) throw usageError('no command given');
+  if (command === 'login') {
+    expectArgs('login', args, 0, 'no arguments');
+    const settings = signInSettings({ issuer: values.issuer, clientId: values['client-id'] });
+    if (values.device) {
+      await loginWithDeviceCode(settings, (url, userCode) => {
+        process.stderr.write(`On any device, open\n\n  ${url}\n\nand confirm the code ${userCode}\n\n`);
+      });
+    } else {
+      await login(settings, (url) => {
+        process.stderr.write(`Open this address in your browser to sign in:\n\n  ${url}\n\n`);
+      });
+    }
+    process.stderr.write(`Signed in; the session is kept in ${sessionFile()} (readable by you only)\n`);
+    return exitCodes.ok;
+  }
+  if (command === 'logout') {
+    expectArgs('logout', args, 0, 'no arguments');
+    const outcome = await logout();
+    process.stderr.write(
+      outcome === 'revoked' ? 'Signed out: the refresh token is revoked\n' : 'Not signed in\n',
+    );
+    return exitCodes.ok;
+  }
   const role = roleOf[command];
   if (!role) throw usageError(`unknown command "${command}"`);
   // Arguments are checked before any key or network use: a usage error is a usage error, whatever the setup.
@@ -201,7 +235,9 @@ async function run(argv: string[]): Promise<number> {
   const seed = wholeNumber('seed', values.seed, -2_147_483_648, 2_147_483_647);
 
   const url = values.url ?? process.env.RISKLOOP_URL ?? 'http://127.0.0.1:3000';
-  const client = new ApiClient(url, resolveKey(values.key, role));
+  // A signed-in person's token comes after an explicit key, before the local system's keys.
+  const explicitKey = values.key ?? process.env.RISKLOOP_API_KEY;
+  const client = new ApiClient(url, (!explicitKey && (await sessionToken())) || resolveKey(values.key, role));
   const quiet = values.quiet === true;
 
   if (command === 'import') {

@@ -2,13 +2,10 @@
  * The vocabulary of infra/manifest.ts: what a function, trigger, table, queue and key description
  * holds. The manifest itself (the data) stays in manifest.ts.
  */
-/**
- * ingest: send data. analyst: read segments and models, simulate. compliance: a senior compliance
- * officer, reads like an analyst and may pin a customer's segment. admin: manages models and data.
- * privacy: the privacy officer, who alone carries out data subjects' erasure and access requests.
- */
-export type Role = 'ingest' | 'analyst' | 'compliance' | 'admin' | 'privacy';
-export const roles: readonly Role[] = ['ingest', 'analyst', 'compliance', 'admin', 'privacy'];
+import type { Role } from '../shared/domain/roles.js';
+
+// Roles are the domain's (shared/domain/roles.ts); re-exported so the manifest's readers keep one import.
+export { type Role, roles } from '../shared/domain/roles.js';
 
 export type TableName =
   | 'profiles'
@@ -122,8 +119,8 @@ export interface HttpRoute {
   path: string;
   roles: readonly Role[];
   /**
-   * `token` (default): the API key authoriser, then the roles. `signature`: no API credentials; the
-   * function itself verifies the sender's signature over the raw body (survey webhooks). `public`:
+   * `token` (default): the authoriser (API key or access token), then the roles. `signature`: no API
+   * credentials; the function itself verifies the sender's signature over the raw body (survey webhooks). `public`:
    * no credentials at all, for content that holds no data (the API reference, the dashboard's page
    * and scripts, which then call the API with the user's key). Both must declare no roles.
    */

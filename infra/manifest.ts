@@ -35,7 +35,8 @@ export * from './manifest-types.js';
 
 export const authorizer = {
   entry: 'functions/authorizer/handler.ts',
-  description: 'API key authoriser: resolves the caller role and returns a policy for exactly its routes.',
+  description:
+    'Authoriser: API keys (machines) and, with an issuer configured, OIDC access tokens (people); a policy for exactly the routes of the role.',
   memoryMb: 256,
   timeoutSeconds: 5,
   trigger: { kind: 'authorizer' },

@@ -105,4 +105,5 @@ async function stop(running: ChildProcess | undefined): Promise<void> {
   });
 }
 
-export const { setup, teardown } = localSystem();
+// The shared system also runs the local OpenID Connect provider: API keys and people's tokens side by side.
+export const { setup, teardown } = localSystem({ RISKLOOP_OIDC: 'true' });

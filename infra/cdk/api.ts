@@ -18,6 +18,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bearerPattern } from '../../shared/domain/auth.js';
 import { type FunctionName, type FunctionSpec, functions, httpRoutes } from '../manifest.js';
 import { type DeployConfig, names } from './config.js';
 import { acknowledge, inPacks } from './nag.js';
@@ -31,8 +32,16 @@ export interface ApiProps {
   storageKey: IKey;
 }
 
-/** Same pattern as bearerKey() in shared/domain/auth.ts: malformed headers get a 401 without a Lambda call. */
-export const bearerPattern = '^Bearer\\s+rl_[a-z]+_[A-Za-z0-9_-]{43}$';
+/**
+ * How long API Gateway may reuse an authoriser result. With an OIDC issuer: 0, never. The cache is keyed by
+ * the Authorization header and knows nothing of a token's `exp`, so any TTL would let a token outlive its
+ * expiry by up to the TTL (and a 60 s token cached 300 s would be honoured five times too long). The cost
+ * is one authoriser call per request; verification needs no network (the issuer's keys stay cached in the
+ * container), API keys then cost one principals read per request.
+ */
+export function authorizerCacheTtl(config: DeployConfig): number {
+  return config.oidcSettings.OIDC_ISSUER ? 0 : config.authorizerCacheSeconds;
+}
 
 /**
  * The REST API from the manifest's HTTP routes, behind the TOKEN authoriser (docs/auth.md), with
@@ -96,8 +105,8 @@ export class RiskloopApi extends Construct {
       authorizerName: names.resource(props.config.stage, authorizerName),
       handler: props.functions[authorizerName],
       identitySource: IdentitySource.header('Authorization'),
-      validationRegex: bearerPattern,
-      resultsCacheTtl: Duration.seconds(props.config.authorizerCacheSeconds),
+      validationRegex: bearerPattern(props.config.oidcSettings.OIDC_ISSUER !== undefined),
+      resultsCacheTtl: Duration.seconds(authorizerCacheTtl(props.config)),
     });
     const jsonObject = this.api.addModel('JsonObject', {
       contentType: 'application/json',

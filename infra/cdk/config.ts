@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { readOidcConfig } from '../../shared/domain/oidc.js';
 import { headroom, unreservedConcurrencyFloor } from '../limits/measure.js';
 import { type FunctionSpec, functions, resourceName } from '../manifest.js';
 
@@ -75,6 +76,12 @@ export interface DeployConfig {
    * `npm run preflight` reads the real value.
    */
   lambdaConcurrencyQuota: number;
+  /**
+   * The authoriser's OIDC settings (OIDC_* environment variables, shared/domain/oidc.ts), from the `oidc*`
+   * context keys (`oidcIssuer`, `oidcAudience`, `oidcRoleMapping`, ...); empty without `oidcIssuer`. With an
+   * issuer, API Gateway admits JWTs and caches no authoriser result (docs/auth.md, "Access tokens").
+   */
+  oidcSettings: Record<string, string>;
 }
 
 /** Utilisation the auto scaling of provisioned tables keeps (and the cost model prices at). */
@@ -99,6 +106,21 @@ export const contextDefaults = {
   keepRetiredIndexes: false,
   lambdaConcurrencyQuota: 1000,
   firstAdminKeyHash: '',
+  oidcIssuer: '',
+} as const;
+
+/** Context key → the authoriser's setting. Only `oidcIssuer` has a default (none: API keys only). */
+export const oidcContextKeys = {
+  oidcIssuer: 'OIDC_ISSUER',
+  oidcAudience: 'OIDC_AUDIENCE',
+  oidcAudienceClaim: 'OIDC_AUDIENCE_CLAIM',
+  oidcJwksUri: 'OIDC_JWKS_URI',
+  oidcRolesClaim: 'OIDC_ROLES_CLAIM',
+  oidcRoleMapping: 'OIDC_ROLE_MAPPING',
+  oidcSubjectClaim: 'OIDC_SUBJECT_CLAIM',
+  oidcAlgorithms: 'OIDC_ALGORITHMS',
+  oidcClockToleranceSeconds: 'OIDC_CLOCK_TOLERANCE_SECONDS',
+  oidcMaxTokenLifetimeSeconds: 'OIDC_MAX_TOKEN_LIFETIME_SECONDS',
 } as const;
 
 const validRetentions = new Set<number>(
@@ -150,6 +172,7 @@ export function readConfig(scope: Construct): DeployConfig {
   }
   return {
     stage,
+    oidcSettings: oidcSettings(scope),
     kekVersion,
     firstAdminKeyHash: firstAdminKeyHash === '' ? undefined : firstAdminKeyHash,
     reservedConcurrency,
@@ -188,6 +211,25 @@ function checkReservations(quota: number): void {
         '(docs/deploy.md, "Lambda concurrency").',
     );
   }
+}
+
+/** The `oidc*` context as the authoriser's settings, validated by the very parser the authoriser runs. */
+function oidcSettings(scope: Construct): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [key, setting] of Object.entries(oidcContextKeys)) {
+    const value: unknown = scope.node.tryGetContext(key);
+    if (value === undefined || value === '') continue;
+    // cdk.json may hold the role mapping as a JSON array; -c gives it as a string.
+    settings[setting] = typeof value === 'string' ? value.trim() : JSON.stringify(value);
+  }
+  try {
+    readOidcConfig(settings);
+  } catch (error) {
+    const contextKey = (name: string) =>
+      Object.entries(oidcContextKeys).find(([, s]) => s === name)?.[0] ?? name;
+    throw new Error(`Context: ${(error as Error).message.replace(/OIDC_[A-Z_]+/g, contextKey)}`);
+  }
+  return settings;
 }
 
 function bool(key: string, value: unknown): boolean {

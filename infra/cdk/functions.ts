@@ -188,6 +188,8 @@ export class ManifestFunction extends Construct {
     }
     // Read by shared/adapters/compose.ts; only functions that wrap subject keys need it.
     if (spec.keys?.dataKeys) env.KEK_VERSION = config.kekVersion;
+    // The authoriser accepts people's access tokens from the configured issuer (docs/auth.md).
+    if (spec.trigger.kind === 'authorizer') Object.assign(env, config.oidcSettings);
     const missing = settingsOf(spec).filter((s) => !(s in env));
     if (missing.length > 0) throw new Error(`No value for ${missing.join(', ')}`);
     return env;

@@ -16,6 +16,7 @@ import { startGateway } from './gateway.js';
 import { initialiseLocally } from './initialise.js';
 import { LocalLambdas } from './lambda.js';
 import { tableShapes, UsageMeter } from './metering.js';
+import { demoPeople, localOidc, startLocalOidc } from './oidc-provider.js';
 import { localCredentials, localRegion, provision } from './provision.js';
 import { type ServicePorts, startServices } from './services.js';
 
@@ -44,7 +45,22 @@ export interface RuntimeOptions {
   countRequests?: boolean;
   /** Route the handlers' DynamoDB calls through the throttling fault proxy (fault tests only). */
   faultProxies?: boolean;
+  /**
+   * Run the local OpenID Connect provider on this port (0: any free one) and configure the authoriser with
+   * it (infra/local/oidc-provider.ts). Undefined: no provider, API keys only, as before.
+   */
+  oidcPort?: number;
   log: RuntimeLog;
+}
+
+/** The local provider, for people signing in (the CLI) and for the tests. */
+export interface LocalOidcState {
+  issuer: string;
+  clientId: string;
+  audience: string;
+  scope: string;
+  /** Login names of the demo people (any password at the development sign-in form). */
+  people: string[];
 }
 
 export interface RuntimeState {
@@ -55,6 +71,7 @@ export interface RuntimeState {
   endpoints: { dynamodb: string; sqs: string; kms: string; eventbridge: string };
   env: Record<string, string>;
   credentials: LocalCredentials;
+  oidc?: LocalOidcState;
 }
 
 export interface Runtime extends RuntimeState {
@@ -96,7 +113,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
         : {}),
     });
+    const oidc =
+      options.oidcPort === undefined ? undefined : await startLocalOidc('127.0.0.1', options.oidcPort);
+    if (oidc) stoppers.push(() => oidc.close());
     const env = {
+      ...oidc?.authorizerEnv,
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
@@ -205,6 +226,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       endpoints: services.endpoints,
       env,
       credentials,
+      ...(oidc
+        ? {
+            oidc: {
+              issuer: oidc.issuer,
+              clientId: localOidc.clientId,
+              audience: localOidc.audience,
+              scope: `openid offline_access ${localOidc.apiScope}`,
+              people: Object.keys(demoPeople),
+            },
+          }
+        : {}),
     };
     writeFileSync(join(options.dataDir, 'runtime.json'), `${JSON.stringify(state, null, 2)}\n`, {
       mode: 0o600,

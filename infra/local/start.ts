@@ -6,7 +6,9 @@
  * RISKLOOP_RANDOM_PORTS=true (any free port for the stand-ins), RISKLOOP_VISIBILITY_TIMEOUT (queue
  * visibility override, seconds) and RISKLOOP_SPY_QUEUES (record queue bodies for inspection): tests
  * only. RISKLOOP_DYNAMODB_IN_MEMORY=true keeps no data on disk. RISKLOOP_COUNT_REQUESTS=true meters
- * AWS requests per service (admin endpoint `/usage`, docs/cost-model.md).
+ * AWS requests per service (admin endpoint `/usage`, docs/cost-model.md). RISKLOOP_OIDC=true also runs a
+ * local OpenID Connect provider on RISKLOOP_OIDC_PORT (4020) and lets the API accept its access tokens
+ * (docs/auth.md, "Signing in locally").
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,9 +27,22 @@ const log = (line: Record<string, unknown>) =>
 function portSettings(host: string): PortSetting[] {
   const apiPort = process.env.RISKLOOP_PORT === '0' ? 0 : intSetting('RISKLOOP_PORT', 3000);
   const api: PortSetting = { setting: 'RISKLOOP_PORT', service: 'API', port: apiPort, host };
-  if (process.env.RISKLOOP_RANDOM_PORTS === 'true') return [api];
+  const oidc: PortSetting[] =
+    process.env.RISKLOOP_OIDC === 'true'
+      ? [
+          {
+            setting: 'RISKLOOP_OIDC_PORT',
+            service: 'OpenID Connect provider',
+            port: process.env.RISKLOOP_RANDOM_PORTS === 'true' ? 0 : intSetting('RISKLOOP_OIDC_PORT', 4020),
+            // Loopback only, whatever RISKLOOP_HOST says: its sign-in form takes any password.
+            host: '127.0.0.1',
+          },
+        ]
+      : [];
+  if (process.env.RISKLOOP_RANDOM_PORTS === 'true') return [api, ...oidc];
   return [
     api,
+    ...oidc,
     {
       setting: 'RISKLOOP_DYNAMODB_PORT',
       service: 'DynamoDB Local',
@@ -113,6 +128,7 @@ async function main() {
       dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
       countRequests: process.env.RISKLOOP_COUNT_REQUESTS === 'true',
       faultProxies: process.env.RISKLOOP_FAULT_PROXIES === 'true',
+      ...(process.env.RISKLOOP_OIDC === 'true' ? { oidcPort: byName('RISKLOOP_OIDC_PORT') } : {}),
       log,
     });
   } catch (error) {
@@ -143,6 +159,13 @@ async function main() {
       `    privacy     ${c.privacy}`,
       `  (also in ${join(dataDir, 'credentials.json')})`,
       '',
+      ...(runtime.oidc
+        ? [
+            `  Sign-in (OIDC) ${runtime.oidc.issuer}   client ${runtime.oidc.clientId}, audience ${runtime.oidc.audience}`,
+            `    people: ${runtime.oidc.people.join(', ')} (development sign-in form, any password)`,
+            '',
+          ]
+        : []),
       ...(demo
         ? [
             `  Demo data:      requested (--demo): seed ${demoSeed}, ${demoCustomers} customers, loaded only into an empty store`,

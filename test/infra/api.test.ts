@@ -1,8 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearerPattern } from '../../infra/cdk/api.js';
 import { httpRoutes, resourceName } from '../../infra/manifest.js';
-import { bearerKey, newApiKey } from '../../shared/domain/auth.js';
+import { bearerCredential, bearerKey, bearerPattern, newApiKey } from '../../shared/domain/auth.js';
 import {
   apiMethods,
   getAtt,
@@ -34,13 +33,13 @@ describe('authoriser', () => {
       Type: 'TOKEN',
       IdentitySource: 'method.request.header.Authorization',
       AuthorizerResultTtlInSeconds: 300,
-      IdentityValidationExpression: bearerPattern,
+      IdentityValidationExpression: bearerPattern(false),
     });
     expect(JSON.stringify(resourcesOfType(s.apiJson, 'AWS::ApiGateway::Authorizer'))).toContain(authorizerFn);
   });
 
   it('pre-filters exactly what the authoriser accepts', () => {
-    const pattern = new RegExp(bearerPattern);
+    const pattern = new RegExp(bearerPattern(false));
     for (const role of ['ingest', 'analyst', 'admin'] as const) {
       const header = `Bearer ${newApiKey(role)}`;
       expect(pattern.test(header)).toBe(true);
@@ -50,6 +49,52 @@ describe('authoriser', () => {
       expect(pattern.test(header)).toBe(false);
       expect(bearerKey(header)).toBeUndefined();
     }
+  });
+});
+
+describe('authoriser with an OIDC issuer', () => {
+  const oidcContext = {
+    oidcIssuer: 'https://login.example.com/realms/bank',
+    oidcAudience: 'riskloop-api',
+    oidcRoleMapping: '[["riskloop-admins","admin"],["riskloop-analysts","analyst"]]',
+  };
+  let withIssuer: Synthesized;
+  beforeAll(() => {
+    withIssuer = synthRiskloop(oidcContext, { bundle: false });
+  });
+  afterAll(() => withIssuer?.cleanup());
+
+  it('admits JWTs at the gateway, caches no result, and hands the authoriser its settings', () => {
+    withIssuer.api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      AuthorizerResultTtlInSeconds: 0,
+      IdentityValidationExpression: bearerPattern(true),
+    });
+    withIssuer.service.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: resourceName('dev', 'authorizer'),
+      Environment: {
+        Variables: Match.objectLike({
+          OIDC_ISSUER: oidcContext.oidcIssuer,
+          OIDC_AUDIENCE: oidcContext.oidcAudience,
+          OIDC_ROLE_MAPPING: oidcContext.oidcRoleMapping,
+        }),
+      },
+    });
+    const pattern = new RegExp(bearerPattern(true));
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    expect(pattern.test(`Bearer ${jwt}`)).toBe(true);
+    expect(bearerCredential(`Bearer ${jwt}`)).toEqual({ kind: 'jwt', token: jwt });
+    expect(pattern.test(`Bearer ${newApiKey('admin')}`)).toBe(true);
+    expect(pattern.test('Bearer a.b')).toBe(false);
+    expect(new RegExp(bearerPattern(false)).test(`Bearer ${jwt}`)).toBe(false);
+  });
+
+  it('refuses a bad OIDC setting at synth, naming the context key', () => {
+    expect(() =>
+      synthRiskloop({ ...oidcContext, oidcRoleMapping: '[["g","superuser"]]' }, { bundle: false }),
+    ).toThrow(/oidcRoleMapping.*unknown role/);
+    expect(() => synthRiskloop({ oidcAudience: 'x' }, { bundle: false })).toThrow(
+      /oidcAudience.*without oidcIssuer/,
+    );
   });
 });
 

@@ -1,13 +1,11 @@
 /**
  * The authorisation matrix (infra/auth-matrix.ts, shown in docs/auth.md) replayed against the real
- * local gateway and authoriser: one request per route × caller. Requests are built to change
- * nothing when allowed: path parameters name nothing that exists and bodies carry an unknown field,
- * so an allowed cell answers 400 or 404, which is all "allow" needs (anything but 401/403).
+ * local gateway and authoriser: one request per route × caller (test/helpers/auth-probe.ts).
  */
 import { describe, expect, inject, it } from 'vitest';
-import { authMatrix, type Caller, callers, type Expectation } from '../../infra/auth-matrix.js';
+import { authMatrix, type Caller, callers } from '../../infra/auth-matrix.js';
 import type { HttpRoute } from '../../infra/manifest.js';
-import { placeholderParams } from '../helpers/bad-input.js';
+import { holds, probe } from '../helpers/auth-probe.js';
 
 const { apiUrl, credentials } = inject('runtime');
 
@@ -17,42 +15,7 @@ function keyOf(caller: Caller): string | undefined {
   return credentials[caller];
 }
 
-async function call(route: HttpRoute, caller: Caller): Promise<{ status: number; code: unknown }> {
-  // A signed route is probed at a configured provider, so the answer comes from the signature check.
-  const params =
-    route.auth === 'signature' ? { ...placeholderParams, provider: 'riskloop' } : placeholderParams;
-  const path = route.path.replace(/\{([^}]+)\}/g, (_m, n: string) => params[n] ?? 'authz-none');
-  const key = keyOf(caller);
-  const res = await fetch(`${apiUrl}${path}`, {
-    method: route.method,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(route.maxBodyBytes ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(route.maxBodyBytes ? { body: JSON.stringify({ authzProbe: true }) } : {}),
-  });
-  const text = await res.text();
-  let code: unknown;
-  try {
-    code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-  } catch {}
-  return { status: res.status, code };
-}
-
-const holds = (expected: Expectation, status: number): boolean => {
-  switch (expected) {
-    case 'allow':
-    case 'public':
-      return status !== 401 && status !== 403 && status < 500;
-    case 'forbidden':
-      return status === 403;
-    case 'unauthorized':
-      return status === 401;
-    case 'signature':
-      // Unsigned: the function itself says 401, whatever API key came along.
-      return status === 401;
-  }
-};
+const call = (route: HttpRoute, caller: Caller) => probe(apiUrl, route, keyOf(caller));
 
 describe('authorisation matrix against the local gateway', () => {
   it('answers every route × role, no key and wrong key as the matrix says', async () => {

@@ -30,7 +30,13 @@ function cli(
     const url = args.includes('--url') ? [] : ['--url', apiUrl];
     const child = spawn(process.execPath, [bin, ...args, ...url, ...key], {
       // No fallback to a developer's .data/credentials.json: keys come from the test only.
-      env: { ...process.env, RISKLOOP_DATA_DIR: dir, RISKLOOP_API_KEY: '' },
+      // Nor to a session of `riskloop login` in the developer's home.
+      env: {
+        ...process.env,
+        RISKLOOP_DATA_DIR: dir,
+        RISKLOOP_API_KEY: '',
+        RISKLOOP_TOKEN_FILE: join(dir, 'no-session.json'),
+      },
     });
     children.push(child);
     let stdout = '';

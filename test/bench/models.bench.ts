@@ -29,7 +29,7 @@ import {
   type MissingEncoding,
   vectorise,
 } from '../../shared/domain/scoring/features.js';
-import { predictProbability, sigmoid, trainLogistic } from '../../shared/domain/scoring/logistic.js';
+import { type Example, fitKind, probabilities } from '../../shared/domain/scoring/fit.js';
 import {
   type AucInterval,
   aucWithInterval,
@@ -37,9 +37,10 @@ import {
   stratifiedFolds,
   trainValidationSplit,
 } from '../../shared/domain/scoring/metrics.js';
+import { parseTrainingRequest } from '../../shared/domain/scoring/service.js';
 import { syntheticLogOdds, syntheticPopulation } from '../../shared/domain/scoring/synthetic.js';
 import type { TrainingRow } from '../../shared/domain/scoring/training-data.js';
-import { predictMargin, type TreeEnsemble } from '../../shared/domain/scoring/tree-model.js';
+import type { TreeEnsemble } from '../../shared/domain/scoring/tree-model.js';
 import {
   germanCreditVariables,
   loadGermanCredit,
@@ -59,11 +60,6 @@ const FULL_ENSEMBLE_BELOW = 200;
 /** Node CPU per customer end to end as the issue quotes it: used only when docs/benchmarks.json has no figure. */
 const FALLBACK_WORKER_MS = 4.7;
 
-interface Example {
-  source: FeatureSource;
-  label: 0 | 1;
-}
-
 interface Scored {
   logistic: number[];
   trees: number[];
@@ -73,7 +69,7 @@ interface Scored {
 const rowsOf = (specs: readonly FeatureSpec[], set: readonly Example[], missing: MissingEncoding) =>
   set.map((e): TrainingRow => ({ features: vectorise(specs, e.source, missing), label: e.label }));
 
-/** Both kinds trained on `training` as `trainKinds` does, features learnt from `training` alone. */
+/** Both kinds fitted on `training` as the training job fits them, features learnt from `training` alone. */
 function trainBoth(
   variables: readonly ModelVariable[],
   training: readonly Example[],
@@ -83,27 +79,22 @@ function trainBoth(
     variables,
     training.map((e) => e.source),
   );
-  const names = featureNames(specs);
-  const logistic = trainLogistic(rowsOf(specs, training, 'mean'), { featureNames: names });
-  const inner = trainValidationSplit(training, 0.2, seed + 1);
-  const { ensemble, metrics } = trainBoostedTrees(rowsOf(specs, inner.training, 'nan'), {
-    featureNames: names,
-    ...TREES,
-    validation: rowsOf(specs, inner.validation, 'nan'),
-    seed,
-  });
-  return { specs, logistic, trees: ensemble, treeCount: metrics.rounds };
+  // The product's defaults, as a request without options gets them.
+  const request = parseTrainingRequest({ seed, trees: TREES });
+  const meta = { version: 1, trainedAt: '' };
+  const logistic = fitKind('logistic', request, specs, training, meta);
+  const trees = fitKind('trees', request, specs, training, meta);
+  if (trees.kind !== 'trees') throw new Error('expected a tree ensemble');
+  return { specs, logistic, trees, treeCount: trees.trees.length };
 }
 
-function probabilities(
+function probabilitiesOf(
   models: { specs: FeatureSpec[]; logistic: PredictiveModel; trees: TreeEnsemble },
   set: readonly Example[],
 ): { logistic: number[]; trees: number[] } {
-  const { specs, logistic, trees } = models;
-  if (logistic.kind !== 'logistic') throw new Error('expected a logistic model');
   return {
-    logistic: set.map((e) => predictProbability(logistic, vectorise(specs, e.source, 'mean'))),
-    trees: set.map((e) => sigmoid(predictMargin(trees, vectorise(specs, e.source, 'nan')))),
+    logistic: probabilities(models.logistic, models.specs, set),
+    trees: probabilities(models.trees, models.specs, set),
   };
 }
 
@@ -170,7 +161,7 @@ function germanCredit(): BenchResult[] {
     treeCounts.push(models.treeCount);
     columns = featureNames(models.specs).length;
     specCount = models.specs.length;
-    const p = probabilities(models, held);
+    const p = probabilitiesOf(models, held);
     scored.logistic.push(...p.logistic);
     scored.trees.push(...p.trees);
     scored.labels.push(...held.map((e) => e.label));
@@ -225,7 +216,7 @@ function synthetic(): SyntheticOutcome {
   }));
   const { training, validation: held } = trainValidationSplit(examples, 0.3, SEED);
   const models = trainBoth(syntheticVariables(names), training, SEED);
-  const p = probabilities(models, held);
+  const p = probabilitiesOf(models, held);
   const labels = held.map((e) => e.label);
   const ceiling = aucWithInterval(
     held.map((e) => e.truth),

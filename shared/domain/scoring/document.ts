@@ -12,7 +12,7 @@ import type { Explanation, PredictiveModel, TreeScoringModel } from './explain.j
 import { columnCounts, type FeatureSpec, OTHER_CATEGORY } from './features.js';
 import { originalScaleCoefficients, type ScoringModel } from './logistic.js';
 import type { ReliabilityBin, ValidationMetrics } from './metrics.js';
-import type { CrossValidation } from './service.js';
+import type { CrossValidation } from './fit.js';
 import type { StoredScoringModel } from './store.js';
 import { isLeaf } from './tree-model.js';
 

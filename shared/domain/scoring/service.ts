@@ -3,37 +3,20 @@
  * trained in a job on audit outcomes, encoded as the published risk model declares its variables.
  */
 import { z } from 'zod';
-import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditEvent } from '../audit.js';
 import type { AssignmentStore, AuditEvent, OutcomeStore } from '../ports.js';
 import type { ModelVariable } from '../risk-model/model.js';
 import { toErrorDetails } from '../validation.js';
 import { assessModel, type ModelAssessment } from './assessment.js';
-import { trainBoostedTrees } from './boosting.js';
 import { documentDigest } from './document.js';
 import type { PredictiveModel } from './explain.js';
-import {
-  columnCounts,
-  declaredFeatureSpecs,
-  type FeatureSource,
-  type FeatureSpec,
-  featureNames,
-  type MissingEncoding,
-  vectorise,
-} from './features.js';
-import { predictProbability, sigmoid, trainLogistic } from './logistic.js';
-import {
-  aucWithInterval,
-  brierScore,
-  evaluateScores,
-  stratifiedFolds,
-  trainValidationSplit,
-  type ValidationMetrics,
-} from './metrics.js';
+import { declaredFeatureSpecs, type FeatureSource, type FeatureSpec } from './features.js';
+import { type CrossValidation, crossValidate, type Example, fitKind, probabilities } from './fit.js';
+import { evaluateScores, trainValidationSplit, type ValidationMetrics } from './metrics.js';
 import type { Actor } from './outcomes.js';
 import { predictiveModelId, type ScoringModelStore, type StoredScoringModel } from './store.js';
-import { TrainingDataError, type TrainingRow, validateTrainingSet } from './training-data.js';
-import { predictMargin } from './tree-model.js';
+import { TrainingDataError } from './training-data.js';
 
 export { type Actor, outcomeBatch, outcomeRecord, recordOutcomes } from './outcomes.js';
 
@@ -111,8 +94,6 @@ export type TrainingProgress = (progress: { phase: string; done: number; total?:
 /** Customers whose stored inputs are read per call (and per progress report). */
 const decisionPage = 1000;
 
-type Example = { source: FeatureSource; label: 0 | 1 };
-
 /** Labelled customers: audit outcomes joined with each customer's stored decision inputs. */
 async function labelledExamples(
   deps: TrainingDeps,
@@ -150,141 +131,12 @@ async function labelledExamples(
   return { examples, window };
 }
 
-/** Per column: +1 / -1 where a declared variable's monotone constraint applies, else 0. */
-function monotoneColumns(
-  specs: readonly FeatureSpec[],
-  constraints: TrainingRequest['trees']['monotone'],
-): (-1 | 0 | 1)[] {
-  const bySpec = specs.map(() => 0 as -1 | 0 | 1);
-  const problems: ErrorDetail[] = [];
-  constraints.forEach((c, i) => {
-    const at = specs.findIndex((s) => s.variable === c.variable);
-    const spec = specs[at];
-    if (!spec) {
-      problems.push({
-        path: `trees.monotone[${i}].variable`,
-        code: 'UNKNOWN_FEATURE',
-        message: 'Not a feature of this model (undeclared, protected or excluded)',
-      });
-    } else if (spec.kind === 'categorical' || spec.kind === 'set') {
-      problems.push({
-        path: `trees.monotone[${i}].variable`,
-        code: 'NOT_ORDERED',
-        message: 'Only numeric, ordinal and boolean variables have an order to be monotone in',
-      });
-    } else bySpec[at] = c.direction === 'increasing' ? 1 : -1;
-  });
-  if (problems.length > 0)
-    throw new TrainingDataError('FEATURE_MISMATCH', 'Monotone constraints name unusable variables', problems);
-  return specs.flatMap((spec, i) =>
-    new Array<-1 | 0 | 1>(columnCounts([spec])[0] as number).fill(bySpec[i] as -1 | 0 | 1),
-  );
-}
-
 interface Trained {
   model: PredictiveModel;
   validation: ValidationMetrics;
   training: ValidationMetrics;
   crossValidation?: CrossValidation;
   assessment: ModelAssessment;
-}
-
-/** Pooled out-of-fold figures of k-fold cross-validation over every labelled customer. */
-export interface CrossValidation {
-  folds: number;
-  auc: number;
-  aucInterval: { lower: number; upper: number; level: number };
-  brier: number;
-}
-
-/** Fits one kind of model on `training` (trees stop early on a fifth of it, never on other rows). */
-function fitKind(
-  kind: 'logistic' | 'trees',
-  request: TrainingRequest,
-  specs: readonly FeatureSpec[],
-  training: readonly Example[],
-  meta: { version: number; trainedAt: string },
-): PredictiveModel {
-  const names = featureNames(specs);
-  const rows = (set: readonly Example[], missing: MissingEncoding): TrainingRow[] =>
-    set.map((e) => ({ features: vectorise(specs, e.source, missing), label: e.label }));
-  if (kind === 'logistic') {
-    const encoded = rows(training, 'mean');
-    validateTrainingSet(encoded);
-    return trainLogistic(encoded, {
-      featureNames: names,
-      ...(request.l2 === undefined ? {} : { l2: request.l2 }),
-      version: meta.version,
-      trainedAt: meta.trainedAt,
-    });
-  }
-  const inner = trainValidationSplit([...training], 0.2, request.seed + 1);
-  const t = request.trees;
-  const { ensemble, metrics } = trainBoostedTrees(rows(inner.training, 'nan'), {
-    featureNames: names,
-    rounds: t.rounds,
-    learningRate: t.learningRate,
-    maxDepth: t.maxDepth,
-    minChildWeight: t.minChildWeight,
-    lambda: t.lambda,
-    earlyStoppingRounds: t.earlyStoppingRounds,
-    validation: rows(inner.validation, 'nan'),
-    monotone: monotoneColumns(specs, t.monotone),
-    seed: request.seed,
-  });
-  const { validationLogLoss: _curve, ...figures } = metrics;
-  return { ...ensemble, version: meta.version, trainedAt: meta.trainedAt, metrics: figures };
-}
-
-/** The probabilities a model gives a set of customers. */
-const probabilities = (model: PredictiveModel, specs: readonly FeatureSpec[], set: readonly Example[]) =>
-  set.map((e) => probabilityOf(model, vectorise(specs, e.source, model.kind === 'trees' ? 'nan' : 'mean')));
-
-/**
- * Stratified k-fold cross-validation over every labelled customer: each fold scored by a model fit
- * on the others, the out-of-fold scores pooled into one AUC (DeLong interval) and Brier score. The
- * encoding (means, levels learnt from data) is the final model's, learnt on the training split.
- */
-function crossValidate(
-  kind: 'logistic' | 'trees',
-  request: TrainingRequest,
-  specs: readonly FeatureSpec[],
-  all: readonly Example[],
-): CrossValidation | undefined {
-  const k = request.folds;
-  if (k < 2) return undefined;
-  const fold = stratifiedFolds(
-    all.map((e) => e.label),
-    k,
-    request.seed,
-  );
-  const scores = new Array<number>(all.length).fill(0);
-  for (let f = 0; f < k; f++) {
-    const model = fitKind(
-      kind,
-      request,
-      specs,
-      all.filter((_, i) => fold[i] !== f),
-      { version: 1, trainedAt: '' },
-    );
-    const held = all.flatMap((_, i) => (fold[i] === f ? [i] : []));
-    const p = probabilities(
-      model,
-      specs,
-      held.map((i) => all[i] as Example),
-    );
-    held.forEach((i, j) => {
-      scores[i] = p[j] as number;
-    });
-  }
-  const labels = all.map((e) => e.label);
-  const interval = aucWithInterval(scores, labels);
-  return {
-    folds: k,
-    auc: interval.auc,
-    aucInterval: { lower: interval.lower, upper: interval.upper, level: interval.level },
-    brier: brierScore(scores, labels),
-  };
 }
 
 /**
@@ -319,11 +171,6 @@ function trainKinds(
       assessment: assessModel(model, specs, split.validation, protectedVariables),
     };
   });
-}
-
-/** The model's probability for an encoded row (NaN marks a missing value for trees). */
-function probabilityOf(model: PredictiveModel, x: readonly number[]): number {
-  return model.kind === 'trees' ? sigmoid(predictMargin(model, x)) : predictProbability(model, x);
 }
 
 /**

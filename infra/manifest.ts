@@ -23,6 +23,7 @@ import {
   simulationWorker,
 } from './manifest-jobs.js';
 import { personalDataApi, privacyApi, privacyScheduler } from './manifest-privacy.js';
+import { scoringApi, scoringModelsApi } from './manifest-scoring.js';
 import type { FunctionSpec, HttpRoute } from './manifest-types.js';
 
 export * from './manifest-compliance.js';
@@ -31,6 +32,7 @@ export * from './manifest-insights.js';
 export * from './manifest-jobs.js';
 export * from './manifest-privacy.js';
 export * from './manifest-resources.js';
+export * from './manifest-scoring.js';
 export * from './manifest-types.js';
 
 export const authorizer = {
@@ -276,98 +278,6 @@ export const segmentWorker = {
   // unchanged inputs within its 10 minutes, faster than reads of a new on-demand table allow, so the
   // table binds, not this; far inside the default 1,000. The worker makes no KMS call per customer.
   reservedConcurrency: 120,
-} as const satisfies FunctionSpec;
-
-export const scoringApi = {
-  entry: 'functions/scoring-api/handler.ts',
-  description: 'Audit outcomes in (the labels of predictive scoring); cluster reports started (202).',
-  memoryMb: 1024,
-  timeoutSeconds: 29,
-  trigger: {
-    kind: 'http',
-    routes: [
-      {
-        method: 'POST',
-        path: '/v1/audit-outcomes',
-        roles: ['compliance', 'admin'],
-        maxBodyBytes: 1_048_576,
-        batchItems: 'outcomes',
-      },
-      {
-        method: 'POST',
-        path: '/v1/reports/clusters',
-        roles: ['analyst', 'compliance', 'admin'],
-        maxBodyBytes: 1024,
-      },
-    ],
-  },
-  tables: {
-    aggregates: 'readwrite',
-    // An outcome is counted where the customer stands when it is recorded.
-    assignments: 'read',
-    outcomes: 'readwrite',
-    audit: 'readwrite',
-    keyring: 'read',
-    subjectIndex: 'read',
-    // An outcome's note is sealed under the subject's key.
-    subjectKeys: 'read',
-    // Cluster report jobs are recorded here and run by their worker.
-    runs: 'readwrite',
-  },
-  queues: { clusterJobs: 'send' },
-  keys: { pseudonymisation: 'decrypt', dataKeys: 'decrypt' },
-} as const satisfies FunctionSpec;
-
-/**
- * Predictive models apart from the outcomes they learn from: this one reads no personal data and
- * holds no key, and the XGBoost importer and the auditor's document fit its bundle.
- */
-export const scoringModelsApi = {
-  entry: 'functions/scoring-models-api/handler.ts',
-  description:
-    'Scoring models: training jobs started (202), models trained elsewhere imported, listed, documented and put in use (re-scoring everyone).',
-  // An imported model of a few MB is parsed and checked whole.
-  memoryMb: 2048,
-  timeoutSeconds: 29,
-  trigger: {
-    kind: 'http',
-    routes: [
-      { method: 'POST', path: '/v1/scoring-models', roles: ['admin'], maxBodyBytes: 16_384 },
-      { method: 'GET', path: '/v1/scoring-models', roles: ['analyst', 'compliance', 'admin'] },
-      // A model trained elsewhere (XGBoost JSON, at most a few MB): validated, stored as the next version.
-      { method: 'POST', path: '/v1/scoring-models/import', roles: ['admin'], maxBodyBytes: 5_242_880 },
-      // The columns a model trained elsewhere must have, from the published risk model's declarations.
-      {
-        method: 'GET',
-        path: '/v1/scoring-models/feature-layout',
-        roles: ['analyst', 'compliance', 'admin'],
-      },
-      // The auditor's document of a version (Markdown).
-      {
-        method: 'GET',
-        path: '/v1/scoring-models/{version}/document',
-        roles: ['analyst', 'compliance', 'admin'],
-      },
-      {
-        method: 'POST',
-        path: '/v1/scoring-models/{version}/publish',
-        roles: ['admin'],
-        maxBodyBytes: 1024,
-      },
-    ],
-  },
-  tables: {
-    scoringModels: 'readwrite',
-    audit: 'readwrite',
-    // Training jobs and the re-scoring run of a publication are recorded here.
-    runs: 'readwrite',
-    // The published risk model's variable declarations lay out and encode features; with the
-    // scoring version in use, the versions a publication's run over due decisions compares with.
-    riskModels: 'read',
-    // The population sizes the publication run's fan-out.
-    aggregates: 'read',
-  },
-  queues: { trainingJobs: 'send', resegmentationShards: 'send' },
 } as const satisfies FunctionSpec;
 
 export const reconciler = {

@@ -10,9 +10,9 @@ import { codeSpan, escapeMarkdown, formatNumber } from '../markdown.js';
 import type { ProtectedFairness } from './assessment.js';
 import type { Explanation, PredictiveModel, TreeScoringModel } from './explain.js';
 import { columnCounts, type FeatureSpec, OTHER_CATEGORY } from './features.js';
+import type { CrossValidation } from './fit.js';
 import { originalScaleCoefficients, type ScoringModel } from './logistic.js';
 import type { ReliabilityBin, ValidationMetrics } from './metrics.js';
-import type { CrossValidation } from './fit.js';
 import type { StoredScoringModel } from './store.js';
 import { isLeaf } from './tree-model.js';
 

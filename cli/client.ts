@@ -96,11 +96,15 @@ export class ApiClient {
       parsed = text === '' ? null : JSON.parse(text);
     } catch {}
     if (res.status === 401 || res.status === 403) {
-      throw new CliError(
-        `${method} ${path}: ${res.status === 401 ? 'the API key was not accepted' : 'this key’s role may not do this'}`,
-        exitCodes.connection,
-        parsed,
-      );
+      // A refusal of its own (four-eyes: SAME_PERSON, PERSON_REQUIRED) says why; a plain 403 is the role.
+      const code = (parsed as { error?: { code?: string } } | null)?.error?.code;
+      const why =
+        res.status === 401
+          ? 'the API key was not accepted'
+          : code && code !== 'FORBIDDEN'
+            ? errorText(parsed)
+            : 'this key’s role may not do this';
+      throw new CliError(`${method} ${path}: ${why}`, exitCodes.connection, parsed);
     }
     return { status: res.status, body: parsed };
   }

@@ -9,12 +9,14 @@ import { ApiClient, type ApiRole, CliError, exitCodes, resolveKey, usageError } 
 import {
   activeJobs,
   auditVerify,
+  decideRequest,
   explain,
   exportSegments,
   followJob,
   importModel,
   kpis,
   type Outcome,
+  pendingApprovals,
   resegment,
   segments,
   simulate,
@@ -61,6 +63,9 @@ Commands
   audit verify                   verify the hash-chained audit trail (exit 1 when not intact)
       --day YYYY-MM-DD                one day only
       --from, --to YYYY-MM-DD         a range of up to 31 days, as a job (progress bar)
+  approvals                      four-eyes requests waiting for your decision (docs/auth.md)
+  approvals approve|reject|withdraw <approvalId>
+      --reason CODE                   why, as an upper-case code (approving needs riskloop login)
 
   login                          sign in as a person (OpenID Connect, authorization code + PKCE, loopback redirect)
       --issuer URL                    the provider (default $RISKLOOP_OIDC_ISSUER, else the local one)
@@ -109,6 +114,7 @@ const options = {
   issuer: { type: 'string' },
   'client-id': { type: 'string' },
   device: { type: 'boolean' },
+  reason: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -127,6 +133,8 @@ const roleOf: Record<string, ApiRole> = {
   job: 'admin',
   jobs: 'analyst',
   audit: 'compliance',
+  // Deciding needs a signed-in person; listing works with any deciding role.
+  approvals: 'admin',
 };
 
 function wholeNumber(name: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -212,6 +220,16 @@ async function run(argv: string[]): Promise<number> {
       if (!values.out) throw usageError('export needs --out FILE');
     },
     kpis: () => expectArgs('kpis', args, 0, 'no arguments'),
+    approvals: () => {
+      if (args.length === 0) return;
+      const [decision, approvalId] = args;
+      if (args.length !== 2 || !['approve', 'reject', 'withdraw'].includes(decision as string))
+        throw usageError('usage: riskloop approvals [approve|reject|withdraw APPROVAL_ID --reason CODE]');
+      if (!/^apr_[A-Za-z0-9_-]{22}$/.test(approvalId as string))
+        throw usageError('a request id looks like apr_ and 22 characters (riskloop approvals lists them)');
+      if (!values.reason || !/^[A-Z][A-Z0-9_]{1,63}$/.test(values.reason))
+        throw usageError('--reason must be an upper-case code such as REVIEWED_OK');
+    },
     audit: () => {
       if (args.length !== 1 || args[0] !== 'verify')
         throw usageError('usage: riskloop audit verify [--day YYYY-MM-DD]');
@@ -290,28 +308,37 @@ async function run(argv: string[]): Promise<number> {
                   )
                 : command === 'jobs'
                   ? await activeJobs(client)
-                  : command === 'job'
-                    ? await followJob(client, args[0] as string, {
-                        timeoutSeconds,
-                        quiet,
-                        cancel: values.cancel === true,
-                      })
-                    : command === 'simulate'
-                      ? await simulate(client, args[0] as string, sampleSize)
-                      : command === 'kpis'
-                        ? await kpis(client, months)
-                        : await auditVerify(
-                            client,
-                            values.day,
-                            values.from || values.to
-                              ? {
-                                  from: (values.from ?? values.to) as string,
-                                  to: (values.to ?? values.from) as string,
-                                  timeoutSeconds,
-                                  quiet,
-                                }
-                              : undefined,
-                          );
+                  : command === 'approvals'
+                    ? args.length === 0
+                      ? await pendingApprovals(client)
+                      : await decideRequest(
+                          client,
+                          args[0] as 'approve' | 'reject' | 'withdraw',
+                          args[1] as string,
+                          values.reason as string,
+                        )
+                    : command === 'job'
+                      ? await followJob(client, args[0] as string, {
+                          timeoutSeconds,
+                          quiet,
+                          cancel: values.cancel === true,
+                        })
+                      : command === 'simulate'
+                        ? await simulate(client, args[0] as string, sampleSize)
+                        : command === 'kpis'
+                          ? await kpis(client, months)
+                          : await auditVerify(
+                              client,
+                              values.day,
+                              values.from || values.to
+                                ? {
+                                    from: (values.from ?? values.to) as string,
+                                    to: (values.to ?? values.from) as string,
+                                    timeoutSeconds,
+                                    quiet,
+                                  }
+                                : undefined,
+                            );
   print(values.json === true, outcome, false);
   return outcome.exitCode;
 }

@@ -45,7 +45,7 @@ export function sessionFile(): string {
 
 /**
  * The provider to sign in at: --issuer etc., else RISKLOOP_OIDC_ISSUER / _CLIENT_ID / _AUDIENCE, else the
- * local system's provider (`RISKLOOP_OIDC=true npm start`, named in .data/runtime.json).
+ * local system's provider (`npm start`, named in .data/runtime.json).
  */
 export function signInSettings(flags: {
   issuer?: string | undefined;

@@ -49,9 +49,22 @@ export const feedbackApi = {
         roles: ['admin'],
         maxBodyBytes: 1024,
       },
+      // A second administrator decides on a rotation (four-eyes, docs/auth.md).
+      {
+        method: 'POST',
+        path: '/v1/approvals/webhook-secrets/{approvalId}',
+        roles: ['admin'],
+        maxBodyBytes: 1024,
+      },
     ],
   },
-  tables: { feedbackAggregates: 'read', keyring: 'readwrite', riskModels: 'read', audit: 'readwrite' },
+  tables: {
+    feedbackAggregates: 'read',
+    keyring: 'readwrite',
+    riskModels: 'read',
+    audit: 'readwrite',
+    approvals: 'readwrite',
+  },
   keys: { dataKeys: 'decrypt' },
 } as const satisfies FunctionSpec;
 

@@ -39,9 +39,17 @@ export const privacyApi = {
       // The subject is named in the body, never in the path or query: identifiers stay out of access logs.
       { method: 'POST', path: '/v1/subjects/erasure', roles: ['privacy'], maxBodyBytes: 4096 },
       { method: 'POST', path: '/v1/subjects/export', roles: ['privacy'], maxBodyBytes: 4096 },
+      // A second privacy officer decides on lifting a legal hold (four-eyes, docs/auth.md).
+      {
+        method: 'POST',
+        path: '/v1/approvals/erasures/{approvalId}',
+        roles: ['privacy'],
+        maxBodyBytes: 1024,
+      },
     ],
   },
   tables: {
+    approvals: 'readwrite',
     subjectIndex: 'readwrite',
     subjectKeys: 'readwrite',
     profiles: 'readwrite',

@@ -173,6 +173,14 @@ export const tables = {
     description:
       'Ingestion requests in flight: the directory lookups (customers) or pseudonyms (transactions) a request writes, from before its first write until its queue send. What a crash leaves here, the reconciler repairs. No identifier in clear.',
   },
+  approvals: {
+    partitionKey: 'approvalId',
+    // Sparse: only requests still waiting carry `open`; by expiry, so the inbox reads the unexpired ones only.
+    globalIndexes: { open: { partitionKey: 'open', sortKey: 'expiresAt' } },
+    ttlAttribute: 'retainUntil',
+    description:
+      'Four-eyes requests: the action, its target (model version, pseudonym or provider), the hash of the target’s content, codes, who asked and who decided (issuer and subject, or an API key principal). No personal data in clear. Kept 400 days; the audit trail keeps every decision.',
+  },
 } as const satisfies Record<TableName, TableSpec>;
 
 export const queues = {

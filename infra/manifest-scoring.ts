@@ -77,10 +77,18 @@ export const scoringModelsApi = {
         roles: ['admin'],
         maxBodyBytes: 1024,
       },
+      // A second administrator decides on a publication (four-eyes, docs/auth.md).
+      {
+        method: 'POST',
+        path: '/v1/approvals/scoring-models/{approvalId}',
+        roles: ['admin'],
+        maxBodyBytes: 1024,
+      },
     ],
   },
   tables: {
     scoringModels: 'readwrite',
+    approvals: 'readwrite',
     audit: 'readwrite',
     // Training jobs and the re-scoring run of a publication are recorded here.
     runs: 'readwrite',

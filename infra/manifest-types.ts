@@ -30,7 +30,8 @@ export type TableName =
   | 'cases'
   | 'kycReviews'
   | 'segmentSnapshots'
-  | 'ingestIntents';
+  | 'ingestIntents'
+  | 'approvals';
 export type QueueName =
   | 'segmentation'
   | 'resegmentationShards'

@@ -9,6 +9,8 @@
  * (`import { readApi as spec }`): esbuild then leaves every other function's description out of
  * that handler's bundle, where `functions.readApi` would carry all of them (about 16 KB).
  */
+
+import { approvalsApi } from './manifest-approvals.js';
 import { auditApi, auditCheckpoint, casesApi, kycReviewScheduler } from './manifest-compliance.js';
 import { feedbackApi, feedbackReviewScheduler, surveyWebhook } from './manifest-feedback.js';
 import { apiDocs, dashboard, insightsApi, segmentSnapshotScheduler } from './manifest-insights.js';
@@ -26,6 +28,7 @@ import { personalDataApi, privacyApi, privacyScheduler } from './manifest-privac
 import { scoringApi, scoringModelsApi } from './manifest-scoring.js';
 import type { FunctionSpec, HttpRoute } from './manifest-types.js';
 
+export * from './manifest-approvals.js';
 export * from './manifest-compliance.js';
 export * from './manifest-feedback.js';
 export * from './manifest-insights.js';
@@ -212,10 +215,18 @@ export const riskModelsApi = {
       // Re-segmentation by hand over HTTP (the CLI); this function already starts runs on publication.
       { method: 'POST', path: '/v1/resegmentation-runs', roles: ['admin'], maxBodyBytes: 1024 },
       { method: 'GET', path: '/v1/resegmentation-runs/{runId}', roles: ['admin'] },
+      // A second administrator decides on a publication or retirement (four-eyes, docs/auth.md).
+      {
+        method: 'POST',
+        path: '/v1/approvals/risk-models/{approvalId}',
+        roles: ['admin'],
+        maxBodyBytes: 1024,
+      },
     ],
   },
   tables: {
     riskModels: 'readwrite',
+    approvals: 'readwrite',
     // The versions in use, which a run over due decisions compares with.
     scoringModels: 'read',
     audit: 'readwrite',
@@ -238,10 +249,18 @@ export const overridesApi = {
     routes: [
       { method: 'PUT', path: '/v1/customers/{pseudonym}/pin', roles: ['compliance'], maxBodyBytes: 8192 },
       { method: 'DELETE', path: '/v1/customers/{pseudonym}/pin', roles: ['compliance'] },
+      // A second officer decides on a pin to a lower segment (four-eyes, docs/auth.md).
+      {
+        method: 'POST',
+        path: '/v1/approvals/pins/{approvalId}',
+        roles: ['compliance'],
+        maxBodyBytes: 1024,
+      },
     ],
   },
   tables: {
     overrides: 'readwrite',
+    approvals: 'readwrite',
     audit: 'readwrite',
     assignments: 'read',
     // The officer's note is sealed under the subject's key.
@@ -320,6 +339,7 @@ export const functions = {
   casesApi,
   kycReviewScheduler,
   overridesApi,
+  approvalsApi,
   segmentWorker,
   resegmentScheduler,
   resegmentShardWorker,

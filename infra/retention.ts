@@ -122,6 +122,13 @@ export const retention: Record<TableName, TableRetention> = {
     deletion:
       'DynamoDB TTL (`expiresAt`); export rows expire after 7 days, so a customer erased meanwhile leaves every export within a week',
   },
+  approvals: {
+    what: 'four-eyes requests: action, target ids (a customer pseudonym for pins and legal holds), content hash, reason codes, maker and checker ids',
+    keptFor: '400 days after the request',
+    why: 'the approver’s inbox and the request’s state; the audit trail keeps every request and decision for good',
+    legalBasis: `staff ids: Art. 6(1)(c) GDPR (model risk management and AML controls need named approvers); pseudonyms: ${aml}`,
+    deletion: 'DynamoDB TTL (`retainUntil`)',
+  },
   outcomes: {
     what: 'audit outcomes (issue / no issue, date, source code, note sealed under the subject key) by customer pseudonym',
     keptFor: afterRelationship,

@@ -106,4 +106,6 @@ async function stop(running: ChildProcess | undefined): Promise<void> {
 }
 
 // The shared system also runs the local OpenID Connect provider: API keys and people's tokens side by side.
-export const { setup, teardown } = localSystem({ RISKLOOP_OIDC: 'true' });
+// The local OpenID Connect provider runs, as with `npm start`; four-eyes is off, as by default locally (the
+// tests act with one key per role): test/integration/four-eyes.test.ts runs a system with it on.
+export const { setup, teardown } = localSystem();

@@ -2,8 +2,8 @@
  * API Gateway TOKEN authoriser. Machines: `Authorization: Bearer rl_<role>_<secret>`, whose SHA-256 is
  * looked up in the principals table. People, when an issuer is configured (OIDC_ISSUER): `Bearer <JWT>`,
  * an OIDC access token verified against the issuer's keys. Either way it returns an IAM policy allowing
- * exactly the routes the role may call (from the manifest), plus `{ principalId, role }` (and `issuer`
- * for people) as context for the handlers. Locally, `npm start` invokes this same module before every
+ * exactly the routes the role may call (from the manifest), plus `{ principalId, role }` (and `issuer`,
+ * `subject` for people, whose principalId is `issuer#subject`) as context for the handlers. Locally, `npm start` invokes this same module before every
  * request. docs/auth.md.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -23,7 +23,7 @@ const verifyToken = oidc ? oidcVerifier(oidc) : undefined;
 const logger = createLogger('authorizer');
 const routes = httpRoutes().map((r) => r.route);
 
-type Caller = { principalId: string; role: Role; issuer?: string };
+type Caller = { principalId: string; role: Role; issuer?: string; subject?: string };
 
 // API Gateway turns this exact message into a 401; anything else would be a 500 (503 by our gateway responses).
 const unauthorized = () => new Error('Unauthorized');
@@ -50,7 +50,8 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     context: {
       principalId: caller.principalId,
       role: caller.role,
-      ...(caller.issuer ? { issuer: caller.issuer } : {}),
+      // People: issuer and subject apart too, for audit records that name both.
+      ...(caller.issuer && caller.subject ? { issuer: caller.issuer, subject: caller.subject } : {}),
     },
   };
 };

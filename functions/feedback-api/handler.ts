@@ -3,10 +3,14 @@
  * spots (segments whose NPS is low or whose detractor share rises significantly); and rotation of
  * the webhook secrets survey tools sign with.
  */
+
 import { z } from 'zod';
 import { settingsOf, feedbackApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { auditActor, type RequestActor } from '../../shared/domain/actors.js';
+import { withFourEyes } from '../../shared/domain/approvals/approval.js';
+import { readFourEyesPolicy } from '../../shared/domain/approvals/policy.js';
 import { auditEvent } from '../../shared/domain/audit.js';
 import {
   blindSpots,
@@ -18,9 +22,10 @@ import {
 import { publishedDocumentProvider } from '../../shared/domain/segmentation/published-document.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { decisionRoute, deferrableResponse } from '../../shared/http/approval-routes.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
-import type { JsonEvent } from '../../shared/http/middleware.js';
+import { actorOf, type JsonEvent } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 
@@ -33,6 +38,7 @@ const activeModel = publishedDocumentProvider(adapters.riskModels(settings), {
   ttlMs: adapters.modelCacheTtlMs(),
 });
 const providers = loadProviderConfigs();
+const fourEyes = { approvals: adapters.approvals(settings), policy: readFourEyesPolicy() };
 
 const periodParam = z
   .string()
@@ -54,6 +60,26 @@ function previousMonth(period: string): string {
 async function segmentsReported(): Promise<string[]> {
   const published = await activeModel();
   return [...published.model.segments.map((s) => s.name), 'unsegmented', 'unlinked'];
+}
+
+/** A new secret for the provider, the older kept active so senders switch without a gap; audited. */
+async function rotateSecret(provider: string, actor: RequestActor) {
+  const rotated = await secrets.rotate(provider);
+  await audit.append([
+    auditEvent({
+      eventId: `webhook.secret-rotated#${provider}#${rotated.id}`,
+      subject: null,
+      actor: auditActor(actor),
+      action: 'webhook.secret-rotated',
+      reasonCodes: [],
+      requestId: actor.requestId,
+      at: actor.now,
+      details: { provider, secretId: rotated.id, active: rotated.active },
+    }),
+  ]);
+  logger.info('webhook secret rotated', { provider, active: rotated.active });
+  // Shown once: configure it in the survey tool now; it is stored only sealed.
+  return { provider, ...rotated };
 }
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
@@ -111,21 +137,20 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     requireEmptyBody(event);
     const provider = event.pathParameters?.provider ?? '';
     if (!providers[provider]) throw new NotFoundError('Unknown survey provider');
-    const rotated = await secrets.rotate(provider);
-    await audit.append([
-      auditEvent({
-        eventId: `webhook.secret-rotated#${provider}#${rotated.id}`,
-        subject: null,
-        actor: { type: 'principal', id: caller.principalId, role: caller.role },
-        action: 'webhook.secret-rotated',
-        reasonCodes: [],
-        requestId: event.requestContext.requestId,
-        at: new Date(),
-        details: { provider, secretId: rotated.id, active: rotated.active },
-      }),
-    ]);
-    logger.info('webhook secret rotated', { provider, active: rotated.active });
-    // Shown once: configure it in the survey tool now; it is stored only sealed.
-    return jsonResponse(201, { provider, ...rotated });
+    const actor = actorOf(event, caller);
+    const result = await withFourEyes(
+      fourEyes,
+      { action: 'webhook-secret.rotate', target: { provider }, content: await secrets.revision(provider) },
+      actor,
+      () => rotateSecret(provider, actor),
+    );
+    return deferrableResponse(result, 201);
   },
+
+  'POST /v1/approvals/webhook-secrets/{approvalId}': decisionRoute(logger, {
+    approvals: fourEyes.approvals,
+    area: 'webhook-secrets',
+    contentOf: ({ target }) => secrets.revision(String(target.provider)),
+    execute: ({ target }, actor) => rotateSecret(String(target.provider), actor),
+  }),
 });

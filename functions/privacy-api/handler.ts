@@ -10,9 +10,11 @@
 import { settingsOf, privacyApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
-import { requestErasure } from '../../shared/domain/privacy/erasure.js';
+import { readFourEyesPolicy } from '../../shared/domain/approvals/policy.js';
+import { eraseDespiteHold, holdOf, requestErasure } from '../../shared/domain/privacy/erasure.js';
 import { exportSubject } from '../../shared/domain/privacy/export.js';
 import { publishedSegments } from '../../shared/domain/privacy/legal-hold.js';
+import { decisionRoute } from '../../shared/http/approval-routes.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { actorOf } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -31,6 +33,8 @@ const deps = {
   eraser: privacy,
   records: privacy,
   audit: adapters.audit(settings),
+  approvals: adapters.approvals(settings),
+  policy: readFourEyesPolicy(),
 };
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
@@ -39,10 +43,23 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     // Counts and the hold only: the log never names the subject, not even by pseudonym.
     logger.info('erasure request handled', {
       status: outcome.status,
-      ...(outcome.status === 'erased' ? { removed: outcome.removed } : { hold: outcome.hold.reason }),
+      ...(outcome.status === 'erased' ? { removed: outcome.removed } : {}),
+      ...(outcome.status === 'deferred' ? { hold: outcome.hold.reason } : {}),
     });
     return jsonResponse(outcome.status === 'erased' ? 200 : 202, outcome);
   },
+  'POST /v1/approvals/erasures/{approvalId}': decisionRoute(logger, {
+    approvals: deps.approvals,
+    area: 'erasures',
+    contentOf: ({ target }) => holdOf(String(target.pseudonym), deps, new Date()),
+    execute: ({ target, payload }, actor) =>
+      eraseDespiteHold(
+        { pseudonym: String(target.pseudonym), lookup: String(payload.lookup) },
+        String(payload.reasonCode),
+        deps,
+        actor,
+      ),
+  }),
   'POST /v1/subjects/export': async (event, caller) => {
     const document = await exportSubject(event.jsonBody, deps, actorOf(event, caller));
     logger.info('subject export released', { transactions: document.transactions.length });

@@ -3,11 +3,16 @@
  * simulated against the stored population, then published (exactly one at a time, audited), which
  * re-segments everyone. Admins change models; analysts read and simulate.
  */
+
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { settingsOf, riskModelsApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import type { RequestActor } from '../../shared/domain/actors.js';
+import { actorRef } from '../../shared/domain/actors.js';
+import { withFourEyes } from '../../shared/domain/approvals/approval.js';
+import { readFourEyesPolicy } from '../../shared/domain/approvals/policy.js';
 import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { submitJob } from '../../shared/domain/jobs/job.js';
 import {
@@ -22,8 +27,9 @@ import {
   checkDraft,
   createDraft,
   ensureSeeded,
-  type ModelActor,
+  publishableDraft,
   publishVersion,
+  retirableDraft,
   retireDraft,
   unsavedDraft,
 } from '../../shared/domain/risk-model/lifecycle.js';
@@ -40,6 +46,7 @@ import { withListShifts } from '../../shared/domain/segmentation/simulate.js';
 import { simulationRequest } from '../../shared/domain/segmentation/simulation-request.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { decisionRoute, deferrableResponse } from '../../shared/http/approval-routes.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jobAccepted } from '../../shared/http/job-response.js';
@@ -62,6 +69,7 @@ const runDeps = {
   population,
 };
 const resegmentShards = adapters.resegmentationShardCount();
+const fourEyes = { approvals: adapters.approvals(settings), policy: readFourEyesPolicy() };
 const jobDeps = { jobs: adapters.jobs(settings), queue: adapters.simulationShards(settings), audit };
 
 // Not strict: some routes carry further path parameters (e.g. otherVersion).
@@ -85,16 +93,83 @@ async function previousOf(modelId: string, version: number) {
 
 /** Seeding is needed once per store; a warm container does not re-check it on every request. */
 let seedDone: Promise<void> | undefined;
-function seeded(actor: ModelActor): Promise<void> {
+function seeded(actor: RequestActor): Promise<void> {
   seedDone ??= ensureSeeded(store, loadDefaultModel(), {
-    ...actor,
     principalId: 'system:seed',
     role: 'system',
+    requestId: actor.requestId,
+    now: actor.now,
   }).catch((error: unknown) => {
     seedDone = undefined;
     throw error;
   });
   return seedDone;
+}
+
+/**
+ * What a four-eyes approval of a model request re-checks: the version's document and, for a
+ * publication, the version it replaces (another publication meanwhile makes the request stale).
+ */
+async function requestContent(action: string, modelId: string, version: number) {
+  const stored = await store.get(modelId, version);
+  if (!stored) return undefined;
+  if (action !== 'risk-model.publish') return { document: stored.document };
+  const current = await store.published();
+  return { document: stored.document, replaces: current ? `${current.modelId}@${current.version}` : null };
+}
+
+type ModelAction = 'risk-model.publish' | 'risk-model.retire';
+
+/** A publication or retirement, held for a second administrator where the four-eyes policy says so. */
+async function modelTransition(action: ModelAction, modelId: string, version: number, actor: RequestActor) {
+  const content = await requestContent(action, modelId, version);
+  return withFourEyes(fourEyes, { action, target: { modelId, version }, content }, actor, () =>
+    carryOut(action, modelId, version, actor),
+  );
+}
+
+function carryOut(
+  action: ModelAction,
+  modelId: string,
+  version: number,
+  actor: RequestActor,
+): Promise<unknown> {
+  return action === 'risk-model.publish'
+    ? publishAndResegment(modelId, version, actor)
+    : retireAndAnswer(modelId, version, actor);
+}
+
+/** Publishes a draft and re-segments everyone under it (a new model version is a new input for everyone). */
+async function publishAndResegment(modelId: string, version: number, actor: RequestActor) {
+  const { published, retired } = await publishVersion(modelId, version, store, actor);
+  const run = await startPublicationRun(
+    runDeps,
+    {
+      modelId,
+      version,
+      shards: resegmentShards,
+      now: actor.now,
+      startedBy: actorRef(actor),
+      requestId: actor.requestId,
+    },
+    (error) =>
+      logger.error('publication run not started', { modelId, version, errorName: (error as Error).name }),
+  );
+  logger.info('model published', { modelId, version, runId: run?.runId ?? null, shards: run?.shards });
+  return {
+    published: {
+      modelId: published.modelId,
+      version: published.version,
+      publishedAt: published.publishedAt,
+    },
+    retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
+    resegmentation: run ? { runId: run.runId, shards: run.shards } : null,
+  };
+}
+
+async function retireAndAnswer(modelId: string, version: number, actor: RequestActor) {
+  const retired = await retireDraft(modelId, version, store, actor);
+  return { modelId: retired.modelId, version: retired.version, status: retired.status };
 }
 
 export const handler = httpFunction(spec.trigger.routes, logger, {
@@ -227,32 +302,18 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
     requireEmptyBody(event);
     const actor = actorOf(event, caller);
     await seeded(actor);
-    const { published, retired } = await publishVersion(modelId, version, store, actor);
-    // Everyone is re-segmented under the new model (a new model version is a new input for everyone).
-    const run = await startPublicationRun(
-      runDeps,
-      {
-        modelId,
-        version,
-        shards: resegmentShards,
-        now: actor.now,
-        startedBy: { principalId: actor.principalId, role: actor.role },
-        requestId: actor.requestId,
-      },
-      (error) =>
-        logger.error('publication run not started', { modelId, version, errorName: (error as Error).name }),
-    );
-    logger.info('model published', { modelId, version, runId: run?.runId ?? null, shards: run?.shards });
-    return jsonResponse(200, {
-      published: {
-        modelId: published.modelId,
-        version: published.version,
-        publishedAt: published.publishedAt,
-      },
-      retired: retired ? { modelId: retired.modelId, version: retired.version } : null,
-      resegmentation: run ? { runId: run.runId, shards: run.shards } : null,
-    });
+    // Refused now if publication would refuse it, rather than after a second person's approval.
+    await publishableDraft(modelId, version, store);
+    return deferrableResponse(await modelTransition('risk-model.publish', modelId, version, actor));
   },
+
+  'POST /v1/approvals/risk-models/{approvalId}': decisionRoute(logger, {
+    approvals: fourEyes.approvals,
+    area: 'risk-models',
+    contentOf: ({ action, target }) => requestContent(action, String(target.modelId), Number(target.version)),
+    execute: ({ action, target }, actor) =>
+      carryOut(action as ModelAction, String(target.modelId), Number(target.version), actor),
+  }),
 
   'POST /v1/resegmentation-runs': async (event, caller) => {
     // No `?? {}`: a JSON null is not "{}" and must not start a run over everyone.
@@ -269,7 +330,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
       filter: parsed.data,
       shards: resegmentShards,
       now: actor.now,
-      startedBy: { principalId: actor.principalId, role: actor.role },
+      startedBy: actorRef(actor),
       requestId: actor.requestId,
     });
     logger.info('re-segmentation started by hand', { runId: run.runId, shards: run.shards });
@@ -298,7 +359,8 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/risk-models/{modelId}/versions/{version}/retire': async (event, caller) => {
     const { modelId, version } = params(event);
     requireEmptyBody(event);
-    const retired = await retireDraft(modelId, version, store, actorOf(event, caller));
-    return jsonResponse(200, { modelId: retired.modelId, version: retired.version, status: retired.status });
+    const actor = actorOf(event, caller);
+    await retirableDraft(modelId, version, store);
+    return deferrableResponse(await modelTransition('risk-model.retire', modelId, version, actor));
   },
 });

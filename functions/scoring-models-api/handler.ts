@@ -6,11 +6,15 @@
  * rules then read its score (`score` source, path `predicted.score` or `predicted.probability`).
  * Every version has an auditor's document.
  */
+
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { settingsOf, scoringModelsApi as spec } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { actorRef } from '../../shared/domain/actors.js';
+import { withFourEyes } from '../../shared/domain/approvals/approval.js';
+import { readFourEyesPolicy } from '../../shared/domain/approvals/policy.js';
 import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { submitJob } from '../../shared/domain/jobs/job.js';
 import { renderScoringDocument } from '../../shared/domain/scoring/document.js';
@@ -23,7 +27,11 @@ import {
   parseImportRequest,
 } from '../../shared/domain/scoring/import.js';
 import { startRescoring } from '../../shared/domain/scoring/rescoring.js';
-import { parseTrainingRequest, publishScoringModel } from '../../shared/domain/scoring/service.js';
+import {
+  parseTrainingRequest,
+  publishableScoringModel,
+  publishScoringModel,
+} from '../../shared/domain/scoring/service.js';
 import { predictiveModelId, statusOf } from '../../shared/domain/scoring/store.js';
 import {
   currentVersions,
@@ -31,6 +39,7 @@ import {
 } from '../../shared/domain/segmentation/published-document.js';
 import { toErrorDetails } from '../../shared/domain/validation.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { decisionRoute, deferrableResponse } from '../../shared/http/approval-routes.js';
 import { requireEmptyBody } from '../../shared/http/empty-body.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { jobAccepted } from '../../shared/http/job-response.js';
@@ -53,6 +62,20 @@ const runDeps = {
   population: () => populationSize(aggregates),
 };
 const resegmentShards = adapters.resegmentationShardCount();
+const fourEyes = { approvals: adapters.approvals(settings), policy: readFourEyesPolicy() };
+
+/** Under four-eyes a version is published only through a request a second person approves. */
+function refusePublishWithoutApproval(request: { publish: boolean }) {
+  if (request.publish && fourEyes.policy.required.has('scoring-model.publish')) {
+    throw new ValidationError('Publication needs a second person here', [
+      {
+        path: 'publish',
+        code: 'APPROVAL_REQUIRED',
+        message: 'Leave out publish, then ask for publication with POST /v1/scoring-models/{version}/publish',
+      },
+    ]);
+  }
+}
 // The model document only: variable declarations lay out and encode features, no rule compiled.
 const activeRiskModel = publishedDocumentProvider(versionStores.riskModels, {
   ttlMs: adapters.modelCacheTtlMs(),
@@ -67,7 +90,9 @@ function versionParam(event: JsonEvent): number {
 /** Puts a version in use and starts the run that re-scores everyone scored by another version. */
 async function publishAndRescore(version: number, actor: ReturnType<typeof actorOf>) {
   const result = await publishScoringModel(version, models, actor);
-  return { ...result, rescoring: await rescore(result.version, actor) };
+  const rescoring = await rescore(result.version, actor);
+  logger.info('scoring model published', { version, runId: rescoring?.runId ?? null });
+  return { ...result, rescoring };
 }
 
 /** Starts the run re-scoring everyone scored by another version than `version`. */
@@ -78,7 +103,7 @@ function rescore(version: number, actor: ReturnType<typeof actorOf>) {
       version,
       shards: resegmentShards,
       now: actor.now,
-      startedBy: { principalId: actor.principalId, role: actor.role },
+      startedBy: actorRef(actor),
       requestId: actor.requestId,
       publicationId: randomUUID(),
     },
@@ -90,6 +115,7 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/scoring-models': async (event, caller) => {
     // Checked here, so a bad request is a 400 now rather than a failed job later.
     const request = parseTrainingRequest(event.jsonBody);
+    refusePublishWithoutApproval(request);
     const job = await submitJob(
       jobDeps,
       { jobId: `job-${randomUUID()}`, kind: 'training', input: request },
@@ -102,13 +128,27 @@ export const handler = httpFunction(spec.trigger.routes, logger, {
   'POST /v1/scoring-models/{version}/publish': async (event, caller) => {
     const version = versionParam(event);
     requireEmptyBody(event);
-    const result = await publishAndRescore(version, actorOf(event, caller));
-    logger.info('scoring model published', { version, runId: result.rescoring?.runId ?? null });
-    return jsonResponse(200, result);
+    const actor = actorOf(event, caller);
+    const { content } = await publishableScoringModel(version, models);
+    const result = await withFourEyes(
+      fourEyes,
+      { action: 'scoring-model.publish', target: { version }, content },
+      actor,
+      () => publishAndRescore(version, actor),
+    );
+    return deferrableResponse(result);
   },
+
+  'POST /v1/approvals/scoring-models/{approvalId}': decisionRoute(logger, {
+    approvals: fourEyes.approvals,
+    area: 'scoring-models',
+    contentOf: async ({ target }) => (await publishableScoringModel(Number(target.version), models)).content,
+    execute: ({ target }, actor) => publishAndRescore(Number(target.version), actor),
+  }),
 
   'POST /v1/scoring-models/import': async (event, caller) => {
     const request = parseImportRequest(event.jsonBody);
+    refusePublishWithoutApproval(request);
     const actor = actorOf(event, caller);
     const { modelId, version, model } = await activeRiskModel({ fresh: true });
     const imported = await importScoringModel(

@@ -4,9 +4,11 @@
  * (a model it stored already is its answer); the last attempt ends it failed rather than leave it
  * running (shared/domain/jobs/job.ts).
  */
+
 import { queues, scoringTrainer, settingsOf } from '../../infra/manifest.js';
 import * as adapters from '../../shared/adapters/compose.js';
 import { requireSettings } from '../../shared/config.js';
+import { actorRef } from '../../shared/domain/actors.js';
 import { populationSize } from '../../shared/domain/insights/aggregates.js';
 import { startRescoring } from '../../shared/domain/scoring/rescoring.js';
 import { parseTrainingRequest, trainScoringModel } from '../../shared/domain/scoring/service.js';
@@ -47,7 +49,7 @@ export const handler = jobQueueHandler({
   work: async ({ job, report }) => {
     const request = parseTrainingRequest(job.input);
     const actor = {
-      principalId: job.startedBy.principalId,
+      ...job.startedBy,
       role: job.startedBy.role ?? 'admin',
       requestId: job.requestId,
       now: new Date(),
@@ -72,7 +74,7 @@ export const handler = jobQueueHandler({
         version: result.version,
         shards: adapters.resegmentationShardCount(),
         now: actor.now,
-        startedBy: { principalId: actor.principalId, role: actor.role },
+        startedBy: actorRef(actor),
         requestId: actor.requestId,
         publicationId: job.runId,
       },

@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { fourEyesDefaults, readFourEyesPolicy } from '../../shared/domain/approvals/policy.js';
 import { readOidcConfig } from '../../shared/domain/oidc.js';
 import { headroom, unreservedConcurrencyFloor } from '../limits/measure.js';
 import { type FunctionSpec, functions, resourceName } from '../manifest.js';
@@ -82,6 +83,12 @@ export interface DeployConfig {
    * issuer, API Gateway admits JWTs and caches no authoriser result (docs/auth.md, "Access tokens").
    */
   oidcSettings: Record<string, string>;
+  /**
+   * Four-eyes approval (FOUR_EYES, APPROVAL_TTL_HOURS; shared/domain/approvals/policy.ts) for the functions
+   * that decide requests, from the context keys `fourEyes` (`all`, `none` or a comma-separated list of
+   * actions) and `approvalTtlHours`. On for every action unless the context says otherwise.
+   */
+  fourEyesSettings: { FOUR_EYES: string; APPROVAL_TTL_HOURS: string };
 }
 
 /** Utilisation the auto scaling of provisioned tables keeps (and the cost model prices at). */
@@ -107,6 +114,8 @@ export const contextDefaults = {
   lambdaConcurrencyQuota: 1000,
   firstAdminKeyHash: '',
   oidcIssuer: '',
+  fourEyes: fourEyesDefaults.FOUR_EYES,
+  approvalTtlHours: Number(fourEyesDefaults.APPROVAL_TTL_HOURS),
 } as const;
 
 /** Context key → the authoriser's setting. Only `oidcIssuer` has a default (none: API keys only). */
@@ -173,6 +182,7 @@ export function readConfig(scope: Construct): DeployConfig {
   return {
     stage,
     oidcSettings: oidcSettings(scope),
+    fourEyesSettings: fourEyesSettings(String(raw('fourEyes')), String(raw('approvalTtlHours'))),
     kekVersion,
     firstAdminKeyHash: firstAdminKeyHash === '' ? undefined : firstAdminKeyHash,
     reservedConcurrency,
@@ -211,6 +221,19 @@ function checkReservations(quota: number): void {
         '(docs/deploy.md, "Lambda concurrency").',
     );
   }
+}
+
+/** The four-eyes context, checked by the parser the functions run at start-up. */
+function fourEyesSettings(fourEyes: string, ttlHours: string): DeployConfig['fourEyesSettings'] {
+  const settings = { FOUR_EYES: fourEyes, APPROVAL_TTL_HOURS: ttlHours };
+  try {
+    readFourEyesPolicy(settings);
+  } catch (error) {
+    throw new Error(
+      `Context: ${(error as Error).message.replace('FOUR_EYES', 'fourEyes').replace('APPROVAL_TTL_HOURS', 'approvalTtlHours')}`,
+    );
+  }
+  return settings;
 }
 
 /** The `oidc*` context as the authoriser's settings, validated by the very parser the authoriser runs. */

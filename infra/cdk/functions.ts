@@ -190,6 +190,8 @@ export class ManifestFunction extends Construct {
     if (spec.keys?.dataKeys) env.KEK_VERSION = config.kekVersion;
     // The authoriser accepts people's access tokens from the configured issuer (docs/auth.md).
     if (spec.trigger.kind === 'authorizer') Object.assign(env, config.oidcSettings);
+    // The functions that carry out four-eyes actions decide on them too (docs/auth.md).
+    if (spec.tables?.approvals === 'readwrite') Object.assign(env, config.fourEyesSettings);
     const missing = settingsOf(spec).filter((s) => !(s in env));
     if (missing.length > 0) throw new Error(`No value for ${missing.join(', ')}`);
     return env;

@@ -2,8 +2,8 @@
  * A real OpenID Connect provider for `npm start` (`oidc-provider`, the certified Node implementation), so
  * sign-in, tokens and the authoriser run the real protocol on a laptop. Local only: never deployed.
  *
- * - One demo person per role, plus a second administrator (four-eyes work): sign in with their login name
- *   (`analyst`, `compliance`, `admin`, `admin2`, `privacy`) at the provider's development sign-in form, which
+ * - One demo person per role, and a second of each deciding role (four-eyes): sign in with their login name
+ *   (`analyst`, `compliance`, `compliance2`, `admin`, `admin2`, `privacy`, `privacy2`) at the development form, which
  *   takes any password. Loopback only; demo people, no real accounts.
  * - One public client, `riskloop-cli` (PKCE, no secret): authorization code with a loopback redirect (any
  *   port, RFC 8252), device code, refresh tokens, revocation.
@@ -39,13 +39,15 @@ export const localRoleMapping: readonly (readonly [string, Role])[] = [
   ['riskloop-analysts', 'analyst'],
 ];
 
-/** The demo people: login name (their subject) → groups. */
+/** The demo people: login name (their subject) → groups. Two of each deciding role, for four-eyes. */
 export const demoPeople: Readonly<Record<string, readonly string[]>> = {
   analyst: ['riskloop-analysts'],
   compliance: ['riskloop-compliance'],
+  compliance2: ['riskloop-compliance'],
   admin: ['riskloop-admins'],
   admin2: ['riskloop-admins'],
   privacy: ['riskloop-privacy'],
+  privacy2: ['riskloop-privacy'],
   /** Signs in, but no group of theirs maps to a role: riskloop refuses them (401). */
   visitor: ['staff'],
 };

@@ -127,6 +127,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_EVENTBRIDGE: handlerEndpoints.eventbridge,
       POWERTOOLS_SERVICE_NAME: 'riskloop',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      // Off for local demos (one key per role acts alone), unless FOUR_EYES says otherwise; on AWS the
+      // default is every action (docs/auth.md, "Four-eyes approval").
+      FOUR_EYES: process.env.FOUR_EYES ?? 'none',
       ...resources,
     };
     // Handlers read their settings from the environment at import, as they do on Lambda.

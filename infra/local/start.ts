@@ -6,9 +6,9 @@
  * RISKLOOP_RANDOM_PORTS=true (any free port for the stand-ins), RISKLOOP_VISIBILITY_TIMEOUT (queue
  * visibility override, seconds) and RISKLOOP_SPY_QUEUES (record queue bodies for inspection): tests
  * only. RISKLOOP_DYNAMODB_IN_MEMORY=true keeps no data on disk. RISKLOOP_COUNT_REQUESTS=true meters
- * AWS requests per service (admin endpoint `/usage`, docs/cost-model.md). RISKLOOP_OIDC=true also runs a
- * local OpenID Connect provider on RISKLOOP_OIDC_PORT (4020) and lets the API accept its access tokens
- * (docs/auth.md, "Signing in locally").
+ * AWS requests per service (admin endpoint `/usage`, docs/cost-model.md). A local OpenID Connect provider
+ * runs on RISKLOOP_OIDC_PORT (4020) and the API accepts its access tokens beside the API keys
+ * (docs/auth.md, "Signing in locally"); RISKLOOP_OIDC=false leaves it out (API keys only).
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,14 @@ import { type Runtime, startRuntime } from './runtime.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dataDir = resolve(root, process.env.RISKLOOP_DATA_DIR ?? '.data');
+/** People sign in at a local provider unless RISKLOOP_OIDC=false; any other value is a mistake, said at once. */
+function oidcOn(): boolean {
+  const raw = process.env.RISKLOOP_OIDC ?? 'true';
+  if (raw !== 'true' && raw !== 'false')
+    throw new Error(`RISKLOOP_OIDC must be true or false; got ${JSON.stringify(raw)}`);
+  return raw === 'true';
+}
+
 const log = (line: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ src: 'runtime', ...line })}\n`);
 
@@ -27,18 +35,17 @@ const log = (line: Record<string, unknown>) =>
 function portSettings(host: string): PortSetting[] {
   const apiPort = process.env.RISKLOOP_PORT === '0' ? 0 : intSetting('RISKLOOP_PORT', 3000);
   const api: PortSetting = { setting: 'RISKLOOP_PORT', service: 'API', port: apiPort, host };
-  const oidc: PortSetting[] =
-    process.env.RISKLOOP_OIDC === 'true'
-      ? [
-          {
-            setting: 'RISKLOOP_OIDC_PORT',
-            service: 'OpenID Connect provider',
-            port: process.env.RISKLOOP_RANDOM_PORTS === 'true' ? 0 : intSetting('RISKLOOP_OIDC_PORT', 4020),
-            // Loopback only, whatever RISKLOOP_HOST says: its sign-in form takes any password.
-            host: '127.0.0.1',
-          },
-        ]
-      : [];
+  const oidc: PortSetting[] = oidcOn()
+    ? [
+        {
+          setting: 'RISKLOOP_OIDC_PORT',
+          service: 'OpenID Connect provider',
+          port: process.env.RISKLOOP_RANDOM_PORTS === 'true' ? 0 : intSetting('RISKLOOP_OIDC_PORT', 4020),
+          // Loopback only, whatever RISKLOOP_HOST says: its sign-in form takes any password.
+          host: '127.0.0.1',
+        },
+      ]
+    : [];
   if (process.env.RISKLOOP_RANDOM_PORTS === 'true') return [api, ...oidc];
   return [
     api,
@@ -128,7 +135,7 @@ async function main() {
       dynamoInMemory: process.env.RISKLOOP_DYNAMODB_IN_MEMORY === 'true',
       countRequests: process.env.RISKLOOP_COUNT_REQUESTS === 'true',
       faultProxies: process.env.RISKLOOP_FAULT_PROXIES === 'true',
-      ...(process.env.RISKLOOP_OIDC === 'true' ? { oidcPort: byName('RISKLOOP_OIDC_PORT') } : {}),
+      ...(oidcOn() ? { oidcPort: byName('RISKLOOP_OIDC_PORT') } : {}),
       log,
     });
   } catch (error) {
@@ -163,6 +170,7 @@ async function main() {
         ? [
             `  Sign-in (OIDC) ${runtime.oidc.issuer}   client ${runtime.oidc.clientId}, audience ${runtime.oidc.audience}`,
             `    people: ${runtime.oidc.people.join(', ')} (development sign-in form, any password)`,
+            `  Four-eyes      ${process.env.FOUR_EYES} (a second person approves; FOUR_EYES=none to turn off)`,
             '',
           ]
         : []),

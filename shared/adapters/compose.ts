@@ -4,6 +4,7 @@ import { defaultShards } from '../domain/segmentation/runs.js';
 import { AuditChainWriter } from './audit-chain-writer.js';
 import { dynamoClient, eventBridgeClient, kmsClient, sqsClient } from './clients.js';
 import { DynamoAggregateSources, DynamoAggregates } from './dynamo-aggregates.js';
+import { DynamoApprovalStore } from './dynamo-approval-store.js';
 import { DynamoAssignmentScanner } from './dynamo-assignment-items.js';
 import { DynamoAssignmentStore } from './dynamo-assignment-store.js';
 import { DynamoAuditLog } from './dynamo-audit-log.js';
@@ -149,6 +150,10 @@ export const runs = (s: Settings) => new DynamoRunStore(dynamoClient(), need(s, 
 
 /** Jobs (long work started over HTTP) live in the runs table too. */
 export const jobs = (s: Settings) => new DynamoJobStore(dynamoClient(), need(s, 'TABLE_RUNS'));
+
+/** Four-eyes requests; read-only functions (the inbox) get no audit table, so cannot write. */
+export const approvals = (s: Settings) =>
+  new DynamoApprovalStore(dynamoClient(), need(s, 'TABLE_APPROVALS'), auditChain(s));
 
 export const overrides = (s: Settings) =>
   new DynamoOverrideStore(dynamoClient(), need(s, 'TABLE_OVERRIDES'), auditChain(s));

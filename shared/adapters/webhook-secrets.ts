@@ -74,6 +74,11 @@ export class WebhookSecrets {
     return { id, secret: `whsec_${raw.toString('base64')}`, active: secrets.length };
   }
 
+  /** How many times the provider's secrets were rotated: what a four-eyes rotation request re-checks. */
+  async revision(provider: string): Promise<number> {
+    return (await this.read(provider))?.revision ?? 0;
+  }
+
   private async read(provider: string): Promise<SecretsItem | undefined> {
     const out = await this.doc.send(
       new GetCommand({

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { personId } from './actors.js';
 import { type Role, roles } from './roles.js';
 
 /**
@@ -205,8 +206,10 @@ export class TokenRejected extends Error {
 
 /** The person behind a verified token: (issuer, subject) identifies them; no display name. */
 export interface OidcPrincipal {
+  /** `personId(issuer, subject)`: one string that names the person wherever "who" is stored. */
   principalId: string;
   issuer: string;
+  subject: string;
   role: Role;
 }
 
@@ -229,7 +232,7 @@ export function principalFromClaims(
     throw new TokenRejected('no-subject');
   const role = roleOf(claims[config.rolesClaim], config.roleMapping);
   if (!role) throw new TokenRejected('no-role');
-  return { principalId: subject, issuer: config.issuer, role };
+  return { principalId: personId(config.issuer, subject), issuer: config.issuer, subject, role };
 }
 
 export function roleOf(groupsClaim: unknown, mapping: OidcConfig['roleMapping']): Role | undefined {

@@ -3,7 +3,7 @@
  * so it is validated against the exact key shape before it reaches DynamoDB: anything else is a 400
  * (INVALID_CURSOR), never a 500.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 
 export function encodeCursor(key: Record<string, string | number>): string {
@@ -27,3 +27,11 @@ export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
   if (!parsed.success) throw invalidCursor();
   return parsed.data;
 }
+
+/** `?limit=&cursor=` of a paged listing. */
+export const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(512).optional().describe('The nextCursor of the previous page, unchanged.'),
+  })
+  .strict();

@@ -104,10 +104,19 @@ export interface SegmentationQueue {
   enqueue(jobs: readonly SegmentationJob[]): Promise<void>;
 }
 
+/**
+ * Who an audit record names: a person (`id` is issuer#subject; both also apart, for auditors), a
+ * machine's API key principal, or the system itself (a scheduler, a worker). Built by
+ * `auditActor` (./actors.ts) for callers.
+ */
 export interface Actor {
-  type: 'principal' | 'system';
+  type: 'person' | 'principal' | 'system';
   id: string;
   role?: string;
+  issuer?: string;
+  subject?: string;
+  /** Carried out on a four-eyes approval: the request, and the maker who asked (the actor approved). */
+  approval?: { approvalId: string; requestedBy: string };
 }
 
 /**
@@ -137,6 +146,14 @@ export interface AuditEvent {
     | 'model.created'
     | 'model.published'
     | 'model.retired'
+    | 'approval.requested'
+    | 'approval.approved'
+    | 'approval.rejected'
+    | 'approval.withdrawn'
+    | 'approval.stale'
+    | 'approval.expired'
+    | 'approval.failed'
+    | 'approval.effected'
     | 'subject.erased'
     | 'subject.erasure-deferred'
     | 'subject.exported'

@@ -1,12 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
+import type { RequestActor } from '../domain/actors.js';
 import { canonicalJson } from '../domain/canonical.js';
-import {
-  type BatchOutcome,
-  type ItemResult,
-  type RequestContext,
-  summarise,
-} from '../domain/ingestion/results.js';
+import { type BatchOutcome, type ItemResult, summarise } from '../domain/ingestion/results.js';
 import type { KeyService } from '../domain/ports.js';
 import { toErrorDetails } from '../domain/validation.js';
 import { ValidationError } from '../errors.js';
@@ -30,7 +26,7 @@ export function batchRoute<S extends z.ZodTypeAny>(options: {
   envelope: S;
   itemsOf: (body: z.infer<S>) => unknown[];
   shapeHint: string;
-  ingest: (items: unknown[], ctx: RequestContext) => Promise<ItemResult[]>;
+  ingest: (items: unknown[], ctx: RequestActor) => Promise<ItemResult[]>;
   keys: KeyService;
   idempotent: IdempotentRunner;
   logger: Logger;

@@ -1,6 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Caller, RequestActor } from '../domain/actors.js';
+import { isApprovalId } from '../domain/approvals/approval.js';
 import { isPseudonym } from '../domain/crypto/pseudonymiser.js';
 import { inputViolations } from '../domain/input-safety.js';
 import { formatPath } from '../domain/validation.js';
@@ -17,14 +19,10 @@ import { isThrottling, retryAfterSeconds } from './throttling.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
-/** The caller as established by the authoriser (API Gateway puts its context here). */
-export interface Caller {
-  principalId: string;
-  role: string;
-}
+export type { Caller };
 
 /** The caller of a request as an actor of the domain: who, which request, and when. */
-export function actorOf(event: APIGatewayProxyEvent, caller: Caller) {
+export function actorOf(event: APIGatewayProxyEvent, caller: Caller): RequestActor {
   return { ...caller, requestId: event.requestContext.requestId, now: new Date() };
 }
 
@@ -43,10 +41,27 @@ export function pseudonymParam(event: APIGatewayProxyEvent): string {
   return pseudonym;
 }
 
+/** The caller as established by the authoriser (API Gateway puts its context here); people carry issuer and subject. */
+/** The `{approvalId}` path parameter, or a 400 naming it. */
+export function approvalIdParam(event: APIGatewayProxyEvent): string {
+  const approvalId = event.pathParameters?.approvalId ?? '';
+  if (!isApprovalId(approvalId)) {
+    throw new ValidationError('Not an approval id', [
+      {
+        path: 'approvalId',
+        code: 'INVALID_APPROVAL_ID',
+        message: 'Expected apr_ and 22 base64url characters',
+      },
+    ]);
+  }
+  return approvalId;
+}
+
 export function callerOf(event: APIGatewayProxyEvent): Caller {
-  const ctx = event.requestContext.authorizer as { principalId?: string; role?: string } | null | undefined;
+  const ctx = event.requestContext.authorizer as Partial<Record<keyof Caller, string>> | null | undefined;
   if (!ctx?.principalId || !ctx.role) throw new UnauthorizedError();
-  return { principalId: ctx.principalId, role: ctx.role };
+  const { principalId, role, issuer, subject } = ctx;
+  return issuer && subject ? { principalId, role, issuer, subject } : { principalId, role };
 }
 
 /**

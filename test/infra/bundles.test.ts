@@ -22,15 +22,16 @@ const budgetBytes = 400 * 1024;
  * and a second SDK client; with the AWS SDK and the logger (about 203 KB with the DynamoDB client
  * alone) their libraries leave less of the budget than their own code takes. (The simulation
  * worker, with the same two libraries and one client, fits with little to spare.) Figures from
- * esbuild's metafile on 2026-12-07; ceilings: the size measured that day plus about 3 %.
+ * esbuild's metafile on 2026-12-07 (riskModelsApi again on 2026-12-08, 500,328 bytes, after four-eyes
+ * decisions came in); ceilings: the size measured that day plus about 3 %.
  */
 const overBudget: Record<string, { ceilingBytes: number; reason: string }> = {
   riskModelsApi: {
-    ceilingBytes: 488 * 1024,
+    ceilingBytes: 503 * 1024,
     reason:
       'libraries 378 KB: AWS SDK with the DynamoDB and SQS clients 215 KB (simulation and publication ' +
       'runs), CEL engine 83 KB (drafts are validated and compiled), zod 58 KB, logger 21 KB; its own ' +
-      'code 87 KB (compiler, document, diff) and the default model 7 KB',
+      'code 96 KB (compiler, document, diff, four-eyes requests and decisions) and the default model 7 KB',
   },
   segmentWorker: {
     ceilingBytes: 475 * 1024,

@@ -61,6 +61,8 @@ describe('Lambda functions', () => {
           'POWERTOOLS_SERVICE_NAME',
           'POWERTOOLS_LOG_LEVEL',
           ...(spec.keys?.dataKeys ? ['KEK_VERSION'] : []),
+          // The functions that decide four-eyes requests read the policy (docs/auth.md).
+          ...(spec.tables?.approvals === 'readwrite' ? ['FOUR_EYES', 'APPROVAL_TTL_HOURS'] : []),
         ].sort(),
       );
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('riskloop');

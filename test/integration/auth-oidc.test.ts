@@ -6,11 +6,13 @@
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { authMatrix } from '../../infra/auth-matrix.js';
 import type { Role } from '../../infra/manifest.js';
 import { holds, probe } from '../helpers/auth-probe.js';
+import { api, env, eventually, lawfulBasis, localDynamo, runId } from '../helpers/local.js';
 import { type OidcEndpoints, refresh, revoke, signIn, type Tokens } from '../helpers/oidc.js';
 
 const { apiUrl } = inject('runtime');
@@ -179,5 +181,95 @@ describe('refresh and logout', () => {
     const afterLogout = await refresh(oidc, next.refresh_token ?? '');
     expect(afterLogout.status).toBe(400);
     expect(((await afterLogout.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+});
+
+describe('named actors', () => {
+  /** Calls the API as a signed-in person (their access token from the provider). */
+  async function as(person: string, method: string, path: string, body?: unknown) {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${tokens[person]?.access_token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+  }
+  const personOf = (login: string, role: Role) => ({
+    type: 'person',
+    id: `${oidc.issuer}#${login}`,
+    issuer: oidc.issuer,
+    subject: login,
+    role,
+  });
+
+  it('names the person (issuer and subject, no display name) on pins, cases, erasures, jobs and their audit records', async () => {
+    // Prepare: a customer fed by a machine (API key), decided by the worker.
+    const externalId = `NA-${runId()}`;
+    const ingested = await api('ingest', 'POST', '/v1/customers', {
+      records: [
+        { externalId, type: 'individual', jurisdictions: ['DE'], flags: { sanctionsHit: true }, lawfulBasis },
+      ],
+    });
+    const pseudonym = ingested.body.results[0].pseudonym as string;
+    await eventually(async () =>
+      (await api('analyst', 'GET', `/v1/customers/${pseudonym}/segment`)).status === 200 ? true : undefined,
+    );
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+
+    // Act: people pin, open and take a case, ask for erasure, start a job.
+    const pinned = await as('compliance', 'PUT', `/v1/customers/${pseudonym}/pin`, {
+      segment: 'high',
+      reasonCode: 'MODEL_ERROR',
+      expiresAt,
+    });
+    const opened = await as('compliance', 'POST', '/v1/cases', {
+      kind: 'compliance_review',
+      subject: pseudonym,
+      reasonCode: 'MANUAL_REVIEW',
+    });
+    const taken = await as('compliance', 'POST', `/v1/cases/${opened.body.caseId}/transitions`, {
+      to: 'in_review',
+    });
+    const erasure = await as('privacy', 'POST', '/v1/subjects/erasure', { customerExternalId: externalId });
+    const exportJob = await as('compliance', 'POST', '/v1/exports/segments', {});
+    const job = await as('compliance', 'GET', `/v1/jobs/${exportJob.body.jobId}`);
+
+    // Assess
+    expect([pinned.status, opened.status, taken.status, erasure.status, exportJob.status]).toEqual([
+      200, 201, 200, 202, 202,
+    ]);
+    const compliancePerson = `${oidc.issuer}#compliance`;
+    expect(opened.body.openedBy).toBe(compliancePerson);
+    expect(taken.body.assignee).toBe(compliancePerson);
+    expect(job.body.startedBy).toEqual({
+      principalId: compliancePerson,
+      role: 'compliance',
+      issuer: oidc.issuer,
+      subject: 'compliance',
+    });
+    const history = await api('compliance', 'GET', `/v1/customers/${pseudonym}/history`);
+    expect(history.body.history.map((h: { actor?: string }) => h.actor)).toContain(compliancePerson);
+    const records =
+      (
+        await localDynamo().send(
+          new QueryCommand({
+            TableName: env().TABLE_AUDIT,
+            KeyConditionExpression: '#s = :s',
+            ExpressionAttributeNames: { '#s': 'stream' },
+            ExpressionAttributeValues: { ':s': pseudonym },
+          }),
+        )
+      ).Items ?? [];
+    const actorOf = (action: string) => records.find((r) => r.action === action)?.actor;
+    expect(actorOf('segment.pinned')).toEqual(personOf('compliance', 'compliance'));
+    expect(actorOf('case.opened')).toEqual(personOf('compliance', 'compliance'));
+    expect(actorOf('case.in-review')).toEqual(personOf('compliance', 'compliance'));
+    expect(actorOf('subject.erasure-deferred')).toEqual(personOf('privacy', 'privacy'));
+    // The machine that fed the customer is named by its key's principal.
+    expect(actorOf('segment.assigned') ?? actorOf('segment.changed')).toMatchObject({ type: 'system' });
   });
 });

@@ -347,4 +347,19 @@ describe('riskloop CLI', () => {
     expect(unreachable.code).toBe(3);
     expect(JSON.parse(unreachable.stdout).error.exitCode).toBe(3);
   });
+
+  it('lists four-eyes requests, and refuses a decision without a reason or by an API key', async () => {
+    const listed = await cli(['approvals'], { role: 'admin' });
+    const noReason = await cli(['approvals', 'approve', `apr_${'a'.repeat(22)}`], { role: 'admin' });
+    const badId = await cli(['approvals', 'approve', 'apr_1', '--reason', 'OK_FINE'], { role: 'admin' });
+    const unknown = await cli(['approvals', 'reject', `apr_${'a'.repeat(22)}`, '--reason', 'OK_FINE'], {
+      role: 'admin',
+    });
+
+    expect([listed.code, listed.stdout.trim()]).toEqual([0, 'No request waits for your decision']);
+    expect([noReason.code, badId.code]).toEqual([2, 2]);
+    // Four-eyes is off in this system: no request exists, and the API says so.
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
+  });
 });

@@ -94,6 +94,37 @@ describe('the API against its OpenAPI document', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
+  it('four-eyes routes (this system has four-eyes off: nothing waits)', async () => {
+    const unknown = `apr_${'x'.repeat(22)}`;
+    const inbox = await call('compliance', 'GET', '/v1/approvals');
+    const one = await call(
+      'admin',
+      'GET',
+      `/v1/approvals/${unknown}`,
+      undefined,
+      '/v1/approvals/{approvalId}',
+    );
+    const decisions = [
+      ['admin', 'risk-models'],
+      ['admin', 'scoring-models'],
+      ['admin', 'webhook-secrets'],
+      ['compliance', 'pins'],
+      ['privacy', 'erasures'],
+    ] as const;
+    for (const [role, area] of decisions) {
+      const decided = await call(
+        role,
+        'POST',
+        `/v1/approvals/${area}/${unknown}`,
+        { decision: 'approve', reasonCode: 'REVIEWED_OK' },
+        `/v1/approvals/${area}/{approvalId}`,
+      );
+      expect(decided.status).toBe(404);
+    }
+    expect(inbox.body.approvals).toEqual([]);
+    expect(one.status).toBe(404);
+  });
+
   it('ingestion and reads', async () => {
     const batch = await call('ingest', 'POST', '/v1/customers', {
       records: [

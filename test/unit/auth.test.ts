@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { httpRoutes, type Role, roles } from '../../infra/manifest.js';
+import { approvalDeciders } from '../../shared/domain/approvals/policy.js';
 import {
   allowedResources,
   bearerKey,
@@ -114,6 +115,8 @@ describe('allowedResources', () => {
   const personalData = `${stageArn}/POST/v1/customers/personal-data`;
   // External id → pseudonym (the CLI's `explain`), for every reading role.
   const lookup = `${stageArn}/POST/v1/customers/lookup`;
+  // The four-eyes inbox, for every role that decides requests.
+  const approvalInbox = [`${stageArn}/GET/v1/approvals`, `${stageArn}/GET/v1/approvals/*`];
   const expected: Record<Role, string[]> = {
     analyst: [
       `${stageArn}/GET/v1/customers/*/segment`,
@@ -140,6 +143,8 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/exports/segments`,
       `${stageArn}/POST/v1/audit/verifications`,
       `${stageArn}/GET/v1/jobs/*/rows`,
+      `${stageArn}/POST/v1/approvals/pins/*`,
+      ...approvalInbox,
       ...insights,
       personalData,
       lookup,
@@ -167,12 +172,22 @@ describe('allowedResources', () => {
       `${stageArn}/POST/v1/exports/segments`,
       `${stageArn}/GET/v1/jobs/*/rows`,
       `${stageArn}/POST/v1/audit/verifications`,
+      `${stageArn}/POST/v1/approvals/risk-models/*`,
+      `${stageArn}/POST/v1/approvals/scoring-models/*`,
+      `${stageArn}/POST/v1/approvals/webhook-secrets/*`,
+      ...approvalInbox,
       ...insights,
       personalData,
       lookup,
     ],
-    // The privacy officer: data subject rights only, nothing else (not even segment reads).
-    privacy: [`${stageArn}/POST/v1/subjects/erasure`, `${stageArn}/POST/v1/subjects/export`, personalData],
+    // The privacy officer: data subject rights (and deciding on lifting a legal hold), nothing else.
+    privacy: [
+      `${stageArn}/POST/v1/subjects/erasure`,
+      `${stageArn}/POST/v1/subjects/export`,
+      `${stageArn}/POST/v1/approvals/erasures/*`,
+      ...approvalInbox,
+      personalData,
+    ],
   };
 
   it.each(roles)('gives %s exactly its routes from the manifest', (role) => {
@@ -192,6 +207,8 @@ describe('allowedResources', () => {
     // Deliberately not admin's: decisions that belong to a named officer.
     expect(notAdmin.map((r) => `${r.method} ${r.path} ${r.roles.join('+')}`).sort()).toEqual([
       'DELETE /v1/customers/{pseudonym}/pin compliance',
+      'POST /v1/approvals/erasures/{approvalId} privacy',
+      'POST /v1/approvals/pins/{approvalId} compliance',
       'POST /v1/cases compliance',
       'POST /v1/cases/{caseId}/transitions compliance',
       'POST /v1/subjects/erasure privacy',
@@ -238,5 +255,16 @@ describe('policyAllows', () => {
 
   it('allows nothing with no resources', () => {
     expect(policyAllows([], `${stageArn}/GET/v1/segments`)).toBe(false);
+  });
+});
+
+describe('four-eyes decision routes', () => {
+  it('are decided by exactly the roles the inbox shows them to', () => {
+    const decisions = httpRoutes()
+      .map((r) => r.route)
+      .filter((r) => r.method === 'POST' && r.path.startsWith('/v1/approvals/'));
+    expect(Object.fromEntries(decisions.map((r) => [r.path.split('/')[3], [...r.roles]]))).toEqual(
+      approvalDeciders,
+    );
   });
 });

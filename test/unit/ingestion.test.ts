@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { RequestActor } from '../../shared/domain/actors.js';
 import { openJson } from '../../shared/domain/crypto/envelope.js';
 import { Pseudonymiser } from '../../shared/domain/crypto/pseudonymiser.js';
 import { ingestCustomers, personalDataContext } from '../../shared/domain/ingestion/customers.js';
 import type { IngestIntent, IngestIntents } from '../../shared/domain/ingestion/intents.js';
-import type { ItemResult, RequestContext } from '../../shared/domain/ingestion/results.js';
+import type { ItemResult } from '../../shared/domain/ingestion/results.js';
 import { ingestTransactions } from '../../shared/domain/ingestion/transactions.js';
 import type {
   AuditEvent,
@@ -129,7 +130,7 @@ class FakeIntents implements IngestIntents {
 let intents = new FakeIntents();
 
 const now = new Date('2026-06-01T12:00:00Z');
-const ctx: RequestContext = { principalId: 'principal-1', role: 'ingest', requestId: 'req-1', now };
+const ctx: RequestActor = { principalId: 'principal-1', role: 'ingest', requestId: 'req-1', now };
 let subjects = new InMemorySubjectDirectory();
 /** Pseudonyms come from the subject directory (a random salt per subject), so tests read them there. */
 const pseudonymOf = (externalId: string) => subjects.pseudonymOf(pseudonymiser, externalId);

@@ -76,7 +76,12 @@ describe('oidcVerifier', () => {
     const verify = oidcVerifier(config());
     const before = jwksRequests;
 
-    expect(await verify(await token())).toEqual({ principalId: 'person-1', issuer, role: 'admin' });
+    expect(await verify(await token())).toEqual({
+      principalId: `${issuer}#person-1`,
+      issuer,
+      subject: 'person-1',
+      role: 'admin',
+    });
     await verify(await token());
     expect(jwksRequests - before).toBe(1);
   });

@@ -121,14 +121,19 @@ describe('principalFromClaims', () => {
   it('names the person by subject and issuer, never by display name', () => {
     const principal = principalFromClaims(claims, config);
 
-    expect(principal).toEqual({ principalId: 'f3c1a9', issuer: base.OIDC_ISSUER, role: 'compliance' });
+    expect(principal).toEqual({
+      principalId: `${base.OIDC_ISSUER}#f3c1a9`,
+      issuer: base.OIDC_ISSUER,
+      subject: 'f3c1a9',
+      role: 'compliance',
+    });
     expect(JSON.stringify(principal)).not.toContain('Jane');
   });
 
   it('uses the configured subject claim (oid for Entra ID)', () => {
-    expect(
-      principalFromClaims({ ...claims, oid: 'obj-1' }, { ...config, subjectClaim: 'oid' }).principalId,
-    ).toBe('obj-1');
+    expect(principalFromClaims({ ...claims, oid: 'obj-1' }, { ...config, subjectClaim: 'oid' }).subject).toBe(
+      'obj-1',
+    );
   });
 
   it.each([

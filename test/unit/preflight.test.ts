@@ -613,6 +613,7 @@ describe('npm run preflight against recorded AWS answers', () => {
       KycReviewsTable23F22FF7: { TableName: 'riskloop-dev-kyc-reviews' },
       SegmentSnapshotsTableCC25A2F5: { TableName: 'riskloop-dev-segment-snapshots' },
       IngestIntentsTable03B65E8F: { TableName: 'riskloop-dev-ingest-intents' },
+      ApprovalsTableF18C2B8F: { TableName: 'riskloop-dev-approvals' },
       ComplianceBusDBFE3FFE: { Name: 'riskloop-dev-compliance' },
       ComplianceBusComplianceArchive68F9551E: { ArchiveName: 'riskloop-dev-compliance' },
     };

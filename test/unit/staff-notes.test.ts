@@ -30,6 +30,7 @@ function pinDeps(withKey = true) {
         written.push({ override, audit });
       },
       remove: async () => true,
+      getMany: async () => new Map(),
     },
     assignments: {
       get: async () => ({ segment: 'critical', modelSegment: 'critical' }) as Assignment,

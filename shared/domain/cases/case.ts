@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { auditActor, type RequestActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import { surveyAfterCase } from '../events/builders.js';
 import type { WorkflowEventPublisher } from '../events/ports.js';
@@ -189,13 +190,6 @@ export function caseIdOf(kind: CaseKind, subject: string, cause: string): string
   return `case_${createHash('sha256').update(`${kind}\u001f${subject}\u001f${cause}`).digest('base64url').slice(0, 22)}`;
 }
 
-export interface CaseActor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
-
 export interface CaseDeps {
   cases: CaseStore;
   /** Refuses cases about erased customers (SUBJECT_ERASED); the API always passes it. */
@@ -225,13 +219,13 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, w
 const caseAudit = (
   c: ComplianceCase,
   action: AuditEvent['action'],
-  actor: CaseActor,
+  actor: RequestActor,
   reasonCodes: string[],
 ) =>
   auditEvent({
     eventId: `case:${c.caseId}:r${c.revision}`,
     subject: c.subject,
-    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    actor: auditActor(actor),
     action,
     reasonCodes,
     requestId: actor.requestId,
@@ -248,7 +242,7 @@ const caseAudit = (
 export async function openCase(
   input: unknown,
   deps: Pick<CaseDeps, 'cases' | 'erasures' | 'placements'>,
-  actor: CaseActor | { system: string; requestId: string; now: Date },
+  actor: RequestActor | { system: string; requestId: string; now: Date },
 ): Promise<{ created: boolean; case: ComplianceCase }> {
   const req = parse(openCaseRequest, input, 'case');
   await refuseErased(deps.erasures, req.subject);
@@ -273,10 +267,7 @@ export async function openCase(
   const audit = auditEvent({
     eventId: `case:${c.caseId}:r1`,
     subject: c.subject,
-    actor:
-      'system' in actor
-        ? { type: 'system', id: actor.system }
-        : { type: 'principal', id: actor.principalId, role: actor.role },
+    actor: 'system' in actor ? { type: 'system', id: actor.system } : auditActor(actor),
     action: 'case.opened',
     reasonCodes: [c.reasonCode],
     requestId: actor.requestId,
@@ -294,7 +285,7 @@ export async function transitionCase(
   caseId: string,
   input: unknown,
   deps: CaseDeps,
-  actor: CaseActor,
+  actor: RequestActor,
 ): Promise<ComplianceCase> {
   const req = parse(transitionRequest, input, 'transition');
   const current = await deps.cases.get(caseId);

@@ -1,4 +1,5 @@
 import type { ErrorDetail } from '../../errors.js';
+import { auditActor, type RequestActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import { canonicalJson } from '../canonical.js';
 import { sealJson } from '../crypto/envelope.js';
@@ -17,7 +18,7 @@ import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-direc
 import { type CustomerRecord, customerRecord } from '../schemas.js';
 import { toErrorDetails } from '../validation.js';
 import { type IngestIntent, type IngestIntents, underIntent } from './intents.js';
-import type { ItemResult, RequestContext } from './results.js';
+import type { ItemResult } from './results.js';
 
 export interface CustomerIngestionDeps {
   keys: KeyService;
@@ -48,7 +49,7 @@ interface Candidate {
 export async function ingestCustomers(
   items: readonly unknown[],
   deps: CustomerIngestionDeps,
-  ctx: RequestContext,
+  ctx: RequestActor,
 ): Promise<ItemResult[]> {
   const pseudonymiser = await deps.keys.pseudonymiser();
   const parsed = items.map((item) => ({ item, result: recordSchema.safeParse(item) }));
@@ -81,7 +82,7 @@ async function writeCustomers(
   valid: ReadonlySet<string>,
   pseudonymiser: Pseudonymiser,
   deps: CustomerIngestionDeps,
-  ctx: RequestContext,
+  ctx: RequestActor,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   const rejections: AuditEvent[] = [];
@@ -245,12 +246,12 @@ function rejectionAudit(
   pseudonym: string | null,
   digest: string,
   code: string,
-  ctx: RequestContext,
+  ctx: RequestActor,
 ): AuditEvent {
   return auditEvent({
     eventId: `ingest.rejected#${digest}`,
     subject: pseudonym,
-    actor: { type: 'principal', id: ctx.principalId, role: ctx.role },
+    actor: auditActor(ctx),
     action: 'ingest.rejected',
     reasonCodes: [code],
     requestId: ctx.requestId,

@@ -30,11 +30,3 @@ export function summarise(results: ItemResult[]): BatchOutcome {
     results: sorted,
   };
 }
-
-/** Who called, and which request: stamped on audit records and queue messages. */
-export interface RequestContext {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}

@@ -1,4 +1,5 @@
 import type { ErrorDetail } from '../../errors.js';
+import type { RequestActor } from '../actors.js';
 import { canonicalJson } from '../canonical.js';
 import { safeInput } from '../input-safety.js';
 import type {
@@ -12,7 +13,7 @@ import { resolveSubjects, type SubjectDirectory } from '../privacy/subject-direc
 import { fxTable, type TransactionRecord, transactionRecord } from '../schemas.js';
 import { toErrorDetails } from '../validation.js';
 import { type IngestIntent, type IngestIntents, underIntent } from './intents.js';
-import type { ItemResult, RequestContext } from './results.js';
+import type { ItemResult } from './results.js';
 
 export interface TransactionIngestionDeps {
   intents: IngestIntents;
@@ -35,7 +36,7 @@ const maxClockSkewMs = 5 * 60_000;
 export async function ingestTransactions(
   items: readonly unknown[],
   deps: TransactionIngestionDeps,
-  ctx: RequestContext,
+  ctx: RequestActor,
 ): Promise<ItemResult[]> {
   const pseudonymiser = await deps.keys.pseudonymiser();
   const results: ItemResult[] = [];

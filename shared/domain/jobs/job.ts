@@ -7,7 +7,9 @@
  * resumes them, the last attempt marks them failed, and a read of one whose attempts are spent and
  * whose heartbeat stopped marks it failed too.
  */
+
 import { AppError, ConflictError } from '../../errors.js';
+import { type ActorRef, actorRef, auditActor, type RequestActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import type { AuditLog } from '../ports.js';
 
@@ -35,7 +37,7 @@ export interface Job {
   status: JobStatus;
   /** The validated request: options only, never personal data. */
   input: Record<string, unknown>;
-  startedBy: { principalId: string; role?: string };
+  startedBy: ActorRef;
   /** The request that started it (audit records of the job's effects name it too). */
   requestId: string;
   createdAt: string;
@@ -114,17 +116,6 @@ export interface JobQueue {
 /** Kept 400 days like runs: who trained what, with which options, is part of the model's history. */
 const retentionSeconds = 400 * 86_400;
 
-/** Who asks, as the HTTP layer knows them. */
-export interface JobActor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
-
-const auditActor = (actor: JobActor) =>
-  ({ type: 'principal', id: actor.principalId, role: actor.role }) as const;
-
 /**
  * Records a job, audits who started what with which options, and queues it. The caller answers 202
  * with what this returns.
@@ -133,7 +124,7 @@ export async function submitJob(
   deps: { jobs: Pick<JobStore, 'create' | 'finish'>; queue: JobQueue; audit: AuditLog },
   /** `shards`: a fanned-out job, one message per scan shard. */
   request: { jobId: string; kind: JobKind; input: Record<string, unknown>; shards?: number },
-  actor: JobActor,
+  actor: RequestActor,
 ): Promise<Job> {
   const { now } = actor;
   const job: Job = {
@@ -141,7 +132,7 @@ export async function submitJob(
     kind: request.kind,
     status: 'queued',
     input: request.input,
-    startedBy: { principalId: actor.principalId, role: actor.role },
+    startedBy: actorRef(actor),
     requestId: actor.requestId,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -308,7 +299,7 @@ export function view(
 export async function cancelJob(
   deps: { jobs: Pick<JobStore, 'get' | 'requestCancel'>; audit: AuditLog },
   jobId: string,
-  actor: JobActor,
+  actor: RequestActor,
 ): Promise<Job> {
   const job = await deps.jobs.get(jobId);
   if (!job) throw new JobNotFoundError();
@@ -340,7 +331,7 @@ export async function readJob(
 }
 
 /** The audit record of a cancel asked for (once per request). */
-export const cancelRequestedEvent = (jobId: string, kind: JobKind, actor: JobActor) =>
+export const cancelRequestedEvent = (jobId: string, kind: JobKind, actor: RequestActor) =>
   auditEvent({
     eventId: `job.cancel-requested#${jobId}#${actor.requestId}`,
     subject: null,

@@ -5,10 +5,12 @@
  * one that shows no sign of life for longer than its shards and customers may take (each attempt
  * counted) has lost work to a dead-letter queue, and is recorded abandoned when read.
  */
+
 import { ConflictError } from '../../errors.js';
+import type { RequestActor } from '../actors.js';
 import type { AuditLog, ResegmentationRun, RunStore } from '../ports.js';
 import { runFinished } from '../segmentation/runs.js';
-import { abandonedEvent, cancelRequestedEvent, type Job, type JobActor, JobNotFoundError } from './job.js';
+import { abandonedEvent, cancelRequestedEvent, type Job, JobNotFoundError } from './job.js';
 
 const scheduler = { principalId: 'schedule' } as const;
 
@@ -99,7 +101,7 @@ export async function readRunJob(
 export async function cancelRun(
   deps: { runs: Pick<RunStore, 'get' | 'end'>; audit: AuditLog },
   runId: string,
-  actor: JobActor,
+  actor: RequestActor,
 ): Promise<Job> {
   const run = await deps.runs.get(runId);
   if (!run) throw new JobNotFoundError();

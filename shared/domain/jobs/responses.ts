@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { actorRefSchema } from '../actors.js';
 import { verificationReportSchema } from '../audit-trail/responses.js';
+import { pageQuery } from '../paging.js';
 import { clusterReportSchema, scoringModelTrainedSchema } from '../scoring/responses.js';
 import { simulationResponseSchema } from '../segmentation/responses.js';
 
@@ -45,7 +47,7 @@ export const jobSchema = z
       ),
     status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
     input: z.record(z.string(), z.unknown()).describe('The validated options it was started with.'),
-    startedBy: z.object({ principalId: z.string(), role: z.string().optional() }).strict(),
+    startedBy: actorRefSchema,
     requestId: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -82,12 +84,7 @@ export const jobSchema = z
   .strict();
 
 /** `GET /v1/jobs`: the jobs not ended yet, newest first, a page at a time. */
-export const jobListQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(512).optional().describe('The nextCursor of the previous page, unchanged.'),
-  })
-  .strict();
+export const jobListQuery = pageQuery;
 
 /** A page cursor's key (the activeJobs index), checked before it reaches DynamoDB. */
 export const activePageKey = z

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors.js';
+import { auditActor, type RequestActor } from '../actors.js';
+import { type Deferred, type FourEyesDeps, reasonCode, withFourEyes } from '../approvals/approval.js';
 import { auditEvent } from '../audit.js';
 import type { Actor, AssignmentStore, AuditLog, KeyService, ProfileStore } from '../ports.js';
 import type { ModelSegment } from '../risk-model/model.js';
@@ -12,13 +14,16 @@ import type { SubjectDirectory } from './subject-directory.js';
 /** The body of both privacy routes: the subject is named here, never in the path or query string. */
 export const subjectRequest = z.object({ customerExternalId: z.string().trim().min(1).max(128) }).strict();
 
-/** Who asks, which request, when: stamped on the audit record (the principal, never the subject's id). */
-export interface PrivacyActor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
+/**
+ * The erasure route's body: `liftHold` erases now despite a legal hold (a court order, a hold found
+ * wrong), with the reason as a code; where the four-eyes policy says so, a second privacy officer
+ * approves it first.
+ */
+export const erasureRequest = subjectRequest
+  .extend({
+    liftHold: z.object({ reasonCode }).strict().optional(),
+  })
+  .strict();
 
 export interface ErasureDeps {
   keys: Pick<KeyService, 'pseudonymiser'>;
@@ -65,12 +70,32 @@ export async function locateSubject(
  */
 export async function requestErasure(
   input: unknown,
-  deps: ErasureDeps,
-  actor: PrivacyActor,
-): Promise<ErasureOutcome> {
-  const subject = await locateSubject(input, deps);
-  const [hold] = (await holdsOf([subject.pseudonym], deps, actor.now)).values();
-  const principal = { type: 'principal' as const, id: actor.principalId, role: actor.role };
+  deps: ErasureDeps & Partial<FourEyesDeps>,
+  actor: RequestActor,
+): Promise<ErasureOutcome | Deferred> {
+  const parsed = erasureRequest.safeParse(input);
+  if (!parsed.success)
+    throw new ValidationError(
+      'Body must be { "customerExternalId": "...", "liftHold"?: { "reasonCode": "CODE" } }',
+      toErrorDetails(parsed.error.issues),
+    );
+  const { liftHold, ...named } = parsed.data;
+  const subject = await locateSubject(named, deps);
+  const hold = await holdOf(subject.pseudonym, deps, actor.now);
+  const principal = auditActor(actor);
+  if (hold && liftHold) {
+    return withFourEyes(
+      deps,
+      {
+        action: 'legal-hold.lift',
+        target: { pseudonym: subject.pseudonym },
+        payload: { lookup: subject.lookup, reasonCode: liftHold.reasonCode },
+        content: hold,
+      },
+      actor,
+      () => eraseDespiteHold(subject, liftHold.reasonCode, deps, actor),
+    );
+  }
   if (hold) {
     const request: ErasureRequest = {
       ...subject,
@@ -145,6 +170,8 @@ export async function runDeferredErasures(
 export interface ErasureReason {
   reasonCode: string;
   purpose: string;
+  /** Further codes: why a legal hold was lifted. */
+  more?: string[];
 }
 
 const erasureReason: ErasureReason = { reasonCode: 'ERASURE_REQUEST', purpose: erasurePurpose };
@@ -172,7 +199,7 @@ export async function eraseSubject(
       subject: subject.pseudonym,
       actor,
       action: 'subject.erased',
-      reasonCodes: [why.reasonCode],
+      reasonCodes: [why.reasonCode, ...(why.more ?? [])],
       requestId,
       at: now,
       details: { purpose: why.purpose, removed },
@@ -180,6 +207,27 @@ export async function eraseSubject(
   ]);
   removed.directoryEntry = subject.lookup === undefined ? 0 : await deps.eraser.forget(subject.lookup);
   return removed;
+}
+
+/** The hold on one subject now (undefined: none): what a request to lift it re-checks at approval. */
+export async function holdOf(
+  pseudonym: string,
+  deps: Pick<ErasureDeps, 'profiles' | 'assignments' | 'segments'>,
+  now: Date,
+): Promise<LegalHold | undefined> {
+  return (await holdsOf([pseudonym], deps, now)).get(pseudonym);
+}
+
+/** Erases a subject under a legal hold, the hold lifted for the reason given (audited with it). */
+export async function eraseDespiteHold(
+  subject: { pseudonym: string; lookup: string },
+  reasonCode: string,
+  deps: Pick<ErasureDeps, 'eraser' | 'audit'>,
+  actor: RequestActor,
+): Promise<ErasureOutcome> {
+  const why = { reasonCode: 'LEGAL_HOLD_LIFTED', purpose: erasurePurpose, more: [reasonCode] };
+  const removed = await eraseSubject(subject, deps, auditActor(actor), actor.requestId, actor.now, why);
+  return { status: 'erased', removed };
 }
 
 /** The legal hold of each subject (absent: none), from its profile and its segment's policy. */

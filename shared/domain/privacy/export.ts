@@ -1,10 +1,11 @@
+import { auditActor, type RequestActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import { isSealedBox } from '../crypto/envelope.js';
 import { feedbackCommentContext } from '../feedback/receive.js';
 import { personalDataContext } from '../ingestion/customers.js';
 import type { AuditEvent, KeyService, ProfileStore } from '../ports.js';
 import { pinNoteContext } from '../staff-notes.js';
-import { type ErasureDeps, locateSubject, type PrivacyActor } from './erasure.js';
+import { type ErasureDeps, locateSubject } from './erasure.js';
 import {
   decryptPersonalData,
   type PersonalDataAccessDeps,
@@ -51,7 +52,7 @@ function pinNoteOnRecord(pseudonym: string, e: AuditEvent, field: string): Seale
     : [];
 }
 
-export async function exportSubject(input: unknown, deps: ExportDeps, actor: PrivacyActor) {
+export async function exportSubject(input: unknown, deps: ExportDeps, actor: RequestActor) {
   const { pseudonym } = await locateSubject(input, deps);
   const [profiles, assignment, transactions, feedback, outcomes, trail, override, pending, cases, kycReview] =
     await Promise.all([
@@ -74,7 +75,7 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
     {
       pseudonym,
       purpose: 'subject_access_request',
-      actor: { type: 'principal', id: actor.principalId, role: actor.role },
+      actor: auditActor(actor),
       requestId: actor.requestId,
       now: actor.now,
     },
@@ -189,7 +190,7 @@ export async function exportSubject(input: unknown, deps: ExportDeps, actor: Pri
     auditEvent({
       eventId: `subject.exported#${actor.requestId}`,
       subject: pseudonym,
-      actor: { type: 'principal', id: actor.principalId, role: actor.role },
+      actor: auditActor(actor),
       action: 'subject.exported',
       reasonCodes: ['SUBJECT_ACCESS_REQUEST'],
       requestId: actor.requestId,

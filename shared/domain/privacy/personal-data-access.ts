@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { auditActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import { openJson, type SealedBox } from '../crypto/envelope.js';
 import { isPseudonym } from '../crypto/pseudonymiser.js';
@@ -277,7 +278,7 @@ export async function readPersonalData(
     {
       pseudonym,
       purpose,
-      actor: { type: 'principal', id: caller.principalId, role: caller.role },
+      actor: auditActor(caller),
       requestId: caller.requestId,
       now: caller.now,
     },

@@ -1,19 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { auditActor, type RequestActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import type { AuditEvent } from '../ports.js';
 import { renderModelDocument } from './document.js';
 import type { RiskModel } from './model.js';
 import type { RiskModelStore, StoredModelVersion } from './store.js';
 import { type ModelIssue, validateModel } from './validate.js';
-
-/** Who asks for a transition: it is written into the version and its audit record. */
-export interface ModelActor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
 
 /** Fields the server owns: a client cannot choose its version, status or creation time. */
 const serverOwned = (input: unknown, version: number, now: Date): unknown => {
@@ -58,7 +51,7 @@ export function unsavedDraft(input: unknown, now: Date): RiskModel {
 export async function createDraft(
   input: unknown,
   store: RiskModelStore,
-  actor: ModelActor,
+  actor: RequestActor,
 ): Promise<StoredModelVersion> {
   const issues = checkDraft(input, actor.now);
   if (issues.length > 0) throw issuesError('The risk model is invalid', issues);
@@ -91,18 +84,9 @@ export async function publishVersion(
   modelId: string,
   version: number,
   store: RiskModelStore,
-  actor: ModelActor,
+  actor: RequestActor,
 ): Promise<{ published: StoredModelVersion; retired?: StoredModelVersion }> {
-  const target = await store.get(modelId, version);
-  if (!target) throw new NotFoundError('No such model version');
-  if (target.status !== 'draft') {
-    throw new ConflictError(
-      'MODEL_NOT_DRAFT',
-      `Only drafts can be published; this version is ${target.status}`,
-    );
-  }
-  const issues = validateModel(target.document);
-  if (issues.length > 0) throw issuesError('The draft does not validate; it was not published', issues);
+  const target = await publishableDraft(modelId, version, store);
   const pointer = await store.published();
   const current = pointer ? await store.get(pointer.modelId, pointer.version) : undefined;
   const at = actor.now.toISOString();
@@ -139,21 +123,39 @@ export async function publishVersion(
   return { published, ...(retired ? { retired } : {}) };
 }
 
-/** Retires a draft nobody will publish. Published versions retire when another is published. */
+/** A draft that publication would accept now (it validates), or the refusal it would give. */
+export async function publishableDraft(modelId: string, version: number, store: Pick<RiskModelStore, 'get'>) {
+  const target = await draftOf(modelId, version, store, 'Only drafts can be published');
+  const issues = validateModel(target.document);
+  if (issues.length > 0) throw issuesError('The draft does not validate; it was not published', issues);
+  return target;
+}
+
+/** A draft that may be retired, or the refusal. Published versions retire when another is published. */
+export const retirableDraft = (modelId: string, version: number, store: Pick<RiskModelStore, 'get'>) =>
+  draftOf(modelId, version, store, 'Only drafts can be retired; publish another version to retire this one');
+
+async function draftOf(
+  modelId: string,
+  version: number,
+  store: Pick<RiskModelStore, 'get'>,
+  refusal: string,
+) {
+  const target = await store.get(modelId, version);
+  if (!target) throw new NotFoundError('No such model version');
+  if (target.status !== 'draft')
+    throw new ConflictError('MODEL_NOT_DRAFT', `${refusal}; this version is ${target.status}`);
+  return target;
+}
+
+/** Retires a draft nobody will publish. */
 export async function retireDraft(
   modelId: string,
   version: number,
   store: RiskModelStore,
-  actor: ModelActor,
+  actor: RequestActor,
 ) {
-  const target = await store.get(modelId, version);
-  if (!target) throw new NotFoundError('No such model version');
-  if (target.status !== 'draft') {
-    throw new ConflictError(
-      'MODEL_NOT_DRAFT',
-      'Only drafts can be retired; publish another version to retire this one',
-    );
-  }
+  const target = await retirableDraft(modelId, version, store);
   const retired: StoredModelVersion = {
     ...target,
     status: 'retired',
@@ -174,7 +176,7 @@ export async function retireDraft(
 export async function ensureSeeded(
   store: RiskModelStore,
   defaultModel: RiskModel,
-  actor: ModelActor,
+  actor: RequestActor,
 ): Promise<void> {
   if (await store.published()) return;
   if ((await store.latestVersion(defaultModel.modelId)) === 0) {
@@ -193,13 +195,13 @@ export async function ensureSeeded(
 function transitionAudit(
   action: 'model.created' | 'model.published' | 'model.retired',
   version: StoredModelVersion,
-  actor: ModelActor,
+  actor: RequestActor,
   details: Record<string, unknown>,
 ): AuditEvent {
   return auditEvent({
     eventId: `${action}#${version.modelId}@${version.version}`,
     subject: null,
-    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    actor: auditActor(actor),
     action,
     reasonCodes: [],
     modelVersion: `${version.modelId}@${version.version}`,

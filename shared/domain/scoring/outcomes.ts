@@ -4,6 +4,7 @@
  * under the subject's key.
  */
 import { z } from 'zod';
+import type { RequestActor } from '../actors.js';
 import { isPseudonym, type Pseudonymiser } from '../crypto/pseudonymiser.js';
 import type { ItemResult } from '../ingestion/results.js';
 import { safeInput } from '../input-safety.js';
@@ -41,13 +42,6 @@ export const outcomeBatch = z.object({ outcomes: z.array(z.unknown()).min(1).max
 /** An outcome's schema, after the checks every input gets (reserved keys, exact numbers, well-formed text). */
 const safeOutcome = safeInput(outcomeRecord);
 
-export interface Actor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
-
 /** Records audit outcomes (the labels of predictive scoring); identifiers become pseudonyms first. */
 export async function recordOutcomes(
   items: readonly unknown[],
@@ -62,7 +56,7 @@ export async function recordOutcomes(
     /** Where each customer stands now: an outcome is counted in that segment and score. */
     placements: Pick<AssignmentStore, 'placements'>;
   },
-  actor: Actor,
+  actor: RequestActor,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   const valid: { index: number; outcome: AuditOutcome; note?: string }[] = [];

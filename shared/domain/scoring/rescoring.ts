@@ -4,6 +4,7 @@
  * are evaluated afresh. The publication stands if the run cannot start: `onFailure` hears of it,
  * the answer says so (null), and the next scheduled run covers everyone anyway.
  */
+import type { ActorRef } from '../actors.js';
 import { type RunStartDeps, startPublicationRun } from '../segmentation/runs.js';
 import { predictiveModelId } from './store.js';
 
@@ -13,7 +14,7 @@ export async function startRescoring(
     version: number;
     shards: number;
     now: Date;
-    startedBy: { principalId: string; role?: string };
+    startedBy: ActorRef;
     requestId: string;
     /**
      * Makes the run id: a scoring version can be put back in use, so each publication (a request,

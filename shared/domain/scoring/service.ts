@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { auditActor, type RequestActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import type { AssignmentStore, AuditEvent, OutcomeStore } from '../ports.js';
 import type { ModelVariable } from '../risk-model/model.js';
@@ -14,11 +15,10 @@ import type { PredictiveModel } from './explain.js';
 import { declaredFeatureSpecs, type FeatureSource, type FeatureSpec } from './features.js';
 import { type CrossValidation, crossValidate, type Example, fitKind, probabilities } from './fit.js';
 import { evaluateScores, trainValidationSplit, type ValidationMetrics } from './metrics.js';
-import type { Actor } from './outcomes.js';
 import { predictiveModelId, type ScoringModelStore, type StoredScoringModel } from './store.js';
 import { TrainingDataError } from './training-data.js';
 
-export { type Actor, outcomeBatch, outcomeRecord, recordOutcomes } from './outcomes.js';
+export { outcomeBatch, outcomeRecord, recordOutcomes } from './outcomes.js';
 
 const treeParameters = z
   .object({
@@ -181,7 +181,7 @@ function trainKinds(
 export async function trainScoringModel(
   request: TrainingRequest,
   deps: TrainingDeps,
-  actor: Actor,
+  actor: RequestActor,
   job: { jobId: string; report: TrainingProgress },
 ) {
   const earlier = (await deps.models.list()).filter((m) => m.jobId === job.jobId);
@@ -274,7 +274,7 @@ export function declarationsOf(
 export function scoringAudit(
   action: 'scoring.trained' | 'scoring.imported' | 'scoring.published',
   version: number,
-  actor: Actor,
+  actor: RequestActor,
   details: Record<string, unknown>,
   /** Told apart from other records of the same action and version (a version published again). */
   occurrence?: string,
@@ -283,7 +283,7 @@ export function scoringAudit(
   return auditEvent({
     eventId: `${action}#${modelVersion}${occurrence === undefined ? '' : `#${occurrence}`}`,
     subject: null,
-    actor: { type: 'principal', id: actor.principalId, role: actor.role },
+    actor: auditActor(actor),
     action,
     reasonCodes: [],
     modelVersion,
@@ -315,13 +315,29 @@ function trainingSummary(stored: readonly StoredScoringModel[], examples: number
   };
 }
 
-/** Puts a trained version in use; its score reaches rules within the workers' model cache time. */
-export async function publishScoringModel(version: number, models: ScoringModelStore, actor: Actor) {
+/**
+ * A version publication would accept now, with the one in use, or the refusal. `content` is what
+ * a four-eyes approval re-checks: this version's document and the version it replaces.
+ */
+export async function publishableScoringModel(
+  version: number,
+  models: Pick<ScoringModelStore, 'get' | 'published'>,
+) {
   const stored = await models.get(predictiveModelId, version);
   if (!stored) throw new NotFoundError('No such scoring model version');
   const current = await models.published();
   if (current?.version === version)
     throw new ConflictError('ALREADY_PUBLISHED', 'This version is already in use');
+  return {
+    stored,
+    current,
+    content: { documentSha256: documentDigest(stored), replaces: current?.version ?? null },
+  };
+}
+
+/** Puts a trained version in use; its score reaches rules within the workers' model cache time. */
+export async function publishScoringModel(version: number, models: ScoringModelStore, actor: RequestActor) {
+  const { stored, current } = await publishableScoringModel(version, models);
   // The document depends only on the stored version: its digest lets anyone check later that the
   // document they read is the one that was in force.
   const documentSha256 = documentDigest(stored);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { auditActor, type RequestActor } from '../actors.js';
+import { type FourEyesDeps, withFourEyes } from '../approvals/approval.js';
 import { auditEvent } from '../audit.js';
 import { safeInput } from '../input-safety.js';
 import type { AssignmentStore, KeyService, Override, OverrideStore, SegmentationQueue } from '../ports.js';
@@ -31,7 +33,7 @@ const safePin = safeInput(pinRequest);
 const maxPinDays = 366;
 
 export interface OverrideDeps {
-  overrides: Pick<OverrideStore, 'put' | 'remove'>;
+  overrides: Pick<OverrideStore, 'put' | 'remove' | 'getMany'>;
   assignments: Pick<AssignmentStore, 'get'>;
   queue: SegmentationQueue;
   /** Segment names of the published model, least to most severe. */
@@ -42,20 +44,75 @@ export interface OverrideDeps {
   keys: Pick<KeyService, 'subjectKeys'>;
 }
 
-export interface OverrideActor {
-  principalId: string;
-  role: string;
-  requestId: string;
-  now: Date;
-}
-
-/** Pins a customer's segment until an expiry, then queues the customer so the pin applies now. */
+/**
+ * Pins a customer's segment until an expiry, then queues the customer so the pin applies now. A pin
+ * below the segment the model decides waits for a second officer where the four-eyes policy says so.
+ */
 export async function pinSegment(
   pseudonym: string,
   input: unknown,
-  deps: OverrideDeps,
-  actor: OverrideActor,
+  deps: OverrideDeps & Partial<FourEyesDeps>,
+  actor: RequestActor,
 ) {
+  const { override, modelSegment } = await preparePin(pseudonym, input, deps, actor);
+  const lower = deps.segments.indexOf(override.segment) < deps.segments.indexOf(modelSegment);
+  const apply = () => applyPin(override, modelSegment, deps, actor);
+  if (!lower) return apply();
+  const { pinnedBy: _maker, ...payload } = override;
+  return withFourEyes(
+    deps,
+    {
+      action: 'segment.pin-lower',
+      target: { pseudonym, segment: override.segment },
+      payload,
+      content: await pinTargetContent(pseudonym, deps),
+    },
+    actor,
+    apply,
+  );
+}
+
+/**
+ * What a lower pin's approval re-checks: the customer's segment by the model, and the pin in force
+ * (read from the pins themselves: a pin set or lifted meanwhile counts at once, not when re-decided).
+ */
+export async function pinTargetContent(
+  pseudonym: string,
+  deps: Pick<OverrideDeps, 'assignments' | 'overrides'>,
+) {
+  const [current, pins] = await Promise.all([
+    deps.assignments.get(pseudonym),
+    deps.overrides.getMany([pseudonym]),
+  ]);
+  if (!current) return undefined;
+  const pin = pins.get(pseudonym);
+  return {
+    modelSegment: current.modelSegment ?? current.segment,
+    pinned: pin ? { segment: pin.segment, expiresAt: pin.expiresAt, pinnedAt: pin.pinnedAt } : null,
+  };
+}
+
+/**
+ * Applies an approved lower pin, as the second officer. The note was sealed when the first asked (its
+ * context names that time, so `pinnedAt` stays); an expiry that passed meanwhile ends the request.
+ */
+export async function applyApprovedPin(
+  payload: Record<string, unknown>,
+  deps: OverrideDeps,
+  actor: RequestActor,
+) {
+  const override = { ...(payload as unknown as Override), pinnedBy: actor.principalId };
+  if (Date.parse(override.expiresAt) <= actor.now.getTime())
+    throw new ConflictError(
+      'PIN_EXPIRED',
+      'The pin would already have expired: ask again with a later expiry',
+    );
+  const content = await pinTargetContent(override.pseudonym, deps);
+  if (!content) throw new NotFoundError('No segment assigned to this pseudonym');
+  return applyPin(override, content.modelSegment, deps, actor);
+}
+
+async function preparePin(pseudonym: string, input: unknown, deps: OverrideDeps, actor: RequestActor) {
   const parsed = safePin.safeParse(input);
   if (!parsed.success) throw new ValidationError('Invalid pin', pinIssues(input, parsed.error.issues));
   const { segment, reasonCode, note, expiresAt } = parsed.data;
@@ -94,12 +151,18 @@ export async function pinSegment(
     pinnedAt,
     schemaVersion: STAFF_TEXT_SCHEMA_VERSION,
   };
+  return { override, modelSegment: current.modelSegment ?? current.segment };
+}
+
+async function applyPin(override: Override, modelSegment: string, deps: OverrideDeps, actor: RequestActor) {
+  const { pseudonym, segment, reasonCode } = override;
+  const sealed = override.noteHash ? { noteHash: override.noteHash, note: override.note } : undefined;
   await deps.overrides.put(
     override,
     auditEvent({
-      eventId: `pin#${override.pinnedAt}#${actor.requestId}`,
+      eventId: `pin#${override.pinnedAt}#${actor.approval?.approvalId ?? actor.requestId}`,
       subject: pseudonym,
-      actor: { type: 'principal', id: actor.principalId, role: actor.role },
+      actor: auditActor(actor),
       action: 'segment.pinned',
       reasonCodes: ['MANUAL_OVERRIDE', reasonCode],
       requestId: actor.requestId,
@@ -111,7 +174,7 @@ export async function pinSegment(
         // The sealed note and its hash, never the text: the note stays on record after the pin is
         // replaced or lifted, erasure shreds it with the key, and the trail stays whole.
         ...(sealed ? { noteHash: sealed.noteHash, sealedNote: sealed.note } : {}),
-        modelSegment: current.modelSegment ?? current.segment,
+        modelSegment,
       },
     }),
   );
@@ -168,14 +231,14 @@ function pinIssues(input: unknown, issues: readonly z.ZodIssue[]) {
 export async function unpinSegment(
   pseudonym: string,
   deps: OverrideDeps,
-  actor: OverrideActor,
+  actor: RequestActor,
 ): Promise<void> {
   const removed = await deps.overrides.remove(
     pseudonym,
     auditEvent({
       eventId: `unpin#${actor.now.toISOString()}#${actor.requestId}`,
       subject: pseudonym,
-      actor: { type: 'principal', id: actor.principalId, role: actor.role },
+      actor: auditActor(actor),
       action: 'segment.unpinned',
       reasonCodes: ['MANUAL_OVERRIDE_LIFTED'],
       requestId: actor.requestId,

@@ -2,7 +2,9 @@
  * Response schemas of the segment read, pin and simulation routes. Inputs the model saw are
  * pseudonymised features and aggregates; they stay open objects because a model decides their keys.
  */
+
 import { z } from 'zod';
+import { actorRefSchema } from '../actors.js';
 
 const isoDateTime = z.string().datetime({ offset: true });
 const counts = z.record(z.number().int().min(0));
@@ -229,7 +231,7 @@ export const resegmentationRunSchema = z
       .describe('cancelled: stopped by an operator; abandoned: found silent before finishing.'),
     startedAt: isoDateTime,
     updatedAt: isoDateTime.optional().describe('Last sign of life.'),
-    startedBy: z.object({ principalId: z.string(), role: z.string().optional() }).strict().optional(),
+    startedBy: actorRefSchema.optional(),
     requestId: z.string().optional(),
     finishedAt: isoDateTime.optional(),
     enqueuedAt: isoDateTime.optional(),

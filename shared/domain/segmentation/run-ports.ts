@@ -1,4 +1,5 @@
 /** Re-segmentation runs: the record of a run, its scan-shard messages and the ports that keep them. */
+import type { ActorRef } from '../actors.js';
 import type { CurrentVersions, RunScope, SegmentationCause } from '../ports.js';
 
 /** A re-segmentation run: safe to re-run; each run counts its own jobs. */
@@ -16,7 +17,7 @@ export interface ResegmentationRun {
   /** Last sign of life: a shard's count or a batch of customers done. */
   updatedAt?: string;
   /** Who started it; absent on scheduled runs (the system) and runs from before this was kept. */
-  startedBy?: { principalId: string; role?: string };
+  startedBy?: ActorRef;
   /** The request (or scheduled event) that started it. */
   requestId?: string;
   /** When it finished, was cancelled or was found abandoned. */

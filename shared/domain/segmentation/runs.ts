@@ -1,3 +1,4 @@
+import { type ActorRef, auditActor } from '../actors.js';
 import { auditEvent } from '../audit.js';
 import type {
   Actor,
@@ -121,7 +122,7 @@ export async function startResegmentation(
     shards: number;
     now: Date;
     /** Absent for the schedule's runs (the system starts them). */
-    startedBy?: { principalId: string; role?: string };
+    startedBy?: ActorRef;
     requestId?: string;
   },
 ): Promise<ResegmentationRun> {
@@ -168,7 +169,7 @@ export async function startPublicationRun(
     version: number;
     shards: number;
     now: Date;
-    startedBy: { principalId: string; role?: string };
+    startedBy: ActorRef;
     requestId: string;
     /**
      * Default `run-publish-<modelId>-<version>`: a risk-model version is published once. A scoring
@@ -289,11 +290,7 @@ export function runFinished(run: ResegmentationRun): boolean {
 /** The audit record of a run's start: who (or the schedule) started what, with which options. */
 export function runStartedEvent(run: ResegmentationRun, at: Date) {
   const actor: Actor = run.startedBy
-    ? {
-        type: 'principal',
-        id: run.startedBy.principalId,
-        ...(run.startedBy.role ? { role: run.startedBy.role } : {}),
-      }
+    ? auditActor(run.startedBy)
     : { type: 'system', id: 'resegmentScheduler' };
   return auditEvent({
     eventId: `job.started#${run.runId}`,

@@ -17,6 +17,7 @@ import {
 import { outcomeRecord, trainingRequest } from '../../domain/scoring/service.js';
 import { pinRequest } from '../../domain/segmentation/overrides.js';
 import { pinSchema, unpinSchema } from '../../domain/segmentation/responses.js';
+import { deferred } from './registry-approvals.js';
 import {
   caseId,
   conflict,
@@ -103,6 +104,10 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
     body: pinRequest,
     responses: {
       200: { description: 'The pin', schema: pinSchema },
+      202: {
+        ...deferred,
+        description: 'A pin below the model’s segment waits for a second officer (four-eyes)',
+      },
       400: invalid,
       404: notFound('customer'),
       410: erased,
@@ -241,6 +246,7 @@ export const complianceRouteDocs: Record<string, RouteDoc> = {
     body: emptyBody,
     responses: {
       200: { description: 'In use', schema: scoringModelPublishedSchema },
+      202: deferred,
       400: invalid,
       404: notFound('scoring model version'),
       409: conflict('Another publication won'),

@@ -10,6 +10,7 @@
  */
 
 import { z } from 'zod';
+import { deferredSchema } from '../../domain/approvals/responses.js';
 import { riskloopDeliverySchema } from '../../domain/feedback/provider-riskloop.js';
 import {
   blindSpotsSchema,
@@ -19,7 +20,7 @@ import {
 } from '../../domain/feedback/responses.js';
 import { batchOutcomeSchema } from '../../domain/ingestion/responses.js';
 import { jobSchema } from '../../domain/jobs/responses.js';
-import { subjectRequest } from '../../domain/privacy/erasure.js';
+import { erasureRequest, subjectRequest } from '../../domain/privacy/erasure.js';
 import { personalDataRequest } from '../../domain/privacy/personal-data-access.js';
 import {
   erasureOutcomeSchema,
@@ -47,6 +48,7 @@ import {
 } from '../../domain/segmentation/responses.js';
 import { resegmentationRequest, runIdSchema } from '../../domain/segmentation/run-schemas.js';
 import { simulationRequest } from '../../domain/segmentation/simulation-request.js';
+import { approvalRouteDocs, deferred } from './registry-approvals.js';
 import { complianceRouteDocs } from './registry-compliance.js';
 import { insightsRouteDocs } from './registry-insights.js';
 import {
@@ -180,6 +182,7 @@ export const routeDocs: Record<string, RouteDoc> = {
     body: emptyBody,
     responses: {
       200: { description: 'Published, and the re-segmentation run started', schema: modelPublishedSchema },
+      202: deferred,
       400: invalid,
       404: notFound('model version'),
       409: conflict('Not a draft, or another publication won'),
@@ -192,12 +195,14 @@ export const routeDocs: Record<string, RouteDoc> = {
     body: emptyBody,
     responses: {
       200: { description: 'Retired', schema: modelRetiredSchema },
+      202: deferred,
       400: invalid,
       404: notFound('model version'),
       409: conflict('Not a draft'),
     },
   },
   ...complianceRouteDocs,
+  ...approvalRouteDocs,
   'POST /v1/webhooks/surveys/{provider}': {
     tag: 'Feedback',
     summary: 'A signed survey delivery (Standard Webhooks)',
@@ -248,16 +253,22 @@ export const routeDocs: Record<string, RouteDoc> = {
     body: emptyBody,
     responses: {
       201: { description: 'The new secret', schema: secretRotatedSchema },
+      202: deferred,
       404: notFound('survey provider'),
     },
   },
   'POST /v1/subjects/erasure': {
     tag: 'Privacy',
     summary: 'Erase a data subject (crypto-shred), or defer under a legal hold',
-    body: subjectRequest,
+    description:
+      'With liftHold, a subject under a legal hold is erased now, for the reason code given, once a second privacy officer approves (four-eyes) or at once where the policy does not ask for one.',
+    body: erasureRequest,
     responses: {
       200: { description: 'Erased', schema: erasureOutcomeSchema },
-      202: { description: 'Deferred under a legal hold', schema: erasureOutcomeSchema },
+      202: {
+        description: 'Deferred under a legal hold, or (liftHold) waiting for a second privacy officer',
+        schema: z.union([erasureOutcomeSchema, deferredSchema]),
+      },
       400: invalid,
       404: notFound('subject'),
     },

@@ -14,6 +14,7 @@ export type Tag =
   | 'Feedback'
   | 'Cases'
   | 'Audit'
+  | 'Approvals'
   | 'Privacy'
   | 'Insights'
   | 'Dashboard'

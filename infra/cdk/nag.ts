@@ -1,6 +1,7 @@
 import { App, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, type NagPack, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { ControlTowerControls } from './control-tower.js';
 
 /** The three rule packs a compliance reviewer runs: they run on every synth, in `npm run synth` and in tests. */
 export function compliancePacks(app: App): NagPack[] {
@@ -13,8 +14,14 @@ export function compliancePacks(app: App): NagPack[] {
   ];
 }
 
-export function addCompliancePacks(app: App): void {
+/**
+ * Registers the cdk-nag packs and, unless `controlTower` is false, AWS Control Tower's proactive controls
+ * (control-tower.ts): `cdk synth` and `cdk deploy` fail on any finding of either that is not acknowledged or
+ * suppressed on its resource.
+ */
+export function addCompliancePacks(app: App, options: { controlTower?: boolean } = {}): void {
   Validations.of(app).addPlugins(...compliancePacks(app));
+  if (options.controlTower !== false) Validations.of(app).addPlugins(new ControlTowerControls());
 }
 
 /** Rule ids of the same check in each pack that has it, e.g. `inPacks('LambdaDLQ', 'hipaa', 'nist')`. */
@@ -29,13 +36,22 @@ export function inPacks(rule: string, ...packs: ('aws' | 'hipaa' | 'nist')[]): s
  * inherit an old exception. Each reason states why the rule does not fit, specifically.
  */
 export function acknowledge(scope: IConstruct, ids: string | readonly string[], reason: string): void {
-  if (App.isApp(scope) || Stage.isStage(scope) || Stack.isStack(scope)) {
-    throw new Error(`Acknowledge findings on a resource, not on ${scope.node.path || 'the app'}`);
-  }
   if (reason.trim().length < 40) throw new Error(`Acknowledgement reason too short on ${scope.node.path}`);
-  // The CloudFormation resource itself where there is one, so siblings (permissions, event source
-  // mappings, log groups) never inherit the exception.
-  const child = scope.node.defaultChild;
-  const target = child && CfnResource.isCfnResource(child) ? child : scope;
+  const target = cfnResourceOf(scope);
   for (const id of typeof ids === 'string' ? [ids] : ids) Validations.of(target).acknowledge({ id, reason });
+}
+
+/**
+ * The CloudFormation resource an exception applies to: the construct itself, or its default child (a
+ * function's `AWS::Lambda::Function`), so siblings (permissions, event source mappings, log groups) never
+ * inherit it. Refuses an app, a stage or a stack.
+ */
+export function cfnResourceOf(scope: IConstruct): CfnResource {
+  if (App.isApp(scope) || Stage.isStage(scope) || Stack.isStack(scope)) {
+    throw new Error(`An exception applies to a resource, not to ${scope.node.path || 'the app'}`);
+  }
+  if (CfnResource.isCfnResource(scope)) return scope;
+  const child = scope.node.defaultChild;
+  if (child && CfnResource.isCfnResource(child)) return child;
+  throw new Error(`${scope.node.path} is not a CloudFormation resource and has none as default child`);
 }

@@ -7,7 +7,7 @@ import type {
   PolicyViolation,
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { cfnResourceOf } from './nag.js';
+import { cfnResourceOf } from './cfn-resource.js';
 
 /**
  * The Control Tower proactive-control rules riskloop's templates meet only in ways the rule cannot see, or

@@ -1,6 +1,7 @@
-import { App, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, type NagPack, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { cfnResourceOf } from './cfn-resource.js';
 import { ControlTowerControls } from './control-tower.js';
 
 /** The three rule packs a compliance reviewer runs: they run on every synth, in `npm run synth` and in tests. */
@@ -39,19 +40,4 @@ export function acknowledge(scope: IConstruct, ids: string | readonly string[], 
   if (reason.trim().length < 40) throw new Error(`Acknowledgement reason too short on ${scope.node.path}`);
   const target = cfnResourceOf(scope);
   for (const id of typeof ids === 'string' ? [ids] : ids) Validations.of(target).acknowledge({ id, reason });
-}
-
-/**
- * The CloudFormation resource an exception applies to: the construct itself, or its default child (a
- * function's `AWS::Lambda::Function`), so siblings (permissions, event source mappings, log groups) never
- * inherit it. Refuses an app, a stage or a stack.
- */
-export function cfnResourceOf(scope: IConstruct): CfnResource {
-  if (App.isApp(scope) || Stage.isStage(scope) || Stack.isStack(scope)) {
-    throw new Error(`An exception applies to a resource, not to ${scope.node.path || 'the app'}`);
-  }
-  if (CfnResource.isCfnResource(scope)) return scope;
-  const child = scope.node.defaultChild;
-  if (child && CfnResource.isCfnResource(child)) return child;
-  throw new Error(`${scope.node.path} is not a CloudFormation resource and has none as default child`);
 }

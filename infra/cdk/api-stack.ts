@@ -1,9 +1,10 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnPermission, type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { type FunctionName, type FunctionSpec, functions } from '../manifest.js';
 import { RiskloopApi } from './api.js';
 import { type DeployConfig, names } from './config.js';
+import { suppressControl } from './control-tower.js';
 import { DataReferences } from './data-references.js';
 import { pascal } from './data-stack.js';
 
@@ -40,5 +41,27 @@ export class ApiStack extends Stack {
     }
     this.api = new RiskloopApi(this, 'Api', { config, functions: invoked, storageKey: data.storageKey });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the riskloop API' });
+    this.suppressInvokePermissionFindings();
+  }
+
+  /**
+   * Each permission lets API Gateway invoke one function for one method (or the authoriser) of this API only:
+   * its SourceArn is that method's execute-api ARN, which holds the API id and is therefore built with
+   * Fn::Join. CT.LAMBDA.PR.2 accepts only a literal string or a Ref/GetAtt there, so it reports every one.
+   */
+  private suppressInvokePermissionFindings(): void {
+    for (const permission of this.node.findAll().filter((c) => c instanceof CfnPermission)) {
+      const { principal, sourceArn } = permission as CfnPermission;
+      const source = JSON.stringify(this.resolve(sourceArn));
+      if (principal !== 'apigateway.amazonaws.com' || !source.includes(':execute-api:')) {
+        throw new Error(`${permission.node.path}: not an API Gateway permission scoped to this API`);
+      }
+      suppressControl(
+        permission,
+        'lambda_function_public_access_prohibited_check',
+        'Not public: the principal is apigateway.amazonaws.com and SourceArn is the execute-api ARN of this API ' +
+          "method, built with Fn::Join from the API's id (known only at deploy), which the rule cannot resolve.",
+      );
+    }
   }
 }

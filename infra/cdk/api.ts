@@ -16,13 +16,12 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bearerPattern } from '../../shared/domain/auth.js';
 import { type FunctionName, type FunctionSpec, functions, httpRoutes } from '../manifest.js';
 import { type DeployConfig, names } from './config.js';
+import { riskloopLogGroup } from './log-groups.js';
 import { acknowledge, inPacks } from './nag.js';
-import { kept } from './removal.js';
 import { ApiFirewall } from './waf.js';
 
 export interface ApiProps {
@@ -56,12 +55,7 @@ export class RiskloopApi extends Construct {
     super(scope, id);
     const { config, storageKey } = props;
     const logGroup = (lid: string, logGroupName: string) =>
-      new LogGroup(this, lid, {
-        logGroupName,
-        retention: config.logRetentionDays,
-        encryptionKey: storageKey,
-        removalPolicy: kept,
-      });
+      riskloopLogGroup(this, lid, { logGroupName, retention: config.logRetentionDays, key: storageKey });
     const accessLogs = logGroup('AccessLogs', names.apiAccessLogGroup(config.stage));
 
     this.api = new RestApi(this, 'Api', {

@@ -9,6 +9,11 @@ import { ServiceStack } from './service-stack.js';
 export interface BuildOptions {
   /** Register the cdk-nag packs (AwsSolutions, HIPAA Security, NIST 800-53 R5). Default: true. */
   compliancePacks?: boolean;
+  /**
+   * With the packs, also run AWS Control Tower's proactive controls (cfn-guard, about 25 s per synth).
+   * Default: true. Tests that only read templates switch it off; test/infra/control-tower.test.ts runs them.
+   */
+  controlTower?: boolean;
 }
 
 /**
@@ -47,6 +52,6 @@ export function buildRiskloop(app: App, options: BuildOptions = {}) {
   if (account) api.addStackDependency(account, 'logs through the account logging role');
   Tags.of(app).add('project', 'riskloop');
   for (const stack of [data, service, api]) Tags.of(stack).add('riskloop:stage', config.stage);
-  if (options.compliancePacks !== false) addCompliancePacks(app);
+  if (options.compliancePacks !== false) addCompliancePacks(app, { controlTower: options.controlTower });
   return { config, data, service, api, account };
 }

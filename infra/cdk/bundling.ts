@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions as CdkBundlingOptions,
   Charset,
@@ -11,6 +12,12 @@ import {
 import type { BuildOptions } from 'esbuild';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Every function runs on Lambda's Node.js 24 (arm64, functions.ts). The local runtime (`npm start`) and the
+ * tests keep running on the developer's Node (20.19 or later): the code is written for both.
+ */
+export const lambdaRuntime = Runtime.NODEJS_24_X;
 
 /** Lets CommonJS dependencies inside the ESM bundle call `require` for Node built-ins. */
 const requireShim = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -46,7 +53,9 @@ const aliases = {
  */
 export const bundling = {
   format: OutputFormat.ESM,
-  target: 'node22',
+  // The deployed runtime (lambdaRuntime): esbuild keeps Node 24 syntax as is, and the bundles are loaded
+  // under a Node 24 binary in test/infra/node24.test.ts.
+  target: 'node24',
   mainFields: ['module', 'main'],
   minify: true,
   sourceMap: true,

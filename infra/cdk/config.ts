@@ -280,4 +280,9 @@ export const names = {
   wafLogGroup: (stage: string) => `aws-waf-logs-${resourceName(stage, 'api')}`,
   keyAlias: (stage: string, purpose: string) => `alias/${resourceName(stage, purpose)}`,
   eventBus: (stage: string) => resourceName(stage, 'compliance'),
+  /**
+   * The IAM path of a function's role (its name is CloudFormation's): key policies name a function's role by
+   * it (key-policies.ts), and a path cannot change without replacing the role.
+   */
+  rolePath: (stage: string, fn: string) => `/${resourceName(stage, fn)}/`,
 };

@@ -1,7 +1,7 @@
-import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key, KeyUsage, KeySpec as KmsKeySpec } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import {
@@ -19,8 +19,9 @@ import {
 import { pointInTimeRecoveryDays } from '../retention.js';
 import { type DeployConfig, dynamoAutoScalingTargetPercent, names } from './config.js';
 import { type DataKey, keyArnOutput } from './data-references.js';
+import { encryptionKeyPolicy, signingKeyPolicy, storageKeyPolicy } from './key-policies.js';
 import { acknowledge, inPacks } from './nag.js';
-import { appendOnlyTables, historyRewriteActions, keyContextApp, keyContextPurpose } from './permissions.js';
+import { appendOnlyTables, historyRewriteActions } from './permissions.js';
 import { kept, keptEvenOnFailedCreate } from './removal.js';
 
 export interface DataStackProps extends StackProps {
@@ -46,21 +47,12 @@ export class DataStack extends Stack {
     this.storageKey = new Key(this, 'StorageKey', {
       description: `riskloop ${stage}: encryption at rest of tables, queues, alarm topic and log groups`,
       enableKeyRotation: true,
+      policy: storageKeyPolicy(stage),
       // The retained tables are encrypted with it: it must outlive even a failed first create.
       removalPolicy: keptEvenOnFailedCreate,
       pendingWindow: Duration.days(30),
     });
     keptAlias(this.storageKey, names.keyAlias(stage, 'storage'), keptEvenOnFailedCreate);
-    this.allowLogsService(stage);
-    // CloudWatch alarms publish to the KMS-encrypted alarm topic (documented key policy for SNS).
-    this.storageKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToEncryptedTopic',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-      }),
-    );
 
     for (const [purpose, spec] of Object.entries(keys) as [KeyPurpose, KeySpec][]) {
       if (spec.kind === 'sign') {
@@ -72,27 +64,12 @@ export class DataStack extends Stack {
         // Symmetric key: AWS rotates its material yearly and keeps old material for decryption, so
         // wrapped secrets in the keyring stay readable. The MAC secret itself is versioned (k1, k2).
         enableKeyRotation: true,
+        // Only the manifest's functions, only riskloop's envelope operations with its encryption context.
+        policy: encryptionKeyPolicy(stage, purpose as EncryptionKeyPurpose),
         removalPolicy: kept,
         pendingWindow: Duration.days(30),
       });
       keptAlias(key, names.keyAlias(stage, purpose));
-      // Only riskloop's own envelope operations, with its encryption context: a role that somehow
-      // gained kms:Decrypt cannot use the key for anything else.
-      for (const [contextKey, value] of [
-        ['app', keyContextApp],
-        ['purpose', keyContextPurpose[purpose as EncryptionKeyPurpose]],
-      ] as const) {
-        key.addToResourcePolicy(
-          new PolicyStatement({
-            sid: `DenyWithout${pascal(contextKey)}Context`,
-            effect: Effect.DENY,
-            principals: [new AnyPrincipal()],
-            actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
-            resources: ['*'],
-            conditions: { StringNotEquals: { [`kms:EncryptionContext:${contextKey}`]: value } },
-          }),
-        );
-      }
       this.keys[purpose] = key;
     }
 
@@ -146,6 +123,7 @@ export class DataStack extends Stack {
       // KMS cannot rotate asymmetric keys. Replacing one is a new key (and public key) for new checkpoints;
       // this one stays, retained, so every checkpoint it ever signed remains verifiable.
       enableKeyRotation: false,
+      policy: signingKeyPolicy(stage, purpose),
       removalPolicy: kept,
       pendingWindow: Duration.days(30),
     });
@@ -230,39 +208,6 @@ export class DataStack extends Stack {
       table.autoScaleGlobalSecondaryIndexReadCapacity(indexName, range).scaleOnUtilization(target);
       table.autoScaleGlobalSecondaryIndexWriteCapacity(indexName, range).scaleOnUtilization(target);
     }
-  }
-
-  /** CloudWatch Logs encrypts riskloop's own log groups with the storage key, and no others. */
-  private allowLogsService(stage: string): void {
-    const group = (name: string) =>
-      `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${name}`;
-    this.storageKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchLogsForRiskloopLogGroups',
-        principals: [new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: [
-          'kms:Encrypt',
-          'kms:Decrypt',
-          'kms:ReEncryptFrom',
-          'kms:ReEncryptTo',
-          'kms:GenerateDataKey',
-          'kms:GenerateDataKeyWithoutPlaintext',
-          'kms:DescribeKey',
-        ],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': [
-              group(`/aws/lambda/riskloop-${stage}-*`),
-              group(`/aws/apigateway/riskloop-${stage}-*`),
-              group(`aws-waf-logs-riskloop-${stage}-*`),
-              // API Gateway names execution log groups after the API id, unknown until deployment.
-              group(`API-Gateway-Execution-Logs_*/${stage}`),
-            ],
-          },
-        },
-      }),
-    );
   }
 }
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Duration, Stage } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -16,9 +16,11 @@ import {
   settingsOf,
   type TableName,
 } from '../manifest.js';
-import { bundling, repoRoot, sourceMapHooks } from './bundling.js';
+import { bundling, lambdaRuntime, repoRoot, sourceMapHooks } from './bundling.js';
 import { type DeployConfig, names } from './config.js';
+import { suppressControl } from './control-tower.js';
 import { dashboardAssetsHooks } from './dashboard-assets.js';
+import { riskloopLogGroup } from './log-groups.js';
 import { acknowledge, inPacks } from './nag.js';
 import {
   eventStatements,
@@ -29,7 +31,6 @@ import {
   tableStatements,
 } from './permissions.js';
 import { deadLetterQueue } from './queues.js';
-import { kept } from './removal.js';
 
 export { repoRoot } from './bundling.js';
 
@@ -63,7 +64,10 @@ export class ManifestFunction extends Construct {
    */
   readonly statements: readonly PolicyStatement[];
   readonly logGroup: LogGroup;
-  /** Failed asynchronous invocations (scheduled functions only). */
+  /**
+   * Scheduled functions only: runs that failed after Lambda's two retries, and schedule events EventBridge
+   * could not deliver within its retries (service-stack.ts). Alarmed on its first message (alarms.ts).
+   */
   readonly asyncDlq: Queue | undefined;
 
   constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
@@ -72,11 +76,10 @@ export class ManifestFunction extends Construct {
     const functionName = names.resource(config.stage, name);
     const isAsync = spec.trigger.kind === 'schedule';
 
-    this.logGroup = new LogGroup(this, 'Logs', {
+    this.logGroup = riskloopLogGroup(this, 'Logs', {
       logGroupName: names.functionLogGroup(config.stage, name),
       retention: config.logRetentionDays,
-      encryptionKey: resources.storageKey,
-      removalPolicy: kept,
+      key: resources.storageKey,
     });
     this.asyncDlq = isAsync
       ? deadLetterQueue(this, 'AsyncDlq', names.dlq(config.stage, name), resources.storageKey)
@@ -85,6 +88,8 @@ export class ManifestFunction extends Construct {
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `riskloop ${config.stage} ${name}: permissions from infra/manifest.ts`,
+      // The key policies of the data stack name the role by its path (key-policies.ts).
+      path: names.rolePath(config.stage, name),
     });
     this.statements = this.manifestStatements(spec, resources);
     this.policy = new ManagedPolicy(this, 'Policy', {
@@ -106,7 +111,7 @@ export class ManifestFunction extends Construct {
       handler: 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: join(repoRoot, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
@@ -204,11 +209,12 @@ export class ManifestFunction extends Construct {
       'The function reaches only AWS regional APIs (DynamoDB, SQS, KMS, X-Ray) over TLS with IAM auth and ' +
         'serves no private network resource; a VPC would add NAT or interface endpoints without reducing exposure.',
     );
-    acknowledge(
+    suppressControl(
       this.fn,
-      'AwsSolutions-L1',
-      'nodejs22.x is deliberate: the code is tested on Node 20 and 22 (local toolchain is Node 20, see ' +
-        'shared notes); nodejs22.x is supported by Lambda until 2027-04-30. Move to nodejs24.x with the toolchain.',
+      'lambda_inside_vpc_check',
+      'Public-endpoint mode, the default: the function calls only AWS regional APIs (DynamoDB, SQS, KMS, ' +
+        'EventBridge, X-Ray) over TLS with IAM and serves no private network resource. Functions in private ' +
+        'subnets with VPC endpoints are planned as an option (issue 22 b).',
     );
     if (spec.reservedConcurrency !== undefined && !config.reservedConcurrency) {
       acknowledge(

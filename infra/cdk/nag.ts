@@ -1,6 +1,8 @@
-import { App, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, type NagPack, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { cfnResourceOf } from './cfn-resource.js';
+import { ControlTowerControls } from './control-tower.js';
 
 /** The three rule packs a compliance reviewer runs: they run on every synth, in `npm run synth` and in tests. */
 export function compliancePacks(app: App): NagPack[] {
@@ -13,8 +15,14 @@ export function compliancePacks(app: App): NagPack[] {
   ];
 }
 
-export function addCompliancePacks(app: App): void {
+/**
+ * Registers the cdk-nag packs and, unless `controlTower` is false, AWS Control Tower's proactive controls
+ * (control-tower.ts): `cdk synth` and `cdk deploy` fail on any finding of either that is not acknowledged or
+ * suppressed on its resource.
+ */
+export function addCompliancePacks(app: App, options: { controlTower?: boolean } = {}): void {
   Validations.of(app).addPlugins(...compliancePacks(app));
+  if (options.controlTower !== false) Validations.of(app).addPlugins(new ControlTowerControls());
 }
 
 /** Rule ids of the same check in each pack that has it, e.g. `inPacks('LambdaDLQ', 'hipaa', 'nist')`. */
@@ -29,13 +37,7 @@ export function inPacks(rule: string, ...packs: ('aws' | 'hipaa' | 'nist')[]): s
  * inherit an old exception. Each reason states why the rule does not fit, specifically.
  */
 export function acknowledge(scope: IConstruct, ids: string | readonly string[], reason: string): void {
-  if (App.isApp(scope) || Stage.isStage(scope) || Stack.isStack(scope)) {
-    throw new Error(`Acknowledge findings on a resource, not on ${scope.node.path || 'the app'}`);
-  }
   if (reason.trim().length < 40) throw new Error(`Acknowledgement reason too short on ${scope.node.path}`);
-  // The CloudFormation resource itself where there is one, so siblings (permissions, event source
-  // mappings, log groups) never inherit the exception.
-  const child = scope.node.defaultChild;
-  const target = child && CfnResource.isCfnResource(child) ? child : scope;
+  const target = cfnResourceOf(scope);
   for (const id of typeof ids === 'string' ? [ids] : ids) Validations.of(target).acknowledge({ id, reason });
 }

@@ -145,7 +145,16 @@ export class ServiceStack extends Stack {
         ruleName: names.resource(stage, name),
         description: trigger.description,
         schedule: Schedule.expression(trigger.expression),
-        targets: [new LambdaFunction(fn.fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+        // EventBridge retries a failed delivery (throttled, function being updated) for up to two hours, then
+        // parks the event in the function's dead-letter queue, beside the runs Lambda itself gave up on: one
+        // queue and one depth alarm say "a scheduled run did not happen" (docs/deploy.md, "Failure destinations").
+        targets: [
+          new LambdaFunction(fn.fn, {
+            retryAttempts: 4,
+            maxEventAge: Duration.hours(2),
+            deadLetterQueue: fn.asyncDlq,
+          }),
+        ],
       });
     }
     // http and authorizer triggers are wired by the API stack (api-stack.ts) from httpRoutes().

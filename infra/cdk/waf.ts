@@ -1,11 +1,10 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { type DeployConfig, names } from './config.js';
-import { kept } from './removal.js';
+import { riskloopLogGroup } from './log-groups.js';
 
 export interface ApiFirewallProps {
   config: DeployConfig;
@@ -83,11 +82,10 @@ export class ApiFirewall extends Construct {
     // The stage ARN is built from its name, which CloudFormation knows before the stage exists.
     association.node.addDependency(props.api.deploymentStage);
 
-    const logs = new LogGroup(this, 'Logs', {
+    const logs = riskloopLogGroup(this, 'Logs', {
       logGroupName: names.wafLogGroup(config.stage),
       retention: config.logRetentionDays,
-      encryptionKey: props.storageKey,
-      removalPolicy: kept,
+      key: props.storageKey,
     });
     const logging = new CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,

@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceMapsDir } from '../../infra/cdk/bundling.js';
 import { repoRoot } from '../../infra/cdk/functions.js';
 import { type FunctionName, functions, resourceName } from '../../infra/manifest.js';
+import { loadUnderNode24, node24Binary } from './node24.js';
 import { props, resourcesOfType, type Synthesized, synthRiskloop } from './synth.js';
 
 /**
@@ -80,6 +81,38 @@ beforeAll(() => {
 afterAll(() => s?.cleanup());
 
 const names = Object.keys(functions) as FunctionName[];
+
+/**
+ * What Lambda gives the function at a cold start: the template's environment (values only known at deploy,
+ * such as queue URLs and key ARNs, replaced by stand-ins of the same shape) and Lambda's own variables.
+ */
+function lambdaEnvironment(name: FunctionName): Record<string, string> {
+  const [, fn] = resourcesOfType(s.serviceJson, 'AWS::Lambda::Function').find(
+    ([, f]) => props(f).FunctionName === resourceName('dev', name),
+  ) ?? [undefined, undefined];
+  const variables = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+  const standIn = (key: string) =>
+    key.endsWith('_URL')
+      ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/riskloop-dev-stand-in'
+      : 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000';
+  return {
+    ...Object.fromEntries(
+      Object.entries(variables).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : standIn(key),
+      ]),
+    ),
+    AWS_REGION: 'eu-west-1',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    AWS_LAMBDA_FUNCTION_NAME: resourceName('dev', name),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functions[name].memoryMb),
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_ACCESS_KEY_ID: 'ASIASTANDIN',
+    AWS_SECRET_ACCESS_KEY: 'stand-in',
+    AWS_SESSION_TOKEN: 'stand-in',
+    TZ: ':UTC',
+  };
+}
 const bundle = (name: FunctionName) => {
   const b = bundles.get(name);
   if (!b) throw new Error(`no bundle for ${name}`);
@@ -187,6 +220,21 @@ describe('function bundles', () => {
   )('%s: ships %s within its ceiling', (name, file, { ceilingBytes }) => {
     const bytes = statSync(join(bundle(name as FunctionName).dir, file)).size;
     expect(bytes, `${file} is ${bytes} bytes`).toBeLessThanOrEqual(ceilingBytes);
+  });
+
+  it.each(names)('%s: loads under Node 24, the Lambda runtime, and exports its handler', (name) => {
+    const { nodeVersion, handler } = loadUnderNode24(
+      join(bundle(name).dir, 'index.mjs'),
+      lambdaEnvironment(name),
+    );
+    expect(nodeVersion).toMatch(/^v24\./);
+    expect(handler).toBe('function');
+  });
+
+  it('leaves npm scripts and npx on the developer’s Node: no node_modules/.bin/node from the Node 24 package', () => {
+    // infra/local/unshadow-node.mjs (postinstall) removes it; `npm ci --ignore-scripts` would leave it behind.
+    expect(existsSync(join(repoRoot, 'node_modules/.bin/node'))).toBe(false);
+    expect(existsSync(node24Binary())).toBe(true);
   });
 
   it('records an over-budget exception only for manifest functions', () => {

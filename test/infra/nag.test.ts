@@ -149,7 +149,6 @@ describe('acknowledgements', () => {
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
         'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-L1',
         'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
         'HIPAA.Security-APIGWSSLEnabled',
         'HIPAA.Security-DynamoDBInBackupPlan',

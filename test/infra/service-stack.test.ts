@@ -36,10 +36,10 @@ const queueId = (queueName: string) =>
   logicalIdWhere(s.serviceJson, 'AWS::SQS::Queue', 'QueueName', queueName);
 
 describe('Lambda functions', () => {
-  it.each(fnEntries)('%s: nodejs22.x on arm64, X-Ray, memory and timeout from the manifest', (name, spec) => {
+  it.each(fnEntries)('%s: nodejs24.x on arm64, X-Ray, memory and timeout from the manifest', (name, spec) => {
     s.service.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: resourceName('dev', name),
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
@@ -107,6 +107,38 @@ describe('Lambda functions', () => {
         MaximumRetryAttempts: 2,
       });
       expect(spec.trigger.kind).toBe('schedule');
+    }
+  });
+
+  it('gives every schedule rule target retries and the function’s dead-letter queue, which EventBridge may use', () => {
+    const scheduled = fnEntries.filter(([, f]) => f.trigger.kind === 'schedule');
+    const rules = resourcesOfType(s.serviceJson, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(scheduled.length);
+    for (const [name] of scheduled) {
+      const dlq = queueId(`${resourceName('dev', name)}-dlq`);
+      const [ruleId, rule] = rules.find(([, r]) => props(r).Name === resourceName('dev', name)) ?? [];
+      expect(props(rule).Targets).toEqual([
+        expect.objectContaining({
+          Arn: getAtt(fnId(name)),
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: getAtt(dlq) },
+        }),
+      ]);
+      // Only this rule may send to the queue (the storage key lets EventBridge encrypt for riskloop's rules).
+      const policies = resourcesOfType(s.serviceJson, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
+        JSON.stringify(props(p).Queues).includes(`"${dlq}"`),
+      );
+      const statements = policies.flatMap(
+        ([, p]) => (props(p).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleId ?? '') } },
+        }),
+      );
     }
   });
 });

@@ -22,14 +22,16 @@ export interface Synthesized {
 }
 
 /**
- * Synthesizes riskloop exactly as `cdk synth` does (cdk.json context, compliance packs on), into
- * a temporary directory. `bundle: false` skips esbuild for tests that only read templates.
+ * Synthesizes riskloop exactly as `cdk synth` does (cdk.json context, cdk-nag packs on), into a temporary
+ * directory. `bundle: false` skips esbuild for tests that only read templates. The Control Tower controls
+ * (cfn-guard, about 25 s a run) are off unless asked for: control-tower.test.ts runs them on each
+ * configuration, so the other tests do not pay for them on each of their synths.
  */
 export function synthRiskloop(
   context: Record<string, unknown> = {},
   options: BuildOptions & { bundle?: boolean } = {},
 ): Synthesized {
-  const { app, built, assembly, cleanup } = synthesize(context, options);
+  const { app, built, assembly, cleanup } = synthesize(context, { controlTower: false, ...options });
   const json = (name: string) => assembly.getStackByName(name).template as CfnTemplate;
   const dataJson = json(built.data.stackName);
   const serviceJson = json(built.service.stackName);

@@ -97,10 +97,10 @@ describe('the four-eyes policy', () => {
 });
 
 describe('deciding on a request', () => {
-  const deps = (store: MemoryApprovals, execute: () => Promise<string>, content: unknown = { doc: 1 }) => ({
+  const deps = (store: MemoryApprovals, execute: () => Promise<string>) => ({
     approvals: store,
     area: 'risk-models' as const,
-    contentOf: async () => content,
+    contentOf: async () => approvable.content,
     execute,
   });
 
@@ -204,6 +204,20 @@ describe('deciding on a request', () => {
     );
     expect(seen?.approval).toEqual({ approvalId: approval.approvalId, requestedBy: `${issuer}#maker` });
     expect(seen?.subject).toBe('checker');
+  });
+
+  it('finds a request stale when its target is gone (an erased customer, say)', async () => {
+    const store = new MemoryApprovals();
+    const approval = await requested(store);
+    await expect(
+      decideApproval(
+        approval.approvalId,
+        { decision: 'approve', reasonCode: 'OK' },
+        { ...deps(store, async () => 'x'), contentOf: async () => undefined },
+        person('checker'),
+      ),
+    ).rejects.toMatchObject({ code: 'APPROVAL_STALE' });
+    expect(store.items.get(approval.approvalId)?.status).toBe('stale');
   });
 
   it('refuses the maker, a machine, and a request of another area', async () => {

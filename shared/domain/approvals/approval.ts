@@ -69,7 +69,10 @@ export const isApprovalId = (value: string): boolean => /^apr_[A-Za-z0-9_-]{22}$
 
 /** The digest of what an action is about, as the approval compares it: canonical JSON, SHA-256. */
 export function contentHash(content: unknown): string {
-  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+  // A target that is gone (undefined) hashes as null: a request about it is then stale, never a crash.
+  return createHash('sha256')
+    .update(canonicalJson(content ?? null), 'utf8')
+    .digest('hex');
 }
 
 /** Where a checker decides on a request: the route of the function that carries the action out. */

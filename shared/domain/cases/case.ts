@@ -18,10 +18,10 @@ import { toErrorDetails } from '../validation.js';
  * when asked, an audit outcome that predictive scoring learns from. Cases hold pseudonyms and
  * codes only: no notes field, because free text is where names and account numbers slip in.
  */
-export const caseKinds = ['kyc_review', 'enhanced_due_diligence', 'compliance_review'] as const;
-export type CaseKind = (typeof caseKinds)[number];
-export const caseStatuses = ['open', 'in_review', 'closed'] as const;
-export type CaseStatus = (typeof caseStatuses)[number];
+// Kinds and statuses live in a module without imports, so the console's browser bundle can share them.
+import { type CaseKind, type CaseStatus, caseKinds, caseStatuses } from './vocabulary.js';
+
+export { type CaseKind, type CaseStatus, caseKinds, caseStatuses };
 
 const code = z.string().regex(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/, 'UPPER_SNAKE code');
 const pseudonym = z.string().regex(/^k\d+\.[A-Za-z0-9_-]{43}$/, 'a customer pseudonym');

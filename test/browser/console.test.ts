@@ -71,7 +71,7 @@ describe('console in headless Chromium', () => {
     });
   });
 
-  it('compliance signs in, finds a customer, opens a case, takes and closes it in the inbox', async () => {
+  it('compliance signs in, finds a customer, opens a case, takes and closes it, pins and unpins', async () => {
     // Prepare
     const page = await chromium.browser.newPage();
     await page.goto(`${inject('runtime').apiUrl}/console`);
@@ -142,6 +142,33 @@ describe('console in headless Chromium', () => {
     // ...and so does the inbox's closed list.
     await page.getByLabel('Status').selectOption('closed');
     await row.getByText('issue_found (EDD_REQUIRED)').waitFor();
+
+    // Act: from the case to its customer, pin the segment with a reason code (four-eyes is off locally)
+    await row.getByRole('button', { name: opened.caseId.slice(5, 13) }).click();
+    await page.getByTestId('segment').waitFor();
+    await page.getByLabel('Segment', { exact: true }).selectOption('critical');
+    await page.getByLabel('Reason code', { exact: true }).last().selectOption('ADVERSE_MEDIA');
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await page.getByText('Pinned: the segment is being decided again.').waitFor();
+
+    // Assess: the API has the pin in force, with its reason
+    await eventually(async () => {
+      const r = await api('compliance', 'GET', `/v1/customers/${customer.pseudonym}/segment`);
+      return r.body.segment === 'critical' && r.body.pinned?.reasonCode === 'ADVERSE_MEDIA'
+        ? true
+        : undefined;
+    });
+
+    // ...and so does the customer page, refreshed. Act: lift the pin again
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByText(/^to critical until /).waitFor();
+    await page.getByRole('button', { name: 'Lift pin' }).click();
+    await page.getByText('Pin lifted: the model decides again.').waitFor();
+    await eventually(async () => {
+      const r = await api('compliance', 'GET', `/v1/customers/${customer.pseudonym}/segment`);
+      // The pin is gone; the segment itself may wait out the downgrade cooldown, the model's stays.
+      return r.body.pinned === undefined && r.body.modelSegment === customer.segment ? true : undefined;
+    });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -108,6 +108,10 @@ function CustomerPage({ session, pseudonym }: { session: Session; pseudonym: str
       <h3 id="customer-heading">
         Customer <code>{pseudonym.slice(0, 14)}…</code>
       </h3>
+      {/* A pin or a new case is decided asynchronously: the page shows it once reloaded. */}
+      <button type="button" onClick={reload}>
+        Refresh
+      </button>
       {error && <p role="alert">{error}</p>}
       {current === null && <p>No segment decided for this customer yet.</p>}
       {current && (

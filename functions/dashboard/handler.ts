@@ -67,20 +67,22 @@ const html = (body: string, csp: string) =>
     'cache-control': 'no-store',
   });
 
+type AssetEvent = { queryStringParameters: Record<string, string | undefined> | null };
+const script = (body: string) => async (event: AssetEvent) =>
+  asset(body, 'text/javascript; charset=utf-8', event.queryStringParameters?.v);
+const style = (body: string) => async (event: AssetEvent) =>
+  asset(body, 'text/css; charset=utf-8', event.queryStringParameters?.v);
+
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /dashboard': async (event) =>
     event.path.endsWith('/') ? canonical('dashboard') : html(page, contentSecurityPolicy),
-  'GET /dashboard/dashboard.js': async (event) =>
-    asset(assets.script, 'text/javascript; charset=utf-8', event.queryStringParameters?.v),
-  'GET /dashboard/styles.css': async (event) =>
-    asset(assets.style, 'text/css; charset=utf-8', event.queryStringParameters?.v),
+  'GET /dashboard/dashboard.js': script(assets.script),
+  'GET /dashboard/styles.css': style(assets.style),
   // The provider sends people back here with ?code=…&state=…: the page takes them out of the address at once.
   'GET /console': async (event) =>
     event.path.endsWith('/') ? canonical('console') : html(consoleHtml, consoleCsp),
-  'GET /console/console.js': async (event) =>
-    asset(assets.consoleScript, 'text/javascript; charset=utf-8', event.queryStringParameters?.v),
-  'GET /console/styles.css': async (event) =>
-    asset(assets.consoleStyle, 'text/css; charset=utf-8', event.queryStringParameters?.v),
+  'GET /console/console.js': script(assets.consoleScript),
+  'GET /console/styles.css': style(assets.consoleStyle),
   'GET /console/config.json': async () =>
     withHeaders(textResponse(200, JSON.stringify(settings), 'application/json'), {
       'cache-control': 'no-store',

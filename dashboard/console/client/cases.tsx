@@ -5,27 +5,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
   type CaseKind,
+  type CaseRecord,
   type CaseStatus,
   caseKinds,
   caseStatuses,
 } from '../../../shared/domain/cases/vocabulary.js';
 import { call, problem } from './api.js';
 import type { Session } from './auth.js';
-
-export interface CaseSummary {
-  caseId: string;
-  kind: CaseKind;
-  subject: string;
-  segment: string | null;
-  status: CaseStatus;
-  reasonCode: string;
-  openedAt: string;
-  assignee?: string;
-  outcome?: { result: string; reasonCode: string };
-}
+import { Options, TableHead } from './ui.js';
 
 interface CasePage {
-  cases: CaseSummary[];
+  cases: CaseRecord[];
   nextCursor: string | null;
 }
 
@@ -49,7 +39,7 @@ export function CasesView({
 }) {
   const [status, setStatus] = useState<CaseStatus>('open');
   const [kind, setKind] = useState<CaseKind | ''>('');
-  const [cases, setCases] = useState<CaseSummary[]>([]);
+  const [cases, setCases] = useState<CaseRecord[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [message, setMessage] = useState('');
   // What the last take or close did: kept apart from the list's loading message, which a reload resets.
@@ -101,11 +91,7 @@ export function CasesView({
           value={status}
           onChange={(e) => setStatus(e.currentTarget.value as CaseStatus)}
         >
-          {caseStatuses.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
+          <Options values={caseStatuses} />
         </select>
         <label for="case-kind-filter">Kind</label>
         <select
@@ -114,29 +100,17 @@ export function CasesView({
           onChange={(e) => setKind(e.currentTarget.value as CaseKind | '')}
         >
           <option value="">all kinds</option>
-          {caseKinds.map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
+          <Options values={caseKinds} />
         </select>
       </form>
       <p role="status">{message}</p>
       <p role="status">{notice}</p>
       {cases.length > 0 && (
         <table class="cases">
-          <caption class="visually-hidden">Cases, oldest opened first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Case</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Segment</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Age (days)</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
+          <TableHead
+            caption="Cases, oldest opened first"
+            columns={['Case', 'Kind', 'Segment', 'Reason', 'Age (days)', 'Owner', 'Action']}
+          />
           <tbody>
             {cases.map((c) => (
               <tr key={c.caseId} data-case={c.caseId}>

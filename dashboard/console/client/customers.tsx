@@ -4,11 +4,11 @@
  * version of each decision, its open cases, a pin and a new case.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { caseKinds } from '../../../shared/domain/cases/vocabulary.js';
+import { type CaseRecord, caseKinds } from '../../../shared/domain/cases/vocabulary.js';
 import { pinReasonCodes } from '../../../shared/domain/pin-reasons.js';
 import { call, problem } from './api.js';
 import type { Session } from './auth.js';
-import type { CaseSummary } from './cases.js';
+import { Options, TableHead } from './ui.js';
 
 interface Explanation {
   ruleId: string;
@@ -83,7 +83,7 @@ export function CustomersView({ session, focus }: { session: Session; focus: str
 
 function CustomerPage({ session, pseudonym }: { session: Session; pseudonym: string }) {
   const [history, setHistory] = useState<History>();
-  const [cases, setCases] = useState<CaseSummary[]>();
+  const [cases, setCases] = useState<CaseRecord[]>();
   const [error, setError] = useState('');
   const [revision, setRevision] = useState(0);
   const reload = () => setRevision((r) => r + 1);
@@ -95,7 +95,7 @@ function CustomerPage({ session, pseudonym }: { session: Session; pseudonym: str
     // Open and in-review cases about this customer (the inbox pages are filtered here).
     Promise.all(
       (['open', 'in_review'] as const).map((s) =>
-        call<{ cases: CaseSummary[] }>(session, 'GET', `v1/cases?status=${s}&limit=500`),
+        call<{ cases: CaseRecord[] }>(session, 'GET', `v1/cases?status=${s}&limit=500`),
       ),
     )
       .then((pages) => setCases(pages.flatMap((p) => p.body.cases).filter((c) => c.subject === pseudonym)))
@@ -188,17 +188,10 @@ function DecisionHistory({ entries }: { entries: History['history'] }) {
     <>
       <h4>Decision history</h4>
       <table>
-        <caption class="visually-hidden">Decisions about this customer, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">What</th>
-            <th scope="col">Segment</th>
-            <th scope="col">Score</th>
-            <th scope="col">Reason codes</th>
-            <th scope="col">Model version</th>
-          </tr>
-        </thead>
+        <TableHead
+          caption="Decisions about this customer, newest first"
+          columns={['When', 'What', 'Segment', 'Score', 'Reason codes', 'Model version']}
+        />
         <tbody>
           {[...entries].reverse().map((h) => (
             <tr key={`${h.at}-${h.action}`}>
@@ -246,11 +239,7 @@ function OpenCase({
       <h4 id="open-case-heading">Open a case</h4>
       <label for="case-kind">Kind</label>
       <select id="case-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-        {caseKinds.map((k) => (
-          <option key={k} value={k}>
-            {k}
-          </option>
-        ))}
+        <Options values={caseKinds} />
       </select>
       <label for="case-reason">Reason code</label>
       <input
@@ -326,19 +315,11 @@ function Pin({
       <h4 id="pin-heading">Pin the segment</h4>
       <label for="pin-segment">Segment</label>
       <select id="pin-segment" value={segment} onChange={(e) => setSegment(e.currentTarget.value)}>
-        {segments.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
+        <Options values={segments} />
       </select>
       <label for="pin-reason">Reason code</label>
       <select id="pin-reason" value={reasonCode} onChange={(e) => setReasonCode(e.currentTarget.value)}>
-        {pinReasonCodes.map((c) => (
-          <option key={c} value={c}>
-            {c}
-          </option>
-        ))}
+        <Options values={pinReasonCodes} />
       </select>
       <label for="pin-until">Until</label>
       <input

@@ -10,6 +10,10 @@ import { CasesView } from './cases.js';
 import { CustomersView } from './customers.js';
 
 type View = 'customers' | 'cases';
+const views: readonly (readonly [View, string])[] = [
+  ['customers', 'Customers'],
+  ['cases', 'Cases'],
+];
 
 function SignIn({ config, error }: { config: ConsoleConfig | undefined; error: string }) {
   const signIn = config?.signIn;
@@ -51,20 +55,16 @@ function App() {
         <h1>riskloop console</h1>
         {session && (
           <nav aria-label="Console">
-            <button
-              type="button"
-              aria-current={view === 'customers' ? 'page' : undefined}
-              onClick={() => setView('customers')}
-            >
-              Customers
-            </button>
-            <button
-              type="button"
-              aria-current={view === 'cases' ? 'page' : undefined}
-              onClick={() => setView('cases')}
-            >
-              Cases
-            </button>
+            {views.map(([name, label]) => (
+              <button
+                key={name}
+                type="button"
+                aria-current={view === name ? 'page' : undefined}
+                onClick={() => setView(name)}
+              >
+                {label}
+              </button>
+            ))}
           </nav>
         )}
         {session && (

@@ -173,6 +173,29 @@ describe('console in headless Chromium', () => {
     await page.close();
   });
 
+  it('says a pin waits for a second officer when the API answers 202 (four-eyes)', async () => {
+    // Prepare: four-eyes is off on the local system the tests share, so the API's 202 is played here.
+    const own = await launchChromium();
+    const page = await own.browser.newPage();
+    let pinRequests = 0;
+    await page.route('**/v1/customers/*/pin', (route) => {
+      pinRequests += 1;
+      return route.fulfill({ status: 202, contentType: 'application/json', json: { approval: {} } });
+    });
+    await signIn(page, 'compliance2');
+    await page.getByLabel('External id').fill(customer.externalId);
+    await page.getByRole('button', { name: 'Find customer' }).click();
+    await page.getByTestId('segment').waitFor({ timeout: 15_000 });
+
+    // Act
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+
+    // Assess
+    await page.getByText('The pin waits for a second compliance officer to approve it.').waitFor();
+    expect(pinRequests).toBe(1);
+    await own.close();
+  });
+
   it('shows an analyst the customer but says cases are not for their role', async () => {
     // A browser of their own: the provider's session of the compliance officer stays in the other one.
     const own = await launchChromium();

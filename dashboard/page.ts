@@ -4,6 +4,8 @@
  * stage prefix (/prod/dashboard), locally at /dashboard. Written as joined lines rather than one
  * template literal so the minified function bundle stays free of long runs of markup lines.
  */
+import { pageHead } from './head.js';
+
 const chartSection = (id: string, title: string) =>
   [
     `<section class="chart" id="${id}" aria-labelledby="${id}-heading" data-state="loading">`,
@@ -16,17 +18,7 @@ const chartSection = (id: string, title: string) =>
 
 export function dashboardPage(version: string): string {
   return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="referrer" content="no-referrer">',
-    '<title>riskloop dashboard</title>',
-    '<link rel="icon" href="data:,">',
-    `<link rel="stylesheet" href="dashboard/styles.css?v=${version}">`,
-    `<script defer src="dashboard/dashboard.js?v=${version}"></script>`,
-    '</head>',
+    ...pageHead('riskloop dashboard', 'dashboard', 'dashboard.js', version),
     '<body data-state="loading">',
     '<header class="top">',
     '<h1>riskloop</h1>',

@@ -20,7 +20,7 @@ export const apiDocs = {
 export const dashboard = {
   entry: 'functions/dashboard/handler.ts',
   description:
-    'The dashboard page with its bundled chart script and stylesheet; the page reads the insights API with the user’s API key.',
+    'The dashboard and console pages with their bundled scripts and stylesheets; the dashboard reads the insights API with the user’s API key, the console the API with the person’s OIDC access token.',
   memoryMb: 256,
   timeoutSeconds: 10,
   trigger: {
@@ -30,6 +30,11 @@ export const dashboard = {
       { method: 'GET', path: '/dashboard', roles: [], auth: 'public' },
       { method: 'GET', path: '/dashboard/dashboard.js', roles: [], auth: 'public' },
       { method: 'GET', path: '/dashboard/styles.css', roles: [], auth: 'public' },
+      // The console (docs/console.md): its shell, assets and sign-in settings (public client id, issuer).
+      { method: 'GET', path: '/console', roles: [], auth: 'public' },
+      { method: 'GET', path: '/console/console.js', roles: [], auth: 'public' },
+      { method: 'GET', path: '/console/styles.css', roles: [], auth: 'public' },
+      { method: 'GET', path: '/console/config.json', roles: [], auth: 'public' },
     ],
   },
 } as const satisfies FunctionSpec;

@@ -3,7 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 export interface DashboardAssets {
   script: string;
   style: string;
-  /** Content hash of script and style: the page asks for assets with it, so caches never mix versions. */
+  /** The console's script (Preact) and stylesheet (docs/console.md). */
+  consoleScript: string;
+  consoleStyle: string;
+  /** Content hash of every script and style: the page asks for assets with it, so caches never mix versions. */
   version: string;
 }
 

@@ -1,19 +1,25 @@
 /**
- * The dashboard: an HTML shell, its script and its stylesheet, on public routes. They hold no data;
- * the script asks for an API key and reads the insights API with it, so the numbers stay behind
- * the same authoriser as every other route. No table, queue or key: this function reads nothing.
+ * The dashboard and the console: HTML shells, their scripts and stylesheets, and the console's
+ * sign-in settings, on public routes. They hold no data; the dashboard's script asks for an API key,
+ * the console's signs the person in (OIDC), and both read the API with that credential, so the data
+ * stays behind the same authoriser as every other route. No table, queue or key: this function reads nothing.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { consolePage } from '../../dashboard/console/page.js';
 import { dashboardPage } from '../../dashboard/page.js';
 import { dashboard as spec } from '../../infra/manifest.js';
 import { httpFunction } from '../../shared/http/http-function.js';
 import { textResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { loadDashboardAssets } from './assets.js';
+import { consoleContentSecurityPolicy, consoleSettings } from './console.js';
 
 const logger = createLogger('dashboard');
 const assets = await loadDashboardAssets();
 const page = dashboardPage(assets.version);
+const consoleHtml = consolePage(assets.version);
+const settings = consoleSettings(process.env);
+const consoleCsp = consoleContentSecurityPolicy(settings);
 
 /**
  * Only this origin's script and stylesheet run; no inline script or style, no framing, no form
@@ -46,25 +52,39 @@ function asset(body: string, contentType: string, requested: string | undefined)
  * resolve under `/dashboard/…` there: send the browser to the canonical address, relative so the stage
  * prefix (/prod) or a custom domain's base path is kept.
  */
-const canonical = () =>
-  withHeaders(textResponse(301, 'Moved to ../dashboard', 'text/plain; charset=utf-8'), {
-    location: '../dashboard',
+const canonical = (name: string) =>
+  withHeaders(textResponse(301, `Moved to ../${name}`, 'text/plain; charset=utf-8'), {
+    location: `../${name}`,
     'cache-control': 'no-store',
   });
 
+const html = (body: string, csp: string) =>
+  withHeaders(textResponse(200, body, 'text/html; charset=utf-8'), {
+    'content-security-policy': csp,
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    // The shell names the current asset version: never serve a stale one.
+    'cache-control': 'no-store',
+  });
+
+type AssetEvent = { queryStringParameters: Record<string, string | undefined> | null };
+const script = (body: string) => async (event: AssetEvent) =>
+  asset(body, 'text/javascript; charset=utf-8', event.queryStringParameters?.v);
+const style = (body: string) => async (event: AssetEvent) =>
+  asset(body, 'text/css; charset=utf-8', event.queryStringParameters?.v);
+
 export const handler = httpFunction(spec.trigger.routes, logger, {
   'GET /dashboard': async (event) =>
-    event.path.endsWith('/')
-      ? canonical()
-      : withHeaders(textResponse(200, page, 'text/html; charset=utf-8'), {
-          'content-security-policy': contentSecurityPolicy,
-          'referrer-policy': 'no-referrer',
-          'x-frame-options': 'DENY',
-          // The shell names the current asset version: never serve a stale one.
-          'cache-control': 'no-store',
-        }),
-  'GET /dashboard/dashboard.js': async (event) =>
-    asset(assets.script, 'text/javascript; charset=utf-8', event.queryStringParameters?.v),
-  'GET /dashboard/styles.css': async (event) =>
-    asset(assets.style, 'text/css; charset=utf-8', event.queryStringParameters?.v),
+    event.path.endsWith('/') ? canonical('dashboard') : html(page, contentSecurityPolicy),
+  'GET /dashboard/dashboard.js': script(assets.script),
+  'GET /dashboard/styles.css': style(assets.style),
+  // The provider sends people back here with ?code=…&state=…: the page takes them out of the address at once.
+  'GET /console': async (event) =>
+    event.path.endsWith('/') ? canonical('console') : html(consoleHtml, consoleCsp),
+  'GET /console/console.js': script(assets.consoleScript),
+  'GET /console/styles.css': style(assets.consoleStyle),
+  'GET /console/config.json': async () =>
+    withHeaders(textResponse(200, JSON.stringify(settings), 'application/json'), {
+      'cache-control': 'no-store',
+    }),
 });

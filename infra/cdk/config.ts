@@ -89,6 +89,12 @@ export interface DeployConfig {
    * actions) and `approvalTtlHours`. On for every action unless the context says otherwise.
    */
   fourEyesSettings: { FOUR_EYES: string; APPROVAL_TTL_HOURS: string };
+  /**
+   * The console's sign-in (docs/console.md): the issuer and audience of `oidcSettings` plus CONSOLE_CLIENT_ID
+   * (context `consoleClientId`, a public client registered at the issuer with the console's URL as its
+   * redirect) and CONSOLE_SCOPE (`consoleScope`, default `openid`). Empty without both an issuer and a client.
+   */
+  consoleSettings: Record<string, string>;
 }
 
 /** Utilisation the auto scaling of provisioned tables keeps (and the cost model prices at). */
@@ -114,6 +120,8 @@ export const contextDefaults = {
   lambdaConcurrencyQuota: 1000,
   firstAdminKeyHash: '',
   oidcIssuer: '',
+  consoleClientId: '',
+  consoleScope: 'openid',
   fourEyes: fourEyesDefaults.FOUR_EYES,
   approvalTtlHours: Number(fourEyesDefaults.APPROVAL_TTL_HOURS),
 } as const;
@@ -179,9 +187,15 @@ export function readConfig(scope: Construct): DeployConfig {
       'Context "firstAdminKeyHash" must be the SHA-256 of the key, 64 lowercase hex digits (never the key itself)',
     );
   }
+  const oidc = oidcSettings(scope);
   return {
     stage,
-    oidcSettings: oidcSettings(scope),
+    oidcSettings: oidc,
+    consoleSettings: consoleSettings(
+      oidc,
+      String(raw('consoleClientId')).trim(),
+      String(raw('consoleScope')).trim(),
+    ),
     fourEyesSettings: fourEyesSettings(String(raw('fourEyes')), String(raw('approvalTtlHours'))),
     kekVersion,
     firstAdminKeyHash: firstAdminKeyHash === '' ? undefined : firstAdminKeyHash,
@@ -253,6 +267,16 @@ function oidcSettings(scope: Construct): Record<string, string> {
     throw new Error(`Context: ${(error as Error).message.replace(/OIDC_[A-Z_]+/g, contextKey)}`);
   }
   return settings;
+}
+
+function consoleSettings(
+  oidc: Record<string, string>,
+  clientId: string,
+  scope: string,
+): Record<string, string> {
+  const { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience } = oidc;
+  if (!issuer || !audience || clientId === '') return {};
+  return { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience, CONSOLE_CLIENT_ID: clientId, CONSOLE_SCOPE: scope };
 }
 
 function bool(key: string, value: unknown): boolean {

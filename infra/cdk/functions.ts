@@ -195,6 +195,10 @@ export class ManifestFunction extends Construct {
     if (spec.keys?.dataKeys) env.KEK_VERSION = config.kekVersion;
     // The authoriser accepts people's access tokens from the configured issuer (docs/auth.md).
     if (spec.trigger.kind === 'authorizer') Object.assign(env, config.oidcSettings);
+    // The console's page tells the browser where to sign in (docs/console.md).
+    if (spec.trigger.kind === 'http' && spec.trigger.routes.some((r) => r.path === '/console/config.json')) {
+      Object.assign(env, config.consoleSettings);
+    }
     // The functions that carry out four-eyes actions decide on them too (docs/auth.md).
     if (spec.tables?.approvals === 'readwrite') Object.assign(env, config.fourEyesSettings);
     const missing = settingsOf(spec).filter((s) => !(s in env));

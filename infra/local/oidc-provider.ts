@@ -7,6 +7,10 @@
  *   takes any password. Loopback only; demo people, no real accounts.
  * - One public client, `riskloop-cli` (PKCE, no secret): authorization code with a loopback redirect (any
  *   port, RFC 8252), device code, refresh tokens, revocation.
+ * - One public browser client, `riskloop-console` (PKCE, no secret, no refresh token): the console at
+ *   `/console` on the local API. The API's port is chosen at start (0 in the tests), after this provider
+ *   starts, so it is registered with a loopback redirect like the CLI's (any port, path `/console`); the
+ *   token endpoint answers its CORS requests from loopback origins only.
  * - Access tokens are JWTs (RFC 9068) for riskloop's audience (resource indicators), live 5 minutes, and
  *   carry the person's groups in `groups`; the authoriser maps them to roles like any issuer's.
  * - Keys are made at each start and everything is in memory: a restart signs everybody out.
@@ -27,6 +31,9 @@ export const localOidc = {
   accessTokenSeconds: 300,
   refreshTokenSeconds: 8 * 3600,
   redirectUri: 'http://127.0.0.1/callback',
+  /** The console's browser client (docs/console.md) and its redirect: the console's own address. */
+  consoleClientId: 'riskloop-console',
+  consoleRedirectUri: 'http://127.0.0.1/console',
   /** A second resource server the provider knows: its tokens are riskloop's refusal test for a wrong `aud`. */
   otherAudience: 'urn:example:other-api',
 } as const;
@@ -85,6 +92,8 @@ export async function startLocalOidc(host: string, port: number): Promise<LocalO
       OIDC_ROLE_MAPPING: JSON.stringify(localRoleMapping),
       OIDC_ALGORITHMS: 'ES256',
       OIDC_MAX_TOKEN_LIFETIME_SECONDS: String(localOidc.accessTokenSeconds),
+      CONSOLE_CLIENT_ID: localOidc.consoleClientId,
+      CONSOLE_SCOPE: `openid ${localOidc.apiScope}`,
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -113,7 +122,19 @@ async function configuration(): Promise<Configuration> {
         redirect_uris: [localOidc.redirectUri],
         id_token_signed_response_alg: 'ES256',
       },
+      {
+        client_id: localOidc.consoleClientId,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [localOidc.consoleRedirectUri],
+        id_token_signed_response_alg: 'ES256',
+      },
     ],
+    // Only the console calls the provider from a page (its token request); only from a loopback origin.
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.clientId === localOidc.consoleClientId && /^http:\/\/127\.0\.0\.1:\d+$/.test(origin),
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid', 'offline_access', localOidc.apiScope],

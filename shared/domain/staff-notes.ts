@@ -12,21 +12,8 @@ import { z } from 'zod';
 import { canonicalJson } from './canonical.js';
 import { type SealedBox, sealJson } from './crypto/envelope.js';
 
-/** Why a compliance officer pins a segment. */
-export const pinReasonCodes = [
-  'SANCTIONS_POTENTIAL_MATCH',
-  'PEP_CONFIRMED',
-  'ADVERSE_MEDIA',
-  'SUSPICIOUS_ACTIVITY',
-  'LAW_ENFORCEMENT_REQUEST',
-  'INVESTIGATION_OPEN',
-  'ENHANCED_DUE_DILIGENCE_COMPLETED',
-  'DOCUMENTS_VERIFIED',
-  'MODEL_ERROR',
-  'RELATIONSHIP_EXIT',
-  'OTHER',
-] as const;
-export type PinReasonCode = (typeof pinReasonCodes)[number];
+// The codes live in a module without imports, so the console's browser bundle can share them.
+export { type PinReasonCode, pinReasonCodes } from './pin-reasons.js';
 
 /** Where an audit outcome (a label for predictive scoring) comes from. */
 export const outcomeSources = [

@@ -57,6 +57,7 @@ describe('authoriser with an OIDC issuer', () => {
     oidcIssuer: 'https://login.example.com/realms/bank',
     oidcAudience: 'riskloop-api',
     oidcRoleMapping: '[["riskloop-admins","admin"],["riskloop-analysts","analyst"]]',
+    consoleClientId: 'riskloop-console',
   };
   let withIssuer: Synthesized;
   beforeAll(() => {
@@ -86,6 +87,21 @@ describe('authoriser with an OIDC issuer', () => {
     expect(pattern.test(`Bearer ${newApiKey('admin')}`)).toBe(true);
     expect(pattern.test('Bearer a.b')).toBe(false);
     expect(new RegExp(bearerPattern(false)).test(`Bearer ${jwt}`)).toBe(false);
+  });
+
+  it('tells the console where to sign in: issuer, audience and its public client, nothing else', () => {
+    withIssuer.service.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: resourceName('dev', 'dashboard'),
+      Environment: {
+        Variables: Match.objectLike({
+          OIDC_ISSUER: oidcContext.oidcIssuer,
+          OIDC_AUDIENCE: oidcContext.oidcAudience,
+          CONSOLE_CLIENT_ID: 'riskloop-console',
+          CONSOLE_SCOPE: 'openid',
+          OIDC_ROLE_MAPPING: Match.absent(),
+        }),
+      },
+    });
   });
 
   it('refuses a bad OIDC setting at synth, naming the context key', () => {

@@ -51,11 +51,16 @@ const withoutAws: ReadonlySet<string> = new Set(['apiDocs', 'dashboard']);
  * own; they count towards the function's budget like the bundle. The dashboard's browser assets,
  * measured: script 267 KB (Observable Plot 0.6.17 with the d3 modules it uses, minified),
  * stylesheet 3 KB, 275,903 bytes as JSON (92 KB gzipped); with its 36,308-byte bundle, 312,211
- * bytes: the dashboard's whole asset fits the budget.
+ * bytes: the dashboard's whole asset fits the budget. The console (issue 21) adds its script, 27 KB
+ * (Preact 11.2.0 and the console's pages, minified), and a 2 KB stylesheet: 306,717 bytes as JSON
+ * on 2026-12-08, within the same ceiling. The console's budget: 40 KB of script.
  */
 const besideBundle: Record<string, Record<string, { ceilingBytes: number; reason: string }>> = {
   dashboard: {
-    'dashboard-assets.json': { ceilingBytes: 320 * 1024, reason: 'dashboard script and stylesheet' },
+    'dashboard-assets.json': {
+      ceilingBytes: 320 * 1024,
+      reason: 'dashboard and console scripts and stylesheets',
+    },
   },
 };
 

@@ -401,10 +401,20 @@ describe('the API against its OpenAPI document', () => {
     );
   });
 
-  it('dashboard assets', async () => {
-    for (const path of ['/dashboard', '/dashboard/dashboard.js', '/dashboard/styles.css']) {
+  it('dashboard and console assets', async () => {
+    for (const path of [
+      '/dashboard',
+      '/dashboard/dashboard.js',
+      '/dashboard/styles.css',
+      '/console',
+      '/console/console.js',
+      '/console/styles.css',
+      '/console/config.json',
+    ]) {
       const res = await fetch(`${inject('runtime').apiUrl}${path}`);
-      conforms('GET', path, { status: res.status, body: await res.text(), headers: res.headers });
+      const text = await res.text();
+      const body = path.endsWith('.json') ? JSON.parse(text) : text;
+      conforms('GET', path, { status: res.status, body, headers: res.headers });
     }
   });
 

@@ -111,3 +111,32 @@ describe('dashboard colours', () => {
     expect(segmentColours(['low', 'high']).get('high')).toBe('#9f1239');
   });
 });
+
+describe('console routes of the dashboard function', () => {
+  it('serves the console shell with a strict CSP and its assets under the shell’s version', async () => {
+    // Act
+    const page = await get('/console');
+    const version = /console\.js\?v=([\w-]+)/.exec(page.body)?.[1];
+    const script = await get('/console/console.js', { v: version ?? '' });
+    const style = await get('/console/styles.css', { v: version ?? '' });
+    const config = await get('/console/config.json');
+
+    // Assess
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['content-security-policy']).not.toContain('unsafe');
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(script.body).toContain('v1/customers/lookup');
+    // The console's budget (test/infra/bundles.test.ts): 40 KB of minified script, Preact included.
+    expect(Buffer.byteLength(script.body)).toBeLessThan(40 * 1024);
+    expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(JSON.parse(config.body)).toHaveProperty('signIn');
+  });
+
+  it('sends /console/ to /console', async () => {
+    const res = await get('/console', null, '/console/');
+    expect(res.statusCode).toBe(301);
+    expect(res.headers.location).toBe('../console');
+  });
+});

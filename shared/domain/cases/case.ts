@@ -18,37 +18,23 @@ import { toErrorDetails } from '../validation.js';
  * when asked, an audit outcome that predictive scoring learns from. Cases hold pseudonyms and
  * codes only: no notes field, because free text is where names and account numbers slip in.
  */
-export const caseKinds = ['kyc_review', 'enhanced_due_diligence', 'compliance_review'] as const;
-export type CaseKind = (typeof caseKinds)[number];
-export const caseStatuses = ['open', 'in_review', 'closed'] as const;
-export type CaseStatus = (typeof caseStatuses)[number];
+// Kinds and statuses live in a module without imports, so the console's browser bundle can share them.
+import {
+  type CaseKind,
+  type CaseOutcome,
+  type CaseRecord,
+  type CaseStatus,
+  caseKinds,
+  caseStatuses,
+} from './vocabulary.js';
+
+export { type CaseKind, type CaseOutcome, type CaseStatus, caseKinds, caseStatuses };
 
 const code = z.string().regex(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/, 'UPPER_SNAKE code');
 const pseudonym = z.string().regex(/^k\d+\.[A-Za-z0-9_-]{43}$/, 'a customer pseudonym');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 
-export interface CaseOutcome {
-  result: 'no_issue' | 'issue_found';
-  reasonCode: string;
-  /** true when the result was also recorded as an audit outcome (a label for predictive scoring). */
-  auditOutcomeRecorded: boolean;
-}
-
-export interface ComplianceCase {
-  caseId: string;
-  kind: CaseKind;
-  subject: string;
-  segment: string | null;
-  status: CaseStatus;
-  reasonCode: string;
-  dueAt: string | null;
-  openedAt: string;
-  openedBy: string;
-  updatedAt: string;
-  /** Who took the case into review / closed it. */
-  assignee?: string;
-  closedAt?: string;
-  outcome?: CaseOutcome;
+export interface ComplianceCase extends CaseRecord {
   /** The workflow event this case answers, if any (e.g. the KycReviewDue event id). */
   triggerEventId?: string;
   /** Scheduler bookkeeping: its workflow event went out. */

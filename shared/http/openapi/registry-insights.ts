@@ -87,6 +87,40 @@ export const insightsRouteDocs: Record<string, RouteDoc> = {
     summary: "The dashboard's style sheet",
     responses: { 200: { description: 'CSS', schema: z.string(), contentType: 'text/css' } },
   },
+  'GET /console': {
+    tag: 'Dashboard',
+    summary: 'The console page (people sign in with OpenID Connect; docs/console.md)',
+    responses: { 200: { description: 'HTML', schema: z.string(), contentType: 'text/html' } },
+  },
+  'GET /console/console.js': {
+    tag: 'Dashboard',
+    summary: "The console's script (Preact bundled)",
+    responses: { 200: { description: 'JavaScript', schema: z.string(), contentType: 'text/javascript' } },
+  },
+  'GET /console/styles.css': {
+    tag: 'Dashboard',
+    summary: "The console's style sheet",
+    responses: { 200: { description: 'CSS', schema: z.string(), contentType: 'text/css' } },
+  },
+  'GET /console/config.json': {
+    tag: 'Dashboard',
+    summary: "The console's sign-in settings: issuer, public client id, scope, resource (no secrets)",
+    responses: {
+      200: {
+        description: 'Sign-in settings; signIn is null when no issuer or console client is configured',
+        schema: z.object({
+          signIn: z
+            .object({
+              issuer: z.string(),
+              clientId: z.string(),
+              scope: z.string(),
+              resource: z.string().nullable(),
+            })
+            .nullable(),
+        }),
+      },
+    },
+  },
   'GET /openapi.json': {
     tag: 'Reference',
     summary: 'This OpenAPI 3.1 document',

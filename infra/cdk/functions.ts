@@ -48,7 +48,7 @@ export interface ManifestFunctionProps {
   spec: FunctionSpec;
   config: DeployConfig;
   resources: Resources;
-  /** Private mode: the VPC the function runs in (every function but the authoriser, service-stack.ts). */
+  /** Private mode: the VPC the function runs in (all but an OIDC authoriser: network.ts, runsInVpc). */
   network?: PrivateNetwork;
 }
 

@@ -18,14 +18,8 @@ import {
  * compliance gates as the default (three cdk-nag packs, the Control Tower controls), with no exception for
  * CT.LAMBDA.PR.3 (functions in a VPC).
  */
-let s: Synthesized;
-beforeAll(() => {
-  s = synthRiskloop({ network: 'private' }, { bundle: false });
-});
-afterAll(() => s?.cleanup());
 
 const count = (t: CfnTemplate, type: string) => resourcesOfType(t, type).length;
-const allTemplates = () => [s.dataJson, s.serviceJson, s.apiJson];
 const functionsOf = (t: CfnTemplate) => resourcesOfType(t, 'AWS::Lambda::Function');
 
 describe('network context', () => {
@@ -51,6 +45,11 @@ describe('network context', () => {
 });
 
 describe('private mode (-c network=private)', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthRiskloop({ network: 'private' }, { bundle: false });
+  });
+  afterAll(() => s?.cleanup());
   it('passes the three cdk-nag packs with no open finding', () => {
     const open = compliancePacks(s.app).flatMap((pack) =>
       pack
@@ -69,7 +68,7 @@ describe('private mode (-c network=private)', () => {
       [],
     );
     expect(findings.filter((f) => f.control === 'CT.LAMBDA.PR.3')).toEqual([]);
-    const suppressesVpcRule = allTemplates().flatMap((t) =>
+    const suppressesVpcRule = [s.dataJson, s.serviceJson, s.apiJson].flatMap((t) =>
       Object.entries(t.Resources).filter(([, r]) =>
         JSON.stringify(r.Metadata ?? {}).includes('lambda_inside_vpc'),
       ),

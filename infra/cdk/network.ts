@@ -1,4 +1,4 @@
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Stack, Token } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   FlowLogTrafficType,
@@ -6,9 +6,11 @@ import {
   GatewayVpcEndpointAwsService,
   InterfaceVpcEndpoint,
   InterfaceVpcEndpointAwsService,
+  type IPeer,
   type IVpcEndpoint,
   Peer,
   Port,
+  PrefixList,
   SecurityGroup,
   SubnetType,
   Vpc,
@@ -37,6 +39,28 @@ import { acknowledge, inPacks } from './nag.js';
 export function runsInVpc(spec: FunctionSpec, config: DeployConfig): boolean {
   if (config.network !== 'private') return false;
   return !(spec.trigger.kind === 'authorizer' && config.oidcSettings.OIDC_ISSUER !== undefined);
+}
+
+/**
+ * Where the functions' HTTPS to the gateway endpoints (DynamoDB, S3) may go. With a known account and region
+ * (`cdk deploy` with credentials), the AWS-managed prefix list of each service, looked up at synth time. An
+ * environment-agnostic synth cannot look them up (CloudFormation has no function for it), so one rule admits
+ * 443 anywhere: the isolated subnets' only routes out of the VPC are those two endpoints, so it reaches nothing
+ * else.
+ */
+function gatewayPeers(scope: Construct): [string, IPeer][] {
+  const { account, region } = Stack.of(scope);
+  if (Token.isUnresolved(account) || Token.isUnresolved(region)) {
+    return [['DynamoDB and S3 (the only routes out of the isolated subnets)', Peer.anyIpv4()]];
+  }
+  return (['dynamodb', 's3'] as const).map((service) => [
+    service === 'dynamodb' ? 'DynamoDB' : 'S3',
+    Peer.prefixList(
+      PrefixList.fromLookup(scope, `${service}PrefixList`, {
+        prefixListName: `com.amazonaws.${region}.${service}`,
+      }).prefixListId,
+    ),
+  ]);
 }
 
 /** The AWS services the functions call, each reached through its own VPC endpoint in private mode. */
@@ -140,14 +164,13 @@ export class PrivateNetwork extends Construct {
       Port.tcp(443),
       'HTTPS to the interface endpoints',
     );
-    // The gateway endpoints (DynamoDB, S3) are reached through their routes, whose AWS-managed prefix lists
-    // CloudFormation cannot look up; the subnets have no other route out of the VPC, so this rule reaches those
-    // endpoints and nothing else.
-    this.functionSecurityGroup.addEgressRule(
-      Peer.anyIpv4(),
-      Port.tcp(443),
-      'HTTPS to DynamoDB and S3 through the gateway endpoints (the only routes out of the isolated subnets)',
-    );
+    for (const [service, peer] of gatewayPeers(this)) {
+      this.functionSecurityGroup.addEgressRule(
+        peer,
+        Port.tcp(443),
+        `HTTPS to ${service} through its gateway endpoint`,
+      );
+    }
 
     const subnets = { subnetType: SubnetType.PRIVATE_ISOLATED };
     const dynamodb = new GatewayVpcEndpoint(this, 'DynamoDb', {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ControlTowerControls } from '../../infra/cdk/control-tower.js';
 import { compliancePacks } from '../../infra/cdk/nag.js';
 import { networkInterfaceActions } from '../../infra/cdk/network.js';
@@ -190,6 +190,42 @@ describe('private mode (-c network=private)', () => {
           id,
         ).toBe(true);
       }
+    }
+  });
+
+  it('with a known account and region: three zones, and HTTPS out only to the gateway prefix lists', () => {
+    // Lookups without credentials give CDK's placeholders: three AZs, prefix list pl-xxxxxxxx.
+    vi.stubEnv('CDK_DEFAULT_ACCOUNT', '123456789012');
+    vi.stubEnv('CDK_DEFAULT_REGION', 'eu-central-1');
+    const known = synthRiskloop({ network: 'private' }, { bundle: false });
+    try {
+      const subnets = resourcesOfType(known.serviceJson, 'AWS::EC2::Subnet').map(([, r]) => props(r));
+      expect(new Set(subnets.map((p) => p.AvailabilityZone)).size).toBe(3);
+      const [functionsGroup] = resourcesOfType(known.serviceJson, 'AWS::EC2::SecurityGroup').filter(([, r]) =>
+        String(props(r).GroupDescription).includes('functions'),
+      );
+      const groupId = functionsGroup?.[0] ?? '';
+      const egress = [
+        ...((props(functionsGroup?.[1]).SecurityGroupEgress as Record<string, unknown>[] | undefined) ?? []),
+        ...resourcesOfType(known.serviceJson, 'AWS::EC2::SecurityGroupEgress')
+          .map(([, r]) => props(r))
+          .filter((rule) => JSON.stringify(rule.GroupId).includes(groupId)),
+      ].filter((rule) => rule.DestinationSecurityGroupId === undefined); // the endpoints' group, checked above
+      // Both lookups use the same placeholder, so CDK folds the two rules into one here.
+      expect(egress.length).toBeGreaterThan(0);
+      for (const rule of egress) {
+        expect(rule).toMatchObject({ DestinationPrefixListId: 'pl-xxxxxxxx', FromPort: 443, ToPort: 443 });
+      }
+      const lookups = (known.assembly.manifest.missing ?? []).map((m) => JSON.stringify(m.props));
+      for (const service of ['dynamodb', 's3']) {
+        expect(
+          lookups.some((l) => l.includes(`"PrefixListName":"com.amazonaws.eu-central-1.${service}"`)),
+        ).toBe(true);
+      }
+      expect(JSON.stringify(known.serviceJson)).not.toContain('0.0.0.0/0');
+    } finally {
+      known.cleanup();
+      vi.unstubAllEnvs();
     }
   });
 

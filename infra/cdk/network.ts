@@ -94,7 +94,8 @@ export const networkInterfaceActions = [
  * no NAT), across the region's availability zones (two in an environment-agnostic synth, up to three when the
  * account and region are known), one security group for the functions (no inbound rule, HTTPS out to the
  * endpoints only) and one for the interface endpoints (HTTPS in from the functions only), gateway endpoints
- * for DynamoDB and S3 (the initialiser's answer to CloudFormation) and interface endpoints with private DNS for SQS, KMS, EventBridge, CloudWatch Logs and X-Ray.
+ * for DynamoDB and S3 (the initialiser's answer to CloudFormation) and interface endpoints with private DNS
+ * for SQS, KMS, EventBridge, CloudWatch Logs and X-Ray.
  * Each endpoint's policy admits only this account's principals and only riskloop's resources of this stage
  * (`limitTo`). Flow logs of every rejected and accepted packet go to an encrypted log group.
  */
@@ -178,9 +179,9 @@ export class PrivateNetwork extends Construct {
       service: GatewayVpcEndpointAwsService.DYNAMODB,
       subnets: [subnets],
     });
-    // The initialiser answers CloudFormation (its custom resource) with a PUT to a pre-signed URL in CloudFormation's
-    // response bucket (shared/http/custom-resource.ts). Signed by CloudFormation, so no account condition: only
-    // those buckets, only PutObject.
+    // The initialiser answers CloudFormation (its custom resource) with a PUT to a pre-signed URL in
+    // CloudFormation's response bucket (shared/http/custom-resource.ts). Signed by CloudFormation, so no account
+    // condition: only those buckets, only PutObject.
     const s3 = new GatewayVpcEndpoint(this, 'S3', {
       vpc: this.vpc,
       service: GatewayVpcEndpointAwsService.S3,

@@ -95,6 +95,13 @@ export interface DeployConfig {
    * redirect) and CONSOLE_SCOPE (`consoleScope`, default `openid`). Empty without both an issuer and a client.
    */
   consoleSettings: Record<string, string>;
+  /**
+   * Where the functions run. `public` (default): on Lambda's own network, calling the AWS APIs over their public
+   * endpoints (TLS, IAM). `private`: the functions (the authoriser too, unless it must fetch an OIDC issuer's keys) in private isolated subnets of a VPC with
+   * no route to the internet, reaching DynamoDB, SQS, KMS, EventBridge, CloudWatch Logs and X-Ray through VPC
+   * endpoints (infra/cdk/network.ts; docs/deploy.md, "Network modes").
+   */
+  network: 'public' | 'private';
 }
 
 /** Utilisation the auto scaling of provisioned tables keeps (and the cost model prices at). */
@@ -124,6 +131,7 @@ export const contextDefaults = {
   consoleScope: 'openid',
   fourEyes: fourEyesDefaults.FOUR_EYES,
   approvalTtlHours: Number(fourEyesDefaults.APPROVAL_TTL_HOURS),
+  network: 'public',
 } as const;
 
 /** Context key → the authoriser's setting. Only `oidcIssuer` has a default (none: API keys only). */
@@ -187,9 +195,17 @@ export function readConfig(scope: Construct): DeployConfig {
       'Context "firstAdminKeyHash" must be the SHA-256 of the key, 64 lowercase hex digits (never the key itself)',
     );
   }
+  const network = String(raw('network'));
+  if (network !== 'public' && network !== 'private') {
+    throw new Error(
+      `Context "network" must be public (functions on Lambda's network, the default) or private (functions in ` +
+        `isolated VPC subnets with VPC endpoints): ${network}`,
+    );
+  }
   const oidc = oidcSettings(scope);
   return {
     stage,
+    network,
     oidcSettings: oidc,
     consoleSettings: consoleSettings(
       oidc,
@@ -299,6 +315,8 @@ export const names = {
   resource: resourceName,
   dlq: (stage: string, queueOrFunction: string) => `${resourceName(stage, queueOrFunction)}-dlq`,
   functionLogGroup: (stage: string, fn: string) => `/aws/lambda/${resourceName(stage, fn)}`,
+  /** The VPC's flow logs, in private mode (network.ts). */
+  flowLogGroup: (stage: string) => `/aws/vpc/${resourceName(stage, 'network')}`,
   apiAccessLogGroup: (stage: string) => `/aws/apigateway/${resourceName(stage, 'api')}-access`,
   /** AWS WAF only delivers to log groups whose name starts with `aws-waf-logs-`. */
   wafLogGroup: (stage: string) => `aws-waf-logs-${resourceName(stage, 'api')}`,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration, Stage } from 'aws-cdk-lib';
+import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,6 +23,7 @@ import { suppressControl } from './control-tower.js';
 import { dashboardAssetsHooks } from './dashboard-assets.js';
 import { riskloopLogGroup } from './log-groups.js';
 import { acknowledge, inPacks } from './nag.js';
+import { networkInterfaceActions, type PrivateNetwork, runsInVpc } from './network.js';
 import {
   eventStatements,
   keyStatements,
@@ -46,6 +48,8 @@ export interface ManifestFunctionProps {
   spec: FunctionSpec;
   config: DeployConfig;
   resources: Resources;
+  /** Private mode: the VPC the function runs in (all but an OIDC authoriser: network.ts, runsInVpc). */
+  network?: PrivateNetwork;
 }
 
 /**
@@ -72,7 +76,7 @@ export class ManifestFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
     super(scope, id);
-    const { name, spec, config, resources } = props;
+    const { name, spec, config, resources, network } = props;
     const functionName = names.resource(config.stage, name);
     const isAsync = spec.trigger.kind === 'schedule';
 
@@ -91,7 +95,10 @@ export class ManifestFunction extends Construct {
       // The key policies of the data stack name the role by its path (key-policies.ts).
       path: names.rolePath(config.stage, name),
     });
-    this.statements = this.manifestStatements(spec, resources);
+    this.statements = [
+      ...this.manifestStatements(spec, resources),
+      ...(network ? [new PolicyStatement({ actions: networkInterfaceActions, resources: ['*'] })] : []),
+    ];
     this.policy = new ManagedPolicy(this, 'Policy', {
       description: `riskloop ${config.stage} ${name}: least privilege from infra/manifest.ts`,
       roles: [this.role],
@@ -100,8 +107,13 @@ export class ManifestFunction extends Construct {
     acknowledge(
       this.policy,
       'AwsSolutions-IAM5[Resource::*]',
-      'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level ' +
-        'permissions for them. Every other statement names its table, index, queue, key or log group.',
+      network
+        ? 'Only X-Ray (PutTraceSegments, PutTelemetryRecords) and the network interfaces Lambda manages for a ' +
+            'function in a VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface, ' +
+            'Assign/UnassignPrivateIpAddresses) use Resource "*": neither offers resource-level permissions for ' +
+            'them. Every other statement names its table, index, queue, key or log group.'
+        : 'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level ' +
+            'permissions for them. Every other statement names its table, index, queue, key or log group.',
     );
 
     this.fn = new NodejsFunction(this, 'Function', {
@@ -119,6 +131,13 @@ export class ManifestFunction extends Construct {
       role: this.role.withoutPolicyUpdates(),
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
+      ...(network
+        ? {
+            vpc: network.vpc,
+            vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+            securityGroups: [network.functionSecurityGroup],
+          }
+        : {}),
       reservedConcurrentExecutions: config.reservedConcurrency ? spec.reservedConcurrency : undefined,
       environment: this.environment(spec, config, resources),
       deadLetterQueue: this.asyncDlq,
@@ -138,7 +157,22 @@ export class ManifestFunction extends Construct {
     });
     // The function (and its event source mapping) must not exist before its permissions do.
     this.fn.node.addDependency(this.policy);
-    this.acknowledgeFindings(spec, config);
+    this.acknowledgeFindings(spec, config, network !== undefined);
+  }
+
+  /** Why the function runs outside a VPC: the public mode, or the authoriser of an OIDC deployment in private mode. */
+  private outsideVpc(spec: FunctionSpec, config: DeployConfig): void {
+    if (runsInVpc(spec, config)) throw new Error(`${spec.entry} must run in the VPC in private mode`);
+    const reason =
+      config.network === 'private'
+        ? 'Private mode with an identity provider (-c oidcIssuer): the authoriser stays outside the VPC to fetch ' +
+          "the provider's signing keys (JWKS) from the internet, which the isolated subnets cannot reach (no NAT " +
+          'by design). It reads only the principals table (docs/deploy.md, "Network modes").'
+        : 'Public-endpoint mode, the default (-c network=public): the function calls only AWS regional APIs ' +
+          '(DynamoDB, SQS, KMS, EventBridge, X-Ray) over TLS with IAM and serves no private network resource. ' +
+          '-c network=private runs it in isolated subnets with VPC endpoints (docs/deploy.md, "Network modes").';
+    acknowledge(this.fn, inPacks('LambdaInsideVPC', 'hipaa', 'nist'), reason);
+    suppressControl(this.fn, 'lambda_inside_vpc_check', reason);
   }
 
   private manifestStatements(spec: FunctionSpec, resources: Resources): PolicyStatement[] {
@@ -206,20 +240,8 @@ export class ManifestFunction extends Construct {
     return env;
   }
 
-  private acknowledgeFindings(spec: FunctionSpec, config: DeployConfig): void {
-    acknowledge(
-      this.fn,
-      inPacks('LambdaInsideVPC', 'hipaa', 'nist'),
-      'The function reaches only AWS regional APIs (DynamoDB, SQS, KMS, X-Ray) over TLS with IAM auth and ' +
-        'serves no private network resource; a VPC would add NAT or interface endpoints without reducing exposure.',
-    );
-    suppressControl(
-      this.fn,
-      'lambda_inside_vpc_check',
-      'Public-endpoint mode, the default: the function calls only AWS regional APIs (DynamoDB, SQS, KMS, ' +
-        'EventBridge, X-Ray) over TLS with IAM and serves no private network resource. Functions in private ' +
-        'subnets with VPC endpoints are planned as an option (issue 22 b).',
-    );
+  private acknowledgeFindings(spec: FunctionSpec, config: DeployConfig, inVpc: boolean): void {
+    if (!inVpc) this.outsideVpc(spec, config);
     if (spec.reservedConcurrency !== undefined && !config.reservedConcurrency) {
       acknowledge(
         this.fn,

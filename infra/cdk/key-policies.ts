@@ -210,6 +210,8 @@ export function storageKeyPolicy(stage: string): PolicyDocument {
             'kms:EncryptionContext:aws:logs:arn': [
               group(`/aws/lambda/riskloop-${stage}-*`),
               group(`/aws/apigateway/riskloop-${stage}-*`),
+              // The VPC's flow logs, in private mode (network.ts).
+              group(`/aws/vpc/riskloop-${stage}-*`),
               group(`aws-waf-logs-riskloop-${stage}-*`),
               // API Gateway names execution log groups after the API id, unknown until deployment.
               group(`API-Gateway-Execution-Logs_*/${stage}`),

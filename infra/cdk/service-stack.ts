@@ -17,6 +17,7 @@ import { type DeployConfig, names } from './config.js';
 import { DataReferences } from './data-references.js';
 import { pascal } from './data-stack.js';
 import { ManifestFunction } from './functions.js';
+import { PrivateNetwork, runsInVpc } from './network.js';
 import type { Resources } from './permissions.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 
@@ -35,6 +36,8 @@ export class ServiceStack extends Stack {
   readonly queues = {} as Record<QueueName, { queue: Queue; dlq: Queue }>;
   readonly functions = {} as Record<FunctionName, ManifestFunction>;
   readonly monitoring: Monitoring;
+  /** Private mode only (`-c network=private`): the VPC, its endpoints and security groups. */
+  readonly network: PrivateNetwork | undefined;
   /** The compliance bus (created by the data stack) the functions publish workflow events on. */
   readonly eventBus: IEventBus;
 
@@ -66,11 +69,20 @@ export class ServiceStack extends Stack {
         Queue
       >,
     };
+    this.network =
+      config.network === 'private' ? new PrivateNetwork(this, 'Network', { config, key }) : undefined;
     for (const [name, spec] of Object.entries(functions) as [FunctionName, FunctionSpec][]) {
-      const fn = new ManifestFunction(this, pascal(name), { name, spec, config, resources });
+      const network = runsInVpc(spec, config) ? this.network : undefined;
+      const fn = new ManifestFunction(this, pascal(name), { name, spec, config, resources, network });
       this.functions[name] = fn;
       this.trigger(config.stage, name, spec, fn);
     }
+    this.network?.limitTo(
+      Object.values(this.functions)
+        .filter((fn) => fn.fn.isBoundToVpc)
+        .flatMap((fn) => fn.statements),
+      config.stage,
+    );
     this.initialisation(config);
 
     this.eventBus = data.eventBuses.compliance;

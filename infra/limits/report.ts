@@ -15,6 +15,8 @@ export const limitConfigurations: readonly { name: string; context: Record<strin
   { name: 'default', context: {} },
   // Provisioned capacity adds auto scaling to every table and index; the account stack, a fourth stack.
   { name: 'provisioned', context: { dynamoCapacity: 'provisioned', apiGatewayCloudWatchRole: true } },
+  // The VPC, its endpoints and security groups in the service stack; network-interface statements in every role.
+  { name: 'private', context: { network: 'private' } },
 ];
 
 export interface MeasuredFigure extends Figure {

@@ -103,6 +103,34 @@ describe('cdk-nag: AwsSolutions, HIPAA Security, NIST 800-53 R5', () => {
     }
   });
 
+  it('also passes in private network mode: no LambdaInsideVPC at all, the default group the one new rule', () => {
+    const isolated = synthRiskloop({ network: 'private' }, { bundle: false });
+    try {
+      expect(findings(isolated.app)).toEqual([]);
+      const rules = (app: App) => new Set(rawFindings(app).map((f) => f.rule));
+      const privateRules = rules(isolated.app);
+      const publicRules = rules(s.app);
+      expect([...privateRules].filter((r) => r.includes('LambdaInsideVPC'))).toEqual([]);
+      expect([...privateRules].filter((r) => !publicRules.has(r)).sort()).toEqual([
+        'HIPAA.Security-VPCDefaultSecurityGroupClosed',
+        'NIST.800.53.R5-VPCDefaultSecurityGroupClosed',
+      ]);
+      // No acknowledgement of the private mode is stale either. (CDK itself acknowledges a cfn-lint warning,
+      // CloudFormation-Validate::W3010, on the stack whose VPC reads the stack's availability zones.)
+      const raw = rawFindings(isolated.app);
+      const ours = acknowledgements(isolated.app).filter((a) => /^(AwsSolutions|HIPAA|NIST)/.test(a.id));
+      expect(ours.length).toBeGreaterThan(0);
+      for (const ack of ours) {
+        const used = raw.some(
+          (f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
+        );
+        expect(used, `${ack.id} at ${ack.path}`).toBe(true);
+      }
+    } finally {
+      isolated.cleanup();
+    }
+  });
+
   it('is live: a non-compliant resource fails the synth', () => {
     const app = new App();
     const stack = new Stack(app, 'NagProbe');

@@ -5,18 +5,17 @@
  * 3 connection or authentication failure; 130 an import stopped by Ctrl-C (resumable).
  */
 import { parseArgs } from 'node:util';
+import { decideRequest, pendingApprovals } from './approvals.js';
 import { ApiClient, type ApiRole, CliError, exitCodes, resolveKey, usageError } from './client.js';
 import {
   activeJobs,
   auditVerify,
-  decideRequest,
   explain,
   exportSegments,
   followJob,
   importModel,
   kpis,
   type Outcome,
-  pendingApprovals,
   resegment,
   segments,
   simulate,

@@ -165,9 +165,8 @@ export interface DecisionDeps<R> {
   execute(request: ApprovalRequest, actor: RequestActor): Promise<R>;
 }
 
-export type DecisionOutcome<R> =
-  | { approval: ReturnType<typeof approvalView>; result: R }
-  | { approval: ReturnType<typeof approvalView>; result?: undefined };
+/** The request as decided and, approved, the action's own answer. */
+export type DecisionOutcome<R> = { approval: ReturnType<typeof approvalView>; result?: R };
 
 /**
  * A checker approves or rejects, or the maker withdraws. Approval needs a person (API keys never

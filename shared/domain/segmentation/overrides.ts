@@ -65,7 +65,8 @@ export async function pinSegment(
       action: 'segment.pin-lower',
       target: { pseudonym, segment: override.segment },
       payload,
-      content: await pinTargetContent(pseudonym, deps),
+      // The assignment was just read: only the pin in force is read again.
+      content: pinContent(modelSegment, (await deps.overrides.getMany([pseudonym])).get(pseudonym)),
     },
     actor,
     apply,
@@ -84,13 +85,13 @@ export async function pinTargetContent(
     deps.assignments.get(pseudonym),
     deps.overrides.getMany([pseudonym]),
   ]);
-  if (!current) return undefined;
-  const pin = pins.get(pseudonym);
-  return {
-    modelSegment: current.modelSegment ?? current.segment,
-    pinned: pin ? { segment: pin.segment, expiresAt: pin.expiresAt, pinnedAt: pin.pinnedAt } : null,
-  };
+  return current ? pinContent(current.modelSegment ?? current.segment, pins.get(pseudonym)) : undefined;
 }
+
+const pinContent = (modelSegment: string, pin: Override | undefined) => ({
+  modelSegment,
+  pinned: pin ? { segment: pin.segment, expiresAt: pin.expiresAt, pinnedAt: pin.pinnedAt } : null,
+});
 
 /**
  * Applies an approved lower pin, as the second officer. The note was sealed when the first asked (its
